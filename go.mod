@@ -1,0 +1,3 @@
+module github.com/xroam/xroam
+
+go 1.26

@@ -1,0 +1,3 @@
+module github.com/xroam/xroam/sdk
+
+go 1.26
