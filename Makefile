@@ -1,0 +1,123 @@
+# xroam — build, test, install and package.  `make help` lists the targets.
+
+SHELL        := /bin/bash
+GO           ?= go
+PREFIX       ?= /usr/local
+DESTDIR      ?=
+# FHS: a /usr install keeps its configuration in /etc, any other prefix in $(PREFIX)/etc.
+ifeq ($(PREFIX),/usr)
+SYSCONFDIR   ?= /etc
+else
+SYSCONFDIR   ?= $(PREFIX)/etc
+endif
+BINDIR       := $(PREFIX)/bin
+LIBEXECDIR   := $(PREFIX)/libexec/xroam
+PLUGINDIR    := $(LIBEXECDIR)/plugins
+DATADIR      := $(PREFIX)/share/xroam
+MANDIR       := $(PREFIX)/share/man/man1
+DOCDIR       := $(PREFIX)/share/doc/xroam
+CONFDIR      := $(SYSCONFDIR)/xroam/conf.d
+
+VERSION      := $(shell cat VERSION)
+COMMIT       := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+DEB_ARCH     := $(shell dpkg --print-architecture 2>/dev/null || $(GO) env GOARCH)
+STATICCHECK_VERSION := v0.8.2
+GOBIN        := $(shell $(GO) env GOPATH)/bin
+FUZZTIME     ?= 20s
+BENCHTIME    ?= 1s
+
+LDFLAGS := -X main.version=$(VERSION)+$(COMMIT) \
+           -X main.systemConfDir=$(CONFDIR) \
+           -X main.pluginDir=$(PLUGINDIR)
+
+# Every directory plugins/<kinds>/<name> with a main.go is a plugin binary,
+# named xroam-<kind>-<name> (the kind is the directory name without its plural s).
+PLUGIN_DIRS  := $(patsubst %/main.go,%,$(wildcard plugins/*/*/main.go))
+
+.PHONY: all build test test-sdk check lint fmt vet staticcheck fuzz bench install uninstall deb test-deb deps clean help man
+
+all: build ## build bin/xroam and every plugin into bin/plugins/
+
+build:
+	@mkdir -p bin/plugins
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/xroam ./cmd/xroam
+	@set -e; for d in $(PLUGIN_DIRS); do \
+	  kind=$$(basename $$(dirname $$d)); kind=$${kind%s}; name=$$(basename $$d); \
+	  echo "$(GO) build -o bin/plugins/xroam-$$kind-$$name ./$$d"; \
+	  $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/plugins/xroam-$$kind-$$name ./$$d; \
+	done
+
+test: ## run the unit and integration tests of the main module and of sdk/
+	$(GO) test -count=1 ./...
+	cd sdk && $(GO) test -count=1 ./...
+
+check: lint test fuzz test-deb ## everything CI runs: lint, tests, bounded fuzzing, the .deb install test
+
+lint: fmt vet staticcheck ## gofmt, go vet and staticcheck, for the main module and sdk/
+
+fmt:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+	cd sdk && $(GO) vet ./...
+
+$(GOBIN)/staticcheck:
+	$(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+staticcheck: $(GOBIN)/staticcheck
+	$(GOBIN)/staticcheck ./...
+	cd sdk && $(GOBIN)/staticcheck ./...
+
+fuzz: ## run every fuzz target for FUZZTIME (default 20s) each
+	@set -e; for pkg in $$($(GO) list ./...); do \
+	  dir=$$($(GO) list -f '{{.Dir}}' $$pkg); \
+	  for f in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $$dir/*_test.go 2>/dev/null | sed 's/func //'); do \
+	    echo "fuzz $$pkg $$f ($(FUZZTIME))"; \
+	    $(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) $$pkg; \
+	  done; \
+	done
+
+bench: ## run the Go benchmarks (BENCHTIME=1s); ../shared/bench/run.sh measures end to end
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./...
+
+man: build ## write the man page generated from the CLI's own help
+	@mkdir -p build
+	./bin/xroam help --man > build/xroam.1
+
+install: build man ## install under DESTDIR/PREFIX (FHS; pristine conf.d copies in share/xroam/conf.d)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(PLUGINDIR) $(DESTDIR)$(CONFDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)
+	install -m 0755 bin/xroam $(DESTDIR)$(BINDIR)/xroam
+	@set -e; for p in $(wildcard bin/plugins/xroam-*); do install -m 0755 $$p $(DESTDIR)$(PLUGINDIR)/; done
+	install -m 0644 conf.d/*.hcl $(DESTDIR)$(CONFDIR)/
+	gzip -9n < build/xroam.1 > $(DESTDIR)$(MANDIR)/xroam.1.gz
+	install -d $(DESTDIR)$(DATADIR)/conf.d
+	install -m 0644 conf.d/*.hcl $(DESTDIR)$(DATADIR)/conf.d/
+	install -m 0644 README.md CONTRIBUTING.md $(DESTDIR)$(DOCDIR)/
+
+uninstall: ## remove what install put in place (configuration files are kept)
+	rm -f $(DESTDIR)$(BINDIR)/xroam $(DESTDIR)$(MANDIR)/xroam.1.gz
+	rm -rf $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)
+
+deb: ## build dist/xroam_VERSION_ARCH.deb with dpkg-deb (conf.d files are conffiles)
+	rm -rf build/deb
+	$(MAKE) install DESTDIR=$(CURDIR)/build/deb PREFIX=/usr
+	install -d build/deb/DEBIAN dist
+	sed -e 's/@VERSION@/$(VERSION)/' -e 's/@ARCH@/$(DEB_ARCH)/' packaging/deb/control.in > build/deb/DEBIAN/control
+	cd build/deb && find etc -type f | sed 's|^|/|' | sort > DEBIAN/conffiles
+	install -m 0755 packaging/deb/postrm build/deb/DEBIAN/postrm
+	dpkg-deb --root-owner-group --build build/deb dist/xroam_$(VERSION)_$(DEB_ARCH).deb
+
+test-deb: deb ## install the .deb with dpkg (needs root), run it from /usr, then purge it
+	XROAM_TEST_DEB=$(CURDIR)/dist/xroam_$(VERSION)_$(DEB_ARCH).deb $(GO) test -count=1 -v -run TestDebPackage ./packaging/
+
+deps: ## install the Debian packages needed to build, run and test (uses sudo when not root)
+	packaging/install-deps.sh
+
+clean: ## remove build outputs
+	rm -rf bin build dist
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@echo "  variables: PREFIX=$(PREFIX) DESTDIR=$(DESTDIR) FUZZTIME=$(FUZZTIME) BENCHTIME=$(BENCHTIME)"

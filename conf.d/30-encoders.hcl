@@ -1,0 +1,15 @@
+# Picture encodings. auto picks per window and per region: lossless for
+# text, a video encoder for areas that update at video rate.
+# encoding  = "auto"
+# encodings = ["all"]
+# quality   = 0    # 0: tuned automatically, never below min-quality
+# min-quality = 30
+# speed     = 0
+# min-speed = 30
+
+# Each encoder plugin may be switched off or tuned per site, e.g.
+#
+# encoder "x264" {
+#   enabled = true
+#   speed   = 80
+# }

@@ -1,0 +1,3 @@
+# Clipboard synchronization.
+# clipboard           = "yes"
+# clipboard-direction = "both"   # both, to-server, to-client or disabled
