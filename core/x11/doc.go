@@ -1,0 +1,20 @@
+// Package x11 is the one place where xroam talks to an X server.
+//
+// xroam, like xpra, runs applications on a virtual X display and forwards
+// their windows to remote clients. Everything that needs the X protocol —
+// starting the virtual display (Xvfb), checking that it came up with the
+// extensions the server relies on, finding the windows on it and, later,
+// capturing their contents — lives here, so that the rest of the code base
+// deals in plain Go values and the xgb dependency (github.com/jezek/xgb)
+// stays behind one small, testable boundary. arch_test.go at the root of the
+// module enforces that no other package imports xgb.
+//
+// The package keeps no package-level mutable state: every long-lived value
+// (an *Xvfb, a logger) is created by the caller and passed in, so that
+// several displays can be started and probed concurrently, as the tests do.
+//
+// Xvfb is started in its own process group and with its output sent to a
+// file rather than a pipe, because a session may hand the display over
+// (Release) and exit while Xvfb keeps running; a pipe back to a process that
+// has gone would turn Xvfb's next log line into a failed write.
+package x11
