@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/xroam/xroam/core/config"
+	"github.com/xroam/xroam/core/x11"
 )
 
 // Exit codes of the xroam command. They are documented in `xroam help`
@@ -91,7 +92,14 @@ func verbNames(verbs []*Verb) []string {
 // A verb appears here only once it works.
 func Verbs() []*Verb {
 	return []*Verb{
+		startVerb(),
+		listVerb(),
+		infoVerb(),
 		versionVerb(),
+		detachVerb(),
+		stopVerb(),
+		exitVerb(),
+		initenvVerb(),
 		showconfigVerb(),
 		helpVerb(),
 	}
@@ -105,6 +113,8 @@ func Main(ctx context.Context, env Env) int {
 	if env.Logger == nil {
 		env.Logger = slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
+	// xgb logs to its own process-wide logger; send it to ours.
+	x11.RouteXGBLog(env.Logger)
 	verbs := Verbs()
 	opts := config.Options()
 	p := parseArgs(env.Args, opts, verbs)
@@ -204,10 +214,15 @@ func loadConfig(env *Env, p *parsed) (*config.Effective, bool) {
 func versionVerb() *Verb {
 	return &Verb{
 		Name:        "version",
-		Summary:     "print the version of xroam",
-		Description: "Prints the version of this xroam binary, the Go release it was built with and the platform.",
-		MaxArgs:     0,
-		Run: func(_ context.Context, inv *Invocation) error {
+		Args:        "[DISPLAY|URI]",
+		Summary:     "print the version of xroam, or of a server",
+		Description: "Prints the version of this xroam binary, the Go release it was built with and the platform; given a session (:N, a socket path or tcp://HOST:PORT/), the version of that server.",
+		Groups:      []string{"general"},
+		MaxArgs:     1,
+		Run: func(ctx context.Context, inv *Invocation) error {
+			if len(inv.Args) == 1 {
+				return remoteVersion(ctx, inv)
+			}
 			_, err := fmt.Fprintf(inv.Env.Stdout, "xroam %s\n%s %s/%s\n", inv.Env.Build.Version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
 			return err
 		},

@@ -95,7 +95,8 @@ func TestVerbs(t *testing.T) {
 		{[]string{"help", "showconfig"}, ExitOK, "--format=text|hcl|json", ""},
 		{[]string{"showconfig", "-h"}, ExitOK, "Picture options:", ""},
 		{[]string{"help", "nosuch"}, ExitUsage, "", `unknown verb "nosuch"`},
-		{[]string{"version", "extra"}, ExitUsage, "", "too many arguments for version: extra"},
+		{[]string{"version", ":1", "extra"}, ExitUsage, "", "too many arguments for version: extra"},
+		{[]string{"version", "extra"}, ExitUsage, "", `invalid connection string "extra"`},
 		{[]string{"help", "--man"}, ExitOK, `.B \-\-bind\-tcp=HOST:PORT`, ""},
 	}
 	for _, tt := range tests {

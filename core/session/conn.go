@@ -1,0 +1,556 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/xroam/xroam/core/wire"
+	"github.com/xroam/xroam/core/x11"
+)
+
+// ProtocolVersion is the xpra protocol version xroam speaks. Peers compare
+// it with their own; xroam's release is sent separately as xroam.version.
+const ProtocolVersion = "3.1.3"
+
+// loginTimeout bounds the wait for a new connection's hello.
+const loginTimeout = 10 * time.Second
+
+// clientConn is one connection to the server.
+type clientConn struct {
+	s         *Server
+	nc        net.Conn
+	r         *wire.Reader
+	w         *wire.Writer
+	caps      wire.Dict
+	ui        bool
+	connected time.Time
+
+	closeOnce sync.Once
+}
+
+func (c *clientConn) close() {
+	c.closeOnce.Do(func() { c.nc.Close() })
+}
+
+// disconnect tells the peer why it is being dropped, then closes.
+func (c *clientConn) disconnect(reason string, extra ...string) {
+	_ = c.nc.SetWriteDeadline(time.Now().Add(2 * time.Second))
+	_ = c.w.WritePacket(wire.NewDisconnect(reason, extra...))
+	// Give the peer a moment to read it before the close resets the link.
+	if cw, ok := c.nc.(interface{ CloseWrite() error }); ok {
+		_ = cw.CloseWrite()
+	}
+	c.close()
+}
+
+func (s *Server) acceptLoop(ctx context.Context, l net.Listener) {
+	for {
+		nc, err := l.Accept()
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			s.log.Warn("accept failed", "err", err)
+			time.Sleep(100 * time.Millisecond)
+			continue
+		}
+		s.connWG.Add(1)
+		go func() {
+			defer s.connWG.Done()
+			s.handle(ctx, nc)
+		}()
+	}
+}
+
+// waitConns waits for the connection goroutines to finish, up to ctx.
+func (s *Server) waitConns(ctx context.Context) {
+	done := make(chan struct{})
+	go func() { s.connWG.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+	}
+}
+
+// requestKind reads what a command-line client asks for, from the request
+// string or the legacy booleans of older clients.
+func requestKind(caps wire.Dict) string {
+	if r := caps.Str("request", ""); r != "" {
+		return r
+	}
+	for _, k := range []string{"info", "version", "stop", "exit", "detach", "screenshot", "event", "print", "id"} {
+		if caps.Bool(k+"_request", false) {
+			return k
+		}
+	}
+	if caps.Has("connect_test_request") {
+		return "connect_test"
+	}
+	if caps.Has("command_request") {
+		return "command"
+	}
+	return ""
+}
+
+func (s *Server) handle(ctx context.Context, nc net.Conn) {
+	c := &clientConn{s: s, nc: nc, r: wire.NewReader(nc), w: wire.NewWriter(nc), connected: time.Now()}
+	defer c.close()
+	peer := nc.RemoteAddr().String()
+	if peer == "" || peer == "@" {
+		peer = "unix socket"
+	}
+	log := s.log.With("peer", peer)
+	_ = nc.SetReadDeadline(time.Now().Add(loginTimeout))
+	pkt, err := c.r.ReadPacket()
+	if err != nil {
+		// A bare connect() without a packet is how `list` probes: not an
+		// error worth more than a debug line.
+		if errors.Is(err, io.EOF) {
+			log.Debug("connection closed before its hello")
+		} else if ne, ok := err.(net.Error); ok && ne.Timeout() {
+			c.disconnect(wire.ReasonLoginTimeout)
+		} else {
+			log.Warn("invalid first packet", "err", err)
+			c.disconnect(wire.ReasonProtocolError, err.Error())
+		}
+		return
+	}
+	caps, err := wire.ParseHello(pkt)
+	if err != nil {
+		log.Warn("the first packet is not a hello", "err", err)
+		c.disconnect(wire.ReasonProtocolError, "expected a hello packet")
+		return
+	}
+	_ = nc.SetReadDeadline(time.Time{})
+	c.caps = caps
+	c.w.Apply(wire.Negotiate(caps))
+	req := requestKind(caps)
+	log.Info("new connection", "request", req, "client-type", caps.Str("client_type", ""), "version", caps.Str("version", ""))
+	switch req {
+	case "version":
+		_ = c.w.WritePacket(wire.NewHello(s.versionCaps()))
+		c.drain(5 * time.Second)
+	case "info":
+		info := s.info(ctx)
+		var v any = info
+		if !caps.Bool("info-namespace", false) {
+			v = flatten(info)
+		}
+		hello := protocolCaps()
+		for k, val := range toDict(v) {
+			hello[k] = val
+		}
+		_ = c.w.WritePacket(wire.NewHello(hello))
+		c.drain(5 * time.Second)
+	case "id":
+		h := s.versionCaps()
+		h["session-type"] = s.opts.Mode
+		h["session-name"] = s.cfg.SessionName
+		h["uuid"] = s.uuid()
+		h["platform"] = runtime.GOOS
+		h["display"] = fmt.Sprintf(":%d", s.display)
+		_ = c.w.WritePacket(wire.NewHello(h))
+		c.drain(5 * time.Second)
+	case "connect_test":
+		h := s.versionCaps()
+		h["connect_test_response"] = caps.Str("connect_test_request", "")
+		_ = c.w.WritePacket(wire.NewHello(h))
+		c.drain(5 * time.Second)
+	case "detach":
+		n := s.disconnectAll(wire.ReasonDetachRequest, c)
+		log.Info("detached the clients", "count", n)
+		c.disconnect(wire.ReasonDone, fmt.Sprintf("%d other clients have been disconnected", n))
+	case "stop", "exit":
+		// xpra's command-line client sends shutdown-server or exit-server
+		// after the hello; that packet, not the request, ends the server.
+		_ = c.w.WritePacket(wire.NewHello(s.versionCaps()))
+		_ = c.w.WritePacket(wire.Packet{"startup-complete"})
+		s.serve(c, log)
+	case "":
+		if !caps.Bool("ui_client", true) {
+			_ = c.w.WritePacket(wire.NewHello(s.versionCaps()))
+			s.serve(c, log)
+			return
+		}
+		s.attach(ctx, c, log)
+	default:
+		log.Warn("unsupported request", "request", req)
+		c.disconnect(wire.ReasonControlCommandError, fmt.Sprintf("request %q is not supported by this server", req))
+	}
+}
+
+// drain waits for the peer to close, up to d, answering nothing: command
+// clients close once they have the reply.
+func (c *clientConn) drain(d time.Duration) {
+	_ = c.nc.SetReadDeadline(time.Now().Add(d))
+	for {
+		if _, err := c.r.ReadPacket(); err != nil {
+			return
+		}
+	}
+}
+
+// attach registers a UI client and serves it until it leaves.
+func (s *Server) attach(ctx context.Context, c *clientConn, log *slog.Logger) {
+	c.ui = true
+	s.mu.Lock()
+	var others []*clientConn
+	if !s.cfg.Sharing {
+		for o := range s.clients {
+			if o.ui {
+				others = append(others, o)
+			}
+		}
+	}
+	s.clients[c] = struct{}{}
+	s.uiSeen = true
+	s.mu.Unlock()
+	for _, o := range others {
+		o.disconnect(wire.ReasonNewClient)
+	}
+	hello, err := s.uiCaps(ctx, c.caps)
+	if err != nil {
+		log.Warn("cannot describe the display", "err", err)
+		c.disconnect(wire.ReasonServerError, err.Error())
+		s.removeClient(c)
+		return
+	}
+	_ = c.w.WritePacket(wire.NewHello(hello))
+	_ = c.w.WritePacket(wire.Packet{"startup-complete"})
+	log.Info("client attached", "uuid", c.caps.Str("uuid", ""), "hostname", c.caps.Str("hostname", ""))
+	s.serve(c, log)
+	s.removeClient(c)
+	log.Info("client left")
+}
+
+func (s *Server) removeClient(c *clientConn) {
+	s.mu.Lock()
+	delete(s.clients, c)
+	left := 0
+	for o := range s.clients {
+		if o.ui {
+			left++
+		}
+	}
+	if left == 0 {
+		s.lastSeen = time.Now()
+	}
+	s.mu.Unlock()
+	if left == 0 && c.ui && s.cfg.ExitWithClient {
+		s.log.Info("the last client left: stopping (--exit-with-client)")
+		s.requestEnd(EndStop)
+	}
+}
+
+// serve reads a connected peer's packets until it leaves.
+func (s *Server) serve(c *clientConn, log *slog.Logger) {
+	for {
+		pkt, err := c.r.ReadPacket()
+		if err != nil {
+			if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
+				log.Debug("connection ended", "err", err)
+			}
+			return
+		}
+		switch pkt.Type() {
+		case wire.TypePing:
+			p, err := wire.ParsePing(pkt)
+			if err != nil {
+				log.Warn("bad ping", "err", err)
+				continue
+			}
+			l1, l5, l15 := loadavg()
+			_ = c.w.WritePacket(wire.NewPingEcho(p.Time, l1, l5, l15).Packet())
+		case wire.TypePingEcho:
+		case wire.TypeSetDeflate:
+			if lvl, err := wire.ParseSetDeflate(pkt); err == nil {
+				c.w.SetLevel(lvl)
+				_ = c.w.WritePacket(wire.NewSetDeflate(lvl))
+			}
+		case wire.TypeDisconnect:
+			reason, _, _ := wire.ParseDisconnect(pkt)
+			log.Info("client disconnected", "reason", reason)
+			c.disconnect(wire.ReasonClientRequest)
+			return
+		case "shutdown-server":
+			log.Info("shutdown requested by a client")
+			c.disconnect(wire.ReasonServerShutdown)
+			s.requestEnd(EndStop)
+			return
+		case "exit-server":
+			log.Info("exit requested by a client")
+			c.disconnect(wire.ReasonServerExit)
+			s.requestEnd(EndExit)
+			return
+		case "info-request":
+			_ = c.w.WritePacket(wire.Packet{"info-response", s.info(context.Background())})
+		default:
+			log.Debug("ignored packet", "type", pkt.Type())
+		}
+	}
+}
+
+// disconnectAll drops every connected client except keep, with reason; it
+// returns how many were dropped.
+func (s *Server) disconnectAll(reason string, keep *clientConn) int {
+	s.mu.Lock()
+	var cs []*clientConn
+	for c := range s.clients {
+		if c != keep {
+			cs = append(cs, c)
+		}
+	}
+	s.mu.Unlock()
+	for _, c := range cs {
+		c.disconnect(reason)
+	}
+	return len(cs)
+}
+
+func loadavg() (float64, float64, float64) {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return 0, 0, 0
+	}
+	var a, b5, c float64
+	_, _ = fmt.Sscanf(string(b), "%f %f %f", &a, &b5, &c)
+	return a, b5, c
+}
+
+func (s *Server) uuid() string {
+	return fmt.Sprintf("%x-%d-%d", s.started.UnixNano(), os.Getpid(), s.display)
+}
+
+// protocolCaps are the keys every reply hello carries so that the peer
+// can check the version and pick its packet encoder and compressor.
+func protocolCaps() wire.Dict {
+	return wire.Dict{
+		"version":           ProtocolVersion,
+		"rencode":           true,
+		"bencode":           true,
+		"rencodeplus":       true,
+		"encoders":          []string{"rencodeplus", "rencode", "bencode"},
+		"compressors":       []string{"lz4", "zlib"},
+		"lz4":               true,
+		"zlib":              true,
+		"compression_level": int64(wire.DefaultCompressionLevel),
+	}
+}
+
+// versionCaps adds who the server is to protocolCaps.
+func (s *Server) versionCaps() wire.Dict {
+	host, _ := os.Hostname()
+	h := protocolCaps()
+	h["xroam.version"] = s.opts.Version
+	h["build.version"] = ProtocolVersion
+	h["hostname"] = host
+	h["platform"] = runtime.GOOS
+	h["server_type"] = "xroam"
+	return h
+}
+
+// uiCaps is the hello for an attaching client.
+func (s *Server) uiCaps(ctx context.Context, _ wire.Dict) (wire.Dict, error) {
+	info, err := x11.Probe(ctx, fmt.Sprintf(":%d", s.display))
+	if err != nil {
+		return nil, err
+	}
+	h := s.versionCaps()
+	size := []int64{int64(info.Width), int64(info.Height)}
+	for k, v := range map[string]any{
+		"max_desktop_size":        size,
+		"actual_desktop_size":     size,
+		"desktop_size":            size,
+		"root_window_size":        size,
+		"display":                 fmt.Sprintf(":%d", s.display),
+		"uuid":                    s.uuid(),
+		"session_name":            s.cfg.SessionName,
+		"start_time":              s.started.Unix(),
+		"server.mode":             s.opts.Mode,
+		"desktop":                 false,
+		"shadow":                  false,
+		"windows":                 s.cfg.Windows,
+		"keyboard":                !s.cfg.Readonly,
+		"pointer":                 !s.cfg.Readonly,
+		"readonly":                s.cfg.Readonly,
+		"cursors":                 s.cfg.Cursors,
+		"bell":                    s.cfg.Bell,
+		"clipboard":               false,
+		"notify-startup-complete": true,
+		"client-shutdown":         true,
+		"sharing":                 s.cfg.Sharing,
+		"mmap_enabled":            false,
+		"encodings":               []string{},
+		"encodings.core":          []string{},
+		"auto_refresh_delay":      int64(s.cfg.AutoRefreshDelay * 1000),
+		"window_refresh_config":   true,
+		"resize_screen":           false,
+		"start-new-commands":      false,
+	} {
+		h[k] = v
+	}
+	return h, nil
+}
+
+// info is the session's state as a tree; info-namespace clients get it
+// nested, others flattened to dotted keys.
+func (s *Server) info(ctx context.Context) map[string]any {
+	host, _ := os.Hostname()
+	children := map[string]any{}
+	for i, ch := range s.children.List() {
+		e := map[string]any{"pid": int64(ch.PID), "command": ch.Command, "child": ch.Child, "started": ch.Started.Unix(), "dead": ch.Exited}
+		if ch.Exited {
+			e["exit-code"] = int64(ch.ExitCode)
+		}
+		children[fmt.Sprint(i)] = e
+	}
+	s.mu.Lock()
+	clients := map[string]any{}
+	i := 0
+	for c := range s.clients {
+		clients[fmt.Sprint(i)] = map[string]any{
+			"type":      c.caps.Str("client_type", ""),
+			"version":   c.caps.Str("version", ""),
+			"uuid":      c.caps.Str("uuid", ""),
+			"hostname":  c.caps.Str("hostname", ""),
+			"connected": c.connected.Unix(),
+			"peer":      c.nc.RemoteAddr().String(),
+		}
+		i++
+	}
+	nclients := len(s.clients)
+	s.mu.Unlock()
+	clients["count"] = int64(nclients)
+	display := map[string]any{"name": fmt.Sprintf(":%d", s.display), "xvfb-pid": int64(s.xvfbPID)}
+	windows := map[string]any{}
+	if di, err := x11.Probe(ctx, fmt.Sprintf(":%d", s.display)); err == nil {
+		display["width"] = int64(di.Width)
+		display["height"] = int64(di.Height)
+		display["depth"] = int64(di.Depth)
+		display["vendor"] = di.Vendor
+		var exts []string
+		for name, ok := range di.Extensions {
+			if ok {
+				exts = append(exts, name)
+			}
+		}
+		sort.Strings(exts)
+		display["extensions"] = exts
+		n := 0
+		for _, w := range di.Windows {
+			if !w.Mapped {
+				continue
+			}
+			windows[fmt.Sprint(n)] = map[string]any{"id": int64(w.ID), "title": w.Title, "x": int64(w.X), "y": int64(w.Y), "width": int64(w.Width), "height": int64(w.Height)}
+			n++
+		}
+		windows["count"] = int64(n)
+	} else {
+		display["error"] = err.Error()
+	}
+	return map[string]any{
+		"server": map[string]any{
+			"type":         "xroam",
+			"version":      s.opts.Version,
+			"protocol":     ProtocolVersion,
+			"mode":         s.opts.Mode,
+			"pid":          int64(os.Getpid()),
+			"start_time":   s.started.Unix(),
+			"uptime":       int64(time.Since(s.started).Seconds()),
+			"hostname":     host,
+			"platform":     runtime.GOOS,
+			"socket":       s.socketPath,
+			"session-name": s.cfg.SessionName,
+		},
+		"display":   display,
+		"children":  children,
+		"clients":   clients,
+		"windows":   windows,
+		"encodings": map[string]any{"core": []string{}},
+	}
+}
+
+// flatten turns a tree into dotted keys, as xpra's non-namespace info.
+func flatten(tree map[string]any) map[string]any {
+	out := map[string]any{}
+	var walk func(prefix string, m map[string]any)
+	walk = func(prefix string, m map[string]any) {
+		for k, v := range m {
+			key := k
+			if prefix != "" {
+				key = prefix + "." + k
+			}
+			if sub, ok := v.(map[string]any); ok {
+				walk(key, sub)
+				continue
+			}
+			out[key] = v
+		}
+	}
+	walk("", tree)
+	return out
+}
+
+func toDict(v any) wire.Dict {
+	m, _ := v.(map[string]any)
+	d := wire.Dict{}
+	for k, val := range m {
+		d[k] = val
+	}
+	return d
+}
+
+// FormatInfo prints a decoded info reply as sorted key=value lines.
+func FormatInfo(w io.Writer, caps wire.Dict) error {
+	lines := map[string]string{}
+	var walk func(prefix string, v any)
+	walk = func(prefix string, v any) {
+		if d, ok := wire.AsDict(v); ok {
+			for k, val := range d {
+				key := fmt.Sprint(k)
+				if prefix != "" {
+					key = prefix + "." + key
+				}
+				walk(key, val)
+			}
+			return
+		}
+		lines[prefix] = formatValue(v)
+	}
+	walk("", map[any]any(caps))
+	keys := make([]string, 0, len(lines))
+	for k := range lines {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		fmt.Fprintf(&b, "%s=%s\n", k, lines[k])
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func formatValue(v any) string {
+	if s, ok := wire.AsString(v); ok {
+		return s
+	}
+	if l, ok := wire.AsList(v); ok {
+		parts := make([]string, len(l))
+		for i, e := range l {
+			parts[i] = formatValue(e)
+		}
+		return "(" + strings.Join(parts, ", ") + ")"
+	}
+	return fmt.Sprint(v)
+}

@@ -1,0 +1,172 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/user"
+	"runtime"
+	"time"
+
+	"github.com/xroam/xroam/core/wire"
+)
+
+// Dial connects to a target; display targets are looked up in p.
+func Dial(ctx context.Context, p Paths, t Target) (net.Conn, Target, error) {
+	if t.Network == "unix" && t.Address == "" {
+		sock, err := p.FindSocket(t.Display)
+		if err != nil {
+			return nil, t, err
+		}
+		t.Address = sock
+	}
+	d := net.Dialer{Timeout: 10 * time.Second}
+	nc, err := d.DialContext(ctx, t.Network, t.Address)
+	if err != nil {
+		return nil, t, fmt.Errorf("connecting to %s: %w", t, err)
+	}
+	return nc, t, nil
+}
+
+// RequestConn is a command-line client's connection: the request hello
+// has been answered.
+type RequestConn struct {
+	NC     net.Conn
+	R      *wire.Reader
+	W      *wire.Writer
+	Server wire.Dict
+}
+
+// Close closes the connection.
+func (rc *RequestConn) Close() error { return rc.NC.Close() }
+
+// DisconnectedError is a server's refusal or goodbye.
+type DisconnectedError struct {
+	Reason string
+	Extra  []string
+}
+
+func (e *DisconnectedError) Error() string {
+	s := "the server disconnected: " + e.Reason
+	for _, x := range e.Extra {
+		s += ": " + x
+	}
+	return s
+}
+
+// requestHello is what xroam's command-line clients send: the request
+// string and xpra's legacy boolean, and nothing that would make the server
+// set up a UI session.
+func requestHello(kind string, extra wire.Dict) wire.Dict {
+	host, _ := os.Hostname()
+	name := ""
+	if u, err := user.Current(); err == nil {
+		name = u.Username
+	}
+	h := wire.Dict{
+		"version":           ProtocolVersion,
+		"client_type":       "xroam",
+		"rencode":           true,
+		"bencode":           true,
+		"rencodeplus":       true,
+		"encoders":          []string{"rencodeplus", "rencode", "bencode"},
+		"compressors":       []string{"lz4", "zlib"},
+		"lz4":               true,
+		"zlib":              true,
+		"compression_level": int64(0),
+		"hostname":          host,
+		"username":          name,
+		"platform":          runtime.GOOS,
+		"uuid":              fmt.Sprintf("%x", time.Now().UnixNano()),
+		"request":           kind,
+		kind + "_request":   true,
+		"info-namespace":    true,
+		"ui_client":         false,
+		"windows":           false,
+		"keyboard":          false,
+		"wants_aliases":     false,
+		"wants_encodings":   false,
+		"wants_versions":    false,
+		"wants_features":    false,
+		"wants_sound":       false,
+	}
+	if kind == "version" {
+		h["full-version-request"] = true
+	}
+	for k, v := range extra {
+		h[k] = v
+	}
+	return h
+}
+
+// Request connects, sends a request hello of the given kind and reads the
+// server's reply hello. Requests answered by a disconnect (detach) return
+// a *DisconnectedError carrying the server's words.
+func Request(ctx context.Context, p Paths, t Target, kind string, extra wire.Dict) (*RequestConn, error) {
+	nc, _, err := Dial(ctx, p, t)
+	if err != nil {
+		return nil, err
+	}
+	rc := &RequestConn{NC: nc, R: wire.NewReader(nc), W: wire.NewWriter(nc)}
+	// rencode is understood by every xpra from 0.14 to 5 and by xroam.
+	rc.W.SetEncoding(wire.Rencode)
+	stop := context.AfterFunc(ctx, func() { nc.Close() })
+	defer stop()
+	_ = nc.SetDeadline(time.Now().Add(15 * time.Second))
+	if err := rc.W.WritePacket(wire.NewHello(requestHello(kind, extra))); err != nil {
+		nc.Close()
+		return nil, fmt.Errorf("sending the request: %w", err)
+	}
+	for {
+		pkt, err := rc.R.ReadPacket()
+		if err != nil {
+			nc.Close()
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			return nil, fmt.Errorf("reading the reply: %w", err)
+		}
+		switch pkt.Type() {
+		case wire.TypeHello:
+			caps, err := wire.ParseHello(pkt)
+			if err != nil {
+				nc.Close()
+				return nil, err
+			}
+			rc.Server = caps
+			rc.W.Apply(wire.Negotiate(caps))
+			_ = nc.SetDeadline(time.Time{})
+			return rc, nil
+		case wire.TypeDisconnect:
+			reason, extra, _ := wire.ParseDisconnect(pkt)
+			nc.Close()
+			return nil, &DisconnectedError{Reason: reason, Extra: extra}
+		case "challenge":
+			nc.Close()
+			return nil, errors.New("the server requires authentication, which this xroam client cannot answer yet")
+		}
+		// Anything else before the hello (e.g. startup packets) is skipped.
+	}
+}
+
+// WaitDisconnect reads until the server's disconnect packet or the end of
+// the connection, and returns the reason ("" when the link just closed).
+func (rc *RequestConn) WaitDisconnect(timeout time.Duration) (string, error) {
+	_ = rc.NC.SetReadDeadline(time.Now().Add(timeout))
+	for {
+		pkt, err := rc.R.ReadPacket()
+		if err != nil {
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				return "", fmt.Errorf("no answer from the server in %s", timeout)
+			}
+			return "", nil
+		}
+		if pkt.Type() == wire.TypeDisconnect {
+			reason, _, _ := wire.ParseDisconnect(pkt)
+			return reason, nil
+		}
+	}
+}
