@@ -30,6 +30,8 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
+	// Readable by all: TestUIDDropsPrivileges re-runs it as nobody.
+	os.Chmod(dir, 0o755)
 	xroamBin = filepath.Join(dir, "xroam")
 	out, err := exec.Command("go", "build", "-o", xroamBin, ".").CombinedOutput()
 	if err != nil {

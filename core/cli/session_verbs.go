@@ -59,6 +59,11 @@ func runStart(ctx context.Context, inv *Invocation) error {
 		}
 		display = t.Display
 	}
+	// Drop privileges first, so that the socket directory, the log and
+	// the session are created by and for the target user.
+	if err := dropPrivileges(cfg.UID, cfg.GID); err != nil {
+		return err
+	}
 	p, err := paths(inv)
 	if err != nil {
 		return err
@@ -77,10 +82,9 @@ func runStart(ctx context.Context, inv *Invocation) error {
 			return err
 		}
 		fmt.Fprintf(inv.Env.Stdout, "xroam session :%d started (pid %d), log file %s\n", res.Display, res.PID, res.LogPath)
-		return nil
-	}
-	if err := dropPrivileges(cfg.UID, cfg.GID); err != nil {
-		return err
+		// --displayfd names a descriptor of this process, not of the
+		// daemon: report on it here.
+		return session.ReportReady(func(string) string { return "" }, cfg.Displayfd, res.Display, res.LogPath)
 	}
 	if cfg.Chdir != "" {
 		if d, ok := p.Expand(cfg.Chdir); ok {
@@ -99,7 +103,11 @@ func runStart(ctx context.Context, inv *Invocation) error {
 		LogPath: inv.Env.Getenv("XROAM_LOG_FILE"),
 	})
 	return srv.Run(ctx, func(d int, logPath string) {
-		if err := session.ReportReady(inv.Env.Getenv, cfg.Displayfd, d, logPath); err != nil {
+		displayfd := cfg.Displayfd
+		if inv.Env.Getenv(session.ReadyFDEnv) != "" {
+			displayfd = 0 // the starting process reports on it
+		}
+		if err := session.ReportReady(inv.Env.Getenv, displayfd, d, logPath); err != nil {
 			fmt.Fprintf(inv.Env.Stderr, "xroam start: reporting readiness: %v\n", err)
 		}
 		if inv.Env.Getenv(session.ReadyFDEnv) == "" {
@@ -112,9 +120,6 @@ func runStart(ctx context.Context, inv *Invocation) error {
 func dropPrivileges(uidSpec, gidSpec string) error {
 	if uidSpec == "" && gidSpec == "" {
 		return nil
-	}
-	if os.Geteuid() != 0 {
-		return &UsageError{Msg: "--uid and --gid need the server to be started as root"}
 	}
 	uid, gid := -1, -1
 	home := ""
@@ -139,6 +144,14 @@ func dropPrivileges(uidSpec, gidSpec string) error {
 			return &UsageError{Msg: fmt.Sprintf("--gid=%s: no such group", gidSpec)}
 		}
 		gid, _ = strconv.Atoi(g.Gid)
+	}
+	// Already the target (the daemon re-run by a starter that dropped
+	// privileges before forking): nothing to do.
+	if (uid < 0 || uid == os.Geteuid()) && (gid < 0 || gid == os.Getegid()) {
+		return nil
+	}
+	if os.Geteuid() != 0 {
+		return &UsageError{Msg: "--uid and --gid need the server to be started as root"}
 	}
 	if gid >= 0 {
 		if err := syscall.Setgroups([]int{gid}); err != nil {

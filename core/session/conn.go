@@ -213,8 +213,13 @@ func (s *Server) attach(ctx context.Context, c *clientConn, log *slog.Logger) {
 		}
 	}
 	s.clients[c] = struct{}{}
+	first := !s.uiSeen
 	s.uiSeen = true
 	s.mu.Unlock()
+	if first {
+		s.startList(s.cfg.StartAfterConnect, s.cfg.StartChildAfterConnect, "after-connect")
+	}
+	s.startList(s.cfg.StartOnConnect, s.cfg.StartChildOnConnect, "on-connect")
 	for _, o := range others {
 		o.disconnect(wire.ReasonNewClient)
 	}
@@ -246,6 +251,9 @@ func (s *Server) removeClient(c *clientConn) {
 		s.lastSeen = time.Now()
 	}
 	s.mu.Unlock()
+	if left == 0 && c.ui {
+		s.startList(s.cfg.StartOnLastClientExit, s.cfg.StartChildOnLastClientExit, "on-last-client-exit")
+	}
 	if left == 0 && c.ui && s.cfg.ExitWithClient {
 		s.log.Info("the last client left: stopping (--exit-with-client)")
 		s.requestEnd(EndStop)

@@ -354,23 +354,31 @@ func (s *Server) startCommands(ctx context.Context) {
 			s.requestEnd(EndStop)
 		}
 	}
-	for _, c := range s.cfg.Start {
+	started := s.startList(s.cfg.Start, s.cfg.StartChild, "start")
+	later := len(s.cfg.StartChildAfterConnect) + len(s.cfg.StartChildOnConnect) + len(s.cfg.StartChildOnLastClientExit)
+	if s.cfg.ExitWithChildren && started == 0 && later == 0 {
+		s.log.Warn("--exit-with-children without any --start-child command that started: stopping")
+		s.requestEnd(EndStop)
+	}
+}
+
+// startList runs a list of commands and a list of child commands (which
+// count for --exit-with-children); it returns how many children started.
+func (s *Server) startList(cmds, childCmds []string, when string) int {
+	for _, c := range cmds {
 		if _, err := s.children.Start(c, false); err != nil {
-			s.log.Error("start command failed", "err", err)
+			s.log.Error("command failed to start", "when", when, "err", err)
 		}
 	}
 	started := 0
-	for _, c := range s.cfg.StartChild {
+	for _, c := range childCmds {
 		if _, err := s.children.Start(c, true); err != nil {
-			s.log.Error("start-child command failed", "err", err)
+			s.log.Error("child command failed to start", "when", when, "err", err)
 			continue
 		}
 		started++
 	}
-	if s.cfg.ExitWithChildren && started == 0 {
-		s.log.Warn("--exit-with-children without any --start-child command that started: stopping")
-		s.requestEnd(EndStop)
-	}
+	return started
 }
 
 // wait blocks until something ends the session and says how.
