@@ -99,6 +99,8 @@ func Verbs() []*Verb {
 		detachVerb(),
 		stopVerb(),
 		exitVerb(),
+		controlVerb(),
+		upgradeVerb(),
 		initenvVerb(),
 		showconfigVerb(),
 		helpVerb(),

@@ -27,12 +27,12 @@ func paths(inv *Invocation) (session.Paths, error) {
 
 // serverLogger logs the server's events to its standard error, which is
 // the log file when daemonized.
-func serverLogger(inv *Invocation) *slog.Logger {
-	level := slog.LevelInfo
+func serverLogger(inv *Invocation) (*slog.Logger, *slog.LevelVar) {
+	level := new(slog.LevelVar)
 	if inv.Config.Config.Debug != "" {
-		level = slog.LevelDebug
+		level.Set(slog.LevelDebug)
 	}
-	return slog.New(slog.NewTextHandler(inv.Env.Stderr, &slog.HandlerOptions{Level: level}))
+	return slog.New(slog.NewTextHandler(inv.Env.Stderr, &slog.HandlerOptions{Level: level})), level
 }
 
 func startVerb() *Verb {
@@ -93,14 +93,16 @@ func runStart(ctx context.Context, inv *Invocation) error {
 			}
 		}
 	}
+	logger, level := serverLogger(inv)
 	srv := session.NewServer(session.ServerOptions{
-		Config:  cfg,
-		Display: display,
-		Paths:   p,
-		Version: inv.Env.Build.Version,
-		Getenv:  inv.Env.Getenv,
-		Logger:  serverLogger(inv),
-		LogPath: inv.Env.Getenv("XROAM_LOG_FILE"),
+		Config:   cfg,
+		Display:  display,
+		Paths:    p,
+		Version:  inv.Env.Build.Version,
+		Getenv:   inv.Env.Getenv,
+		Logger:   logger,
+		LogLevel: level,
+		LogPath:  inv.Env.Getenv("XROAM_LOG_FILE"),
 	})
 	return srv.Run(ctx, func(d int, logPath string) {
 		displayfd := cfg.Displayfd

@@ -155,7 +155,7 @@ func (s *Server) handle(ctx context.Context, nc net.Conn) {
 	case "id":
 		h := s.versionCaps()
 		h["session-type"] = s.opts.Mode
-		h["session-name"] = s.cfg.SessionName
+		h["session-name"] = s.sessionName()
 		h["uuid"] = s.uuid()
 		h["platform"] = runtime.GOOS
 		h["display"] = fmt.Sprintf(":%d", s.display)
@@ -164,6 +164,11 @@ func (s *Server) handle(ctx context.Context, nc net.Conn) {
 	case "connect_test":
 		h := s.versionCaps()
 		h["connect_test_response"] = caps.Str("connect_test_request", "")
+		_ = c.w.WritePacket(wire.NewHello(h))
+		c.drain(5 * time.Second)
+	case "command":
+		h := protocolCaps()
+		h["command_response"] = s.control(caps.List("command_request"))
 		_ = c.w.WritePacket(wire.NewHello(h))
 		c.drain(5 * time.Second)
 	case "detach":
@@ -382,7 +387,7 @@ func (s *Server) uiCaps(ctx context.Context, _ wire.Dict) (wire.Dict, error) {
 		"root_window_size":        size,
 		"display":                 fmt.Sprintf(":%d", s.display),
 		"uuid":                    s.uuid(),
-		"session_name":            s.cfg.SessionName,
+		"session_name":            s.sessionName(),
 		"start_time":              s.started.Unix(),
 		"server.mode":             s.opts.Mode,
 		"desktop":                 false,
@@ -478,7 +483,7 @@ func (s *Server) info(ctx context.Context) map[string]any {
 			"hostname":     host,
 			"platform":     runtime.GOOS,
 			"socket":       s.socketPath,
-			"session-name": s.cfg.SessionName,
+			"session-name": s.sessionName(),
 		},
 		"display":   display,
 		"children":  children,

@@ -32,6 +32,9 @@ type ServerOptions struct {
 	LogPath string
 	// Mode is "seamless" for start (desktop and shadow come later).
 	Mode string
+	// LogLevel, when set, is the level of Logger's handler, which the
+	// debug control command changes.
+	LogLevel *slog.LevelVar
 }
 
 // EndMode says how a server ends.
@@ -63,6 +66,7 @@ type Server struct {
 	children   *Children
 
 	mu       sync.Mutex
+	name     string // the session name; the name control command changes it
 	clients  map[*clientConn]struct{}
 	lastSeen time.Time // when the last client left (or the server started)
 	uiSeen   bool      // a UI client has connected at least once
@@ -79,7 +83,13 @@ func NewServer(opts ServerOptions) *Server {
 	if opts.Mode == "" {
 		opts.Mode = "seamless"
 	}
-	return &Server{opts: opts, cfg: opts.Config, log: opts.Logger, clients: map[*clientConn]struct{}{}, end: make(chan EndMode, 1)}
+	return &Server{opts: opts, cfg: opts.Config, log: opts.Logger, name: opts.Config.SessionName, clients: map[*clientConn]struct{}{}, end: make(chan EndMode, 1)}
+}
+
+func (s *Server) sessionName() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.name
 }
 
 // Display returns the display number being served (valid once Run has

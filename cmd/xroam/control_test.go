@@ -1,0 +1,99 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestControl(t *testing.T) {
+	e := newEnv(t)
+	n := e.start()
+	disp := fmt.Sprintf(":%d", n)
+	if out := e.mustRun("control", disp, "help"); !strings.Contains(out, "start-child") {
+		t.Errorf("control help: %q", out)
+	}
+	if out := e.mustRun("control", disp, "start", "xterm -T ctl-app"); !strings.Contains(out, "started") {
+		t.Errorf("control start: %q", out)
+	}
+	waitWindow(t, n, "ctl-app")
+	e.mustRun("control", disp, "name", "renamed")
+	if out := e.mustRun("info", disp); !strings.Contains(out, "server.session-name=renamed") {
+		t.Errorf("name not applied:\n%s", out)
+	}
+	if out := e.mustRun("control", disp, "debug", "enable"); !strings.Contains(out, "DEBUG") {
+		t.Errorf("debug enable: %q", out)
+	}
+	// Without a target, the only live session is used.
+	if out := e.mustRun("control", "help", "name"); !strings.Contains(out, "NAME") {
+		t.Errorf("control help name: %q", out)
+	}
+	out, code := e.run("control", disp, "no-such-command")
+	if code != 1 || !strings.Contains(out, `unknown command "no-such-command"`) {
+		t.Errorf("unknown command: exit %d, %q", code, out)
+	}
+	out, code = e.run("control", disp)
+	if code != 2 {
+		t.Errorf("missing command: exit %d, %q", code, out)
+	}
+}
+
+func TestControlRefusesNewCommands(t *testing.T) {
+	e := newEnv(t)
+	n := e.start("--start-new-commands=no")
+	out, code := e.run("control", fmt.Sprintf(":%d", n), "start", "xeyes")
+	if code != 1 || !strings.Contains(out, "disabled") {
+		t.Errorf("control start with --start-new-commands=no: exit %d, %q", code, out)
+	}
+}
+
+func TestXpraControlAgainstXroam(t *testing.T) {
+	e := newEnv(t)
+	needXpra(t)
+	n := e.start()
+	out, err := e.xpra(30*time.Second, "control", "socket://"+e.socket(n), "start", "xterm -T xpra-ctl")
+	if err != nil {
+		t.Fatalf("xpra control: %v\n%s", err, out)
+	}
+	waitWindow(t, n, "xpra-ctl")
+}
+
+func TestUpgradeKeepsApplications(t *testing.T) {
+	e := newEnv(t)
+	n := e.start("--start=xterm -T upgrade-app")
+	disp := fmt.Sprintf(":%d", n)
+	w := waitWindow(t, n, "upgrade-app")
+	info := e.mustRun("info", disp)
+	m := regexp.MustCompile(`children\.0\.pid=(\d+)`).FindStringSubmatch(info)
+	if m == nil {
+		t.Fatalf("no child pid:\n%s", info)
+	}
+	appPid, _ := strconv.Atoi(m[1])
+	oldServer := readPid(t, filepath.Join(e.sockDir, strconv.Itoa(n), "server.pid"))
+	xvfbPid := readPid(t, filepath.Join(e.sockDir, strconv.Itoa(n), "xvfb.pid"))
+
+	out := e.mustRun("upgrade", disp)
+	if !strings.Contains(out, fmt.Sprintf("session :%d started", n)) {
+		t.Fatalf("upgrade: %q", out)
+	}
+	waitFor(t, "the old server to end", func() bool { return !pidAlive(oldServer) })
+	newServer := readPid(t, filepath.Join(e.sockDir, strconv.Itoa(n), "server.pid"))
+	if newServer == oldServer || !pidAlive(newServer) {
+		t.Fatalf("no new server (old %d, new %d)", oldServer, newServer)
+	}
+	if !pidAlive(appPid) || !pidAlive(xvfbPid) {
+		t.Fatal("the upgrade ended the application or the X server")
+	}
+	if got := waitWindow(t, n, "upgrade-app"); got.ID != w.ID {
+		t.Errorf("window %v became %v", w.ID, got.ID)
+	}
+	if out := e.mustRun("info", disp); !strings.Contains(out, "windows.0.title=upgrade-app") {
+		t.Errorf("info after upgrade:\n%s", out)
+	}
+	e.mustRun("stop", disp)
+	waitFor(t, "stop after upgrade to end the X server", func() bool { return !pidAlive(xvfbPid) })
+}
