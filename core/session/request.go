@@ -65,17 +65,10 @@ func requestHello(kind string, extra wire.Dict) wire.Dict {
 	if u, err := user.Current(); err == nil {
 		name = u.Username
 	}
-	h := wire.Dict{
-		"version":           ProtocolVersion,
+	h := protocolCaps()
+	for k, v := range map[string]any{
 		"client_type":       "xroam",
-		"rencode":           true,
-		"bencode":           true,
-		"rencodeplus":       true,
-		"encoders":          []string{"rencodeplus", "rencode", "bencode"},
-		"compressors":       []string{"lz4", "zlib"},
-		"lz4":               true,
-		"zlib":              true,
-		"compression_level": int64(0),
+		"compression_level": int64(0), // replies are small; no need to compress
 		"hostname":          host,
 		"username":          name,
 		"platform":          runtime.GOOS,
@@ -91,6 +84,8 @@ func requestHello(kind string, extra wire.Dict) wire.Dict {
 		"wants_versions":    false,
 		"wants_features":    false,
 		"wants_sound":       false,
+	} {
+		h[k] = v
 	}
 	if kind == "version" {
 		h["full-version-request"] = true
