@@ -1,0 +1,10 @@
+// Command xroam-auth-hosts is the hosts authentication module as a plugin
+// binary; see the modules package for what it checks.
+package main
+
+import (
+	"github.com/xroam/xroam/plugins/auth/modules"
+	"github.com/xroam/xroam/sdk/plugin"
+)
+
+func main() { plugin.Serve(modules.Hosts()) }

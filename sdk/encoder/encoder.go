@@ -1,0 +1,81 @@
+package encoder
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/xroam/xroam/sdk/shm"
+)
+
+// Encoder is what an encoder module implements. The host returns the same
+// interface for a built-in encoder and for a plugin subprocess.
+type Encoder interface {
+	Info(ctx context.Context) (*Info, error)
+	Encode(ctx context.Context, req *Request) (*Response, error)
+}
+
+// Info lists what an encoder can do.
+type Info struct {
+	// Encodings are xpra encoding names ("rgb24", "rgb32", "png", ...).
+	Encodings []string
+	// PixelFormats the encoder accepts ("BGRX", "BGRA", ...).
+	PixelFormats []string
+}
+
+// Ref locates a frame in a shared-memory segment.
+type Ref struct {
+	SegmentID int
+	Offset    int
+}
+
+// Frame is a rectangle of pixels.
+type Frame struct {
+	Width, Height, Stride int
+	// Format is the byte order of a pixel, e.g. "BGRX" for X11's 24-bit
+	// depth on little-endian machines.
+	Format string
+	// Pixels holds Height rows of Stride bytes.
+	Pixels []byte
+	// Shm, when set, says where Pixels lie in a shared segment: a plugin
+	// subprocess maps that segment instead of receiving the bytes.
+	Shm *Ref
+}
+
+// FrameIn returns a frame whose pixels lie in seg at offset.
+func FrameIn(seg *shm.Segment, offset, width, height, stride int, format string) (Frame, error) {
+	n := stride * height
+	if offset < 0 || width <= 0 || height <= 0 || stride < width || n > len(seg.Bytes())-offset {
+		return Frame{}, fmt.Errorf("frame %dx%d stride %d at %d does not fit segment of %d bytes", width, height, stride, offset, len(seg.Bytes()))
+	}
+	return Frame{Width: width, Height: height, Stride: stride, Format: format,
+		Pixels: seg.Bytes()[offset : offset+n], Shm: &Ref{SegmentID: seg.ID(), Offset: offset}}, nil
+}
+
+// BytesPerPixel returns the size of a pixel of format, or 0 if unknown.
+func BytesPerPixel(format string) int {
+	switch format {
+	case "BGRX", "BGRA", "RGBX", "RGBA", "XRGB", "ARGB":
+		return 4
+	case "BGR", "RGB":
+		return 3
+	}
+	return 0
+}
+
+// Request asks for one frame to be encoded.
+type Request struct {
+	Encoding string
+	Frame    Frame
+	// Quality and Speed are xpra's 0..100 (-1: the encoder's default).
+	Quality, Speed int
+	Options        map[string]any
+}
+
+// Response is the encoded frame and the client options xpra's draw
+// packet carries with it (e.g. {"zlib": 1, "rgb_format": "BGRX"}).
+type Response struct {
+	Encoding      string
+	Data          []byte
+	Width, Height int
+	Options       map[string]any
+}
