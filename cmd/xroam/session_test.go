@@ -22,7 +22,8 @@ import (
 // xroam once, start sessions with their own socket directory and home,
 // and check what each verb does to the processes and files.
 
-var xroamBin string
+// xroamBin is the binary under test; testPlugins holds every plugin binary.
+var xroamBin, testPlugins string
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "xroam-bin-")
@@ -37,6 +38,18 @@ func TestMain(m *testing.M) {
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "building xroam: %v\n%s", err, out)
 		os.Exit(1)
+	}
+	// The plugins, named as `make` names them, for --plugin-dir.
+	testPlugins = filepath.Join(dir, "plugins")
+	mains, _ := filepath.Glob("../../plugins/*/*/main.go")
+	for _, m := range mains {
+		d := filepath.Dir(m)
+		kind := strings.TrimSuffix(filepath.Base(filepath.Dir(d)), "s")
+		bin := filepath.Join(testPlugins, "xroam-"+kind+"-"+filepath.Base(d))
+		if out, err := exec.Command("go", "build", "-o", bin, "./"+d).CombinedOutput(); err != nil {
+			fmt.Fprintf(os.Stderr, "building %s: %v\n%s", d, err, out)
+			os.Exit(1)
+		}
 	}
 	x11.RouteXGBLog(slog.New(slog.DiscardHandler))
 	code := m.Run()

@@ -49,7 +49,11 @@ func controlVerb() *Verb {
 			for i, a := range args {
 				req[i] = a
 			}
-			rc, err := session.Request(ctx, p, t, "command", wire.Dict{"command_request": req})
+			pw, err := password(inv)
+			if err != nil {
+				return err
+			}
+			rc, err := session.RequestWithPassword(ctx, p, t, "command", wire.Dict{"command_request": req}, pw)
 			if err != nil {
 				return err
 			}
@@ -91,7 +95,11 @@ func upgradeVerb() *Verb {
 			if err != nil {
 				return err
 			}
-			rc, err := session.Request(ctx, p, t, "exit", nil)
+			pw, err := password(inv)
+			if err != nil {
+				return err
+			}
+			rc, err := session.RequestWithPassword(ctx, p, t, "exit", nil, pw)
 			if err != nil {
 				return fmt.Errorf("reaching the running server: %w", err)
 			}

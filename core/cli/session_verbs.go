@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/xroam/xroam/core/pluginhost"
 	"github.com/xroam/xroam/core/session"
 	"github.com/xroam/xroam/core/wire"
 )
@@ -94,15 +95,23 @@ func runStart(ctx context.Context, inv *Invocation) error {
 		}
 	}
 	logger, level := serverLogger(inv)
-	srv := session.NewServer(session.ServerOptions{
-		Config:   cfg,
-		Display:  display,
-		Paths:    p,
-		Version:  inv.Env.Build.Version,
-		Getenv:   inv.Env.Getenv,
+	host := pluginhost.New(pluginhost.Options{
+		Dirs:     pluginhost.DefaultDirs(cfg.PluginDir, inv.Env.Getenv("HOME"), inv.Env.Build.PluginDir),
+		Builtins: pluginhost.DefaultBuiltins(),
 		Logger:   logger,
-		LogLevel: level,
-		LogPath:  inv.Env.Getenv("XROAM_LOG_FILE"),
+	})
+	defer host.Close()
+	srv := session.NewServer(session.ServerOptions{
+		Plugins:   host,
+		Effective: inv.Config,
+		Config:    cfg,
+		Display:   display,
+		Paths:     p,
+		Version:   inv.Env.Build.Version,
+		Getenv:    inv.Env.Getenv,
+		Logger:    logger,
+		LogLevel:  level,
+		LogPath:   inv.Env.Getenv("XROAM_LOG_FILE"),
 	})
 	return srv.Run(ctx, func(d int, logPath string) {
 		displayfd := cfg.Displayfd
@@ -276,8 +285,24 @@ func request(ctx context.Context, inv *Invocation, kind string) (*session.Reques
 	if err != nil {
 		return nil, t, err
 	}
-	rc, err := session.Request(ctx, p, t, kind, nil)
+	pw, err := password(inv)
+	if err != nil {
+		return nil, t, err
+	}
+	rc, err := session.RequestWithPassword(ctx, p, t, kind, nil, pw)
 	return rc, t, err
+}
+
+// password is what the client answers a challenge with: the first
+// --password-file, else $XROAM_PASSWORD; nil when neither is given.
+func password(inv *Invocation) ([]byte, error) {
+	if files := inv.Config.Config.PasswordFile; len(files) > 0 {
+		return session.ReadPasswordFile(files[0])
+	}
+	if v := inv.Env.Getenv("XROAM_PASSWORD"); v != "" {
+		return []byte(v), nil
+	}
+	return nil, nil
 }
 
 func remoteVersion(ctx context.Context, inv *Invocation) error {

@@ -132,8 +132,12 @@ func (s *Server) handle(ctx context.Context, nc net.Conn) {
 		return
 	}
 	_ = nc.SetReadDeadline(time.Time{})
-	c.caps = caps
 	c.w.Apply(wire.Negotiate(caps))
+	caps, ok := s.authenticate(ctx, c, caps, log)
+	if !ok {
+		return
+	}
+	c.caps = caps
 	req := requestKind(caps)
 	log.Info("new connection", "request", req, "client-type", caps.Str("client_type", ""), "version", caps.Str("version", ""))
 	switch req {

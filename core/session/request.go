@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"net"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/xroam/xroam/core/wire"
+	"github.com/xroam/xroam/sdk/auth"
 )
 
 // Dial connects to a target; display targets are looked up in p.
@@ -84,6 +86,8 @@ func requestHello(kind string, extra wire.Dict) wire.Dict {
 		"wants_versions":    false,
 		"wants_features":    false,
 		"wants_sound":       false,
+		"digest":            append(auth.HMACDigests(), auth.XOR),
+		"salt-digest":       auth.HMACDigests(),
 	} {
 		h[k] = v
 	}
@@ -100,6 +104,12 @@ func requestHello(kind string, extra wire.Dict) wire.Dict {
 // server's reply hello. Requests answered by a disconnect (detach) return
 // a *DisconnectedError carrying the server's words.
 func Request(ctx context.Context, p Paths, t Target, kind string, extra wire.Dict) (*RequestConn, error) {
+	return RequestWithPassword(ctx, p, t, kind, extra, nil)
+}
+
+// RequestWithPassword is Request for servers that may challenge: password
+// answers the challenge (nil: a challenge is an error saying so).
+func RequestWithPassword(ctx context.Context, p Paths, t Target, kind string, extra wire.Dict, password []byte) (*RequestConn, error) {
 	nc, _, err := Dial(ctx, p, t)
 	if err != nil {
 		return nil, err
@@ -110,7 +120,8 @@ func Request(ctx context.Context, p Paths, t Target, kind string, extra wire.Dic
 	stop := context.AfterFunc(ctx, func() { nc.Close() })
 	defer stop()
 	_ = nc.SetDeadline(time.Now().Add(15 * time.Second))
-	if err := rc.W.WritePacket(wire.NewHello(requestHello(kind, extra))); err != nil {
+	hello := requestHello(kind, extra)
+	if err := rc.W.WritePacket(wire.NewHello(hello)); err != nil {
 		nc.Close()
 		return nil, fmt.Errorf("sending the request: %w", err)
 	}
@@ -139,8 +150,22 @@ func Request(ctx context.Context, p Paths, t Target, kind string, extra wire.Dic
 			nc.Close()
 			return nil, &DisconnectedError{Reason: reason, Extra: extra}
 		case "challenge":
-			nc.Close()
-			return nil, errors.New("the server requires authentication, which this xroam client cannot answer yet")
+			if password == nil {
+				nc.Close()
+				return nil, errors.New("the server asks for a password: give it with --password-file")
+			}
+			answer, err := AnswerChallenge(pkt, password)
+			if err != nil {
+				nc.Close()
+				return nil, err
+			}
+			for k, v := range answer {
+				hello[k] = v
+			}
+			if err := rc.W.WritePacket(wire.NewHello(hello)); err != nil {
+				nc.Close()
+				return nil, fmt.Errorf("answering the challenge: %w", err)
+			}
 		}
 		// Anything else before the hello (e.g. startup packets) is skipped.
 	}
@@ -164,4 +189,44 @@ func (rc *RequestConn) WaitDisconnect(timeout time.Duration) (string, error) {
 			return reason, nil
 		}
 	}
+}
+
+// AnswerChallenge computes the keys a client adds to its hello to answer
+// xpra's ["challenge", server_salt, cipher, digest, salt_digest, prompt].
+func AnswerChallenge(pkt wire.Packet, password []byte) (wire.Dict, error) {
+	serverSalt := pkt.Bytes(1)
+	digest, saltDigest := pkt.Str(3), pkt.Str(4)
+	if len(serverSalt) < 16 || digest == "" {
+		return nil, errors.New("malformed challenge from the server")
+	}
+	if saltDigest == "" {
+		saltDigest = auth.XOR
+	}
+	n := 32
+	if saltDigest == auth.XOR {
+		n = len(serverSalt)
+	}
+	clientSalt := make([]byte, n)
+	if _, err := rand.Read(clientSalt); err != nil {
+		return nil, err
+	}
+	ch, err := auth.ClientResponse(digest, saltDigest, serverSalt, clientSalt, password)
+	if err != nil {
+		return nil, fmt.Errorf("answering the %s challenge: %w", digest, err)
+	}
+	return wire.Dict{"challenge_response": ch.Response, "challenge_client_salt": clientSalt}, nil
+}
+
+// ReadPasswordFile reads a password file as xpra's client does: every
+// byte, a trailing newline included, so that the same file logs in to an
+// xpra server too.
+func ReadPasswordFile(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("password file: %w", err)
+	}
+	if len(b) == 0 {
+		return nil, fmt.Errorf("password file %s is empty", path)
+	}
+	return b, nil
 }

@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/xroam/xroam/core/config"
+	"github.com/xroam/xroam/core/pluginhost"
 	"github.com/xroam/xroam/core/x11"
 )
 
@@ -35,6 +37,10 @@ type ServerOptions struct {
 	// LogLevel, when set, is the level of Logger's handler, which the
 	// debug control command changes.
 	LogLevel *slog.LevelVar
+	// Plugins runs the authentication modules (and later the encoders);
+	// Effective holds their configuration blocks.
+	Plugins   *pluginhost.Host
+	Effective *config.Effective
 }
 
 // EndMode says how a server ends.
@@ -63,6 +69,7 @@ type Server struct {
 	socketPath string
 	sessionDir string
 	listeners  []net.Listener
+	auth       map[string][]authModule // by socket type
 	children   *Children
 
 	mu       sync.Mutex
@@ -106,6 +113,9 @@ func (s *Server) requestEnd(m EndMode) {
 func (s *Server) Run(ctx context.Context, ready func(display int, logPath string)) error {
 	s.started = time.Now()
 	s.lastSeen = s.started
+	if err := s.setupAuth(ctx); err != nil {
+		return err
+	}
 	dir, err := s.opts.Paths.ServerDir()
 	if err != nil {
 		return err
@@ -280,9 +290,14 @@ func (s *Server) listen() error {
 			s.closeListeners()
 			return err
 		}
-		if !isLoopback(addr) && len(s.cfg.TCPAuth) == 0 {
-			s.closeListeners()
-			return fmt.Errorf("--bind-tcp=%s listens beyond this machine, and TCP authentication does not exist in this version: bind to 127.0.0.1 or ::1", b)
+		if !isLoopback(addr) {
+			if len(s.cfg.TCPAuth) == 0 {
+				s.closeListeners()
+				return fmt.Errorf("--bind-tcp=%s listens beyond this machine without authentication: add --tcp-auth (e.g. --tcp-auth=file:filename=PATH), or --tcp-auth=allow to let anyone in", b)
+			}
+			if slices.Contains(s.cfg.TCPAuth, "allow") {
+				s.log.Warn("ANYONE WHO CAN REACH THIS ADDRESS CAN USE THE SESSION: --tcp-auth=allow on a non-loopback address", "bind-tcp", addr)
+			}
 		}
 		l, err := net.Listen("tcp", addr)
 		if err != nil {

@@ -94,9 +94,10 @@ func Password() plugin.Auth {
 }
 
 // File compares with the contents of a file, read at each attempt so that
-// a changed password applies at once. The file is binary data; one
-// trailing newline (LF or CRLF), as editors and echo leave, is not part of
-// the password.
+// a changed password applies at once. xpra's clients send a password
+// file's bytes as they are, trailing newline included, while a typed
+// password has none: both the exact contents and the contents less one
+// trailing newline (LF or CRLF) are accepted.
 func File() plugin.Auth {
 	return plugin.Auth{Name: "file", Version: Version,
 		Schema: schema.Schema{Attrs: []schema.Attr{{Name: "filename", Type: schema.String, Required: true, Help: "the file holding the password"}}},
@@ -111,7 +112,7 @@ func File() plugin.Auth {
 				if len(pw) == 0 {
 					return auth.Deny("password file " + name + " is empty"), nil
 				}
-				if !auth.CheckPassword(req, pw) {
+				if !auth.CheckPassword(req, pw) && !auth.CheckPassword(req, data) {
 					return auth.Deny("wrong password"), nil
 				}
 				return &auth.Response{Allowed: true, Username: req.Username}, nil

@@ -1,0 +1,179 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"syscall"
+	"time"
+
+	"github.com/xroam/xroam/core/config"
+	"github.com/xroam/xroam/core/pluginhost"
+	"github.com/xroam/xroam/core/wire"
+	"github.com/xroam/xroam/sdk/auth"
+)
+
+// authFailureDelay slows down password guessing; xpra waits about as long
+// before it answers a failed attempt.
+const authFailureDelay = time.Second
+
+// authModule is one configured module of a socket type's chain.
+type authModule struct {
+	spec string
+	a    auth.Authenticator
+}
+
+// authSpecs returns the --*-auth option of a socket type.
+func authSpecs(cfg *config.Config, socketType string) []string {
+	switch socketType {
+	case "unix":
+		return cfg.Auth
+	case "tcp":
+		return cfg.TCPAuth
+	}
+	return nil
+}
+
+// setupAuth opens every module the configuration names, so that a
+// mistake in an --auth option or an auth block stops the start with a
+// clear message instead of failing the first client.
+func (s *Server) setupAuth(ctx context.Context) error {
+	s.auth = map[string][]authModule{}
+	for _, st := range []string{"unix", "tcp"} {
+		for _, spec := range authSpecs(s.cfg, st) {
+			sp, err := pluginhost.AuthSpecFor(spec, s.opts.Effective)
+			if err != nil {
+				return fmt.Errorf("--%s: %w", authOption(st), err)
+			}
+			if s.opts.Plugins == nil {
+				return fmt.Errorf("--%s=%s: no plugin host", authOption(st), spec)
+			}
+			a, err := s.opts.Plugins.Auth(ctx, sp)
+			if err != nil {
+				return fmt.Errorf("--%s=%s: %w", authOption(st), spec, err)
+			}
+			s.auth[st] = append(s.auth[st], authModule{spec: spec, a: a})
+		}
+	}
+	return nil
+}
+
+func authOption(socketType string) string {
+	if socketType == "unix" {
+		return "auth"
+	}
+	return socketType + "-auth"
+}
+
+// peerOf describes the connection's other end, with SO_PEERCRED on unix
+// sockets.
+func peerOf(nc net.Conn) auth.Peer {
+	p := auth.Peer{Network: nc.LocalAddr().Network(), Addr: nc.RemoteAddr().String()}
+	uc, ok := nc.(*net.UnixConn)
+	if !ok {
+		return p
+	}
+	raw, err := uc.SyscallConn()
+	if err != nil {
+		return p
+	}
+	_ = raw.Control(func(fd uintptr) {
+		cred, err := syscall.GetsockoptUcred(int(fd), syscall.SOL_SOCKET, syscall.SO_PEERCRED)
+		if err == nil {
+			p.HasCreds, p.UID, p.GID, p.PID = true, cred.Uid, cred.Gid, cred.Pid
+		}
+	})
+	return p
+}
+
+// authenticate runs the socket type's modules in order. A module that
+// holds a password sends xpra's challenge and reads the client's next,
+// complete hello. It returns the hello to go on with, or false after
+// refusing the client (which has then been told "authentication failed").
+func (s *Server) authenticate(ctx context.Context, c *clientConn, caps wire.Dict, log *slog.Logger) (wire.Dict, bool) {
+	st := c.nc.LocalAddr().Network()
+	mods := s.auth[st]
+	if len(mods) == 0 || requestKind(caps) == "version" {
+		return caps, true
+	}
+	peer := peerOf(c.nc)
+	display := fmt.Sprintf(":%d", s.display)
+	deny := func(module, reason string) (wire.Dict, bool) {
+		log.Warn("authentication failed", "module", module, "username", caps.Str("username", ""), "reason", reason)
+		_ = auth.FailureDelay(ctx, authFailureDelay)
+		c.disconnect(wire.ReasonAuthenticationFailed)
+		return nil, false
+	}
+	for _, m := range mods {
+		username := caps.Str("username", "")
+		prep, err := m.a.Prepare(ctx, &auth.PrepareRequest{Username: username, Peer: peer, Display: display, ClientDigests: caps.Strings("digest")})
+		if err != nil {
+			return deny(m.spec, err.Error())
+		}
+		req := &auth.Request{Username: username, Peer: peer, Display: display, SocketType: st}
+		if prep.Challenge {
+			digest := auth.ChooseDigest(prep.Digests, caps.Strings("digest"))
+			if digest == "" {
+				return deny(m.spec, fmt.Sprintf("no digest in common: the module takes %v, the client offers %v", prep.Digests, caps.Strings("digest")))
+			}
+			saltDigest := auth.ChooseDigest(auth.HMACDigests(), caps.Strings("salt-digest"))
+			if saltDigest == "" {
+				return deny(m.spec, "the client offers no HMAC salt digest")
+			}
+			salt, err := auth.NewServerSalt()
+			if err != nil {
+				return deny(m.spec, err.Error())
+			}
+			prompt := prep.Prompt
+			if prompt == "" {
+				prompt = "password"
+			}
+			if err := c.w.WritePacket(wire.Packet{"challenge", salt, "", digest, saltDigest, prompt}); err != nil {
+				return nil, false
+			}
+			next, err := c.readHello()
+			if err != nil {
+				return deny(m.spec, "no answer to the challenge: "+err.Error())
+			}
+			caps = next
+			req.Challenge = &auth.Challenge{
+				Digest:     digest,
+				SaltDigest: saltDigest,
+				ServerSalt: salt,
+				ClientSalt: caps.Bytes("challenge_client_salt"),
+				Response:   caps.Bytes("challenge_response"),
+			}
+			req.Username = caps.Str("username", username)
+		}
+		resp, err := m.a.Authenticate(ctx, req)
+		if !auth.Allowed(resp, err) {
+			reason := "denied"
+			if err != nil {
+				reason = err.Error()
+			} else if resp != nil && resp.Reason != "" {
+				reason = resp.Reason
+			}
+			return deny(m.spec, reason)
+		}
+		log.Info("authenticated", "module", m.spec, "username", req.Username)
+	}
+	return caps, true
+}
+
+// readHello reads the client's answer to a challenge, within the login
+// timeout.
+func (c *clientConn) readHello() (wire.Dict, error) {
+	_ = c.nc.SetReadDeadline(time.Now().Add(loginTimeout))
+	defer c.nc.SetReadDeadline(time.Time{})
+	pkt, err := c.r.ReadPacket()
+	if err != nil {
+		return nil, err
+	}
+	if pkt.Type() == wire.TypeDisconnect {
+		reason, _, _ := wire.ParseDisconnect(pkt)
+		return nil, errors.New("the client gave up: " + reason)
+	}
+	return wire.ParseHello(pkt)
+}
