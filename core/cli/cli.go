@@ -239,10 +239,16 @@ func showconfigVerb() *Verb {
 		Description: "Shows every option whose value is not the default, with its origin: a file (path:line:column), " +
 			"an environment variable or a flag. 'all' adds the options left at their defaults; naming options shows just those. " +
 			"Secrets are redacted. The hcl format loads back to the same configuration.",
-		Groups:  []string{"general", "server", "network", "auth", "ssl", "picture", "client", "keyboard", "clipboard"},
-		Flags:   []LocalFlag{{Name: "format", Meta: "text|hcl|json", Default: "text", Enum: config.Formats(), Help: "output format"}},
+		Groups: []string{"general", "server", "network", "auth", "ssl", "picture", "client", "keyboard", "clipboard"},
+		Flags: []LocalFlag{
+			{Name: "format", Meta: "text|hcl|json", Default: "text", Enum: config.Formats(), Help: "output format"},
+			{Name: "plugins", Bool: true, Help: "list the plugins found instead: built-in and in the plugin directories, with version and state"},
+		},
 		MaxArgs: -1,
-		Run: func(_ context.Context, inv *Invocation) error {
+		Run: func(ctx context.Context, inv *Invocation) error {
+			if inv.Flags["plugins"] == "yes" {
+				return showPlugins(ctx, inv)
+			}
 			so := config.ShowOptions{Format: inv.Flags["format"]}
 			for _, a := range inv.Args {
 				if a == "all" {

@@ -18,7 +18,22 @@ import (
 const (
 	// AttrSHA256 pins the plugin binary's sha256 (hex).
 	AttrSHA256 = "sha256"
+	// AttrEnabled = false switches a plugin off for the site.
+	AttrEnabled = "enabled"
 )
+
+// Disabled reports whether a block switches its plugin off
+// (`enabled = false`), and where.
+func Disabled(blk *config.PluginBlock) (bool, config.Origin) {
+	if blk == nil {
+		return false, config.Origin{}
+	}
+	a, ok := blk.Attrs[AttrEnabled]
+	if !ok || a.Value.IsNull() || !a.Value.IsKnown() || a.Value.Type() != cty.Bool {
+		return false, config.Origin{}
+	}
+	return a.Value.False(), a.Origin
+}
 
 // AuthSpec is one --auth style option: `module:key=value,key=value`.
 type AuthSpec struct {
@@ -125,7 +140,7 @@ func PluginConfig(kind, name string, blk *config.PluginBlock, opts map[string][]
 	if blk != nil {
 		blockOrigin = blk.Origin
 		for _, n := range blk.AttrNames() {
-			if n == AttrSHA256 {
+			if n == AttrSHA256 || n == AttrEnabled {
 				continue
 			}
 			a := blk.Attrs[n]

@@ -201,6 +201,9 @@ func (h *Host) open(ctx context.Context, sp Spec) (any, error) {
 	if h.ctx.Err() != nil {
 		return nil, errors.New("plugin host closed")
 	}
+	if off, at := Disabled(sp.Block); off {
+		return nil, fmt.Errorf("%s %q is disabled (enabled = false at %s)", sp.Kind, sp.Name, at)
+	}
 	b := h.builtin(sp.Kind, sp.Name)
 	path, ferr := h.find(sp.Kind, sp.Name)
 	if b != nil && (ferr != nil || !h.opts.PreferExternal) {

@@ -1,0 +1,58 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"text/tabwriter"
+
+	"github.com/xroam/xroam/core/pluginhost"
+	"github.com/xroam/xroam/sdk"
+)
+
+// pluginDirs are the directories searched for plugin binaries.
+func pluginDirs(inv *Invocation) []string {
+	return pluginhost.DefaultDirs(inv.Config.Config.PluginDir, inv.Env.Getenv("HOME"), inv.Env.Build.PluginDir)
+}
+
+// showPlugins prints every plugin this installation has, with its version
+// and whether it can be used (showconfig --plugins).
+func showPlugins(ctx context.Context, inv *Invocation) error {
+	dirs := pluginDirs(inv)
+	entries := pluginhost.Inventory(ctx, dirs, pluginhost.DefaultBuiltins(), inv.Config, []int{sdk.APIVersion})
+	switch inv.Flags["format"] {
+	case "json":
+		type jentry struct {
+			Kind    string `json:"kind"`
+			Name    string `json:"name"`
+			Version string `json:"version"`
+			Path    string `json:"path"`
+			API     int    `json:"api_version,omitempty"`
+			State   string `json:"state"`
+			Why     string `json:"why,omitempty"`
+		}
+		out := struct {
+			Dirs    []string `json:"dirs"`
+			Plugins []jentry `json:"plugins"`
+		}{Dirs: dirs, Plugins: []jentry{}}
+		for _, e := range entries {
+			out.Plugins = append(out.Plugins, jentry{e.Kind, e.Name, e.Version, e.Path, e.API, e.State, e.Why})
+		}
+		enc := json.NewEncoder(inv.Env.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(out)
+	case "text", "":
+		fmt.Fprintf(inv.Env.Stdout, "# plugin directories: %v\n", dirs)
+		tw := tabwriter.NewWriter(inv.Env.Stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "KIND\tNAME\tVERSION\tSTATE\tPATH")
+		for _, e := range entries {
+			state := e.State
+			if e.Why != "" {
+				state += " (" + e.Why + ")"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", e.Kind, e.Name, e.Version, state, e.Path)
+		}
+		return tw.Flush()
+	}
+	return &UsageError{Msg: "--plugins lists plugins as text or json"}
+}
