@@ -187,6 +187,9 @@ func (e *Effective) LoadSource(filename string, src []byte) hcl.Diagnostics {
 	}
 	opts := Options()
 	content, cdiags := f.Body.Content(fileSchema(opts))
+	// hcl reports unknown keys in map order: sort them so that the same
+	// file always gives the same report, top to bottom.
+	sort.SliceStable(cdiags, func(i, j int) bool { return diagPos(cdiags[i]) < diagPos(cdiags[j]) })
 	diags = append(diags, cdiags...)
 	if content == nil {
 		return diags
@@ -215,6 +218,13 @@ func (e *Effective) LoadSource(filename string, src []byte) hcl.Diagnostics {
 		diags = append(diags, e.mergePluginBlock(b)...)
 	}
 	return diags
+}
+
+func diagPos(d *hcl.Diagnostic) int {
+	if d.Subject == nil {
+		return -1
+	}
+	return d.Subject.Start.Byte
 }
 
 // fromExpr evaluates a file's expression and converts it to the option's Go
