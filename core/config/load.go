@@ -215,7 +215,9 @@ func (e *Effective) LoadSource(filename string, src []byte) hcl.Diagnostics {
 		e.Origins[o.Name] = originOf(a.NameRange)
 	}
 	for _, b := range content.Blocks {
-		diags = append(diags, e.mergePluginBlock(b)...)
+		bd := e.mergePluginBlock(b)
+		sort.SliceStable(bd, func(i, j int) bool { return diagPos(bd[i]) < diagPos(bd[j]) })
+		diags = append(diags, bd...)
 	}
 	return diags
 }
