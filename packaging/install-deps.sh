@@ -8,7 +8,8 @@ PACKAGES="
   ca-certificates git make gcc pkg-config dpkg-dev
   xvfb xterm x11-apps x11-utils x11-xserver-utils xdotool xauth
   xpra
-  libx264-dev libvpx-dev libturbojpeg0-dev
+  libx264-dev libvpx-dev libturbojpeg0-dev libpam0g-dev
+  python3-gi-cairo
 "
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq

@@ -53,7 +53,11 @@ func controlVerb() *Verb {
 			if err != nil {
 				return err
 			}
-			rc, err := session.RequestWithPassword(ctx, p, t, "command", wire.Dict{"command_request": req}, pw)
+			extra := wire.Dict{"command_request": req}
+			for k, v := range loginCaps(inv) {
+				extra[k] = v
+			}
+			rc, err := session.RequestWithPassword(ctx, p, t, "command", extra, pw)
 			if err != nil {
 				return err
 			}
@@ -99,7 +103,7 @@ func upgradeVerb() *Verb {
 			if err != nil {
 				return err
 			}
-			rc, err := session.RequestWithPassword(ctx, p, t, "exit", nil, pw)
+			rc, err := session.RequestWithPassword(ctx, p, t, "exit", loginCaps(inv), pw)
 			if err != nil {
 				return fmt.Errorf("reaching the running server: %w", err)
 			}

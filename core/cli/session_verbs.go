@@ -289,8 +289,16 @@ func request(ctx context.Context, inv *Invocation, kind string) (*session.Reques
 	if err != nil {
 		return nil, t, err
 	}
-	rc, err := session.RequestWithPassword(ctx, p, t, kind, nil, pw)
+	rc, err := session.RequestWithPassword(ctx, p, t, kind, loginCaps(inv), pw)
 	return rc, t, err
+}
+
+// loginCaps are the hello keys that say who logs in (--username).
+func loginCaps(inv *Invocation) wire.Dict {
+	if u := inv.Config.Config.Username; u != "" {
+		return wire.Dict{"username": u}
+	}
+	return nil
 }
 
 // password is what the client answers a challenge with: the first

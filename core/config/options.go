@@ -91,6 +91,7 @@ type Config struct {
 	VsockAuth         []string `opt:"vsock-auth" group:"auth" meta:"MODULE[:OPTS]" help:"authentication of vsock connections"`
 	QUICAuth          []string `opt:"quic-auth" group:"auth" meta:"MODULE[:OPTS]" help:"authentication of QUIC connections"`
 	RFBAuth           []string `opt:"rfb-auth" group:"auth" meta:"MODULE[:OPTS]" help:"authentication of RFB (VNC) connections"`
+	Username          string   `opt:"username" group:"auth" meta:"NAME" help:"the user name the client logs in as (default: the local user)"`
 	PasswordFile      []string `opt:"password-file" group:"auth" meta:"FILE" help:"file holding the password the client sends"`
 	ChallengeHandlers []string `opt:"challenge-handlers" group:"auth" meta:"NAME" help:"how the client answers authentication challenges"`
 

@@ -1,0 +1,59 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestAuthPAM checks a real user's password through a real PAM service
+// file (pam_unix) with the pam plugin: the right password opens the
+// session, a wrong one is refused. It creates the user and the service
+// file, so it needs root, and removes both afterwards.
+func TestAuthPAM(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to create a user and a PAM service")
+	}
+	for _, c := range []string{"useradd", "userdel", "chpasswd"} {
+		if _, err := exec.LookPath(c); err != nil {
+			t.Skipf("%s is missing", c)
+		}
+	}
+	if _, err := os.Stat("/usr/include/security/pam_appl.h"); err != nil {
+		t.Skip("libpam0g-dev is not installed")
+	}
+	e := newEnv(t)
+	const user, service = "xroampamtest", "xroam-test-pam"
+	exec.Command("userdel", user).Run()
+	if out, err := exec.Command("useradd", "--no-create-home", "--shell", "/usr/sbin/nologin", user).CombinedOutput(); err != nil {
+		t.Fatalf("useradd: %v %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("userdel", user).Run() })
+	chp := exec.Command("chpasswd")
+	chp.Stdin = strings.NewReader(user + ":pam-Secret-42\n")
+	if out, err := chp.CombinedOutput(); err != nil {
+		t.Fatalf("chpasswd: %v %s", err, out)
+	}
+	svc := filepath.Join("/etc/pam.d", service)
+	if err := os.WriteFile(svc, []byte("auth required pam_unix.so\naccount required pam_unix.so\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Remove(svc) })
+
+	n := e.start("--plugin-dir="+testPlugins, "--auth=pam:service="+service)
+	disp := fmt.Sprintf(":%d", n)
+	// The password file ends with a newline, as echo writes it: the pam
+	// module does not hand it to PAM.
+	info := func(pw string) (string, int) {
+		return e.run("info", disp, "--username="+user, "--password-file="+writePassword(t, e.home, "pw", pw))
+	}
+	if out, code := info("pam-Secret-42"); code != 0 || !strings.Contains(out, "server.type=xroam") {
+		t.Errorf("right password: exit %d\n%s", code, out)
+	}
+	if out, code := info("wrong"); code != 1 || !strings.Contains(out, "authentication failed") {
+		t.Errorf("wrong password: exit %d\n%s", code, out)
+	}
+}
