@@ -299,11 +299,12 @@ func TestListDeadAndClean(t *testing.T) {
 	syscall.Kill(serverPid, syscall.SIGKILL)
 	waitFor(t, "the server to die", func() bool { return !pidAlive(serverPid) })
 
-	out := e.mustRun("list")
-	if !strings.Contains(out, fmt.Sprintf("DEAD session at :%d", n)) {
-		t.Fatalf("list after kill: %q", out)
-	}
-	out = e.mustRun("list", "--clean")
+	// The kernel closes a killed process's socket only once its last
+	// thread is gone, which can be after /proc shows it as a zombie.
+	waitFor(t, "list to see the session dead", func() bool {
+		return strings.Contains(e.mustRun("list"), fmt.Sprintf("DEAD session at :%d", n))
+	})
+	out := e.mustRun("list", "--clean")
 	if !strings.Contains(out, "(cleaned up)") {
 		t.Errorf("list --clean: %q", out)
 	}

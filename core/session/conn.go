@@ -240,6 +240,8 @@ func (s *Server) attach(ctx context.Context, c *clientConn, log *slog.Logger) {
 		return
 	}
 	_ = c.w.WritePacket(wire.NewHello(hello))
+	detachWindows := s.attachWindows(ctx, c, log)
+	defer detachWindows()
 	_ = c.w.WritePacket(wire.Packet{"startup-complete"})
 	log.Info("client attached", "uuid", c.caps.Str("uuid", ""), "hostname", c.caps.Str("hostname", ""))
 	s.serve(c, log)
@@ -312,6 +314,9 @@ func (s *Server) serve(c *clientConn, log *slog.Logger) {
 		case "info-request":
 			_ = c.w.WritePacket(wire.Packet{"info-response", s.info(context.Background())})
 		default:
+			if c.ui && s.windowPacket(c, pkt, log) {
+				continue
+			}
 			log.Debug("ignored packet", "type", pkt.Type())
 		}
 	}
@@ -407,8 +412,8 @@ func (s *Server) uiCaps(ctx context.Context, _ wire.Dict) (wire.Dict, error) {
 		"client-shutdown":         true,
 		"sharing":                 s.cfg.Sharing,
 		"mmap_enabled":            false,
-		"encodings":               []string{},
-		"encodings.core":          []string{},
+		"encodings":               []string{"rgb", "rgb32"},
+		"encodings.core":          []string{"rgb32"},
 		"auto_refresh_delay":      int64(s.cfg.AutoRefreshDelay * 1000),
 		"window_refresh_config":   true,
 		"resize_screen":           false,
@@ -450,6 +455,7 @@ func (s *Server) info(ctx context.Context) map[string]any {
 	clients["count"] = int64(nclients)
 	display := map[string]any{"name": fmt.Sprintf(":%d", s.display), "xvfb-pid": int64(s.xvfbPID)}
 	windows := map[string]any{}
+	managed, haveWM := s.windowsInfo()
 	if di, err := x11.Probe(ctx, fmt.Sprintf(":%d", s.display)); err == nil {
 		display["width"] = int64(di.Width)
 		display["height"] = int64(di.Height)
@@ -465,6 +471,9 @@ func (s *Server) info(ctx context.Context) map[string]any {
 		display["extensions"] = exts
 		n := 0
 		for _, w := range di.Windows {
+			if haveWM {
+				break
+			}
 			if !w.Mapped {
 				continue
 			}
@@ -474,6 +483,9 @@ func (s *Server) info(ctx context.Context) map[string]any {
 		windows["count"] = int64(n)
 	} else {
 		display["error"] = err.Error()
+	}
+	if haveWM {
+		windows = managed
 	}
 	return map[string]any{
 		"server": map[string]any{
@@ -493,7 +505,7 @@ func (s *Server) info(ctx context.Context) map[string]any {
 		"children":  children,
 		"clients":   clients,
 		"windows":   windows,
-		"encodings": map[string]any{"core": []string{}},
+		"encodings": map[string]any{"core": []string{"rgb32"}},
 	}
 }
 

@@ -71,6 +71,7 @@ type Server struct {
 	listeners  []net.Listener
 	auth       map[string][]authModule // by socket type
 	children   *Children
+	win        *windowSet // nil until the window manager runs
 
 	mu       sync.Mutex
 	name     string // the session name; the name control command changes it
@@ -143,6 +144,7 @@ func (s *Server) Run(ctx context.Context, ready func(display int, logPath string
 		s.abortDisplay(ctx)
 		return err
 	}
+	s.startWindows(ctx)
 	s.startCommands(ctx)
 	s.log.Info("session ready", "socket", s.socketPath, "pid", os.Getpid())
 	if ready != nil {

@@ -13,6 +13,17 @@
 // (an *Xvfb, a logger) is created by the caller and passed in, so that
 // several displays can be started and probed concurrently, as the tests do.
 //
+// In seamless mode the server is the window manager of its Xvfb (WM, in
+// wm*.go): one connection owns SubstructureRedirect on the root and runs
+// the only event goroutine, turning MapRequest, ConfigureRequest,
+// property, Damage and XFixes cursor events into WMEvent values; a second
+// connection captures pixels (MIT-SHM GetImage into a SysV segment, which
+// xgb can name by id where it cannot pass a file descriptor; plain
+// GetImage when the segment cannot be shared) and injects XTest input,
+// so that a large capture never delays window management. Windows are
+// redirected with Composite (automatic), so a capture reads a window's
+// own pixels even where others overlap it.
+//
 // Xvfb is started in its own process group and with its output sent to a
 // file rather than a pipe, because a session may hand the display over
 // (Release) and exit while Xvfb keeps running; a pipe back to a process that

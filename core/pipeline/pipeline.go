@@ -1,0 +1,381 @@
+package pipeline
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"github.com/pierrec/lz4/v4"
+
+	"github.com/xroam/xroam/core/wire"
+)
+
+// Rect is an area of a window in window coordinates.
+type Rect struct{ X, Y, W, H int }
+
+// Empty reports whether r has no area.
+func (r Rect) Empty() bool { return r.W <= 0 || r.H <= 0 }
+
+// Union is the bounding box of r and o.
+func (r Rect) Union(o Rect) Rect {
+	if r.Empty() {
+		return o
+	}
+	if o.Empty() {
+		return r
+	}
+	x0, y0 := min(r.X, o.X), min(r.Y, o.Y)
+	x1, y1 := max(r.X+r.W, o.X+o.W), max(r.Y+r.H, o.Y+o.H)
+	return Rect{x0, y0, x1 - x0, y1 - y0}
+}
+
+// Intersect is the part of r inside o.
+func (r Rect) Intersect(o Rect) Rect {
+	x0, y0 := max(r.X, o.X), max(r.Y, o.Y)
+	x1, y1 := min(r.X+r.W, o.X+o.W), min(r.Y+r.H, o.Y+o.H)
+	if x1 <= x0 || y1 <= y0 {
+		return Rect{}
+	}
+	return Rect{x0, y0, x1 - x0, y1 - y0}
+}
+
+// Source captures window pixels: area r of window xid as BGRX rows of
+// r.W*4 bytes into dst.
+type Source interface {
+	CaptureInto(xid uint32, r Rect, dst []byte) error
+}
+
+// Config sets up a Pipeline.
+type Config struct {
+	Source Source
+	// Send writes a packet to the client.
+	Send func(wire.Packet) error
+	// BatchDelay is how long damage accumulates before a capture
+	// (default 5 ms).
+	BatchDelay time.Duration
+	// MaxInFlight bounds the unacknowledged draws per window (default 3).
+	MaxInFlight int
+	// AckTimeout forgets a draw the client never acknowledged (default 5 s).
+	AckTimeout time.Duration
+	// OnStall is called once if the client stops reading for so long that
+	// the queue of window changes overflows; the caller should drop it.
+	OnStall func()
+	Log     *slog.Logger
+}
+
+// Pipeline sends one client the pixels of the windows it shows. Its
+// methods never block on the client; Run does the work.
+type Pipeline struct {
+	cfg      Config
+	ops      chan func()
+	overflow atomic.Bool
+	stalled  atomic.Bool
+	wins     map[int64]*window
+	buf      []byte
+	enc      Encoder
+	stats    Stats
+}
+
+// Stats counts what a pipeline did.
+type Stats struct {
+	Draws, Bytes, Pixels int64
+	Acks                 int64
+}
+
+type window struct {
+	wid      int64
+	xid      uint32
+	w, h     int
+	mapped   bool
+	pending  Rect
+	timerSet bool
+	seq      int64
+	inflight map[int64]time.Time
+}
+
+// New makes a pipeline; call Run to start it.
+func New(cfg Config) *Pipeline {
+	if cfg.BatchDelay <= 0 {
+		cfg.BatchDelay = 5 * time.Millisecond
+	}
+	if cfg.MaxInFlight <= 0 {
+		cfg.MaxInFlight = 3
+	}
+	if cfg.AckTimeout <= 0 {
+		cfg.AckTimeout = 5 * time.Second
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	return &Pipeline{cfg: cfg, ops: make(chan func(), 4096), wins: map[int64]*window{}}
+}
+
+// Run processes damage and acks until ctx ends.
+func (p *Pipeline) Run(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case op := <-p.ops:
+			op()
+			if p.overflow.Swap(false) {
+				for _, w := range p.wins {
+					p.damage(w, Rect{0, 0, w.w, w.h})
+				}
+			}
+		}
+	}
+}
+
+func (p *Pipeline) post(op func()) {
+	select {
+	case p.ops <- op:
+	default:
+		// The queue is full: whatever was lost, a full refresh repairs.
+		p.overflow.Store(true)
+	}
+}
+
+// postOrStall queues an operation that must not be lost (window changes,
+// packets). A client whose queue is full has stopped reading: OnStall is
+// called, once, and the pipeline drops everything from then on.
+func (p *Pipeline) postOrStall(op func()) {
+	if p.stalled.Load() {
+		return
+	}
+	select {
+	case p.ops <- op:
+	default:
+		if !p.stalled.Swap(true) && p.cfg.OnStall != nil {
+			p.cfg.OnStall()
+		}
+	}
+}
+
+// Send queues a packet for the client, in order with the draws.
+func (p *Pipeline) Send(pkt wire.Packet) {
+	p.postOrStall(func() {
+		if err := p.cfg.Send(pkt); err != nil {
+			p.cfg.Log.Debug("send failed", "type", pkt.Type(), "err", err)
+		}
+	})
+}
+
+// AddWindow declares window wid (X window xid) of size w x h. Nothing is
+// sent for it before Map.
+func (p *Pipeline) AddWindow(wid int64, xid uint32, w, h int) {
+	p.postOrStall(func() {
+		p.wins[wid] = &window{wid: wid, xid: xid, w: w, h: h, inflight: map[int64]time.Time{}}
+	})
+}
+
+// Resize records a window's new size.
+func (p *Pipeline) Resize(wid int64, w, h int) {
+	p.postOrStall(func() {
+		if win := p.wins[wid]; win != nil {
+			grew := w > win.w || h > win.h
+			win.w, win.h = w, h
+			win.pending = win.pending.Intersect(Rect{0, 0, w, h})
+			if grew {
+				p.damage(win, Rect{0, 0, w, h})
+			}
+		}
+	})
+}
+
+// Map says the client shows the window: its full contents are sent.
+func (p *Pipeline) Map(wid int64) {
+	p.postOrStall(func() {
+		if win := p.wins[wid]; win != nil {
+			win.mapped = true
+			p.damage(win, Rect{0, 0, win.w, win.h})
+		}
+	})
+}
+
+// Unmap stops updates of a window the client hid.
+func (p *Pipeline) Unmap(wid int64) {
+	p.postOrStall(func() {
+		if win := p.wins[wid]; win != nil {
+			win.mapped = false
+		}
+	})
+}
+
+// Remove forgets a window.
+func (p *Pipeline) Remove(wid int64) {
+	p.postOrStall(func() { delete(p.wins, wid) })
+}
+
+// Refresh sends the whole of window wid again (-1: every window).
+func (p *Pipeline) Refresh(wid int64) {
+	p.post(func() {
+		for _, w := range p.wins {
+			if wid < 0 || w.wid == wid {
+				p.damage(w, Rect{0, 0, w.w, w.h})
+			}
+		}
+	})
+}
+
+// Damage says area r of window wid changed.
+func (p *Pipeline) Damage(wid int64, r Rect) {
+	p.post(func() {
+		if win := p.wins[wid]; win != nil {
+			p.damage(win, r)
+		}
+	})
+}
+
+// Ack handles the client's damage-sequence for a draw.
+func (p *Pipeline) Ack(wid, seq int64) {
+	p.post(func() {
+		win := p.wins[wid]
+		if win == nil {
+			return
+		}
+		if _, ok := win.inflight[seq]; ok {
+			delete(win.inflight, seq)
+			p.stats.Acks++
+		}
+		if !win.pending.Empty() && !win.timerSet {
+			p.flush(win)
+		}
+	})
+}
+
+// Stats returns the counters; it waits for the pipeline's turn.
+func (p *Pipeline) Stats(ctx context.Context) Stats {
+	ch := make(chan Stats, 1)
+	select {
+	case p.ops <- func() { ch <- p.stats }:
+	case <-ctx.Done():
+		return Stats{}
+	}
+	select {
+	case s := <-ch:
+		return s
+	case <-ctx.Done():
+		return Stats{}
+	}
+}
+
+func (p *Pipeline) damage(win *window, r Rect) {
+	r = r.Intersect(Rect{0, 0, win.w, win.h})
+	if r.Empty() || !win.mapped {
+		return
+	}
+	win.pending = win.pending.Union(r)
+	if win.timerSet {
+		return
+	}
+	win.timerSet = true
+	wid := win.wid
+	time.AfterFunc(p.cfg.BatchDelay, func() {
+		select {
+		case p.ops <- func() {
+			if w := p.wins[wid]; w != nil {
+				w.timerSet = false
+				p.flush(w)
+			}
+		}:
+		default:
+			p.overflow.Store(true)
+		}
+	})
+}
+
+// flush captures and sends a window's pending area if the client has
+// room for another draw.
+func (p *Pipeline) flush(win *window) {
+	if win.pending.Empty() || !win.mapped {
+		return
+	}
+	now := time.Now()
+	for seq, t := range win.inflight {
+		if now.Sub(t) > p.cfg.AckTimeout {
+			delete(win.inflight, seq)
+		}
+	}
+	if len(win.inflight) >= p.cfg.MaxInFlight {
+		return // the next ack flushes
+	}
+	r := win.pending.Intersect(Rect{0, 0, win.w, win.h})
+	win.pending = Rect{}
+	if r.Empty() {
+		return
+	}
+	n := r.W * r.H * 4
+	if cap(p.buf) < n {
+		p.buf = make([]byte, n)
+	}
+	pix := p.buf[:n]
+	if err := p.cfg.Source.CaptureInto(win.xid, r, pix); err != nil {
+		p.cfg.Log.Debug("capture failed", "wid", win.wid, "err", err)
+		return
+	}
+	// The packet is written before Send returns, so the encoder's buffer
+	// can be reused for the next draw.
+	data := p.enc.Encode(pix)
+	win.seq++
+	win.inflight[win.seq] = now
+	pkt := DrawPacket(win.wid, r, data, win.seq)
+	if err := p.cfg.Send(pkt); err != nil {
+		p.cfg.Log.Debug("send failed", "wid", win.wid, "err", err)
+		return
+	}
+	p.stats.Draws++
+	p.stats.Bytes += int64(len(data))
+	p.stats.Pixels += int64(r.W * r.H)
+}
+
+// DrawPacket is the draw of a rgb32 BGRX area compressed with EncodeLZ4.
+func DrawPacket(wid int64, r Rect, lz4Data []byte, seq int64) wire.Packet {
+	return wire.Packet{"draw", wid, int64(r.X), int64(r.Y), int64(r.W), int64(r.H), "rgb32",
+		wire.RawChunk{Data: lz4Data}, seq, int64(r.W * 4),
+		wire.Dict{"lz4": int64(1), "rgb_format": "BGRX"}}
+}
+
+// EncodeLZ4 compresses pixels as xpra's lz4 option wants: an LZ4 block
+// preceded by the uncompressed size as a little-endian uint32.
+func EncodeLZ4(src []byte) []byte {
+	var e Encoder
+	return e.Encode(src)
+}
+
+// Encoder is EncodeLZ4 with its output buffer and hash table kept from
+// one frame to the next.
+type Encoder struct {
+	c   lz4.Compressor
+	buf []byte
+}
+
+// Encode compresses src; the result is valid until the next call.
+func (e *Encoder) Encode(src []byte) []byte {
+	n := 4 + lz4.CompressBlockBound(len(src))
+	if cap(e.buf) < n {
+		e.buf = make([]byte, n)
+	}
+	out := e.buf[:n]
+	binary.LittleEndian.PutUint32(out, uint32(len(src)))
+	// With a destination of CompressBlockBound bytes the block always
+	// fits; 0 only comes back for empty input.
+	m, err := e.c.CompressBlock(src, out[4:])
+	if err != nil {
+		return out[:4]
+	}
+	return out[:4+m]
+}
+
+// ParseAck reads a damage-sequence packet: [seq, wid, w, h, decode_us, msg].
+func ParseAck(pkt wire.Packet) (wid, seq int64, err error) {
+	s, ok1 := pkt.Int(1)
+	w, ok2 := pkt.Int(2)
+	if !ok1 || !ok2 {
+		return 0, 0, fmt.Errorf("damage-sequence: want sequence and window id, got %d items", len(pkt))
+	}
+	return w, s, nil
+}

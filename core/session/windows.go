@@ -1,0 +1,501 @@
+package session
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sort"
+	"sync"
+
+	"github.com/xroam/xroam/core/pipeline"
+	"github.com/xroam/xroam/core/wire"
+	"github.com/xroam/xroam/core/x11"
+)
+
+// windowSet is the session's seamless windows: the window manager of the
+// display, the xpra window id of every managed window (stable for the
+// session's life, so a client that re-attaches gets the same ids), and
+// the attached clients that receive their changes. The state lives here,
+// not in a connection, so that a detach loses nothing.
+type windowSet struct {
+	wm  *x11.WM
+	log *slog.Logger
+
+	mu      sync.Mutex
+	nextWID int64
+	byXID   map[uint32]int64
+	wins    map[int64]x11.ManagedWindow
+	focused uint32
+	subs    map[*clientConn]*windowClient
+	// asked holds the geometries clients last gave a window (a few, as a
+	// drag sends many before the first is applied): a change to one of
+	// them is the client's own doing, any other is the application's and
+	// is sent back as window-resized.
+	asked map[int64][]x11.Rect
+	// cursor is the display's current cursor, nil until known.
+	cursor *x11.Cursor
+}
+
+// windowClient is one attached client's view: its pixel pipeline.
+type windowClient struct {
+	p      *pipeline.Pipeline
+	cancel context.CancelFunc
+}
+
+// wmSource adapts the window manager to the pipeline's Source.
+type wmSource struct{ wm *x11.WM }
+
+func (s wmSource) CaptureInto(xid uint32, r pipeline.Rect, dst []byte) error {
+	return s.wm.CaptureInto(xid, x11.Rect{X: r.X, Y: r.Y, W: r.W, H: r.H}, dst)
+}
+
+// startWindows makes the server the window manager of its display. A
+// failure leaves the session without windows but running.
+func (s *Server) startWindows(ctx context.Context) {
+	wm, err := x11.StartWM(ctx, fmt.Sprintf(":%d", s.display), s.log.With("part", "wm"))
+	if err != nil {
+		s.log.Warn("no seamless windows: cannot manage the display", "err", err)
+		return
+	}
+	ws := &windowSet{wm: wm, log: s.log, nextWID: 1, byXID: map[uint32]int64{}, wins: map[int64]x11.ManagedWindow{}, subs: map[*clientConn]*windowClient{}, asked: map[int64][]x11.Rect{}}
+	if cur, err := wm.CurrentCursor(); err == nil {
+		ws.cursor = &cur
+	}
+	s.mu.Lock()
+	s.win = ws
+	s.mu.Unlock()
+	s.log.Info("managing the display's windows", "shm", wm.UsesSHM())
+	go ws.run()
+}
+
+func (s *Server) windows() *windowSet {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.win
+}
+
+func (ws *windowSet) run() {
+	for ev := range ws.wm.Events() {
+		ws.handle(ev)
+	}
+}
+
+func (ws *windowSet) handle(ev x11.WMEvent) {
+	ws.mu.Lock()
+	defer ws.mu.Unlock()
+	w := ev.Window
+	switch ev.Kind {
+	case x11.WindowAdded:
+		if _, ok := ws.byXID[w.ID]; ok {
+			return
+		}
+		wid := ws.nextWID
+		ws.nextWID++
+		ws.byXID[w.ID] = wid
+		ws.wins[wid] = w
+		for c, wc := range ws.subs {
+			ws.announce(c, wc, wid, w, false)
+		}
+	case x11.WindowChanged:
+		wid, ok := ws.byXID[w.ID]
+		if !ok {
+			return
+		}
+		old := ws.wins[wid]
+		ws.wins[wid] = w
+		meta := metadataChanges(old, w, ws.byXID)
+		resized := old.Width != w.Width || old.Height != w.Height
+		moved := old.X != w.X || old.Y != w.Y
+		byApp := resized && !w.OverrideRedirect && !slices.Contains(ws.asked[wid], x11.Rect{X: w.X, Y: w.Y, W: w.Width, H: w.Height})
+		for _, wc := range ws.subs {
+			if resized {
+				wc.p.Resize(wid, w.Width, w.Height)
+			}
+			if byApp {
+				wc.p.Send(wire.Packet{"window-resized", wid, int64(w.Width), int64(w.Height)})
+			}
+			if len(meta) > 0 {
+				wc.p.Send(wire.Packet{"window-metadata", wid, meta})
+			}
+			if w.OverrideRedirect && (resized || moved) {
+				wc.p.Send(wire.Packet{"configure-override-redirect", wid, int64(w.X), int64(w.Y), int64(w.Width), int64(w.Height)})
+			}
+		}
+	case x11.WindowRemoved:
+		wid, ok := ws.byXID[w.ID]
+		if !ok {
+			return
+		}
+		delete(ws.byXID, w.ID)
+		delete(ws.wins, wid)
+		delete(ws.asked, wid)
+		for _, wc := range ws.subs {
+			wc.p.Remove(wid)
+			wc.p.Send(wire.Packet{"lost-window", wid})
+		}
+	case x11.CursorChanged:
+		ws.cursor = ev.Cursor
+		for c, wc := range ws.subs {
+			if pkt := cursorPacket(c, ev.Cursor); pkt != nil {
+				wc.p.Send(pkt)
+			}
+		}
+	case x11.WindowDamaged:
+		wid, ok := ws.byXID[w.ID]
+		if !ok {
+			return
+		}
+		r := pipeline.Rect{X: ev.Damage.X, Y: ev.Damage.Y, W: ev.Damage.W, H: ev.Damage.H}
+		for _, wc := range ws.subs {
+			wc.p.Damage(wid, r)
+		}
+	}
+}
+
+// announce sends a window to a client and sets up its pixels; called with
+// ws.mu held. direct writes at once (during the attach, before
+// startup-complete); otherwise the packet waits its turn in the client's
+// pipeline, so that a client that stopped reading never blocks the
+// window manager.
+func (ws *windowSet) announce(c *clientConn, wc *windowClient, wid int64, w x11.ManagedWindow, direct bool) {
+	typ := "new-window"
+	if w.OverrideRedirect {
+		typ = "new-override-redirect"
+	}
+	wc.p.AddWindow(wid, w.ID, w.Width, w.Height)
+	pkt := wire.Packet{typ, wid, int64(w.X), int64(w.Y), int64(max(w.Width, 1)), int64(max(w.Height, 1)), metadata(w, ws.byXID), wire.Dict{}}
+	if direct {
+		_ = c.w.WritePacket(pkt)
+	} else {
+		wc.p.Send(pkt)
+	}
+	if w.OverrideRedirect {
+		// Clients never map override-redirect windows: show them at once.
+		wc.p.Map(wid)
+	}
+}
+
+// cursorPacket is the cursor image for a client that wants cursors (nil
+// for others): ["cursor", "raw", x, y, w, h, xhot, yhot, serial, BGRA
+// pixels, name, default size, max width, max height].
+func cursorPacket(c *clientConn, cur *x11.Cursor) wire.Packet {
+	if !c.caps.Bool("cursors", true) || cur == nil {
+		return nil
+	}
+	return wire.Packet{"cursor", "raw", int64(cur.X), int64(cur.Y), int64(cur.Width), int64(cur.Height),
+		int64(cur.XHot), int64(cur.YHot), int64(cur.Serial), cur.Pix, cur.Name, int64(32), int64(64), int64(64)}
+}
+
+// metadata is the full xpra metadata of a window.
+func metadata(w x11.ManagedWindow, byXID map[uint32]int64) wire.Dict {
+	m := wire.Dict{
+		"title":          w.Title,
+		"class-instance": []string{w.Instance, w.Class},
+		"window-type":    w.Types,
+		"xid":            fmt.Sprintf("0x%x", w.ID),
+	}
+	if w.OverrideRedirect {
+		m["override-redirect"] = true
+	}
+	if w.PID > 0 {
+		m["pid"] = int64(w.PID)
+	}
+	if t, ok := byXID[w.TransientFor]; ok && w.TransientFor != 0 {
+		m["transient-for"] = t
+	}
+	if sc := sizeConstraints(w.Hints); len(sc) > 0 {
+		m["size-constraints"] = sc
+	}
+	return m
+}
+
+func sizeConstraints(h x11.WMSizeHints) wire.Dict {
+	sc := wire.Dict{}
+	pair := func(k string, a, b int) {
+		if a > 0 || b > 0 {
+			sc[k] = []int64{int64(a), int64(b)}
+		}
+	}
+	pair("minimum-size", h.MinW, h.MinH)
+	pair("maximum-size", h.MaxW, h.MaxH)
+	pair("base-size", h.BaseW, h.BaseH)
+	pair("increment", h.IncW, h.IncH)
+	return sc
+}
+
+// metadataChanges is the metadata that differs between old and w.
+func metadataChanges(old, w x11.ManagedWindow, byXID map[uint32]int64) wire.Dict {
+	full := metadata(w, byXID)
+	prev := metadata(old, byXID)
+	out := wire.Dict{}
+	for k, v := range full {
+		if k == "xid" {
+			continue
+		}
+		if pv, ok := prev[k]; !ok || fmt.Sprint(pv) != fmt.Sprint(v) {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// attachWindows sends a new client every window and starts its pixel
+// pipeline; the returned func detaches it.
+func (s *Server) attachWindows(ctx context.Context, c *clientConn, log *slog.Logger) func() {
+	ws := s.windows()
+	if ws == nil {
+		return func() {}
+	}
+	pctx, cancel := context.WithCancel(ctx)
+	p := pipeline.New(pipeline.Config{
+		Source: wmSource{ws.wm}, Send: c.w.WritePacket, Log: log,
+		OnStall: func() {
+			log.Warn("the client stopped reading: dropping it")
+			go c.disconnect(wire.ReasonServerError, "the client stopped reading")
+		},
+	})
+	go p.Run(pctx)
+	wc := &windowClient{p: p, cancel: cancel}
+	ws.mu.Lock()
+	wids := make([]int64, 0, len(ws.wins))
+	for wid := range ws.wins {
+		wids = append(wids, wid)
+	}
+	slices.Sort(wids)
+	for _, wid := range wids {
+		ws.announce(c, wc, wid, ws.wins[wid], true)
+	}
+	ws.subs[c] = wc
+	if pkt := cursorPacket(c, ws.cursor); pkt != nil {
+		_ = c.w.WritePacket(pkt)
+	}
+	ws.mu.Unlock()
+	return func() {
+		ws.mu.Lock()
+		delete(ws.subs, c)
+		ws.mu.Unlock()
+		cancel()
+	}
+}
+
+// windowPacket handles a client's window and input packets; it reports
+// whether pkt was one.
+func (s *Server) windowPacket(c *clientConn, pkt wire.Packet, log *slog.Logger) bool {
+	ws := s.windows()
+	if ws == nil {
+		return false
+	}
+	ws.mu.Lock()
+	wc := ws.subs[c]
+	ws.mu.Unlock()
+	if wc == nil {
+		return false
+	}
+	wid, _ := pkt.Int(1)
+	xidOf := func() (x11.ManagedWindow, bool) {
+		ws.mu.Lock()
+		defer ws.mu.Unlock()
+		w, ok := ws.wins[wid]
+		return w, ok
+	}
+	readonly := s.cfg.Readonly
+	switch pkt.Type() {
+	case "damage-sequence":
+		if w, seq, err := pipeline.ParseAck(pkt); err == nil {
+			wc.p.Ack(w, seq)
+		}
+	case "map-window":
+		w, ok := xidOf()
+		if !ok {
+			return true
+		}
+		x, _ := pkt.Int(2)
+		y, _ := pkt.Int(3)
+		cw, _ := pkt.Int(4)
+		ch, _ := pkt.Int(5)
+		if !w.OverrideRedirect && (int(x) != w.X || int(y) != w.Y || int(cw) != w.Width || int(ch) != w.Height) {
+			ws.configure(wid, w.ID, int(x), int(y), int(cw), int(ch))
+		}
+		wc.p.Map(wid)
+	case "unmap-window":
+		wc.p.Unmap(wid)
+	case "configure-window":
+		w, ok := xidOf()
+		if !ok || w.OverrideRedirect {
+			return true
+		}
+		if wire.Truthy(listItem(pkt, 9)) { // skip_geometry: only properties changed
+			return true
+		}
+		x, _ := pkt.Int(2)
+		y, _ := pkt.Int(3)
+		cw, ok1 := pkt.Int(4)
+		ch, ok2 := pkt.Int(5)
+		if ok1 && ok2 {
+			ws.configure(wid, w.ID, int(x), int(y), int(cw), int(ch))
+		}
+	case "close-window":
+		if w, ok := xidOf(); ok {
+			ws.wm.CloseWindow(w.ID)
+		}
+	case "buffer-refresh":
+		wc.p.Refresh(wid)
+	case "focus":
+		if readonly {
+			return true
+		}
+		w, ok := xidOf()
+		ws.mu.Lock()
+		if ok {
+			ws.focused = w.ID
+		} else {
+			ws.focused = 0
+		}
+		ws.mu.Unlock()
+		if ok {
+			ws.wm.Raise(w.ID)
+		}
+		ws.wm.Focus(w.ID)
+	case "pointer-position":
+		if readonly {
+			return true
+		}
+		if x, y, ok := pointerXY(pkt, 2); ok {
+			ws.wm.MovePointer(x, y)
+		}
+	case "button-action":
+		if readonly {
+			return true
+		}
+		button, _ := pkt.Int(2)
+		if button < 1 || button > 255 {
+			return true
+		}
+		pressed := wire.Truthy(listItem(pkt, 3))
+		if x, y, ok := pointerXY(pkt, 4); ok {
+			ws.wm.MovePointer(x, y)
+		}
+		ws.wm.Button(int(button), pressed)
+	case "key-action":
+		if readonly {
+			return true
+		}
+		s.keyAction(ws, pkt, log)
+	default:
+		return false
+	}
+	return true
+}
+
+// configure applies a geometry a client asked for.
+func (ws *windowSet) configure(wid int64, xid uint32, x, y, w, h int) {
+	if w <= 0 || h <= 0 {
+		return
+	}
+	ws.mu.Lock()
+	const keep = 8
+	a := append(ws.asked[wid], x11.Rect{X: x, Y: y, W: w, H: h})
+	if len(a) > keep {
+		a = a[len(a)-keep:]
+	}
+	ws.asked[wid] = a
+	ws.mu.Unlock()
+	ws.wm.Configure(xid, x, y, w, h)
+}
+
+func listItem(pkt wire.Packet, i int) any {
+	if i < len(pkt) {
+		return pkt[i]
+	}
+	return nil
+}
+
+// pointerXY reads the root coordinates of a pointer list at pkt[i].
+func pointerXY(pkt wire.Packet, i int) (int, int, bool) {
+	l := pkt.List(i)
+	if len(l) < 2 {
+		return 0, 0, false
+	}
+	x, ok1 := wire.AsInt(l[0])
+	y, ok2 := wire.AsInt(l[1])
+	return int(x), int(y), ok1 && ok2
+}
+
+// keyAction injects [wid, keyname, pressed, modifiers, keyval, string,
+// keycode, group]: the server keycode is found from the keysym, then the
+// name, and only then is the client's keycode used as it is.
+func (s *Server) keyAction(ws *windowSet, pkt wire.Packet, log *slog.Logger) {
+	wid, _ := pkt.Int(1)
+	name := pkt.Str(2)
+	pressed := wire.Truthy(listItem(pkt, 3))
+	keyval, _ := pkt.Int(5)
+	clientCode, _ := pkt.Int(7)
+	ws.mu.Lock()
+	w, ok := ws.wins[wid]
+	focus := ok && !w.OverrideRedirect && ws.focused != w.ID
+	if focus {
+		ws.focused = w.ID
+	}
+	ws.mu.Unlock()
+	if focus {
+		ws.wm.Focus(w.ID)
+	}
+	code, shifted, found := ws.wm.Keymap().Lookup(uint32(keyval), name)
+	if !found {
+		code = int(clientCode)
+	}
+	log.Debug("key", "name", name, "keyval", keyval, "pressed", pressed, "keycode", code)
+	// A keysym that sits on the shifted level of the server's keyboard
+	// but comes without shift (another layout on the client) is typed
+	// with a shift of its own.
+	shift := 0
+	if found && shifted && pressed && !slices.Contains(modifierNames(pkt.List(4)), "shift") {
+		shift = ws.wm.ShiftKeycode()
+	}
+	if shift != 0 {
+		ws.wm.Key(shift, true)
+	}
+	ws.wm.Key(code, pressed)
+	if shift != 0 {
+		ws.wm.Key(code, false)
+		ws.wm.Key(shift, false)
+	}
+}
+
+func modifierNames(l []any) []string {
+	out := make([]string, 0, len(l))
+	for _, v := range l {
+		if s, ok := wire.AsString(v); ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// windowsInfo describes the managed windows for info.
+func (s *Server) windowsInfo() (map[string]any, bool) {
+	ws := s.windows()
+	if ws == nil {
+		return nil, false
+	}
+	ws.mu.Lock()
+	defer ws.mu.Unlock()
+	out := map[string]any{}
+	wids := make([]int64, 0, len(ws.wins))
+	for wid := range ws.wins {
+		wids = append(wids, wid)
+	}
+	sort.Slice(wids, func(i, j int) bool { return wids[i] < wids[j] })
+	for i, wid := range wids {
+		w := ws.wins[wid]
+		out[fmt.Sprint(i)] = map[string]any{
+			"wid": wid, "id": int64(w.ID), "title": w.Title, "x": int64(w.X), "y": int64(w.Y),
+			"width": int64(w.Width), "height": int64(w.Height),
+			"class-instance": []string{w.Instance, w.Class}, "window-type": w.Types,
+			"override-redirect": w.OverrideRedirect, "pid": int64(w.PID),
+		}
+	}
+	out["count"] = int64(len(wids))
+	return out, true
+}

@@ -1,0 +1,88 @@
+package x11
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jezek/xgb/xfixes"
+)
+
+// Cursor is the display's current pointer image, as XFixes reports it.
+type Cursor struct {
+	Serial     uint32
+	Name       string // "xterm", "left_ptr"... ("" when unnamed)
+	Width      int
+	Height     int
+	XHot, YHot int
+	X, Y       int    // pointer position
+	Pix        []byte // BGRA (premultiplied), Width*Height*4 bytes
+}
+
+// setupCursor asks for cursor change events; without XFixes the clients
+// keep their default cursor.
+func (wm *WM) setupCursor() {
+	if err := xfixes.Init(wm.c); err != nil {
+		wm.log.Info("XFIXES unavailable: no cursor forwarding", "err", err)
+		return
+	}
+	if _, err := xfixes.QueryVersion(wm.c, 4, 0).Reply(); err != nil {
+		wm.log.Info("XFIXES version query failed: no cursor forwarding", "err", err)
+		return
+	}
+	xfixes.SelectCursorInput(wm.c, wm.root, xfixes.CursorNotifyMaskDisplayCursor)
+	wm.mu.Lock()
+	wm.xfixes = true
+	wm.mu.Unlock()
+}
+
+// CurrentCursor reads the cursor the display shows now.
+func (wm *WM) CurrentCursor() (Cursor, error) {
+	wm.mu.Lock()
+	ok := wm.xfixes
+	wm.mu.Unlock()
+	if !ok {
+		return Cursor{}, fmt.Errorf("cursor: XFIXES is not available")
+	}
+	r, err := xfixes.GetCursorImageAndName(wm.c).Reply()
+	if err != nil {
+		return Cursor{}, fmt.Errorf("cursor: %w", err)
+	}
+	return cursorFromReply(r), nil
+}
+
+func cursorFromReply(r *xfixes.GetCursorImageAndNameReply) Cursor {
+	cur := Cursor{
+		Serial: r.CursorSerial, Name: r.Name, Width: int(r.Width), Height: int(r.Height),
+		XHot: int(r.Xhot), YHot: int(r.Yhot), X: int(r.X), Y: int(r.Y),
+		Pix: make([]byte, 0, len(r.CursorImage)*4),
+	}
+	for _, p := range r.CursorImage {
+		cur.Pix = append(cur.Pix, byte(p), byte(p>>8), byte(p>>16), byte(p>>24))
+	}
+	return cur
+}
+
+// DisplayCursor returns the cursor display shows now. Tests use it to
+// see a cursor forwarded to a client display.
+func DisplayCursor(ctx context.Context, display string) (Cursor, error) {
+	n, err := ParseDisplay(display)
+	if err != nil {
+		return Cursor{}, fmt.Errorf("cursor: %w", err)
+	}
+	c, err := connect(ctx, display, n)
+	if err != nil {
+		return Cursor{}, fmt.Errorf("cursor on %s: %w", display, err)
+	}
+	defer c.close()
+	if err := xfixes.Init(c.c); err != nil {
+		return Cursor{}, fmt.Errorf("cursor: %w", err)
+	}
+	if _, err := xfixes.QueryVersion(c.c, 4, 0).Reply(); err != nil {
+		return Cursor{}, fmt.Errorf("cursor: %w", replyErr(ctx, err))
+	}
+	r, err := xfixes.GetCursorImageAndName(c.c).Reply()
+	if err != nil {
+		return Cursor{}, fmt.Errorf("cursor: %w", replyErr(ctx, err))
+	}
+	return cursorFromReply(r), nil
+}
