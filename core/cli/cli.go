@@ -100,6 +100,7 @@ func Verbs() []*Verb {
 		stopVerb(),
 		exitVerb(),
 		controlVerb(),
+		screenshotVerb(),
 		upgradeVerb(),
 		initenvVerb(),
 		showconfigVerb(),

@@ -175,6 +175,16 @@ func (s *Server) handle(ctx context.Context, nc net.Conn) {
 		h["command_response"] = s.control(caps.List("command_request"))
 		_ = c.w.WritePacket(wire.NewHello(h))
 		c.drain(5 * time.Second)
+	case "screenshot":
+		// xpra answers with the picture itself, not a hello.
+		w, h, data, err := s.screenshot()
+		if err != nil {
+			log.Warn("screenshot failed", "err", err)
+			c.disconnect(wire.ReasonServerError, "screenshot failed: "+err.Error())
+			return
+		}
+		_ = c.w.WritePacket(wire.Packet{"screenshot", int64(w), int64(h), "png", int64(w * 4), data})
+		c.drain(5 * time.Second)
 	case "detach":
 		n := s.disconnectAll(wire.ReasonDetachRequest, c)
 		log.Info("detached the clients", "count", n)

@@ -39,6 +39,9 @@ type RequestConn struct {
 	R      *wire.Reader
 	W      *wire.Writer
 	Server wire.Dict
+	// Reply is the answer of requests answered without a hello
+	// (screenshot); Server is nil then.
+	Reply wire.Packet
 }
 
 // Close closes the connection.
@@ -149,6 +152,10 @@ func RequestWithPassword(ctx context.Context, p Paths, t Target, kind string, ex
 			reason, extra, _ := wire.ParseDisconnect(pkt)
 			nc.Close()
 			return nil, &DisconnectedError{Reason: reason, Extra: extra}
+		case "screenshot":
+			rc.Reply = pkt
+			_ = nc.SetDeadline(time.Time{})
+			return rc, nil
 		case "challenge":
 			if password == nil {
 				nc.Close()

@@ -63,6 +63,9 @@ type WMSizeHints struct {
 type ManagedWindow struct {
 	ID                  uint32
 	X, Y, Width, Height int
+	// BorderWidth is the X border around the window: its contents start
+	// at X+BorderWidth, Y+BorderWidth on the screen.
+	BorderWidth int
 	// OverrideRedirect windows (menus, tooltips) bypass the window manager.
 	OverrideRedirect bool
 	Title            string
@@ -328,7 +331,7 @@ func (wm *WM) handle(ev xgb.Event) {
 		wm.mu.Lock()
 		w, ok := wm.wins[uint32(e.Window)]
 		if ok {
-			w.X, w.Y, w.Width, w.Height = int(e.X), int(e.Y), int(e.Width), int(e.Height)
+			w.X, w.Y, w.Width, w.Height, w.BorderWidth = int(e.X), int(e.Y), int(e.Width), int(e.Height), int(e.BorderWidth)
 		}
 		var snap ManagedWindow
 		if ok {
@@ -360,7 +363,7 @@ func (wm *WM) handle(ev xgb.Event) {
 		case wm.atoms["WM_NAME"], wm.atoms["_NET_WM_NAME"], wm.atoms["WM_CLASS"], wm.atoms["WM_NORMAL_HINTS"], wm.atoms["_NET_WM_WINDOW_TYPE"], wm.atoms["WM_TRANSIENT_FOR"]:
 			p := wm.readProps(e.Window)
 			wm.mu.Lock()
-			p.X, p.Y, p.Width, p.Height, p.OverrideRedirect = w.X, w.Y, w.Width, w.Height, w.OverrideRedirect
+			p.X, p.Y, p.Width, p.Height, p.BorderWidth, p.OverrideRedirect = w.X, w.Y, w.Width, w.Height, w.BorderWidth, w.OverrideRedirect
 			changed := p.Title != w.Title || p.Instance != w.Instance || p.Class != w.Class ||
 				p.Hints != w.Hints || p.TransientFor != w.TransientFor || fmt.Sprint(p.Types) != fmt.Sprint(w.Types)
 			*w = p
@@ -424,6 +427,7 @@ func (wm *WM) manage(w xproto.Window, overrideRedirect bool) {
 		p = wm.readProps(w)
 	}
 	p.X, p.Y, p.Width, p.Height, p.OverrideRedirect = int(g.X), int(g.Y), int(g.Width), int(g.Height), overrideRedirect
+	p.BorderWidth = int(g.BorderWidth)
 	d, err := damage.NewDamageId(wm.c)
 	if err == nil {
 		damage.Create(wm.c, d, xproto.Drawable(w), damage.ReportLevelRawRectangles)

@@ -110,3 +110,10 @@ func (wm *WM) CaptureInto(id uint32, r Rect, dst []byte) error {
 	}
 	return nil
 }
+
+// CaptureScreen reads area r of the root window. Windows are redirected
+// automatically, so the server composites them there in stacking order:
+// this is what the screen shows.
+func (wm *WM) CaptureScreen(r Rect) ([]byte, error) {
+	return wm.Capture(uint32(wm.root), r)
+}
