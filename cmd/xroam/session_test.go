@@ -128,7 +128,13 @@ func (e *env) mustRun(args ...string) string {
 // session is stopped (and every process killed) when the test ends.
 func (e *env) start(args ...string) int {
 	e.t.Helper()
-	out := e.mustRun(append([]string{"start"}, args...)...)
+	return e.startVerb("start", args...)
+}
+
+// startVerb is start with another server verb (start-desktop, shadow).
+func (e *env) startVerb(verb string, args ...string) int {
+	e.t.Helper()
+	out := e.mustRun(append([]string{verb}, args...)...)
 	m := regexp.MustCompile(`session :(\d+) started \(pid (\d+)\)`).FindStringSubmatch(out)
 	if m == nil {
 		e.t.Fatalf("unexpected start output: %q", out)

@@ -93,6 +93,8 @@ func verbNames(verbs []*Verb) []string {
 func Verbs() []*Verb {
 	return []*Verb{
 		startVerb(),
+		startDesktopVerb(),
+		shadowVerb(),
 		listVerb(),
 		infoVerb(),
 		versionVerb(),

@@ -15,6 +15,7 @@ import (
 	"github.com/xroam/xroam/core/pluginhost"
 	"github.com/xroam/xroam/core/session"
 	"github.com/xroam/xroam/core/wire"
+	"github.com/xroam/xroam/core/x11"
 )
 
 func sessionGroups() []string {
@@ -50,7 +51,52 @@ func startVerb() *Verb {
 	}
 }
 
+func startDesktopVerb() *Verb {
+	return &Verb{
+		Name:    "start-desktop",
+		Args:    "[:DISPLAY]",
+		Summary: "start a session whose whole screen is one window on the client",
+		Description: "Like start, but the client shows the session's whole virtual screen as a single window, as VNC does; " +
+			"start a desktop environment or a window manager with --start.",
+		Groups:  sessionGroups(),
+		MaxArgs: 1,
+		Run: func(ctx context.Context, inv *Invocation) error {
+			return runServer(ctx, inv, "desktop")
+		},
+	}
+}
+
+func shadowVerb() *Verb {
+	return &Verb{
+		Name:    "shadow",
+		Args:    "[:DISPLAY]",
+		Summary: "share an existing X display (the only one below :10 when omitted)",
+		Description: "Serves an X display that is already running, such as the desktop in front of you, as one window: clients " +
+			"see it and, unless --readonly, control it. The display is never started or stopped by xroam.",
+		Groups:  sessionGroups(),
+		MaxArgs: 1,
+		Run: func(ctx context.Context, inv *Invocation) error {
+			if len(inv.Args) == 0 {
+				n, err := x11.FindLocalDisplay(10)
+				if err != nil {
+					return err
+				}
+				sub := *inv
+				sub.Args = []string{fmt.Sprintf(":%d", n)}
+				return runServer(ctx, &sub, "shadow")
+			}
+			return runServer(ctx, inv, "shadow")
+		},
+	}
+}
+
 func runStart(ctx context.Context, inv *Invocation) error {
+	return runServer(ctx, inv, "seamless")
+}
+
+// runServer starts a server in one of the session modes: seamless (start),
+// desktop (start-desktop) or shadow.
+func runServer(ctx context.Context, inv *Invocation, mode string) error {
 	cfg := &inv.Config.Config
 	display := -1
 	if len(inv.Args) == 1 {
@@ -112,6 +158,7 @@ func runStart(ctx context.Context, inv *Invocation) error {
 		Logger:    logger,
 		LogLevel:  level,
 		LogPath:   inv.Env.Getenv("XROAM_LOG_FILE"),
+		Mode:      mode,
 	})
 	return srv.Run(ctx, func(d int, logPath string) {
 		displayfd := cfg.Displayfd

@@ -173,6 +173,20 @@ func (s *Server) logFileName() string {
 // setupDisplay starts Xvfb, or with --use-display takes over the display
 // that is already there.
 func (s *Server) setupDisplay(ctx context.Context) error {
+	if s.opts.Mode == "shadow" {
+		// The display is someone else's: watch it, never start or stop it.
+		s.display = s.opts.Display
+		if sock, err := s.opts.Paths.FindSocket(s.display); err == nil {
+			if Probe(ctx, sock, serverPID(filepath.Dir(sock), s.display)) == Live {
+				return fmt.Errorf("display :%d already has a session (%s): attach to it instead of shadowing it", s.display, sock)
+			}
+		}
+		info, err := x11.Probe(ctx, fmt.Sprintf(":%d", s.display))
+		if err != nil {
+			return fmt.Errorf("shadow: %w", err)
+		}
+		return x11.RequireExtensions(info, "DAMAGE", "XTEST")
+	}
 	if s.cfg.UseDisplay {
 		if s.opts.Display < 0 {
 			return errors.New("--use-display needs the display to take over, e.g. xroam start :7 --use-display")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
 	"slices"
 	"sort"
 	"sync"
@@ -53,7 +54,19 @@ func (s wmSource) CaptureInto(xid uint32, r pipeline.Rect, dst []byte) error {
 // startWindows makes the server the window manager of its display. A
 // failure leaves the session without windows but running.
 func (s *Server) startWindows(ctx context.Context) {
-	wm, err := x11.StartWM(ctx, fmt.Sprintf(":%d", s.display), s.log.With("part", "wm"))
+	var wm *x11.WM
+	var err error
+	if s.opts.Mode == "seamless" {
+		wm, err = x11.StartWM(ctx, fmt.Sprintf(":%d", s.display), s.log.With("part", "wm"))
+	} else {
+		// Desktop and shadow sessions show the whole screen as one window.
+		title := s.sessionName()
+		if title == "" {
+			host, _ := os.Hostname()
+			title = fmt.Sprintf("%s :%d", host, s.display)
+		}
+		wm, err = x11.StartDesktop(ctx, fmt.Sprintf(":%d", s.display), title, s.log.With("part", "desktop"))
+	}
 	if err != nil {
 		s.log.Warn("no seamless windows: cannot manage the display", "err", err)
 		return

@@ -122,6 +122,8 @@ type WM struct {
 	keys *Keymap
 	// xfixes says cursor events are selected.
 	xfixes bool
+	// desktop: the root window is the one window (StartDesktop).
+	desktop bool
 
 	closeOnce sync.Once
 
@@ -142,6 +144,23 @@ func wmAtomNames() []string {
 // another one runs. Windows already mapped are managed at once. Events
 // delivers the changes until ctx ends or Close is called.
 func StartWM(ctx context.Context, display string, log *slog.Logger) (*WM, error) {
+	return startWM(ctx, display, log, "")
+}
+
+// StartDesktop watches a whole display as a single window, for desktop
+// and shadow sessions: the root window, titled title, whose damage and
+// pixels are the screen's. It does not manage the display's windows, so
+// a window manager of the session's own (or the shadowed user's) keeps
+// doing that.
+func StartDesktop(ctx context.Context, display, title string, log *slog.Logger) (*WM, error) {
+	if title == "" {
+		title = display
+	}
+	return startWM(ctx, display, log, title)
+}
+
+// startWM starts a window manager, or with a desktop title a desktop watcher.
+func startWM(ctx context.Context, display string, log *slog.Logger, desktop string) (*WM, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -165,8 +184,15 @@ func StartWM(ctx context.Context, display string, log *slog.Logger) (*WM, error)
 		events: make(chan WMEvent, 1024), done: make(chan struct{}),
 		atoms: map[string]xproto.Atom{}, wins: map[uint32]*ManagedWindow{},
 		or: map[uint32]bool{}, dmg: map[uint32]damage.Damage{},
+		desktop: desktop != "",
 	}
-	if err := wm.setup(); err != nil {
+	setup := wm.setup
+	if wm.desktop {
+		setup = func() error {
+			return wm.setupDesktop(desktop, int(a.screen.WidthInPixels), int(a.screen.HeightInPixels))
+		}
+	}
+	if err := setup(); err != nil {
 		wm.Close()
 		return nil, fmt.Errorf("window manager on %s: %w", display, err)
 	}
@@ -229,6 +255,51 @@ func (wm *WM) setup() error {
 	}
 	return nil
 }
+
+// setupDesktop makes the root window the only window: damage on the root
+// reports every change to the screen, and captures read the screen.
+func (wm *WM) setupDesktop(title string, w, h int) error {
+	if err := damage.Init(wm.c); err != nil {
+		return fmt.Errorf("extension DAMAGE: %w", err)
+	}
+	if err := xtest.Init(wm.cap); err != nil {
+		return fmt.Errorf("extension XTEST: %w", err)
+	}
+	if _, err := damage.QueryVersion(wm.c, 1, 1).Reply(); err != nil {
+		return fmt.Errorf("damage version: %w", err)
+	}
+	for _, n := range wmAtomNames() {
+		r, err := xproto.InternAtom(wm.c, false, uint16(len(n)), n).Reply()
+		if err != nil {
+			return fmt.Errorf("intern %s: %w", n, err)
+		}
+		wm.atoms[n] = r.Atom
+	}
+	km, err := loadKeymap(wm.cap)
+	if err != nil {
+		return err
+	}
+	wm.keys = km
+	wm.setupSHM()
+	wm.setupCursor()
+	d, err := damage.NewDamageId(wm.c)
+	if err != nil {
+		return fmt.Errorf("damage: %w", err)
+	}
+	if err := damage.CreateChecked(wm.c, d, xproto.Drawable(wm.root), damage.ReportLevelRawRectangles).Check(); err != nil {
+		return fmt.Errorf("damage on the root window: %w", err)
+	}
+	p := ManagedWindow{ID: uint32(wm.root), Width: w, Height: h, Title: title, Types: []string{"NORMAL"}}
+	wm.mu.Lock()
+	wm.wins[p.ID] = &p
+	wm.dmg[p.ID] = d
+	wm.mu.Unlock()
+	wm.emit(WMEvent{Kind: WindowAdded, Window: p})
+	return nil
+}
+
+// IsDesktop reports whether this watches a whole display (StartDesktop).
+func (wm *WM) IsDesktop() bool { return wm.desktop }
 
 // Close disconnects; the display's windows are left as they are.
 func (wm *WM) Close() {
@@ -556,7 +627,8 @@ func card32Bytes(vs ...uint32) []byte {
 
 // Configure moves and resizes a managed window (root coordinates).
 func (wm *WM) Configure(id uint32, x, y, w, h int) {
-	if w <= 0 || h <= 0 {
+	// The root window cannot be moved or resized.
+	if w <= 0 || h <= 0 || id == uint32(wm.root) {
 		return
 	}
 	xproto.ConfigureWindow(wm.c, xproto.Window(id),
@@ -582,6 +654,9 @@ func (wm *WM) Focus(id uint32) {
 // CloseWindow asks a window to close with WM_DELETE_WINDOW when it supports it,
 // and otherwise disconnects its client.
 func (wm *WM) CloseWindow(id uint32) {
+	if id == uint32(wm.root) {
+		return // a desktop session ends with stop, not with its window
+	}
 	w := xproto.Window(id)
 	del := wm.atoms["WM_DELETE_WINDOW"]
 	if r := wm.prop(w, "WM_PROTOCOLS"); r != nil && r.Format == 32 {

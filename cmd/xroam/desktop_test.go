@@ -1,0 +1,113 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xroam/xroam/core/x11"
+)
+
+const smallXvfb = "--xvfb=Xvfb +extension Composite +extension DAMAGE +extension RANDR +extension MIT-SHM +extension XTEST -screen 0 640x480x24+32 -nolisten tcp -noreset"
+
+// TestStartDesktopShowsTheScreen: a desktop session's whole screen is one
+// client window with the screen's pixels, and typing in it reaches the
+// xterm inside.
+func TestStartDesktopShowsTheScreen(t *testing.T) {
+	e := newEnv(t)
+	needXpra(t)
+	out := filepath.Join(e.home, "typed")
+	n := e.startVerb("start-desktop", smallXvfb, "--session-name=deskt",
+		fmt.Sprintf("--start=xterm -T desk-app -geometry 40x8+0+0 -e sh -c 'read l; echo \"$l\" > %s; sleep 60'", out))
+	waitWindow(t, n, "desk-app")
+	if info := e.mustRun("info", fmt.Sprintf(":%d", n)); !strings.Contains(info, "server.mode=desktop") {
+		t.Errorf("info:\n%s", info)
+	}
+	srv, err := x11.Probe(context.Background(), fmt.Sprintf(":%d", n))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cd := clientDisplay(t)
+	e.srvAttachXpra(t, "socket://"+e.socket(n), cd)
+	cw := deskWaitWindow(t, cd, func(w x11.WindowInfo) bool {
+		return w.Mapped && strings.Contains(w.Title, "deskt")
+	})
+	if cw.Width != 640 || cw.Height != 480 {
+		t.Errorf("client window %dx%d, want the screen's 640x480", cw.Width, cw.Height)
+	}
+	srvWaitSamePixels(t, n, srv.Root, cd, cw.ID)
+	// The pointer over the xterm gives it the keyboard (no window manager).
+	srvXdotool(t, cd, "mousemove", "--window", fmt.Sprint(cw.ID), "40", "40")
+	srvXdotool(t, cd, "windowfocus", "--sync", fmt.Sprint(cw.ID))
+	srvXdotool(t, cd, "type", "--delay", "30", "desktop ok")
+	srvXdotool(t, cd, "key", "Return")
+	waitFor(t, "the typed line", func() bool {
+		b, _ := os.ReadFile(out)
+		return strings.TrimSpace(string(b)) == "desktop ok"
+	})
+}
+
+// TestShadowMirrorsADisplay shares a display xroam did not start: the
+// client sees its screen, a change on it reaches the client, and stopping
+// the shadow leaves the display and its application running.
+func TestShadowMirrorsADisplay(t *testing.T) {
+	e := newEnv(t)
+	needXpra(t)
+	shared := clientDisplay(t)
+	app := exec.Command("xterm", "-T", "shadowed-app", "-geometry", "40x8+10+10")
+	app.Env = append(os.Environ(), fmt.Sprintf("DISPLAY=:%d", shared))
+	if err := app.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { app.Process.Kill(); app.Wait() })
+	aw := waitWindow(t, shared, "shadowed-app")
+	e.startVerb("shadow", fmt.Sprintf(":%d", shared), "--readonly")
+	if info := e.mustRun("info", fmt.Sprintf(":%d", shared)); !strings.Contains(info, "server.mode=shadow") {
+		t.Errorf("info:\n%s", info)
+	}
+	srv, err := x11.Probe(context.Background(), fmt.Sprintf(":%d", shared))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cd := clientDisplay(t)
+	e.srvAttachXpra(t, "socket://"+e.socket(shared), cd)
+	cw := deskWaitWindow(t, cd, func(w x11.WindowInfo) bool {
+		return w.Mapped && w.Width == srv.Width && w.Height == srv.Height
+	})
+	srvWaitSamePixels(t, shared, srv.Root, cd, cw.ID)
+	// A change on the shadowed display: a second window appears there.
+	second := exec.Command("xterm", "-T", "second", "-geometry", "30x5+300+200", "-bg", "red")
+	second.Env = append(os.Environ(), fmt.Sprintf("DISPLAY=:%d", shared))
+	if err := second.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { second.Process.Kill(); second.Wait() })
+	waitWindow(t, shared, "second")
+	srvWaitSamePixels(t, shared, srv.Root, cd, cw.ID)
+
+	e.mustRun("stop", fmt.Sprintf(":%d", shared))
+	time.Sleep(200 * time.Millisecond)
+	if got := waitWindow(t, shared, "shadowed-app"); got.ID != aw.ID {
+		t.Error("the shadowed application's window changed")
+	}
+	if _, err := x11.Probe(context.Background(), fmt.Sprintf(":%d", shared)); err != nil {
+		t.Errorf("stopping the shadow ended the shadowed display: %v", err)
+	}
+}
+
+// deskWaitWindow waits for a window matching match on a client display.
+func deskWaitWindow(t *testing.T, display int, match func(x11.WindowInfo) bool) x11.WindowInfo {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	w, err := x11.WaitForWindow(ctx, fmt.Sprintf(":%d", display), match)
+	if err != nil {
+		t.Fatalf("no such window on :%d: %v", display, err)
+	}
+	return w
+}
