@@ -5,7 +5,7 @@ set -eu
 SUDO=
 if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
 PACKAGES="
-  ca-certificates git make gcc pkg-config dpkg-dev
+  ca-certificates git make gcc pkg-config dpkg-dev procps
   xvfb xterm x11-apps x11-utils x11-xserver-utils xdotool xauth
   xpra
   libx264-dev libvpx-dev libturbojpeg0-dev libpam0g-dev
