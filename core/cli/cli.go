@@ -95,6 +95,7 @@ func Verbs() []*Verb {
 		startVerb(),
 		startDesktopVerb(),
 		shadowVerb(),
+		attachVerb(),
 		listVerb(),
 		infoVerb(),
 		versionVerb(),

@@ -24,6 +24,13 @@
 // redirected with Composite (automatic), so a capture reads a window's
 // own pixels even where others overlap it.
 //
+// The attach client's side is here too (client_*.go), for the same
+// reason: ClientDisplay creates the local windows that stand for remote
+// ones, paints BGRX pixels into them with PutImage in strips (xgb never
+// uses BIG-REQUESTS, so one request must stay under the maximum request
+// length), makes RENDER cursors and turns X input events into plain Go
+// values with keysym names, which is what xpra's key packets carry.
+//
 // Xvfb is started in its own process group and with its output sent to a
 // file rather than a pipe, because a session may hand the display over
 // (Release) and exit while Xvfb keeps running; a pipe back to a process that

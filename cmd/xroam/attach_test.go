@@ -1,0 +1,385 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/xroam/xroam/core/x11"
+)
+
+// `xroam attach` against Debian's xpra 3.1.3 server: the xterm it runs
+// appears on a separate client display with the same pixels, typed text
+// reaches it, and `xpra stop` ends the client with the server's reason.
+
+// freeDisplay picks a display number no X server uses.
+func freeDisplay(t *testing.T) int {
+	t.Helper()
+	for n := 300 + os.Getpid()%200; n < 1000; n++ {
+		if used, err := x11.DisplayInUse(n); err == nil && !used {
+			return n
+		}
+	}
+	t.Fatal("no free display number")
+	return 0
+}
+
+// lockedBuffer is an io.Writer safe to read while a process writes it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// startXpraServer starts Debian's xpra with one command and all the noisy
+// features off, and returns its display and tcp:// URI.
+func (e *env) startXpraServer(command string, extra ...string) (int, string) {
+	t := e.t
+	t.Helper()
+	port := freePort(t)
+	n := freeDisplay(t)
+	os.MkdirAll(e.sockDir, 0o700)
+	args := []string{"start", fmt.Sprintf(":%d", n), "--bind-tcp=" + fmt.Sprintf("127.0.0.1:%d", port), "--daemon=yes",
+		"--socket-dir=" + e.sockDir, "--socket-dirs=" + e.sockDir, "--mdns=no", "--pulseaudio=no", "--notifications=no",
+		"--dbus-launch=", "--dbus-proxy=no", "--dbus-control=no", "--html=off", "--printing=no", "--file-transfer=no",
+		"--start=" + command, "--systemd-run=no", "--speaker=disabled", "--microphone=disabled", "--webcam=no",
+		"--xvfb=Xvfb +extension Composite -screen 0 1280x1024x24+32 -nolisten tcp -noreset"}
+	out, err := e.xpra(90*time.Second, append(args, extra...)...)
+	if err != nil {
+		t.Fatalf("xpra start: %v\n%s", err, out)
+	}
+	uri := fmt.Sprintf("tcp://127.0.0.1:%d/", port)
+	t.Cleanup(func() {
+		if t.Failed() {
+			logs, _ := filepath.Glob(filepath.Join(e.home, "xpra", "*.log"))
+			for _, l := range logs {
+				b, _ := os.ReadFile(l)
+				t.Logf("%s:\n%s", l, b)
+			}
+		}
+		e.stopXpra(n)
+		exec.Command("pkill", "-f", "socket-dir="+e.sockDir).Run()
+	})
+	// xpra's daemon may only listen a moment after start returns.
+	waitFor(t, "the xpra server's tcp socket", func() bool {
+		c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err == nil {
+			c.Close()
+		}
+		return err == nil
+	})
+	return n, uri
+}
+
+// stopXpra stops an xpra server through its unix socket, which needs no
+// password.
+func (e *env) stopXpra(display int) (string, error) {
+	return e.xpra(60*time.Second, "stop", fmt.Sprintf(":%d", display), "--socket-dir="+e.sockDir, "--socket-dirs="+e.sockDir)
+}
+
+// attachProc is a running `xroam attach`.
+type attachProc struct {
+	cmd  *exec.Cmd
+	out  *lockedBuffer
+	done chan error
+}
+
+func (e *env) attach(display int, args ...string) *attachProc {
+	e.t.Helper()
+	cmd := exec.Command(xroamBin, append([]string{"attach"}, args...)...)
+	cmd.Env = append(e.environ(), fmt.Sprintf("DISPLAY=:%d", display))
+	a := &attachProc{cmd: cmd, out: &lockedBuffer{}, done: make(chan error, 1)}
+	cmd.Stdout, cmd.Stderr = a.out, a.out
+	if err := cmd.Start(); err != nil {
+		e.t.Fatal(err)
+	}
+	go func() { a.done <- cmd.Wait() }()
+	e.t.Cleanup(func() {
+		cmd.Process.Kill()
+		<-a.done
+		if e.t.Failed() {
+			e.t.Logf("xroam attach output:\n%s", a.out.String())
+		}
+	})
+	return a
+}
+
+func waitWindowOn(t *testing.T, display int, what string, match func(x11.WindowInfo) bool) x11.WindowInfo {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	w, err := x11.WaitForWindow(ctx, fmt.Sprintf(":%d", display), match)
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	return w
+}
+
+// diffPixels counts the pixels whose colour (the three low bytes of BGRX)
+// differs; -1 when the sizes differ. Client pixel (x, y) is compared with
+// server pixel (x-shift, y-shift), where both exist: xpra draws a window
+// with a border (menus) as the border's outer corner, i.e. shifted by the
+// border width against its inside, which is what GetImage returns.
+func diffPixels(server, client x11.Snapshot, shift int) int {
+	if server.Width != client.Width || server.Height != client.Height || len(server.Pix) != len(client.Pix) {
+		return -1
+	}
+	n := 0
+	for y := shift; y < client.Height; y++ {
+		for x := shift; x < client.Width; x++ {
+			i, j := ((y-shift)*server.Width+x-shift)*4, (y*client.Width+x)*4
+			if server.Pix[i] != client.Pix[j] || server.Pix[i+1] != client.Pix[j+1] || server.Pix[i+2] != client.Pix[j+2] {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+func colours(img x11.Snapshot) int {
+	seen := map[[3]byte]bool{}
+	for i := 0; i+3 < len(img.Pix) && len(seen) < 16; i += 4 {
+		seen[[3]byte{img.Pix[i], img.Pix[i+1], img.Pix[i+2]}] = true
+	}
+	return len(seen)
+}
+
+// samePixels waits until the client window has the server window's size
+// and shows exactly its pixels (draws may still be arriving; xpra maps the
+// server window only once a client has shown it).
+func samePixels(t *testing.T, serverDisp int, serverWin uint32, clientDisp int, clientWin uint32, shift int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	var last string
+	for ctx.Err() == nil {
+		s, err1 := x11.SnapshotWindow(ctx, fmt.Sprintf(":%d", serverDisp), serverWin)
+		c, err2 := x11.SnapshotWindow(ctx, fmt.Sprintf(":%d", clientDisp), clientWin)
+		switch {
+		case err1 != nil || err2 != nil:
+			last = fmt.Sprintf("capture: %v / %v", err1, err2)
+		case colours(c) < 2:
+			last = "the client window is blank"
+		default:
+			d := diffPixels(s, c, shift)
+			if d == 0 {
+				return
+			}
+			last = fmt.Sprintf("server %dx%d, client %dx%d, %d pixels differ", s.Width, s.Height, c.Width, c.Height, d)
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	t.Fatalf("the client window never matched the server's: %s", last)
+}
+
+func xdotool(t *testing.T, display int, args ...string) {
+	t.Helper()
+	cmd := exec.Command("xdotool", args...)
+	cmd.Env = append(os.Environ(), fmt.Sprintf("DISPLAY=:%d", display))
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("xdotool %v: %v\n%s", args, err, out)
+	}
+}
+
+func TestAttachToXpraServer(t *testing.T) {
+	e := newEnv(t)
+	needXpra(t)
+	if _, err := exec.LookPath("xdotool"); err != nil {
+		t.Skip("xdotool is not installed")
+	}
+	typed := filepath.Join(e.home, "typed.txt")
+	n, uri := e.startXpraServer(fmt.Sprintf("xterm -T clienttest -e sh -c 'cat > %s'", typed))
+	isApp := func(w x11.WindowInfo) bool { return w.Mapped && strings.Contains(w.Title, "clienttest") }
+	// xpra reparents the application's windows into its own ("corral")
+	// windows, so the xterm is found by name anywhere in the tree.
+	var server uint32
+	waitFor(t, "the xterm on the server", func() bool {
+		cmd := exec.Command("xdotool", "search", "--name", "^clienttest$")
+		cmd.Env = append(os.Environ(), fmt.Sprintf("DISPLAY=:%d", n))
+		out, err := cmd.Output()
+		if err != nil {
+			return false
+		}
+		_, err = fmt.Sscan(string(out), &server)
+		return err == nil
+	})
+
+	cd := clientDisplay(t)
+	a := e.attach(cd, uri, "--encoding=rgb")
+	client := waitWindowOn(t, cd, "the xterm on the client", isApp)
+	if !strings.Contains(client.Title, " on ") || client.Class != "XTerm" {
+		t.Errorf("client window title %q class %q", client.Title, client.Class)
+	}
+	samePixels(t, n, server, cd, client.ID, 0)
+
+	// The pointer over the window shows the application's cursor (xterm's
+	// I-beam), as the server's display does.
+	xdotool(t, cd, "mousemove", "--window", fmt.Sprint(client.ID), "100", "100")
+	var lastCursor string
+	waitFor(t, "the client to show the server's cursor", func() bool {
+		sc, err1 := x11.CurrentCursor(context.Background(), fmt.Sprintf(":%d", n))
+		cc, err2 := x11.CurrentCursor(context.Background(), fmt.Sprintf(":%d", cd))
+		lastCursor = fmt.Sprintf("server %dx%d+%d+%d (%v), client %dx%d+%d+%d (%v)", sc.Width, sc.Height, sc.XHot, sc.YHot, err1, cc.Width, cc.Height, cc.XHot, cc.YHot, err2)
+		return err1 == nil && err2 == nil && sc.Width > 0 && sc.Width == cc.Width && sc.Height == cc.Height &&
+			sc.XHot == cc.XHot && sc.YHot == cc.YHot && slices.Equal(sc.Pix, cc.Pix)
+	})
+	t.Logf("cursors: %s", lastCursor)
+
+	// Typing into the client window reaches the xterm on the server.
+	xdotool(t, cd, "windowfocus", "--sync", fmt.Sprint(client.ID))
+	xdotool(t, cd, "type", "--delay", "30", "hello xroam")
+	xdotool(t, cd, "key", "Return")
+	waitFor(t, "the typed text in "+typed, func() bool {
+		b, _ := os.ReadFile(typed)
+		return strings.Contains(string(b), "hello xroam")
+	})
+	// The echo of the typed text is painted on the client too.
+	samePixels(t, n, server, cd, client.ID, 0)
+
+	// Resizing the client window resizes the application (to what its
+	// size increments allow, which the client window then takes on).
+	xdotool(t, cd, "windowsize", fmt.Sprint(client.ID), "600", "400")
+	waitFor(t, "the server window to be resized", func() bool {
+		img, err := x11.SnapshotWindow(context.Background(), fmt.Sprintf(":%d", n), server)
+		return err == nil && img.Width > 590 && img.Height > 390 && img.Width <= 600 && img.Height <= 400
+	})
+	samePixels(t, n, server, cd, client.ID, 0)
+
+	// Ctrl+click pops up xterm's menu, an override-redirect window that
+	// the client shows at the server's position with the same pixels.
+	isPopup := func(w x11.WindowInfo) bool { return w.Mapped && w.OverrideRedirect && w.Width > 50 && w.Height > 50 }
+	xdotool(t, cd, "mousemove", "--window", fmt.Sprint(client.ID), "40", "40")
+	xdotool(t, cd, "keydown", "ctrl", "mousedown", "1")
+	serverMenu := waitWindowOn(t, n, "the menu on the server", isPopup)
+	clientMenu := waitWindowOn(t, cd, "the menu on the client", isPopup)
+	if clientMenu.X != serverMenu.X || clientMenu.Y != serverMenu.Y {
+		t.Errorf("menu at %d,%d on the client, %d,%d on the server", clientMenu.X, clientMenu.Y, serverMenu.X, serverMenu.Y)
+	}
+	samePixels(t, n, serverMenu.ID, cd, clientMenu.ID, serverMenu.BorderWidth)
+	// Released away from the menu, so that no item is chosen.
+	xdotool(t, cd, "mousemove", "--window", fmt.Sprint(client.ID), "500", "300")
+	xdotool(t, cd, "mouseup", "1", "keyup", "ctrl")
+	waitFor(t, "the menu to go from the client", func() bool {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		_, err := x11.WaitForWindow(ctx, fmt.Sprintf(":%d", cd), isPopup)
+		return err != nil
+	})
+	samePixels(t, n, server, cd, client.ID, 0)
+
+	// A second client that only takes png replaces the first, which exits
+	// with xpra's reason and a zero status.
+	b := e.attach(cd, uri, "--encodings=png", "--title=png @title@")
+	a.wait(t, "new client")
+	isPNG := func(w x11.WindowInfo) bool { return w.Mapped && strings.HasPrefix(w.Title, "png clienttest") }
+	client = waitWindowOn(t, cd, "the xterm shown by the second client", isPNG)
+	samePixels(t, n, server, cd, client.ID, 0)
+
+	// Ctrl-C says goodbye to the server first.
+	b.cmd.Process.Signal(os.Interrupt)
+	b.wait(t, "disconnected on request")
+	waitFor(t, "the server to log the client's request", func() bool {
+		logs, _ := filepath.Glob(filepath.Join(e.home, "xpra", "*.log"))
+		for _, l := range logs {
+			if b, _ := os.ReadFile(l); strings.Contains(string(b), "client request") {
+				return true
+			}
+		}
+		return false
+	})
+
+	// Closing the client window closes the application. This client finds
+	// the session by its display number, through the unix socket.
+	c := e.attach(cd, fmt.Sprintf(":%d", n), "--socket-dir="+e.sockDir, "--title=third @title@")
+	isThird := func(w x11.WindowInfo) bool { return w.Mapped && strings.HasPrefix(w.Title, "third clienttest") }
+	client = waitWindowOn(t, cd, "the xterm shown by the third client", isThird)
+	if err := x11.RequestClose(context.Background(), fmt.Sprintf(":%d", cd), client.ID); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the xterm to close on the server", func() bool {
+		cmd := exec.Command("xdotool", "search", "--name", "^clienttest$")
+		cmd.Env = append(os.Environ(), fmt.Sprintf("DISPLAY=:%d", n))
+		out, _ := cmd.Output()
+		return len(strings.TrimSpace(string(out))) == 0
+	})
+	waitFor(t, "the client window to go", func() bool {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		_, err := x11.WaitForWindow(ctx, fmt.Sprintf(":%d", cd), isThird)
+		return err != nil
+	})
+
+	out, err := e.stopXpra(n)
+	if err != nil {
+		t.Errorf("xpra stop: %v\n%s", err, out)
+	}
+	c.wait(t, "server shutdown")
+}
+
+// wait waits for attach to exit with status 0 after printing reason.
+func (a *attachProc) wait(t *testing.T, reason string) {
+	t.Helper()
+	select {
+	case err := <-a.done:
+		a.done <- err
+		if err != nil {
+			t.Errorf("xroam attach exited with %v, want 0 after %q:\n%s", err, reason, a.out.String())
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatalf("xroam attach did not exit after %q:\n%s", reason, a.out.String())
+	}
+	if !strings.Contains(a.out.String(), reason) {
+		t.Errorf("xroam attach did not print the server's reason %q:\n%s", reason, a.out.String())
+	}
+}
+
+func TestAttachWithPasswordToXpraServer(t *testing.T) {
+	e := newEnv(t)
+	needXpra(t)
+	pw := filepath.Join(e.home, "password")
+	bad := filepath.Join(e.home, "wrong")
+	os.WriteFile(pw, []byte("sekrit"), 0o600)
+	os.WriteFile(bad, []byte("wrong"), 0o600)
+	n, uri := e.startXpraServer("xterm -T authtest", "--tcp-auth=file:filename="+pw)
+	cd := clientDisplay(t)
+
+	// A wrong password is an error, with the server's words.
+	a := e.attach(cd, uri, "--password-file="+bad)
+	select {
+	case err := <-a.done:
+		a.done <- err
+		if err == nil || !strings.Contains(a.out.String(), "authentication failed") {
+			t.Errorf("wrong password: exit %v\n%s", err, a.out.String())
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatalf("xroam attach with a wrong password did not exit:\n%s", a.out.String())
+	}
+
+	// The right one.
+	b := e.attach(cd, uri, "--password-file="+pw)
+	waitWindowOn(t, cd, "the xterm on the client", func(w x11.WindowInfo) bool { return w.Mapped && strings.Contains(w.Title, "authtest") })
+	if out, err := e.stopXpra(n); err != nil {
+		t.Errorf("xpra stop: %v\n%s", err, out)
+	}
+	b.wait(t, "server shutdown")
+}

@@ -1,0 +1,73 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/xroam/xroam/core/client"
+)
+
+func attachVerb() *Verb {
+	return &Verb{
+		Name:    "attach",
+		Args:    "[DISPLAY|URI]",
+		Summary: "show a session's windows on this X display",
+		Description: "Connects to a session (:N, a socket path or tcp://HOST:PORT/; the only live local session when none is given), " +
+			"xroam's or xpra's, and shows each of its windows as a window on $DISPLAY, forwarding keys, pointer, resizes and closes. " +
+			"It exits when the server stops or detaches it, printing the reason (exit status 1 when the reason is an error), " +
+			"or on Ctrl-C or the quit key shortcut after telling the server.",
+		Groups:  []string{"general", "auth", "picture", "client"},
+		MaxArgs: 1,
+		Run:     runAttach,
+	}
+}
+
+func runAttach(ctx context.Context, inv *Invocation) error {
+	cfg := &inv.Config.Config
+	p, err := paths(inv)
+	if err != nil {
+		return err
+	}
+	t, err := resolveTarget(ctx, inv, p)
+	if err != nil {
+		return err
+	}
+	level := slog.LevelWarn
+	if cfg.Debug != "" {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(inv.Env.Stderr, &slog.HandlerOptions{Level: level}))
+	cc := client.Config{
+		Paths:        p,
+		Target:       t,
+		Display:      inv.Env.Getenv("DISPLAY"),
+		Title:        cfg.Title,
+		Readonly:     cfg.Readonly,
+		KeyShortcuts: cfg.KeyShortcut,
+		Encoding:     cfg.Encoding,
+		Encodings:    cfg.Encodings,
+		Quality:      cfg.Quality,
+		MinQuality:   cfg.MinQuality,
+		Speed:        cfg.Speed,
+		MinSpeed:     cfg.MinSpeed,
+		Log:          log,
+	}
+	if cc.Display == "" {
+		return errors.New("DISPLAY is not set: attach needs an X display to show the windows on")
+	}
+	if cc.Password, err = password(inv); err != nil {
+		return err
+	}
+	err = client.Run(ctx, cc)
+	var sd *client.ServerDisconnect
+	if errors.As(err, &sd) && !sd.IsError() {
+		fmt.Fprintf(inv.Env.Stderr, "xroam attach: %s\n", sd.Error())
+		return nil
+	}
+	if err == nil && ctx.Err() != nil {
+		fmt.Fprintln(inv.Env.Stderr, "xroam attach: disconnected on request")
+	}
+	return err
+}

@@ -1,0 +1,42 @@
+package client
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/xroam/xroam/core/session"
+	"github.com/xroam/xroam/core/wire"
+	"github.com/xroam/xroam/sdk/auth"
+)
+
+// digests are the challenge digests offered. xor, which hands the
+// password over merely masked, is offered on local sockets only, as
+// xpra's client does.
+func (c *client) digests() (digest, salt []string) {
+	digest = auth.HMACDigests()
+	if c.target.Network == "unix" {
+		digest = append(digest, auth.XOR)
+	}
+	return digest, auth.HMACDigests()
+}
+
+// handleChallenge answers the server's challenge with a second, complete
+// hello carrying the response.
+func (c *client) handleChallenge(p wire.Packet) error {
+	if c.cfg.Password == nil {
+		return errors.New("the server asks for a password: give it with --password-file")
+	}
+	if c.challenged {
+		return errors.New("authentication failed: the server challenged again")
+	}
+	c.challenged = true
+	answer, err := session.AnswerChallenge(p, c.cfg.Password)
+	if err != nil {
+		return fmt.Errorf("authentication: %w", err)
+	}
+	h := c.hello()
+	for k, v := range answer {
+		h[k] = v
+	}
+	return c.send(wire.NewHello(h))
+}

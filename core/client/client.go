@@ -1,0 +1,495 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/user"
+	"runtime"
+	"slices"
+	"time"
+
+	"github.com/xroam/xroam/core/session"
+	"github.com/xroam/xroam/core/wire"
+	"github.com/xroam/xroam/core/x11"
+)
+
+// Config is what an attach needs.
+type Config struct {
+	Paths  session.Paths
+	Target session.Target
+	// Display is the local X display ("" for $DISPLAY).
+	Display string
+	// Title is the window title template (DefaultTitle when empty).
+	Title string
+	// Readonly drops all keyboard and pointer input.
+	Readonly bool
+	// KeyShortcuts are "Mod+Mod+Key:action" bindings handled locally.
+	KeyShortcuts []string
+	// Encoding is the preferred encoding ("auto", "rgb", "png", "jpeg").
+	Encoding string
+	// Encodings restricts the encodings offered ("all" or empty: every
+	// one this client decodes).
+	Encodings           []string
+	Quality, MinQuality int
+	Speed, MinSpeed     int
+	Password            []byte // answers a challenge; nil when none
+	Log                 *slog.Logger
+	PingInterval        time.Duration // 5 s when zero
+	// PingTimeout ends the session when nothing comes from the server
+	// for that long (60 s when zero, as xpra).
+	PingTimeout           time.Duration
+	DisconnectWaitTimeout time.Duration // 2 s when zero
+}
+
+// ServerDisconnect is returned by Run when the server ended the session.
+type ServerDisconnect struct {
+	Reason string
+	Extra  []string
+	// Early says the session was never established (no server hello):
+	// a refused login, whatever the words.
+	Early bool
+}
+
+func (e *ServerDisconnect) Error() string {
+	s := "the server disconnected: " + e.Reason
+	if e.Early {
+		s = "the server disconnected before the session could be established: " + e.Reason
+	}
+	for _, x := range e.Extra {
+		if x != "" {
+			s += ": " + x
+		}
+	}
+	return s
+}
+
+// IsError says whether xpra would treat the disconnect as a failure.
+func (e *ServerDisconnect) IsError() bool { return e.Early || wire.DisconnectIsError(e.Reason) }
+
+// ErrConnectionLost is returned when the connection ends without a
+// disconnect packet.
+var ErrConnectionLost = errors.New("connection lost")
+
+// Run attaches and shows the session's windows until the server
+// disconnects (a *ServerDisconnect), the link drops, or ctx ends (then it
+// says goodbye with a "client request" disconnect and returns nil).
+func Run(ctx context.Context, cfg Config) error {
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.PingInterval <= 0 {
+		cfg.PingInterval = 5 * time.Second
+	}
+	if cfg.PingTimeout <= 0 {
+		cfg.PingTimeout = 60 * time.Second
+	}
+	if cfg.DisconnectWaitTimeout <= 0 {
+		cfg.DisconnectWaitTimeout = 2 * time.Second
+	}
+	shortcuts, err := parseShortcuts(cfg.KeyShortcuts)
+	if err != nil {
+		return err
+	}
+	// The local display lives until Run returns, not until ctx ends: on
+	// SIGINT the windows must stay while the goodbye is sent.
+	xctx, xcancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer xcancel()
+	disp, err := x11.OpenClientDisplay(xctx, cfg.Display, cfg.Log)
+	if err != nil {
+		return err
+	}
+	defer disp.Close()
+	nc, t, err := session.Dial(ctx, cfg.Paths, cfg.Target)
+	if err != nil {
+		return err
+	}
+	defer nc.Close()
+	c := &client{
+		cfg: cfg, log: cfg.Log, disp: disp, nc: nc, target: t,
+		r: wire.NewReader(nc), w: wire.NewWriter(nc),
+		windows: map[int64]*window{}, byLocal: map[x11.ClientWindow]*window{},
+		shortcuts: shortcuts, start: time.Now(),
+	}
+	// rencode is understood by every xpra from 0.14 to 5 and by xroam.
+	c.w.SetEncoding(wire.Rencode)
+	return c.run(ctx)
+}
+
+type client struct {
+	cfg    Config
+	log    *slog.Logger
+	disp   *x11.ClientDisplay
+	nc     net.Conn
+	target session.Target
+	r      *wire.Reader
+	w      *wire.Writer
+	server wire.Dict
+	start  time.Time
+
+	windows    map[int64]*window
+	byLocal    map[x11.ClientWindow]*window
+	focused    int64
+	shortcuts  []shortcut
+	challenged bool // a challenge was answered already
+	cursor     x11.ClientCursor
+}
+
+type readResult struct {
+	pkt wire.Packet
+	err error
+}
+
+func (c *client) run(ctx context.Context) error {
+	if err := c.send(wire.NewHello(c.hello())); err != nil {
+		return fmt.Errorf("sending the hello: %w", err)
+	}
+	packets := make(chan readResult, 16)
+	stopped := make(chan struct{})
+	// Closing the connection ends the reader's ReadPacket; stopped ends
+	// its wait to hand over a packet nobody will take.
+	defer c.nc.Close()
+	defer close(stopped)
+	go func() {
+		for {
+			pkt, err := c.r.ReadPacket()
+			select {
+			case packets <- readResult{pkt, err}:
+			case <-stopped:
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	ping := time.NewTicker(c.cfg.PingInterval)
+	defer ping.Stop()
+	events := c.disp.Events()
+	lastRecv := time.Now()
+	for {
+		select {
+		case <-ctx.Done():
+			c.goodbye(packets)
+			return nil
+		case rr := <-packets:
+			lastRecv = time.Now()
+			if rr.err != nil {
+				if ctx.Err() != nil {
+					return nil
+				}
+				return fmt.Errorf("%w: %w", ErrConnectionLost, rr.err)
+			}
+			done, err := c.handle(rr.pkt)
+			if done || err != nil {
+				return err
+			}
+		case ev, ok := <-events:
+			if !ok {
+				c.sendDisconnect(wire.ReasonClientExit, "the local display closed")
+				return errors.New("the local X display closed the connection")
+			}
+			if quit := c.handleEvent(ev); quit {
+				c.goodbye(packets)
+				return nil
+			}
+		case <-ping.C:
+			if since := time.Since(lastRecv); since > c.cfg.PingTimeout {
+				c.sendDisconnect(wire.ReasonClientPingTimeout, fmt.Sprintf("nothing from the server for %s", since.Round(time.Second)))
+				return fmt.Errorf("server ping timeout: nothing received for %s", since.Round(time.Second))
+			}
+			if c.server != nil {
+				c.sendLog(wire.Ping{Time: time.Since(c.start).Milliseconds()}.Packet())
+			}
+		}
+	}
+}
+
+// goodbye sends "client request" and waits a little for the server's
+// own disconnect, as xpra's client does.
+func (c *client) goodbye(packets <-chan readResult) {
+	c.sendDisconnect(wire.ReasonClientRequest, "exit on user request")
+	timeout := time.After(c.cfg.DisconnectWaitTimeout)
+	for {
+		select {
+		case rr := <-packets:
+			if rr.err != nil || rr.pkt.Type() == wire.TypeDisconnect {
+				return
+			}
+		case <-timeout:
+			return
+		}
+	}
+}
+
+func (c *client) sendDisconnect(reason string, extra ...string) {
+	_ = c.nc.SetWriteDeadline(time.Now().Add(2 * time.Second))
+	_ = c.w.WritePacket(wire.NewDisconnect(reason, extra...))
+}
+
+func (c *client) send(p wire.Packet) error { return c.w.WritePacket(p) }
+
+// sendLog sends a packet; a failed write shows up as a read error soon
+// after, so it is only logged here.
+func (c *client) sendLog(p wire.Packet) {
+	if err := c.w.WritePacket(p); err != nil {
+		c.log.Debug("attach: sending a packet", "type", p.Type(), "err", err)
+	}
+}
+
+// handle processes one server packet; done reports the end of the session.
+func (c *client) handle(p wire.Packet) (done bool, err error) {
+	switch p.Type() {
+	case wire.TypeHello:
+		return false, c.handleHello(p)
+	case "challenge":
+		return false, c.handleChallenge(p)
+	case wire.TypeDisconnect:
+		reason, extra, _ := wire.ParseDisconnect(p)
+		c.log.Info("attach: the server disconnected", "reason", reason)
+		return true, &ServerDisconnect{Reason: reason, Extra: extra, Early: c.server == nil}
+	case wire.TypePing:
+		pg, err := wire.ParsePing(p)
+		if err != nil {
+			return false, nil
+		}
+		l1, l5, l15 := loadavg()
+		pe := wire.NewPingEcho(pg.Time, l1, l5, l15)
+		if pg.SID != "" {
+			pe.SID, pe.HasSID = pg.SID, true
+		}
+		c.sendLog(pe.Packet())
+	case wire.TypePingEcho, wire.TypeSetDeflate:
+	case "startup-complete":
+		c.log.Info("attach: the session is ready", "windows", len(c.windows))
+	case "new-window":
+		c.newWindow(p, false)
+	case "new-override-redirect":
+		c.newWindow(p, true)
+	case "window-metadata":
+		c.windowMetadata(p)
+	case "window-move-resize", "configure-override-redirect":
+		c.moveResize(p)
+	case "window-resized":
+		c.resized(p)
+	case "lost-window":
+		c.lostWindow(p)
+	case "raise-window":
+		if w := c.window(p); w != nil {
+			c.disp.Raise(w.local)
+		}
+	case "draw":
+		c.draw(p)
+	case "cursor":
+		c.setCursor(p)
+	case "bell":
+		c.disp.Bell(int(intAt(p, 3)))
+	default:
+		c.log.Debug("attach: packet ignored", "type", p.Type())
+	}
+	return false, nil
+}
+
+func (c *client) handleHello(p wire.Packet) error {
+	caps, err := wire.ParseHello(p)
+	if err != nil {
+		return fmt.Errorf("the server's hello: %w", err)
+	}
+	c.server = caps
+	c.w.Apply(wire.Negotiate(caps))
+	c.log.Info("attach: connected", "server", c.target.String(), "version", caps.Str("version", ""),
+		"hostname", caps.Str("hostname", ""), "encoding", c.w.Encoding().String())
+	c.sendLog(wire.Ping{Time: time.Since(c.start).Milliseconds()}.Packet())
+	return nil
+}
+
+func loadavg() (float64, float64, float64) {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return 0, 0, 0
+	}
+	var a, b5, c float64
+	if _, err := fmt.Sscan(string(b), &a, &b5, &c); err != nil {
+		return 0, 0, 0
+	}
+	return a, b5, c
+}
+
+// offeredCodings returns the draw encodings offered: those decoded here,
+// restricted by --encodings ("rgb" standing for rgb24 and rgb32).
+func offeredCodings(allowed []string) []string {
+	all := decodedCodings()
+	if len(allowed) == 0 || slices.Contains(allowed, "all") {
+		return all
+	}
+	var out []string
+	for _, e := range all {
+		if slices.Contains(allowed, e) || ((e == "rgb24" || e == "rgb32") && slices.Contains(allowed, "rgb")) {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// hello builds the UI client hello: the protocol keys, what is decoded
+// here, the local screen and keyboard.
+func (c *client) hello() wire.Dict {
+	host, _ := os.Hostname()
+	name := ""
+	if u, err := user.Current(); err == nil {
+		name = u.Username
+	}
+	core := offeredCodings(c.cfg.Encodings)
+	encodings := []string{}
+	for _, e := range core {
+		if e == "rgb24" {
+			encodings = append(encodings, "rgb")
+		} else if e != "rgb32" {
+			encodings = append(encodings, e)
+		}
+	}
+	pref := c.cfg.Encoding
+	if pref == "" {
+		pref = "auto"
+	}
+	scr := c.disp.Screen()
+	monitor := []any{"screen", 0, 0, scr.Width, scr.Height, scr.WidthMM, scr.HeightMM}
+	dpi := 96
+	if scr.WidthMM > 0 {
+		dpi = int(float64(scr.Width)*25.4/float64(scr.WidthMM) + 0.5)
+	}
+	h := wire.Dict{
+		"version":           session.ProtocolVersion,
+		"client_type":       "xroam",
+		"rencode":           true,
+		"bencode":           true,
+		"encoders":          []string{"rencode", "bencode"},
+		"compressors":       []string{"lz4", "zlib"},
+		"lz4":               true,
+		"zlib":              true,
+		"compression_level": int64(1),
+		"hostname":          host,
+		"username":          name,
+		"name":              name,
+		"platform":          runtime.GOOS,
+		"uuid":              fmt.Sprintf("%x", time.Now().UnixNano()),
+		"share":             false,
+		"ui_client":         true,
+		"windows":           true,
+		"keyboard":          true,
+		"pointer":           true,
+		"cursors":           true,
+		"bell":              true,
+		"notifications":     false,
+		"clipboard":         false,
+		"system_tray":       false,
+		"mmap":              false,
+		"randr_notify":      false,
+		"wants_events":      false,
+		"wants_aliases":     false,
+		"wants_sound":       false,
+		"setting-change":    true,
+		"metadata.supported": []string{"title", "pid", "size-hints", "size-constraints", "class-instance",
+			"client-machine", "transient-for", "window-type", "override-redirect", "role", "xid"},
+
+		"desktop_size": []int{scr.Width, scr.Height},
+		"screen_sizes": []any{[]any{scr.Name, scr.Width, scr.Height, scr.WidthMM, scr.HeightMM,
+			[]any{monitor}, 0, 0, scr.Width, scr.Height}},
+		"dpi":   dpi,
+		"dpi.x": dpi,
+		"dpi.y": dpi,
+
+		"encoding":                  pref,
+		"encodings":                 encodings,
+		"encodings.core":            core,
+		"encodings.rgb_formats":     rgbFormats(),
+		"encoding.rgb_formats":      rgbFormats(),
+		"encoding.rgb_lz4":          true,
+		"encoding.rgb_zlib":         true,
+		"encoding.rgb24zlib":        true,
+		"encoding.transparency":     false,
+		"encoding.generic":          true,
+		"encoding.client_options":   true,
+		"encoding.flush":            true,
+		"encoding.supports_delta":   []string{},
+		"encoding.video_scaling":    false,
+		"encodings.cursor":          []string{"png"},
+		"encodings.window-icon":     []string{},
+		"encoding.send-window-size": false,
+		"keyboard_sync":             true,
+		"modifiers":                 []string{},
+	}
+	if c.cfg.Quality > 0 {
+		h["encoding.quality"] = c.cfg.Quality
+	}
+	if c.cfg.MinQuality > 0 {
+		h["encoding.min-quality"] = c.cfg.MinQuality
+	}
+	if c.cfg.Speed > 0 {
+		h["encoding.speed"] = c.cfg.Speed
+	}
+	if c.cfg.MinSpeed > 0 {
+		h["encoding.min-speed"] = c.cfg.MinSpeed
+	}
+	if c.cfg.Password != nil {
+		h["digest"], h["salt-digest"] = c.digests()
+	}
+	for k, v := range c.keyboardCaps() {
+		h[k] = v
+	}
+	return h
+}
+
+// keyboardCaps describes the local keyboard the way xpra's client does,
+// so that the server can map client keycodes and keysyms to its own.
+func (c *client) keyboardCaps() wire.Dict {
+	kn := c.disp.KeyboardNames()
+	h := wire.Dict{}
+	if kn.Layout != "" {
+		h["xkbmap_layout"] = kn.Layout
+		h["xkbmap_layouts"] = []string{kn.Layout}
+		h["xkbmap_variant"] = kn.Variant
+		q := wire.Dict{"rules": kn.Rules, "model": kn.Model, "layout": kn.Layout}
+		query := fmt.Sprintf("rules:      %s\nmodel:      %s\nlayout:     %s\n", kn.Rules, kn.Model, kn.Layout)
+		if kn.Variant != "" {
+			q["variant"] = kn.Variant
+			query += fmt.Sprintf("variant:    %s\n", kn.Variant)
+		}
+		if kn.Options != "" {
+			q["options"] = kn.Options
+			query += fmt.Sprintf("options:    %s\n", kn.Options)
+		}
+		h["xkbmap_query_struct"] = q
+		h["xkbmap_query"] = query
+	}
+	keycodes := []any{}
+	x11codes := map[any]any{}
+	for _, km := range c.disp.Keymap() {
+		names := make([]any, len(km.Names))
+		for i, n := range km.Names {
+			names[i] = n
+		}
+		x11codes[int64(km.Keycode)] = names
+		for level := 0; level < 2 && level < len(km.Keysyms); level++ {
+			if km.Keysyms[level] != 0 && km.Names[level] != "" {
+				keycodes = append(keycodes, []any{int64(km.Keysyms[level]), km.Names[level], int64(km.Keycode), 0, level})
+			}
+		}
+	}
+	h["xkbmap_keycodes"] = keycodes
+	h["xkbmap_x11_keycodes"] = x11codes
+	mm := map[any]any{}
+	for k, v := range c.disp.ModifierMeanings() {
+		mm[k] = v
+	}
+	h["xkbmap_mod_meanings"] = mm
+	return h
+}
+
+func intAt(p wire.Packet, i int) int64 {
+	v, _ := p.Int(i)
+	return v
+}

@@ -1,0 +1,178 @@
+package client
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/xroam/xroam/core/wire"
+	"github.com/xroam/xroam/core/x11"
+)
+
+// shortcut is a parsed --key-shortcut: modifiers + key name -> action.
+type shortcut struct {
+	mods   uint16
+	key    string // lower case
+	action string
+}
+
+// ignoredMods are left out when matching shortcuts (caps and num lock).
+const ignoredMods = x11.KeyMaskLock | x11.KeyMask2
+
+// parseShortcuts parses "Mod+Mod+Key:action" bindings. Only the quit
+// action is implemented; "void" disables a binding.
+func parseShortcuts(specs []string) ([]shortcut, error) {
+	var out []shortcut
+	for _, s := range specs {
+		keys, action, ok := strings.Cut(s, ":")
+		if !ok || keys == "" {
+			return nil, fmt.Errorf("key shortcut %q: want KEYS:ACTION, e.g. Meta+Shift+F4:quit", s)
+		}
+		action = strings.TrimSpace(action)
+		if i := strings.IndexByte(action, '('); i >= 0 {
+			action = action[:i]
+		}
+		switch action {
+		case "quit", "void":
+		default:
+			return nil, fmt.Errorf("key shortcut %q: unsupported action %q (this client handles quit and void)", s, action)
+		}
+		parts := strings.Split(keys, "+")
+		sc := shortcut{key: strings.ToLower(parts[len(parts)-1]), action: action}
+		for _, m := range parts[:len(parts)-1] {
+			switch strings.ToLower(m) {
+			case "shift":
+				sc.mods |= x11.KeyMaskShift
+			case "control", "ctrl":
+				sc.mods |= x11.KeyMaskControl
+			case "alt", "meta", "mod1":
+				sc.mods |= x11.KeyMask1
+			case "super", "hyper", "mod4":
+				sc.mods |= x11.KeyMask4
+			case "mod3":
+				sc.mods |= x11.KeyMask3
+			case "mod5", "altgr":
+				sc.mods |= x11.KeyMask5
+			default:
+				return nil, fmt.Errorf("key shortcut %q: unknown modifier %q", s, m)
+			}
+		}
+		if sc.action != "void" {
+			out = append(out, sc)
+		}
+	}
+	return out, nil
+}
+
+// matchShortcut returns the action bound to a key press, or "".
+func matchShortcut(scs []shortcut, name string, state uint16) string {
+	state &^= ignoredMods
+	for _, sc := range scs {
+		if sc.mods == state && sc.key == strings.ToLower(name) {
+			return sc.action
+		}
+	}
+	return ""
+}
+
+// pointerAt is xpra's pointer position: root coordinates, plus window
+// coordinates when the server wants them.
+func (c *client) pointerAt(rootX, rootY, x, y int) []any {
+	if c.server.Bool("pointer.relative", false) {
+		return []any{int64(rootX), int64(rootY), int64(x), int64(y)}
+	}
+	return []any{int64(rootX), int64(rootY)}
+}
+
+func buttons(state uint16) []any {
+	out := []any{}
+	for _, b := range x11.ButtonsFromState(state) {
+		out = append(out, int64(b))
+	}
+	return out
+}
+
+func modifiers(state uint16) []any {
+	out := []any{}
+	for _, m := range x11.ModifierNames(state) {
+		out = append(out, m)
+	}
+	return out
+}
+
+// focus tells the server which window has the keyboard.
+func (c *client) focus(wid int64, state uint16) {
+	if c.focused == wid {
+		return
+	}
+	c.focused = wid
+	c.sendLog(wire.Packet{"focus", wid, modifiers(state)})
+}
+
+// handleEvent forwards a local X event; quit reports a quit shortcut.
+func (c *client) handleEvent(ev any) (quit bool) {
+	switch e := ev.(type) {
+	case *x11.ClientErrorEvent:
+		c.log.Debug("attach: X error", "err", e.Err)
+	case *x11.ClientExposeEvent:
+		if win := c.byLocal[e.Window]; win != nil {
+			win.repaint(c.disp, e.X, e.Y, e.Width, e.Height)
+		}
+	case *x11.ClientConfigureEvent:
+		win := c.byLocal[e.Window]
+		if win == nil || win.or {
+			return false
+		}
+		if e.X == win.x && e.Y == win.y && e.Width == win.w && e.Height == win.h {
+			return false
+		}
+		win.x, win.y = e.X, e.Y
+		win.resize(clampDim(int64(e.Width)), clampDim(int64(e.Height)))
+		c.sendLog(wire.Packet{"configure-window", win.wid, int64(win.x), int64(win.y), int64(win.w), int64(win.h),
+			wire.Dict{}, win.resizeCounter, wire.Dict{}, false})
+	case *x11.ClientCloseEvent:
+		if win := c.byLocal[e.Window]; win != nil {
+			c.sendLog(wire.Packet{"close-window", win.wid})
+		}
+	case *x11.ClientFocusEvent:
+		if c.cfg.Readonly {
+			return false
+		}
+		if win := c.byLocal[e.Window]; win != nil && e.In {
+			c.focus(win.wid, 0)
+		} else if win != nil && c.focused == win.wid {
+			c.focus(0, 0)
+		}
+	case *x11.ClientKeyEvent:
+		if e.Pressed {
+			switch matchShortcut(c.shortcuts, e.Name, e.State) {
+			case "quit":
+				c.log.Info("attach: quit shortcut pressed")
+				return true
+			}
+		}
+		win := c.byLocal[e.Window]
+		if win == nil || c.cfg.Readonly {
+			return false
+		}
+		c.focus(win.wid, e.State)
+		c.sendLog(wire.Packet{"key-action", win.wid, e.Name, e.Pressed, modifiers(e.State), int64(e.Keysym),
+			e.String, int64(e.Keycode), int64(0)})
+	case *x11.ClientMotionEvent:
+		win := c.byLocal[e.Window]
+		if win == nil || c.cfg.Readonly {
+			return false
+		}
+		c.sendLog(wire.Packet{"pointer-position", win.wid, c.pointerAt(e.RootX, e.RootY, e.X, e.Y), modifiers(e.State), buttons(e.State)})
+	case *x11.ClientButtonEvent:
+		win := c.byLocal[e.Window]
+		if win == nil || c.cfg.Readonly {
+			return false
+		}
+		if e.Pressed && !win.or {
+			c.focus(win.wid, e.State)
+		}
+		c.sendLog(wire.Packet{"button-action", win.wid, int64(e.Button), e.Pressed, c.pointerAt(e.RootX, e.RootY, e.X, e.Y),
+			modifiers(e.State), buttons(e.State)})
+	}
+	return false
+}

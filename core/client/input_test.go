@@ -1,0 +1,113 @@
+package client
+
+import (
+	"bytes"
+	"log/slog"
+	"testing"
+
+	"github.com/xroam/xroam/core/wire"
+	"github.com/xroam/xroam/core/x11"
+)
+
+// inputClient is a client with one window whose packets go to out.
+func inputClient(readonly bool, out *bytes.Buffer) *client {
+	c := &client{
+		cfg: Config{Readonly: readonly}, log: slog.New(slog.DiscardHandler),
+		w: wire.NewWriter(out), server: wire.Dict{},
+		windows: map[int64]*window{}, byLocal: map[x11.ClientWindow]*window{},
+	}
+	win := &window{wid: 7, local: 0x400001, w: 100, h: 50, backing: make([]byte, 100*50*4)}
+	c.windows[7], c.byLocal[win.local] = win, win
+	c.shortcuts, _ = parseShortcuts([]string{"Meta+Shift+F4:quit"})
+	return c
+}
+
+func sentPackets(t *testing.T, out *bytes.Buffer) []wire.Packet {
+	t.Helper()
+	r := wire.NewReader(bytes.NewReader(out.Bytes()))
+	var ps []wire.Packet
+	for {
+		p, err := r.ReadPacket()
+		if err != nil {
+			return ps
+		}
+		ps = append(ps, p)
+	}
+}
+
+func TestKeyForwarding(t *testing.T) {
+	var out bytes.Buffer
+	c := inputClient(false, &out)
+	c.handleEvent(&x11.ClientKeyEvent{Window: 0x400001, Pressed: true, Keycode: 38, Keysym: 'a', Name: "a", String: "a", State: x11.KeyMaskShift})
+	c.handleEvent(&x11.ClientButtonEvent{Window: 0x400001, Button: 4, Pressed: true, X: 5, Y: 6, RootX: 15, RootY: 16})
+	ps := sentPackets(t, &out)
+	if len(ps) != 3 {
+		t.Fatalf("sent %v", ps)
+	}
+	// The server learns the focus before the first key.
+	if ps[0].Type() != "focus" || ps[1].Type() != "key-action" || ps[2].Type() != "button-action" {
+		t.Fatalf("sent %v", ps)
+	}
+	k := ps[1]
+	if wid, _ := k.Int(1); wid != 7 || k.Str(2) != "a" || !wire.Truthy(k[3]) {
+		t.Errorf("key-action %v", k)
+	}
+	if mods := k.List(4); len(mods) != 1 || !wire.EqualLoose(mods[0], "shift") {
+		t.Errorf("modifiers %v", k.List(4))
+	}
+	if ks, _ := k.Int(5); ks != 'a' {
+		t.Errorf("keyval %d", ks)
+	}
+	if kc, _ := k.Int(7); kc != 38 {
+		t.Errorf("keycode %d", kc)
+	}
+	b := ps[2]
+	if btn, _ := b.Int(2); btn != 4 || !wire.EqualLoose(b.List(4), []any{int64(15), int64(16)}) {
+		t.Errorf("button-action %v", b)
+	}
+}
+
+func TestReadonlyDropsInput(t *testing.T) {
+	var out bytes.Buffer
+	c := inputClient(true, &out)
+	c.handleEvent(&x11.ClientKeyEvent{Window: 0x400001, Pressed: true, Keycode: 38, Keysym: 'a', Name: "a"})
+	c.handleEvent(&x11.ClientMotionEvent{Window: 0x400001, X: 1, Y: 1})
+	c.handleEvent(&x11.ClientButtonEvent{Window: 0x400001, Button: 1, Pressed: true})
+	c.handleEvent(&x11.ClientFocusEvent{Window: 0x400001, In: true})
+	if ps := sentPackets(t, &out); len(ps) != 0 {
+		t.Errorf("readonly sent %v", ps)
+	}
+	// Closing is not input: it still reaches the server.
+	c.handleEvent(&x11.ClientCloseEvent{Window: 0x400001})
+	if ps := sentPackets(t, &out); len(ps) != 1 || ps[0].Type() != "close-window" {
+		t.Errorf("close sent %v", ps)
+	}
+}
+
+func TestQuitShortcut(t *testing.T) {
+	var out bytes.Buffer
+	c := inputClient(false, &out)
+	if !c.handleEvent(&x11.ClientKeyEvent{Window: 0x400001, Pressed: true, Name: "F4", State: x11.KeyMask1 | x11.KeyMaskShift}) {
+		t.Error("Meta+Shift+F4 did not quit")
+	}
+	if c.handleEvent(&x11.ClientKeyEvent{Window: 0x400001, Pressed: true, Name: "F4", State: x11.KeyMask1}) {
+		t.Error("Meta+F4 quit")
+	}
+}
+
+func TestConfigureSendsNewGeometry(t *testing.T) {
+	var out bytes.Buffer
+	c := inputClient(false, &out)
+	c.handleEvent(&x11.ClientConfigureEvent{Window: 0x400001, X: 0, Y: 0, Width: 100, Height: 50})
+	c.handleEvent(&x11.ClientConfigureEvent{Window: 0x400001, X: 10, Y: 20, Width: 300, Height: 200})
+	ps := sentPackets(t, &out)
+	if len(ps) != 1 || ps[0].Type() != "configure-window" {
+		t.Fatalf("sent %v", ps)
+	}
+	if w, _ := ps[0].Int(4); w != 300 {
+		t.Errorf("configure-window %v", ps[0])
+	}
+	if win := c.windows[7]; len(win.backing) != 300*200*4 {
+		t.Errorf("backing is %d bytes", len(win.backing))
+	}
+}
