@@ -13,3 +13,12 @@
 #   enabled = true
 #   speed   = 80
 # }
+#
+# encoder "png" {
+#   compression = "speed"   # speed, default or best
+# }
+#
+# encoder "jpeg" {
+#   quality  = 80     # when neither --quality nor the client asks for one
+#   fast_dct = true
+# }

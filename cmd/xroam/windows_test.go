@@ -16,13 +16,14 @@ import (
 )
 
 // srvAttachXpra runs Debian's `xpra attach` showing windows on client display
-// cd; the returned func stops it.
-func (e *env) srvAttachXpra(t *testing.T, sock string, cd int) (*bytes.Buffer, func()) {
+// cd, with extra options after the default ones; the returned func stops it.
+func (e *env) srvAttachXpra(t *testing.T, sock string, cd int, extra ...string) (*bytes.Buffer, func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, "xpra", "attach", sock, "--mmap=no", "--opengl=no", "--tray=no",
+	args := append([]string{"attach", sock, "--mmap=no", "--opengl=no", "--tray=no",
 		"--notifications=no", "--speaker=disabled", "--microphone=disabled", "--webcam=no", "--printing=no",
-		"--file-transfer=no", "--clipboard=no")
+		"--file-transfer=no", "--clipboard=no"}, extra...)
+	cmd := exec.CommandContext(ctx, "xpra", args...)
 	cmd.Env = append(e.environ(), "XPRA_ALLOW_ROOT=1", fmt.Sprintf("DISPLAY=:%d", cd), "XDG_RUNTIME_DIR="+e.home)
 	var out bytes.Buffer
 	cmd.Stdout = &out

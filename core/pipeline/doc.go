@@ -10,8 +10,14 @@
 // slot frees, so the client always gets the latest pixels and never a
 // backlog of stale frames.
 //
-// The encoding is xpra's raw "rgb32" (BGRX rows, rowstride width*4),
-// compressed as an LZ4 block with a 4-byte little-endian size prefix
-// ({"lz4": 1}), which every xpra client decodes. The package knows
-// nothing of X: it captures through a Source and sends through a func.
+// The built-in encoding is xpra's raw "rgb32" (BGRX rows, rowstride
+// width*4), compressed in-process as an LZ4 block with a 4-byte
+// little-endian size prefix ({"lz4": 1}), which every xpra client
+// decodes. Another encoding (png, jpeg) goes through an encoder.Encoder,
+// typically a plugin subprocess: the frame is captured into a System V
+// shared segment and the plugin is handed only its id, so pixels never
+// travel over gRPC. When that encoder fails (a crashed plugin that the
+// plugin host is restarting), the frame is sent as rgb32 and the next
+// one tries the encoder again. The package knows nothing of X: it
+// captures through a Source and sends through a func.
 package pipeline

@@ -5,13 +5,20 @@ import (
 	"encoding/binary"
 	"fmt"
 	"log/slog"
+	"maps"
+	"math"
 	"sync/atomic"
 	"time"
 
 	"github.com/pierrec/lz4/v4"
 
 	"github.com/xroam/xroam/core/wire"
+	"github.com/xroam/xroam/sdk/encoder"
+	"github.com/xroam/xroam/sdk/shm"
 )
+
+// RGB32 is the built-in encoding: BGRX rows compressed with lz4.
+const RGB32 = "rgb32"
 
 // Rect is an area of a window in window coordinates.
 type Rect struct{ X, Y, W, H int }
@@ -63,7 +70,19 @@ type Config struct {
 	// OnStall is called once if the client stops reading for so long that
 	// the queue of window changes overflows; the caller should drop it.
 	OnStall func()
-	Log     *slog.Logger
+	// Encoding is what the draws use: RGB32 (or "") is the built-in
+	// rgb32+lz4; any other needs Encoder.
+	Encoding string
+	// Encoder encodes Encoding, typically a plugin subprocess that reads
+	// the captured frames from shared memory. When it fails, the frame is
+	// sent as rgb32 instead and the next frame tries it again.
+	Encoder encoder.Encoder
+	// Quality is xpra's 0..100 for lossy encodings (<= 0: the encoder's
+	// default).
+	Quality int
+	// EncodeTimeout bounds one call to Encoder (default 5 s).
+	EncodeTimeout time.Duration
+	Log           *slog.Logger
 }
 
 // Pipeline sends one client the pixels of the windows it shows. Its
@@ -75,7 +94,10 @@ type Pipeline struct {
 	stalled  atomic.Bool
 	wins     map[int64]*window
 	buf      []byte
+	seg      *shm.Segment // holds buf when frames go to an Encoder
 	enc      Encoder
+	ctx      context.Context
+	failing  bool // Encoder's last call failed
 	stats    Stats
 }
 
@@ -83,6 +105,10 @@ type Pipeline struct {
 type Stats struct {
 	Draws, Bytes, Pixels int64
 	Acks                 int64
+	// ByEncoding counts the draws per encoding actually sent.
+	ByEncoding map[string]int64
+	// Fallbacks counts frames sent as rgb32 because Encoder failed.
+	Fallbacks int64
 }
 
 type window struct {
@@ -110,11 +136,30 @@ func New(cfg Config) *Pipeline {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
-	return &Pipeline{cfg: cfg, ops: make(chan func(), 4096), wins: map[int64]*window{}}
+	if cfg.EncodeTimeout <= 0 {
+		cfg.EncodeTimeout = 5 * time.Second
+	}
+	if cfg.Encoding == "" || cfg.Encoder == nil {
+		cfg.Encoding = RGB32
+	}
+	return &Pipeline{cfg: cfg, ops: make(chan func(), 4096), wins: map[int64]*window{},
+		stats: Stats{ByEncoding: map[string]int64{}}}
 }
+
+// Encoding is the encoding the pipeline's draws use when its encoder works.
+func (p *Pipeline) Encoding() string { return p.cfg.Encoding }
 
 // Run processes damage and acks until ctx ends.
 func (p *Pipeline) Run(ctx context.Context) {
+	p.ctx = ctx
+	defer func() {
+		if p.seg != nil {
+			if err := p.seg.Close(); err != nil {
+				p.cfg.Log.Debug("releasing the frame segment", "err", err)
+			}
+			p.seg, p.buf = nil, nil
+		}
+	}()
 	for {
 		select {
 		case <-ctx.Done():
@@ -251,7 +296,11 @@ func (p *Pipeline) Ack(wid, seq int64) {
 func (p *Pipeline) Stats(ctx context.Context) Stats {
 	ch := make(chan Stats, 1)
 	select {
-	case p.ops <- func() { ch <- p.stats }:
+	case p.ops <- func() {
+		s := p.stats
+		s.ByEncoding = maps.Clone(s.ByEncoding)
+		ch <- s
+	}:
 	case <-ctx.Done():
 		return Stats{}
 	}
@@ -309,27 +358,120 @@ func (p *Pipeline) flush(win *window) {
 		return
 	}
 	n := r.W * r.H * 4
-	if cap(p.buf) < n {
-		p.buf = make([]byte, n)
-	}
-	pix := p.buf[:n]
+	pix := p.frameBuffer(n)
 	if err := p.cfg.Source.CaptureInto(win.xid, r, pix); err != nil {
 		p.cfg.Log.Debug("capture failed", "wid", win.wid, "err", err)
 		return
 	}
-	// The packet is written before Send returns, so the encoder's buffer
-	// can be reused for the next draw.
-	data := p.enc.Encode(pix)
 	win.seq++
+	var pkt wire.Packet
+	var size int
+	enc := RGB32
+	if p.cfg.Encoder != nil && p.cfg.Encoding != RGB32 {
+		pkt, size = p.encode(win.wid, r, pix, win.seq)
+		if pkt != nil {
+			enc = p.cfg.Encoding
+		}
+	}
+	if pkt == nil {
+		// The packet is written before Send returns, so the encoder's
+		// buffer can be reused for the next draw.
+		data := p.enc.Encode(pix)
+		pkt, size = DrawPacket(win.wid, r, data, win.seq), len(data)
+	}
 	win.inflight[win.seq] = now
-	pkt := DrawPacket(win.wid, r, data, win.seq)
 	if err := p.cfg.Send(pkt); err != nil {
 		p.cfg.Log.Debug("send failed", "wid", win.wid, "err", err)
 		return
 	}
 	p.stats.Draws++
-	p.stats.Bytes += int64(len(data))
+	p.stats.ByEncoding[enc]++
+	p.stats.Bytes += int64(size)
 	p.stats.Pixels += int64(r.W * r.H)
+}
+
+// frameBuffer returns n bytes to capture into. With an Encoder they lie
+// in a shared segment, so that a plugin subprocess reads the frame where
+// it is; without one (or without System V shared memory) in Go memory.
+func (p *Pipeline) frameBuffer(n int) []byte {
+	if p.cfg.Encoder != nil && p.cfg.Encoding != RGB32 && (p.seg == nil || len(p.seg.Bytes()) < n) {
+		if p.seg != nil {
+			if err := p.seg.Close(); err != nil {
+				p.cfg.Log.Debug("releasing the frame segment", "err", err)
+			}
+			p.seg, p.buf = nil, nil
+		}
+		// Grow by half again, so that a window growing by a few pixels at
+		// a time does not make a new segment per frame.
+		seg, err := shm.Create(n + n/2)
+		if err != nil {
+			p.cfg.Log.Debug("no shared frame segment: frames are copied", "err", err)
+		} else {
+			p.seg, p.buf = seg, seg.Bytes()
+		}
+	}
+	if cap(p.buf) < n {
+		p.buf = make([]byte, n)
+	}
+	return p.buf[:n]
+}
+
+// encode runs the Encoder on a captured frame and returns the draw, or
+// nil when the encoder failed: the caller then sends rgb32. A failure is
+// logged when it starts and when it ends, not for every frame.
+func (p *Pipeline) encode(wid int64, r Rect, pix []byte, seq int64) (wire.Packet, int) {
+	f := encoder.Frame{Width: r.W, Height: r.H, Stride: r.W * 4, Format: "BGRX", Pixels: pix}
+	if p.seg != nil {
+		f.Shm = &encoder.Ref{SegmentID: p.seg.ID()}
+	}
+	ctx := p.ctx
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	ctx, cancel := context.WithTimeout(ctx, p.cfg.EncodeTimeout)
+	defer cancel()
+	q := p.cfg.Quality
+	if q <= 0 {
+		q = -1
+	}
+	resp, err := p.cfg.Encoder.Encode(ctx, &encoder.Request{Encoding: p.cfg.Encoding, Frame: f, Quality: q, Speed: -1})
+	if err == nil && resp.Encoding != p.cfg.Encoding {
+		err = fmt.Errorf("asked for %s, got %s", p.cfg.Encoding, resp.Encoding)
+	}
+	if err != nil {
+		p.stats.Fallbacks++
+		if !p.failing {
+			p.failing = true
+			p.cfg.Log.Warn("encoder failed: sending rgb32 until it works again", "encoding", p.cfg.Encoding, "err", err)
+		}
+		return nil, 0
+	}
+	if p.failing {
+		p.failing = false
+		p.cfg.Log.Info("encoder works again", "encoding", p.cfg.Encoding)
+	}
+	return EncodedPacket(wid, r, resp.Encoding, resp.Data, seq, resp.Options), len(resp.Data)
+}
+
+// EncodedPacket is the draw of an area in a compressed picture format
+// (png, jpeg, ...): rowstride 0 and the encoder's client options.
+func EncodedPacket(wid int64, r Rect, enc string, data []byte, seq int64, opts map[string]any) wire.Packet {
+	d := wire.Dict{}
+	for k, v := range opts {
+		d[k] = wireValue(v)
+	}
+	return wire.Packet{"draw", wid, int64(r.X), int64(r.Y), int64(r.W), int64(r.H), enc,
+		wire.RawChunk{Data: data}, seq, int64(0), d}
+}
+
+// wireValue turns the float64 that integers become on their way back
+// from a plugin (a protobuf Struct has only doubles) into int64, as xpra
+// clients want integers for options such as quality.
+func wireValue(v any) any {
+	if f, ok := v.(float64); ok && f == math.Trunc(f) && math.Abs(f) < 1<<53 {
+		return int64(f)
+	}
+	return v
 }
 
 // DrawPacket is the draw of a rgb32 BGRX area compressed with EncodeLZ4.

@@ -163,6 +163,21 @@ func (h *Host) find(kind, name string) (string, error) {
 	return "", fmt.Errorf("%w: no %s in %v", ErrNotFound, BinaryName(kind, name), h.opts.Dirs)
 }
 
+// Available reports whether the plugin kind/name can be opened without
+// starting it: a built-in or a binary in the plugin directories, not
+// disabled by its configuration block (which may be nil). The error says
+// why not.
+func (h *Host) Available(kind, name string, blk *config.PluginBlock) error {
+	if off, at := Disabled(blk); off {
+		return fmt.Errorf("%s %q is disabled (enabled = false at %s)", kind, name, at)
+	}
+	if h.builtin(kind, name) != nil {
+		return nil
+	}
+	_, err := h.find(kind, name)
+	return err
+}
+
 // Auth starts (or builds in-process) the auth module of the spec and
 // returns it configured. Errors from a call to an external module that is
 // down mean deny.

@@ -24,6 +24,8 @@ var testPlugins = map[string]string{
 	"xroam-auth-hosts":     "./plugins/auth/hosts",
 	"xroam-auth-sqlite":    "./plugins/auth/sqlite",
 	"xroam-encoder-rgb":    "./plugins/encoders/rgb",
+	"xroam-encoder-png":    "./plugins/encoders/png",
+	"xroam-encoder-jpeg":   "./plugins/encoders/jpeg",
 }
 
 func TestMain(m *testing.M) {

@@ -422,8 +422,8 @@ func (s *Server) uiCaps(ctx context.Context, _ wire.Dict) (wire.Dict, error) {
 		"client-shutdown":         true,
 		"sharing":                 s.cfg.Sharing,
 		"mmap_enabled":            false,
-		"encodings":               []string{"rgb", "rgb32"},
-		"encodings.core":          []string{"rgb32"},
+		"encodings":               s.encodings().advertised(),
+		"encodings.core":          s.encodings().core(),
 		"auto_refresh_delay":      int64(s.cfg.AutoRefreshDelay * 1000),
 		"window_refresh_config":   true,
 		"resize_screen":           false,
@@ -515,7 +515,7 @@ func (s *Server) info(ctx context.Context) map[string]any {
 		"children":  children,
 		"clients":   clients,
 		"windows":   windows,
-		"encodings": map[string]any{"core": []string{"rgb32"}},
+		"encodings": s.encodingsInfo(ctx),
 	}
 }
 

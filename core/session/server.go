@@ -37,7 +37,7 @@ type ServerOptions struct {
 	// LogLevel, when set, is the level of Logger's handler, which the
 	// debug control command changes.
 	LogLevel *slog.LevelVar
-	// Plugins runs the authentication modules (and later the encoders);
+	// Plugins runs the authentication modules and the encoders;
 	// Effective holds their configuration blocks.
 	Plugins   *pluginhost.Host
 	Effective *config.Effective
@@ -71,7 +71,8 @@ type Server struct {
 	listeners  []net.Listener
 	auth       map[string][]authModule // by socket type
 	children   *Children
-	win        *windowSet // nil until the window manager runs
+	win        *windowSet  // nil until the window manager runs
+	encs       *encoderSet // nil until first asked for, see encodings
 
 	mu       sync.Mutex
 	name     string // the session name; the name control command changes it
@@ -117,6 +118,7 @@ func (s *Server) Run(ctx context.Context, ready func(display int, logPath string
 	if err := s.setupAuth(ctx); err != nil {
 		return err
 	}
+	s.encodings()
 	dir, err := s.opts.Paths.ServerDir()
 	if err != nil {
 		return err

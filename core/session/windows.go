@@ -261,8 +261,11 @@ func (s *Server) attachWindows(ctx context.Context, c *clientConn, log *slog.Log
 		return func() {}
 	}
 	pctx, cancel := context.WithCancel(ctx)
+	encName, enc := s.encodings().choose(ctx, s.cfg.Encoding, c.caps)
+	log.Info("window pixels", "encoding", encName)
 	p := pipeline.New(pipeline.Config{
 		Source: wmSource{ws.wm}, Send: c.w.WritePacket, Log: log,
+		Encoding: encName, Encoder: enc, Quality: pictureQuality(s.cfg.Quality, c.caps),
 		OnStall: func() {
 			log.Warn("the client stopped reading: dropping it")
 			go c.disconnect(wire.ReasonServerError, "the client stopped reading")

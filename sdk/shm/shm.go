@@ -85,11 +85,31 @@ func (c *Cache) Get(id int) (*Segment, error) {
 	if err != nil {
 		return nil, err
 	}
+	c.sweep()
 	if c.segs == nil {
 		c.segs = map[int]*Segment{}
 	}
 	c.segs[id] = s
 	return s, nil
+}
+
+// shmDest is the mode bit of a segment its creator has removed: it lives
+// on only while something has it attached.
+const shmDest = 0o1000
+
+// sweep detaches the cached segments that their creator has removed (a
+// host replaces its frame segment when frames outgrow it), so that a
+// long-lived plugin does not keep every old segment mapped. It runs when
+// a new segment is attached, which is when an old one was replaced.
+func (c *Cache) sweep() {
+	for id, s := range c.segs {
+		var d unix.SysvShmDesc
+		if _, err := unix.SysvShmCtl(id, unix.IPC_STAT, &d); err == nil && d.Perm.Mode&shmDest == 0 {
+			continue
+		}
+		delete(c.segs, id)
+		_ = s.Close() // a failed detach leaves nothing to retry
+	}
 }
 
 // Forget detaches id, for a segment its creator has replaced.

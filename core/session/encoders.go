@@ -1,0 +1,237 @@
+package session
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/xroam/xroam/core/config"
+	"github.com/xroam/xroam/core/pipeline"
+	"github.com/xroam/xroam/core/pluginhost"
+	"github.com/xroam/xroam/core/wire"
+	"github.com/xroam/xroam/sdk/encoder"
+	"github.com/xroam/xroam/sdk/plugin"
+)
+
+// pluginEncodings are the encodings served by encoder plugins, in the
+// order they are advertised; rgb32 is built into the pipeline.
+var pluginEncodings = [...]string{"png", "jpeg"}
+
+// encoderOpenTimeout bounds the start of an encoder plugin.
+const encoderOpenTimeout = 30 * time.Second
+
+// encoderSet is the session's encoders: which encodings it can send and
+// the plugin encoders, started on first use and shared by every client.
+// A plugin that fails to start is marked unavailable with its reason and
+// no longer advertised; one that crashes later is restarted by the plugin
+// host while the pipelines send rgb32.
+type encoderSet struct {
+	host    *pluginhost.Host
+	eff     *config.Effective
+	allowed []string // --encodings, nil for all
+	log     *slog.Logger
+
+	mu      sync.Mutex
+	unavail map[string]string // encoding -> why not
+	open    map[string]encoder.Encoder
+}
+
+// newEncoderSet probes the plugin host (without starting anything) for
+// the plugin encodings.
+func newEncoderSet(host *pluginhost.Host, eff *config.Effective, cfg *config.Config, log *slog.Logger) *encoderSet {
+	es := &encoderSet{host: host, eff: eff, log: log, unavail: map[string]string{}, open: map[string]encoder.Encoder{}}
+	if cfg != nil && len(cfg.Encodings) > 0 && !slices.Contains(cfg.Encodings, "all") {
+		es.allowed = cfg.Encodings
+	}
+	for _, name := range pluginEncodings {
+		switch {
+		case es.allowed != nil && !slices.Contains(es.allowed, name):
+			es.unavail[name] = "not in --encodings"
+		case host == nil:
+			es.unavail[name] = "no plugin host"
+		default:
+			if err := host.Available(plugin.KindEncoder, name, es.block(name)); err != nil {
+				es.unavail[name] = err.Error()
+			}
+		}
+	}
+	for name, why := range es.unavail {
+		log.Debug("encoding unavailable", "encoding", name, "reason", why)
+	}
+	return es
+}
+
+func (es *encoderSet) block(name string) *config.PluginBlock {
+	if es.eff == nil {
+		return nil
+	}
+	return es.eff.Plugin(plugin.KindEncoder, name)
+}
+
+// core is the xpra encoding names the session can send, rgb32 first.
+func (es *encoderSet) core() []string {
+	out := []string{pipeline.RGB32}
+	if es == nil {
+		return out
+	}
+	es.mu.Lock()
+	defer es.mu.Unlock()
+	for _, name := range pluginEncodings {
+		if _, bad := es.unavail[name]; !bad {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// advertised is core plus xpra's meta name "rgb".
+func (es *encoderSet) advertised() []string {
+	return append([]string{"rgb"}, es.core()...)
+}
+
+// unavailable lists the plugin encodings that cannot be used, with why.
+func (es *encoderSet) unavailable() map[string]any {
+	out := map[string]any{}
+	if es == nil {
+		return out
+	}
+	es.mu.Lock()
+	defer es.mu.Unlock()
+	for k, v := range es.unavail {
+		out[k] = v
+	}
+	return out
+}
+
+// isRGB says whether name means the built-in encoding.
+func isRGB(name string) bool {
+	switch name {
+	case "", "auto", "rgb", "rgb24", "rgb32":
+		return true
+	}
+	return false
+}
+
+// choose picks a client's encoding: the server's --encoding unless it is
+// auto, else the client's preferred "encoding", when the session has it
+// and the client lists it; otherwise (or when the encoder cannot start)
+// the built-in rgb32. It returns the encoder for a plugin encoding.
+func (es *encoderSet) choose(ctx context.Context, serverPref string, caps wire.Dict) (string, encoder.Encoder) {
+	clientList := caps.Strings("encodings")
+	for _, c := range []struct{ who, name string }{{"server", serverPref}, {"client", caps.Str("encoding", "")}} {
+		if isRGB(c.name) {
+			if c.who == "server" && c.name != "" && c.name != "auto" {
+				return pipeline.RGB32, nil
+			}
+			continue
+		}
+		if len(clientList) > 0 && !slices.Contains(clientList, c.name) {
+			es.log.Info("the client does not decode the preferred encoding", "encoding", c.name, "from", c.who)
+			continue
+		}
+		enc, err := es.get(ctx, c.name)
+		if err != nil {
+			es.log.Warn("encoding unavailable: trying the next", "encoding", c.name, "from", c.who, "err", err)
+			continue
+		}
+		return c.name, enc
+	}
+	return pipeline.RGB32, nil
+}
+
+// get returns the encoder of a plugin encoding, starting it on first use.
+func (es *encoderSet) get(ctx context.Context, name string) (encoder.Encoder, error) {
+	if es == nil || !slices.Contains(pluginEncodings[:], name) {
+		return nil, fmt.Errorf("encoding %q is not supported", name)
+	}
+	es.mu.Lock()
+	defer es.mu.Unlock()
+	if why, bad := es.unavail[name]; bad {
+		return nil, fmt.Errorf("encoding %q: %s", name, why)
+	}
+	if e := es.open[name]; e != nil {
+		return e, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, encoderOpenTimeout)
+	defer cancel()
+	e, err := es.host.Encoder(ctx, pluginhost.Spec{Name: name, Block: es.block(name)})
+	if err == nil {
+		var info *encoder.Info
+		info, err = e.Info(ctx)
+		if err == nil && !slices.Contains(info.Encodings, name) {
+			err = fmt.Errorf("the plugin encodes %v, not %s", info.Encodings, name)
+		}
+	}
+	if err != nil {
+		es.unavail[name] = err.Error()
+		return nil, fmt.Errorf("starting the %s encoder: %w", name, err)
+	}
+	es.log.Info("encoder started", "encoding", name)
+	es.open[name] = e
+	return e, nil
+}
+
+// encodings returns the session's encoder set, made on first use.
+func (s *Server) encodings() *encoderSet {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.encs == nil {
+		s.encs = newEncoderSet(s.opts.Plugins, s.opts.Effective, s.cfg, s.log.With("part", "encoders"))
+	}
+	return s.encs
+}
+
+// encodingsInfo is the info tree's "encodings": what the session can
+// send, what it cannot and why, and the draws sent so far per encoding
+// (over every attached client), with the frames sent as rgb32 because an
+// encoder failed.
+func (s *Server) encodingsInfo(ctx context.Context) map[string]any {
+	es := s.encodings()
+	out := map[string]any{"core": es.core(), "unavailable": es.unavailable()}
+	ws := s.windows()
+	if ws == nil {
+		return out
+	}
+	ws.mu.Lock()
+	var ps []*pipeline.Pipeline
+	for _, wc := range ws.subs {
+		ps = append(ps, wc.p)
+	}
+	ws.mu.Unlock()
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	draws := map[string]any{}
+	used := map[string]any{}
+	var fallbacks int64
+	for i, p := range ps {
+		st := p.Stats(ctx)
+		for enc, n := range st.ByEncoding {
+			prev, _ := draws[enc].(int64)
+			draws[enc] = prev + n
+		}
+		fallbacks += st.Fallbacks
+		used[fmt.Sprint(i)] = p.Encoding()
+	}
+	out["draws"] = draws
+	out["fallbacks"] = fallbacks
+	out["clients"] = used
+	return out
+}
+
+// pictureQuality is the quality lossy draws use: the server's --quality,
+// else the one the client's hello asks for ("quality", or
+// "encoding.quality"), else 0 (the encoder's default).
+func pictureQuality(server int, caps wire.Dict) int {
+	if server > 0 {
+		return min(server, 100)
+	}
+	for _, k := range []string{"quality", "encoding.quality"} {
+		if q := caps.Int(k, 0); q > 0 {
+			return int(min(q, 100))
+		}
+	}
+	return 0
+}
