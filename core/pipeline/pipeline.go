@@ -61,7 +61,8 @@ type Config struct {
 	// Send writes a packet to the client.
 	Send func(wire.Packet) error
 	// BatchDelay is how long damage accumulates before a capture
-	// (default 5 ms).
+	// (default 5 ms; at most 1 ms for the first damage after a quiet
+	// spell, so that typing is not delayed).
 	BatchDelay time.Duration
 	// MaxInFlight bounds the unacknowledged draws per window (default 3).
 	MaxInFlight int
@@ -120,7 +121,14 @@ type window struct {
 	timerSet bool
 	seq      int64
 	inflight map[int64]time.Time
+	// lastFlush is when the window last sent pixels: damage after a quiet
+	// spell (a key typed) goes out almost at once, while a stream of
+	// updates is batched.
+	lastFlush time.Time
 }
+
+// idleAfter is how long without a flush makes a window "quiet".
+const idleAfter = 50 * time.Millisecond
 
 // New makes a pipeline; call Run to start it.
 func New(cfg Config) *Pipeline {
@@ -323,7 +331,12 @@ func (p *Pipeline) damage(win *window, r Rect) {
 	}
 	win.timerSet = true
 	wid := win.wid
-	time.AfterFunc(p.cfg.BatchDelay, func() {
+	delay := p.cfg.BatchDelay
+	if time.Since(win.lastFlush) > idleAfter {
+		// Still merge what one drawing operation damages in a burst.
+		delay = min(delay, time.Millisecond)
+	}
+	time.AfterFunc(delay, func() {
 		select {
 		case p.ops <- func() {
 			if w := p.wins[wid]; w != nil {
@@ -354,6 +367,7 @@ func (p *Pipeline) flush(win *window) {
 	}
 	r := win.pending.Intersect(Rect{0, 0, win.w, win.h})
 	win.pending = Rect{}
+	win.lastFlush = time.Now()
 	if r.Empty() {
 		return
 	}

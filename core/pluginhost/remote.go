@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -72,6 +73,9 @@ func (w logWriter) Write(p []byte) (int, error) {
 func (r *remote) start(ctx context.Context) error {
 	cmd := exec.Command(r.path)
 	cmd.Env = r.env
+	// A server killed outright (SIGKILL, OOM) cannot stop its plugins:
+	// the kernel tells them instead.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
 	var secure *goplugin.SecureConfig
 	if r.pin != "" {
 		sum, err := hex.DecodeString(r.pin)
