@@ -52,7 +52,7 @@ func TestEncoderDrawsAndFallback(t *testing.T) {
 	p.AddWindow(1, 0x100, 20, 10)
 	p.Map(1)
 	d := s.next(t)
-	if drawRect(t, d) != (Rect{0, 0, 20, 10}) || d.Str(6) != "png" {
+	if drawRect(t, d) != (Rect{X: 0, Y: 0, W: 20, H: 10}) || d.Str(6) != "png" {
 		t.Fatalf("draw %v", d[:7])
 	}
 	if stride, _ := d.Int(9); stride != 0 {
@@ -80,16 +80,16 @@ func TestEncoderDrawsAndFallback(t *testing.T) {
 	// The encoder goes down: the frame goes out as rgb32, and the next
 	// frame after it recovers is png again.
 	fe.setDown(true)
-	p.Damage(1, Rect{0, 0, 5, 5})
+	p.Damage(1, Rect{X: 0, Y: 0, W: 5, H: 5})
 	d = s.next(t)
-	if d.Str(6) != "rgb32" || drawRect(t, d) != (Rect{0, 0, 5, 5}) {
+	if d.Str(6) != "rgb32" || drawRect(t, d) != (Rect{X: 0, Y: 0, W: 5, H: 5}) {
 		t.Fatalf("fallback draw %v", d[:7])
 	}
 	decode(t, d)
 	seq, _ = d.Int(8)
 	p.Ack(1, seq)
 	fe.setDown(false)
-	p.Damage(1, Rect{1, 1, 4, 4})
+	p.Damage(1, Rect{X: 1, Y: 1, W: 4, H: 4})
 	if d = s.next(t); d.Str(6) != "png" {
 		t.Fatalf("after recovery: %v", d[:7])
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"github.com/xroam/xroam/core/x11"
 	"log/slog"
 	"maps"
 	"math"
@@ -20,34 +21,9 @@ import (
 // RGB32 is the built-in encoding: BGRX rows compressed with lz4.
 const RGB32 = "rgb32"
 
-// Rect is an area of a window in window coordinates.
-type Rect struct{ X, Y, W, H int }
-
-// Empty reports whether r has no area.
-func (r Rect) Empty() bool { return r.W <= 0 || r.H <= 0 }
-
-// Union is the bounding box of r and o.
-func (r Rect) Union(o Rect) Rect {
-	if r.Empty() {
-		return o
-	}
-	if o.Empty() {
-		return r
-	}
-	x0, y0 := min(r.X, o.X), min(r.Y, o.Y)
-	x1, y1 := max(r.X+r.W, o.X+o.W), max(r.Y+r.H, o.Y+o.H)
-	return Rect{x0, y0, x1 - x0, y1 - y0}
-}
-
-// Intersect is the part of r inside o.
-func (r Rect) Intersect(o Rect) Rect {
-	x0, y0 := max(r.X, o.X), max(r.Y, o.Y)
-	x1, y1 := min(r.X+r.W, o.X+o.W), min(r.Y+r.H, o.Y+o.H)
-	if x1 <= x0 || y1 <= y0 {
-		return Rect{}
-	}
-	return Rect{x0, y0, x1 - x0, y1 - y0}
-}
+// Rect is an area of a window in window coordinates: the window
+// manager's own type, so that damage passes through unconverted.
+type Rect = x11.Rect
 
 // Source captures window pixels: area r of window xid as BGRX rows of
 // r.W*4 bytes into dst.
@@ -176,7 +152,7 @@ func (p *Pipeline) Run(ctx context.Context) {
 			op()
 			if p.overflow.Swap(false) {
 				for _, w := range p.wins {
-					p.damage(w, Rect{0, 0, w.w, w.h})
+					p.damage(w, Rect{X: 0, Y: 0, W: w.w, H: w.h})
 				}
 			}
 		}
@@ -231,9 +207,9 @@ func (p *Pipeline) Resize(wid int64, w, h int) {
 		if win := p.wins[wid]; win != nil {
 			grew := w > win.w || h > win.h
 			win.w, win.h = w, h
-			win.pending = win.pending.Intersect(Rect{0, 0, w, h})
+			win.pending = win.pending.Intersect(Rect{X: 0, Y: 0, W: w, H: h})
 			if grew {
-				p.damage(win, Rect{0, 0, w, h})
+				p.damage(win, Rect{X: 0, Y: 0, W: w, H: h})
 			}
 		}
 	})
@@ -244,7 +220,7 @@ func (p *Pipeline) Map(wid int64) {
 	p.postOrStall(func() {
 		if win := p.wins[wid]; win != nil {
 			win.mapped = true
-			p.damage(win, Rect{0, 0, win.w, win.h})
+			p.damage(win, Rect{X: 0, Y: 0, W: win.w, H: win.h})
 		}
 	})
 }
@@ -268,7 +244,7 @@ func (p *Pipeline) Refresh(wid int64) {
 	p.post(func() {
 		for _, w := range p.wins {
 			if wid < 0 || w.wid == wid {
-				p.damage(w, Rect{0, 0, w.w, w.h})
+				p.damage(w, Rect{X: 0, Y: 0, W: w.w, H: w.h})
 			}
 		}
 	})
@@ -321,7 +297,7 @@ func (p *Pipeline) Stats(ctx context.Context) Stats {
 }
 
 func (p *Pipeline) damage(win *window, r Rect) {
-	r = r.Intersect(Rect{0, 0, win.w, win.h})
+	r = r.Intersect(Rect{X: 0, Y: 0, W: win.w, H: win.h})
 	if r.Empty() || !win.mapped {
 		return
 	}
@@ -365,7 +341,7 @@ func (p *Pipeline) flush(win *window) {
 	if len(win.inflight) >= p.cfg.MaxInFlight {
 		return // the next ack flushes
 	}
-	r := win.pending.Intersect(Rect{0, 0, win.w, win.h})
+	r := win.pending.Intersect(Rect{X: 0, Y: 0, W: win.w, H: win.h})
 	win.pending = Rect{}
 	win.lastFlush = time.Now()
 	if r.Empty() {

@@ -79,7 +79,7 @@ func drawRect(t *testing.T, p wire.Packet) Rect {
 		t.Fatalf("not a draw: %v", p)
 	}
 	v := func(i int) int { n, _ := p.Int(i); return int(n) }
-	return Rect{v(2), v(3), v(4), v(5)}
+	return Rect{X: v(2), Y: v(3), W: v(4), H: v(5)}
 }
 
 // decode checks a draw's encoding and returns its pixels.
@@ -113,10 +113,10 @@ func TestBatchingMergesDamage(t *testing.T) {
 	// A long batch delay: every damage below lands in the same batch.
 	p, s, src := start(t, Config{BatchDelay: 500 * time.Millisecond})
 	p.AddWindow(1, 0x100, 200, 100)
-	p.Damage(1, Rect{0, 0, 10, 10}) // before Map: ignored
+	p.Damage(1, Rect{X: 0, Y: 0, W: 10, H: 10}) // before Map: ignored
 	p.Map(1)
 	first := s.next(t)
-	if r := drawRect(t, first); r != (Rect{0, 0, 200, 100}) {
+	if r := drawRect(t, first); r != (Rect{X: 0, Y: 0, W: 200, H: 100}) {
 		t.Fatalf("map drew %v, want the whole window", r)
 	}
 	if seq, _ := first.Int(8); seq != 1 {
@@ -128,11 +128,11 @@ func TestBatchingMergesDamage(t *testing.T) {
 	}
 	p.Ack(1, 1)
 	for i := 0; i < 10; i++ {
-		p.Damage(1, Rect{10 + i*5, 20, 5, 8})
+		p.Damage(1, Rect{X: 10 + i*5, Y: 20, W: 5, H: 8})
 	}
-	p.Damage(1, Rect{190, 90, 50, 50}) // clipped to the window
+	p.Damage(1, Rect{X: 190, Y: 90, W: 50, H: 50}) // clipped to the window
 	second := s.next(t)
-	if r := drawRect(t, second); r != (Rect{10, 20, 190, 80}) {
+	if r := drawRect(t, second); r != (Rect{X: 10, Y: 20, W: 190, H: 80}) {
 		t.Errorf("batched draw %v, want the bounding box {10 20 190 80}", r)
 	}
 	if seq, _ := second.Int(8); seq != 2 {
@@ -153,22 +153,22 @@ func TestInFlightBound(t *testing.T) {
 	p.AddWindow(3, 0x200, 50, 50)
 	p.Map(3)
 	s.next(t)
-	p.Damage(3, Rect{0, 0, 1, 1})
+	p.Damage(3, Rect{X: 0, Y: 0, W: 1, H: 1})
 	s.next(t)
 	// Two unacknowledged draws: further damage waits for an ack.
 	for i := 0; i < 5; i++ {
-		p.Damage(3, Rect{i, i, 1, 1})
+		p.Damage(3, Rect{X: i, Y: i, W: 1, H: 1})
 	}
 	s.none(t, 500*time.Millisecond)
 	p.Ack(3, 1)
 	r := drawRect(t, s.next(t))
-	if r != (Rect{0, 0, 5, 5}) {
+	if r != (Rect{X: 0, Y: 0, W: 5, H: 5}) {
 		t.Errorf("after the ack: %v, want the merged {0 0 5 5}", r)
 	}
 	// Unknown acks and windows are harmless.
 	p.Ack(3, 99)
 	p.Ack(42, 1)
-	p.Damage(42, Rect{0, 0, 1, 1})
+	p.Damage(42, Rect{X: 0, Y: 0, W: 1, H: 1})
 	s.none(t, 300*time.Millisecond)
 }
 
@@ -180,12 +180,12 @@ func TestUnmapAndRemoveStopDraws(t *testing.T) {
 	s.next(t)
 	p.Ack(1, 1)
 	p.Unmap(1)
-	p.Damage(1, Rect{0, 0, 5, 5})
+	p.Damage(1, Rect{X: 0, Y: 0, W: 5, H: 5})
 	s.none(t, 300*time.Millisecond)
 	p.Map(1)
 	s.next(t)
 	p.Remove(1)
-	p.Damage(1, Rect{0, 0, 5, 5})
+	p.Damage(1, Rect{X: 0, Y: 0, W: 5, H: 5})
 	p.Refresh(-1)
 	s.none(t, 300*time.Millisecond)
 	st := p.Stats(ctx)
@@ -223,7 +223,7 @@ func TestStalledClient(t *testing.T) {
 	p := New(Config{Source: &fakeSource{}, Send: func(wire.Packet) error { return nil }, OnStall: func() { close(stalled) }})
 	for i := 0; i < 5000; i++ {
 		p.Send(wire.Packet{"window-metadata", int64(1), wire.Dict{}})
-		p.Damage(1, Rect{0, 0, 1, 1})
+		p.Damage(1, Rect{X: 0, Y: 0, W: 1, H: 1})
 	}
 	select {
 	case <-stalled:

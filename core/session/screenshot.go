@@ -18,14 +18,7 @@ func (s *Server) screenshot() (w, h int, data []byte, err error) {
 	}
 	var box x11.Rect
 	for _, mw := range ws.wm.Windows() {
-		r := x11.Rect{X: mw.X + mw.BorderWidth, Y: mw.Y + mw.BorderWidth, W: mw.Width, H: mw.Height}
-		if box.Empty() {
-			box = r
-			continue
-		}
-		x0, y0 := min(box.X, r.X), min(box.Y, r.Y)
-		x1, y1 := max(box.X+box.W, r.X+r.W), max(box.Y+box.H, r.Y+r.H)
-		box = x11.Rect{X: x0, Y: y0, W: x1 - x0, H: y1 - y0}
+		box = box.Union(x11.Rect{X: mw.X + mw.BorderWidth, Y: mw.Y + mw.BorderWidth, W: mw.Width, H: mw.Height})
 	}
 	// Windows partly off screen: keep what the screen has.
 	if box.X < 0 {

@@ -48,7 +48,7 @@ type windowClient struct {
 type wmSource struct{ wm *x11.WM }
 
 func (s wmSource) CaptureInto(xid uint32, r pipeline.Rect, dst []byte) error {
-	return s.wm.CaptureInto(xid, x11.Rect{X: r.X, Y: r.Y, W: r.W, H: r.H}, dst)
+	return s.wm.CaptureInto(xid, r, dst)
 }
 
 // startWindows makes the server the window manager of its display. A

@@ -219,12 +219,8 @@ func (wm *WM) setup() error {
 	if _, err := composite.QueryVersion(wm.c, 0, 4).Reply(); err != nil {
 		return fmt.Errorf("composite version: %w", err)
 	}
-	for _, n := range wmAtomNames() {
-		r, err := xproto.InternAtom(wm.c, false, uint16(len(n)), n).Reply()
-		if err != nil {
-			return fmt.Errorf("intern %s: %w", n, err)
-		}
-		wm.atoms[n] = r.Atom
+	if err := wm.internAtoms(); err != nil {
+		return err
 	}
 	mask := uint32(xproto.EventMaskSubstructureRedirect | xproto.EventMaskSubstructureNotify | xproto.EventMaskPropertyChange)
 	if err := xproto.ChangeWindowAttributesChecked(wm.c, wm.root, xproto.CwEventMask, []uint32{mask}).Check(); err != nil {
@@ -233,13 +229,9 @@ func (wm *WM) setup() error {
 	if err := composite.RedirectSubwindowsChecked(wm.c, wm.root, composite.RedirectAutomatic).Check(); err != nil {
 		return fmt.Errorf("composite redirect: %w", err)
 	}
-	km, err := loadKeymap(wm.cap)
-	if err != nil {
+	if err := wm.setupCapture(); err != nil {
 		return err
 	}
-	wm.keys = km
-	wm.setupSHM()
-	wm.setupCursor()
 	// Manage what is already there.
 	tree, err := xproto.QueryTree(wm.c, wm.root).Reply()
 	if err != nil {
@@ -256,6 +248,30 @@ func (wm *WM) setup() error {
 	return nil
 }
 
+func (wm *WM) internAtoms() error {
+	for _, n := range wmAtomNames() {
+		r, err := xproto.InternAtom(wm.c, false, uint16(len(n)), n).Reply()
+		if err != nil {
+			return fmt.Errorf("intern %s: %w", n, err)
+		}
+		wm.atoms[n] = r.Atom
+	}
+	return nil
+}
+
+// setupCapture prepares what capture and input need: the keymap, the
+// shared memory segment and the cursor watch.
+func (wm *WM) setupCapture() error {
+	km, err := loadKeymap(wm.cap)
+	if err != nil {
+		return err
+	}
+	wm.keys = km
+	wm.setupSHM()
+	wm.setupCursor()
+	return nil
+}
+
 // setupDesktop makes the root window the only window: damage on the root
 // reports every change to the screen, and captures read the screen.
 func (wm *WM) setupDesktop(title string, w, h int) error {
@@ -268,20 +284,12 @@ func (wm *WM) setupDesktop(title string, w, h int) error {
 	if _, err := damage.QueryVersion(wm.c, 1, 1).Reply(); err != nil {
 		return fmt.Errorf("damage version: %w", err)
 	}
-	for _, n := range wmAtomNames() {
-		r, err := xproto.InternAtom(wm.c, false, uint16(len(n)), n).Reply()
-		if err != nil {
-			return fmt.Errorf("intern %s: %w", n, err)
-		}
-		wm.atoms[n] = r.Atom
-	}
-	km, err := loadKeymap(wm.cap)
-	if err != nil {
+	if err := wm.internAtoms(); err != nil {
 		return err
 	}
-	wm.keys = km
-	wm.setupSHM()
-	wm.setupCursor()
+	if err := wm.setupCapture(); err != nil {
+		return err
+	}
 	d, err := damage.NewDamageId(wm.c)
 	if err != nil {
 		return fmt.Errorf("damage: %w", err)
