@@ -29,6 +29,7 @@ func TestAuthFileOnUnixSocket(t *testing.T) {
 	e := newEnv(t)
 	good := writePassword(t, e.home, "good", "s3cret pass")
 	bad := writePassword(t, e.home, "bad", "guess")
+	e.passwordFile = good
 	n := e.start("--plugin-dir="+testPlugins, "--auth=file:filename="+good)
 	disp := fmt.Sprintf(":%d", n)
 
@@ -115,6 +116,7 @@ func TestAuthConfigErrorsStopTheStart(t *testing.T) {
 func TestAuthPluginCrashFailsClosedAndRecovers(t *testing.T) {
 	e := newEnv(t)
 	good := writePassword(t, e.home, "good", "pw")
+	e.passwordFile = good
 	n := e.start("--plugin-dir="+testPlugins, "--auth=file:filename="+good, "--start=xterm -T crash-survivor")
 	disp := fmt.Sprintf(":%d", n)
 	waitWindow(t, n, "crash-survivor")

@@ -61,6 +61,8 @@ type env struct {
 	t       *testing.T
 	home    string
 	sockDir string
+	// passwordFile logs the cleanup's stop in to sessions that need it.
+	passwordFile string
 }
 
 func newEnv(t *testing.T) *env {
@@ -141,9 +143,24 @@ func (e *env) startVerb(verb string, args ...string) int {
 	}
 	n, _ := strconv.Atoi(m[1])
 	pid, _ := strconv.Atoi(m[2])
+	xvfbPid := 0
+	if b, err := os.ReadFile(filepath.Join(e.sockDir, strconv.Itoa(n), "xvfb.pid")); err == nil {
+		xvfbPid, _ = strconv.Atoi(strings.TrimSpace(string(b)))
+	}
 	e.t.Cleanup(func() {
-		e.run("stop", fmt.Sprintf(":%d", n))
-		syscall.Kill(pid, syscall.SIGKILL)
+		stop := []string{"stop", fmt.Sprintf(":%d", n)}
+		if e.passwordFile != "" {
+			stop = append(stop, "--password-file="+e.passwordFile)
+		}
+		if _, code := e.run(stop...); code != 0 {
+			// The server could not be stopped (a test killed it, or it
+			// refuses the login): end its X server, and with it the
+			// applications, so that nothing outlives the test.
+			syscall.Kill(pid, syscall.SIGKILL)
+			if xvfbPid > 0 {
+				syscall.Kill(xvfbPid, syscall.SIGKILL)
+			}
+		}
 	})
 	return n
 }
