@@ -3,6 +3,7 @@ package session
 import (
 	"fmt"
 	"log/slog"
+	"slices"
 	"sort"
 	"strings"
 
@@ -73,7 +74,7 @@ func controlCommands() map[string]controlCommand {
 			s.mu.Lock()
 			var drop []*clientConn
 			for c := range s.clients {
-				if len(args) == 0 || containsStr(args, c.caps.Str("uuid", "")) {
+				if len(args) == 0 || slices.Contains(args, c.caps.Str("uuid", "")) {
 					drop = append(drop, c)
 				}
 			}
@@ -84,15 +85,6 @@ func controlCommands() map[string]controlCommand {
 			return 0, fmt.Sprintf("%d clients disconnected", len(drop))
 		}},
 	}
-}
-
-func containsStr(l []string, s string) bool {
-	for _, x := range l {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func (s *Server) controlStart(args []string, child bool) (int, string) {
