@@ -26,9 +26,10 @@ GOBIN        := $(shell $(GO) env GOPATH)/bin
 FUZZTIME     ?= 20s
 BENCHTIME    ?= 1s
 
+# EXTRA_LDFLAGS: `make deb` strips the binaries (-s -w), as Debian packages are.
 LDFLAGS := -X main.version=$(VERSION)+$(COMMIT) \
            -X main.systemConfDir=$(CONFDIR) \
-           -X main.pluginDir=$(PLUGINDIR)
+           -X main.pluginDir=$(PLUGINDIR) $(EXTRA_LDFLAGS)
 
 # Every directory plugins/<kinds>/<name> with a main.go is a plugin binary,
 # named xroam-<kind>-<name> (the kind is the directory name without its plural s).
@@ -103,7 +104,7 @@ uninstall: ## remove what install put in place (configuration files are kept)
 
 deb: ## build dist/xroam_VERSION_ARCH.deb with dpkg-deb (conf.d files are conffiles)
 	rm -rf build/deb
-	$(MAKE) install DESTDIR=$(CURDIR)/build/deb PREFIX=/usr
+	$(MAKE) install DESTDIR=$(CURDIR)/build/deb PREFIX=/usr EXTRA_LDFLAGS="-s -w"
 	install -d build/deb/DEBIAN dist
 	sed -e 's/@VERSION@/$(VERSION)/' -e 's/@ARCH@/$(DEB_ARCH)/' packaging/deb/control.in > build/deb/DEBIAN/control
 	cd build/deb && find etc -type f | sed 's|^|/|' | sort > DEBIAN/conffiles
