@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"sync"
 
 	goplugin "github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc"
@@ -34,33 +33,17 @@ func (g *authGRPC) GRPCClient(_ context.Context, _ *goplugin.GRPCBroker, c *grpc
 type authServer struct {
 	authv1.UnimplementedAuthServer
 	p    *Auth
-	mu   sync.RWMutex
-	impl auth.Authenticator
+	impl configured[auth.Authenticator]
 }
 
 func (s *authServer) Configure(ctx context.Context, req *authv1.ConfigureRequest) (*authv1.ConfigureResponse, error) {
-	vals, err := configure(s.p.Describe(), req.GetApiVersion(), req.GetConfigJson())
-	if err != nil {
-		return nil, status.Error(codes.InvalidArgument, err.Error())
+	if err := s.impl.configure(ctx, s.p.Describe(), req.GetApiVersion(), req.GetConfigJson(), s.p.New); err != nil {
+		return nil, err
 	}
-	impl, err := s.p.New(ctx, vals)
-	if err != nil {
-		return nil, status.Error(codes.FailedPrecondition, err.Error())
-	}
-	s.mu.Lock()
-	s.impl = impl
-	s.mu.Unlock()
 	return &authv1.ConfigureResponse{}, nil
 }
 
-func (s *authServer) get() (auth.Authenticator, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	if s.impl == nil {
-		return nil, status.Error(codes.FailedPrecondition, "plugin not configured")
-	}
-	return s.impl, nil
-}
+func (s *authServer) get() (auth.Authenticator, error) { return s.impl.get() }
 
 func (s *authServer) Prepare(ctx context.Context, req *authv1.PrepareRequest) (*authv1.PrepareResponse, error) {
 	impl, err := s.get()

@@ -37,33 +37,17 @@ type encoderServer struct {
 	encoderv1.UnimplementedEncoderServer
 	p    *Encoder
 	segs shm.Cache
-	mu   sync.RWMutex
-	impl encoder.Encoder
+	impl configured[encoder.Encoder]
 }
 
 func (s *encoderServer) Configure(ctx context.Context, req *encoderv1.ConfigureRequest) (*encoderv1.ConfigureResponse, error) {
-	vals, err := configure(s.p.Describe(), req.GetApiVersion(), req.GetConfigJson())
-	if err != nil {
-		return nil, status.Error(codes.InvalidArgument, err.Error())
+	if err := s.impl.configure(ctx, s.p.Describe(), req.GetApiVersion(), req.GetConfigJson(), s.p.New); err != nil {
+		return nil, err
 	}
-	impl, err := s.p.New(ctx, vals)
-	if err != nil {
-		return nil, status.Error(codes.FailedPrecondition, err.Error())
-	}
-	s.mu.Lock()
-	s.impl = impl
-	s.mu.Unlock()
 	return &encoderv1.ConfigureResponse{}, nil
 }
 
-func (s *encoderServer) get() (encoder.Encoder, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	if s.impl == nil {
-		return nil, status.Error(codes.FailedPrecondition, "plugin not configured")
-	}
-	return s.impl, nil
-}
+func (s *encoderServer) get() (encoder.Encoder, error) { return s.impl.get() }
 
 func (s *encoderServer) Info(ctx context.Context, _ *encoderv1.InfoRequest) (*encoderv1.InfoResponse, error) {
 	impl, err := s.get()
