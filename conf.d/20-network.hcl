@@ -16,6 +16,3 @@
 # ssl-cert     = "/etc/xroam/ssl-cert.pem"
 # ssl-key      = "/etc/xroam/key.pem"
 # ssl-protocol = "TLSv1_2"
-
-# Packet compression offered to clients, in order of preference.
-# compressors = ["lz4", "zlib"]

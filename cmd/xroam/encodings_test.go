@@ -92,16 +92,19 @@ func waitClosePixels(t *testing.T, srvDisplay int, srv uint32, cliDisplay int, c
 // TestXpraClientPictureEncodings: the 3.1.3 client attached with
 // --encoding=png gets png draws (from the png plugin) and shows the
 // xterm's pixels exactly; with --encoding=jpeg it gets jpeg draws and
-// shows them within a PSNR bound. The server advertises both.
+// shows them within a PSNR bound. The server advertises both. png/P
+// and png/L (8-bit palette and grayscale) are exact too: the xterm is
+// black on white, which both keep. webp (lossy at the default quality)
+// is held to the jpeg bound.
 func TestXpraClientPictureEncodings(t *testing.T) {
 	needXpraPainting(t)
 	for _, tc := range []struct {
 		enc   string
 		exact bool
-	}{{"png", true}, {"jpeg", false}} {
+	}{{"png", true}, {"jpeg", false}, {"png/P", true}, {"png/L", true}, {"webp", false}} {
 		t.Run(tc.enc, func(t *testing.T) {
 			e := newEnv(t)
-			title := "enc-" + tc.enc
+			title := "enc-" + strings.ReplaceAll(tc.enc, "/", "")
 			// The application prints more when the test makes the file go.
 			goFile := filepath.Join(e.home, "go")
 			n := e.start("--plugin-dir="+testPlugins, "--start=xterm -T "+title+" -geometry 60x12 -e sh -c 'echo "+title+"; ls /; "+
@@ -127,7 +130,7 @@ func TestXpraClientPictureEncodings(t *testing.T) {
 				srvWaitSamePixels(t, n, srv.ID, cd, cli.ID)
 			} else {
 				p := waitClosePixels(t, n, srv.ID, cd, cli.ID, 25)
-				t.Logf("jpeg: PSNR %.1f dB", p)
+				t.Logf("%s: PSNR %.1f dB", tc.enc, p)
 			}
 			// New output reaches the client, in the same encoding.
 			before := e.infoInt(n, "encodings.draws."+tc.enc)

@@ -44,6 +44,7 @@ func TestShowconfigPlugins(t *testing.T) {
 	for key, want := range map[string]string{
 		"auth/allow/built-in": "enabled", "encoder/rgb/built-in": "enabled", "auth/file": "enabled",
 		"auth/sqlite": "enabled", "auth/exec": "disabled", "auth/broken": "unavailable",
+		"clipboard/x11/built-in": "enabled",
 	} {
 		if states[key] != want {
 			t.Errorf("%s is %q, want %q", key, states[key], want)

@@ -46,7 +46,7 @@ func TestMain(m *testing.M) {
 		d := filepath.Dir(m)
 		kind := strings.TrimSuffix(filepath.Base(filepath.Dir(d)), "s")
 		bin := filepath.Join(testPlugins, "xroam-"+kind+"-"+filepath.Base(d))
-		if out, err := exec.Command("go", "build", "-o", bin, "./"+d).CombinedOutput(); err != nil {
+		if out, err := exec.Command("go", "build", "-tags", "extlib", "-o", bin, "./"+d).CombinedOutput(); err != nil {
 			fmt.Fprintf(os.Stderr, "building %s: %v\n%s", d, err, out)
 			os.Exit(1)
 		}

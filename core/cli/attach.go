@@ -14,11 +14,12 @@ func attachVerb() *Verb {
 		Name:    "attach",
 		Args:    "[DISPLAY|URI]",
 		Summary: "show a session's windows on this X display",
-		Description: "Connects to a session (:N, a socket path or tcp://HOST:PORT/; the only live local session when none is given), " +
+		Description: "Connects to a session (:N, a socket path, tcp://HOST:PORT/, ssl://HOST:PORT/, ws://HOST:PORT/, wss://HOST:PORT/ " +
+			"or ssh://[USER@]HOST[:PORT]/DISPLAY; the only live local session when none is given), " +
 			"xroam's or xpra's, and shows each of its windows as a window on $DISPLAY, forwarding keys, pointer, resizes and closes. " +
 			"It exits when the server stops or detaches it, printing the reason (exit status 1 when the reason is an error), " +
 			"or on Ctrl-C or the quit key shortcut after telling the server.",
-		Groups:  []string{"general", "auth", "picture", "client"},
+		Groups:  []string{"general", "auth", "ssl", "picture", "client", "clipboard"},
 		MaxArgs: 1,
 		Run:     runAttach,
 	}
@@ -52,7 +53,16 @@ func runAttach(ctx context.Context, inv *Invocation) error {
 		MinQuality:   cfg.MinQuality,
 		Speed:        cfg.Speed,
 		MinSpeed:     cfg.MinSpeed,
+		Reconnect:    cfg.Reconnect,
+		Border:       cfg.Border,
+		KeyboardSync: cfg.KeyboardSync,
 		Log:          log,
+		DPI:          cfg.DPI,
+		Keyboard: client.KeyboardOverride{Raw: cfg.KeyboardRaw, Layout: cfg.KeyboardLayout, Layouts: cfg.KeyboardLayouts,
+			Variant: cfg.KeyboardVariant, Variants: cfg.KeyboardVariants, Options: cfg.KeyboardOptions},
+	}
+	if err := client.CheckBorder(cc.Border); err != nil {
+		return err
 	}
 	if cc.Display == "" {
 		return errors.New("DISPLAY is not set: attach needs an X display to show the windows on")
@@ -60,6 +70,10 @@ func runAttach(ctx context.Context, inv *Invocation) error {
 	if cc.Password, err = password(inv); err != nil {
 		return err
 	}
+	cc.Clipboard, cc.ClipboardDirection, cc.ClipboardFilterFile = cfg.Clipboard, cfg.ClipboardDirection, cfg.ClipboardFilterFile
+	open, closeClipboard := clipboardOpener(inv, log)
+	defer closeClipboard()
+	cc.OpenClipboard = open
 	err = client.Run(ctx, cc)
 	var sd *client.ServerDisconnect
 	if errors.As(err, &sd) && !sd.IsError() {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 
 	"github.com/xroam/xroam/core/config"
@@ -58,7 +59,9 @@ type Invocation struct {
 
 // Verb is one subcommand.
 type Verb struct {
-	Name    string
+	Name string
+	// Aliases are other names the verb answers to (xpra's spellings).
+	Aliases []string
 	Args    string // positional arguments, for the usage line
 	Summary string
 	// Description is a paragraph for --help and the man page.
@@ -73,7 +76,7 @@ type Verb struct {
 
 func findVerb(verbs []*Verb, name string) *Verb {
 	for _, v := range verbs {
-		if v.Name == name {
+		if v.Name == name || slices.Contains(v.Aliases, name) {
 			return v
 		}
 	}
@@ -97,6 +100,7 @@ func Verbs() []*Verb {
 		shadowVerb(),
 		attachVerb(),
 		listVerb(),
+		listMDNSVerb(),
 		infoVerb(),
 		versionVerb(),
 		detachVerb(),
@@ -104,6 +108,7 @@ func Verbs() []*Verb {
 		exitVerb(),
 		controlVerb(),
 		screenshotVerb(),
+		proxyVerb(),
 		upgradeVerb(),
 		initenvVerb(),
 		showconfigVerb(),
@@ -222,7 +227,7 @@ func versionVerb() *Verb {
 		Name:        "version",
 		Args:        "[DISPLAY|URI]",
 		Summary:     "print the version of xroam, or of a server",
-		Description: "Prints the version of this xroam binary, the Go release it was built with and the platform; given a session (:N, a socket path or tcp://HOST:PORT/), the version of that server.",
+		Description: "Prints the version of this xroam binary, the Go release it was built with and the platform; given a session (:N, a socket path or a URI as for attach), the version of that server.",
 		Groups:      []string{"general"},
 		MaxArgs:     1,
 		Run: func(ctx context.Context, inv *Invocation) error {

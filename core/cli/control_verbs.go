@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -14,7 +15,7 @@ import (
 // looksLikeTarget tells a connection string from a control command word.
 func looksLikeTarget(s string) bool {
 	return strings.HasPrefix(s, ":") || strings.HasPrefix(s, "/") || strings.Contains(s, "://") ||
-		strings.HasPrefix(s, "tcp:") || strings.HasPrefix(s, "socket:")
+		strings.HasPrefix(s, "socket:") || slices.ContainsFunc([]string{"tcp:", "ssl:", "ws:", "wss:", "ssh:"}, func(p string) bool { return strings.HasPrefix(s, p) })
 }
 
 func controlVerb() *Verb {

@@ -22,8 +22,8 @@ func TestParseArgs(t *testing.T) {
 	}{
 		{args: []string{"showconfig", "--bind-tcp=0.0.0.0:1", "--bind-tcp", "[::1]:2"}, verb: "showconfig",
 			settings: []string{"bind-tcp=0.0.0.0:1", "bind-tcp=[::1]:2"}},
-		{args: []string{"--no-daemon", "showconfig", "--daemon=no", "--mmap"}, verb: "showconfig",
-			settings: []string{"daemon=no", "daemon=no", "mmap=yes"}},
+		{args: []string{"--no-daemon", "showconfig", "--daemon=no", "--bell"}, verb: "showconfig",
+			settings: []string{"daemon=no", "daemon=no", "bell=yes"}},
 		{args: []string{"showconfig", "-z3", "-d", "all", "-z=4"}, verb: "showconfig",
 			settings: []string{"compress=3", "debug=all", "compress=4"}},
 		{args: []string{"--format=json", "showconfig", "all"}, verb: "showconfig", pos: []string{"all"},

@@ -19,7 +19,7 @@ func pluginDirs(inv *Invocation) []string {
 // and whether it can be used (showconfig --plugins).
 func showPlugins(ctx context.Context, inv *Invocation) error {
 	dirs := pluginDirs(inv)
-	entries := pluginhost.Inventory(ctx, dirs, pluginhost.DefaultBuiltins(), inv.Config, []int{sdk.APIVersion})
+	entries := pluginhost.Inventory(ctx, dirs, pluginhost.DefaultBuiltins(), inv.Config, sdk.APIVersions())
 	switch inv.Flags["format"] {
 	case "json":
 		type jentry struct {

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"os/user"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -132,6 +133,15 @@ func runServer(ctx context.Context, inv *Invocation, mode string) error {
 		// --displayfd names a descriptor of this process, not of the
 		// daemon: report on it here.
 		return session.ReportReady(func(string) string { return "" }, cfg.Displayfd, res.Display, res.LogPath)
+	}
+	// The NX options file is read again at each attach: pin its path
+	// before --chdir moves the server.
+	if cfg.OptionsFile != "" {
+		if d, ok := p.Expand(cfg.OptionsFile); ok {
+			if abs, err := filepath.Abs(d); err == nil {
+				cfg.OptionsFile = abs
+			}
+		}
 	}
 	if cfg.Chdir != "" {
 		if d, ok := p.Expand(cfg.Chdir); ok {
@@ -292,6 +302,12 @@ func initenvVerb() *Verb {
 // resolveTarget turns the optional connection string argument into a
 // target; without one, the only live session of this host is used.
 func resolveTarget(ctx context.Context, inv *Invocation, p session.Paths) (session.Target, error) {
+	t, err := findTarget(ctx, inv, p)
+	t.Opts = dialOptions(inv)
+	return t, err
+}
+
+func findTarget(ctx context.Context, inv *Invocation, p session.Paths) (session.Target, error) {
 	if len(inv.Args) > 0 {
 		t, err := session.ParseTarget(inv.Args[0])
 		if err != nil {
@@ -383,7 +399,7 @@ func infoVerb() *Verb {
 		Name:    "info",
 		Args:    "[DISPLAY|URI]",
 		Summary: "show the state of a session as key=value lines",
-		Description: "Connects to the session (:N, a socket path or tcp://HOST:PORT/; the only live one when omitted) " +
+		Description: "Connects to the session (:N, a socket path or a URI as for attach; the only live one when omitted) " +
 			"and prints its state, as xpra's info does: server, display, children, clients, windows, encodings.",
 		Groups:  []string{"general"},
 		MaxArgs: 1,

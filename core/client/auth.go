@@ -10,11 +10,11 @@ import (
 )
 
 // digests are the challenge digests offered. xor, which hands the
-// password over merely masked, is offered on local sockets only, as
-// xpra's client does.
+// password over merely masked, is offered only where the link is private
+// (local sockets, TLS, ssh, AES), as xpra's client does.
 func (c *client) digests() (digest, salt []string) {
 	digest = auth.HMACDigests()
-	if c.target.Network == "unix" {
+	if c.target.Encrypted() || c.cipher != nil {
 		digest = append(digest, auth.XOR)
 	}
 	return digest, auth.HMACDigests()
@@ -37,6 +37,16 @@ func (c *client) handleChallenge(p wire.Packet) error {
 	h := c.hello()
 	for k, v := range answer {
 		h[k] = v
+	}
+	if c.cipher != nil {
+		// The challenge carries the server's parameters; the new hello
+		// announces new ones of ours.
+		if err := c.cipher.Accept(c.w, p.Dict(2)); err != nil {
+			return err
+		}
+		if err := c.cipher.Prepare(c.r, h); err != nil {
+			return err
+		}
 	}
 	return c.send(wire.NewHello(h))
 }

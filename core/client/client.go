@@ -43,6 +43,25 @@ type Config struct {
 	// for that long (60 s when zero, as xpra).
 	PingTimeout           time.Duration
 	DisconnectWaitTimeout time.Duration // 2 s when zero
+	// DPI replaces the local display's resolution in the hello (0: keep).
+	DPI int
+	// Keyboard replaces what the hello says about the local keyboard.
+	Keyboard KeyboardOverride
+	// Clipboard (yes, no or a backend), ClipboardDirection and
+	// ClipboardFilterFile are the clipboard options; OpenClipboard opens
+	// the backend (nil: no clipboard).
+	Clipboard, ClipboardDirection, ClipboardFilterFile string
+	OpenClipboard                                      ClipboardOpener
+	// Reconnect dials again when an established connection drops (not
+	// when the server ends the session), for up to ReconnectTimeout
+	// (2 minutes when zero).
+	Reconnect        bool
+	ReconnectTimeout time.Duration
+	// Border is --border=COLOR[,SIZE][:off] ("" for none).
+	Border string
+	// KeyboardSync sends key presses and releases as they happen
+	// (--keyboard-sync); without it the server types each press at once.
+	KeyboardSync bool
 }
 
 // ServerDisconnect is returned by Run when the server ended the session.
@@ -94,6 +113,9 @@ func Run(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return err
 	}
+	if _, err := parseBorder(cfg.Border); err != nil {
+		return err
+	}
 	// The local display lives until Run returns, not until ctx ends: on
 	// SIGINT the windows must stay while the goodbye is sent.
 	xctx, xcancel := context.WithCancel(context.WithoutCancel(ctx))
@@ -103,20 +125,7 @@ func Run(ctx context.Context, cfg Config) error {
 		return err
 	}
 	defer disp.Close()
-	nc, t, err := session.Dial(ctx, cfg.Paths, cfg.Target)
-	if err != nil {
-		return err
-	}
-	defer nc.Close()
-	c := &client{
-		cfg: cfg, log: cfg.Log, disp: disp, nc: nc, target: t,
-		r: wire.NewReader(nc), w: wire.NewWriter(nc),
-		windows: map[int64]*window{}, byLocal: map[x11.ClientWindow]*window{},
-		shortcuts: shortcuts, start: time.Now(),
-	}
-	// rencode is understood by every xpra from 0.14 to 5 and by xroam.
-	c.w.SetEncoding(wire.Rencode)
-	return c.run(ctx)
+	return runSessions(ctx, cfg, disp, shortcuts)
 }
 
 type client struct {
@@ -136,6 +145,11 @@ type client struct {
 	shortcuts  []shortcut
 	challenged bool // a challenge was answered already
 	cursor     x11.ClientCursor
+	clip       *clientClip           // nil when the clipboard is off
+	cipher     *session.ClientCipher // nil: no encryption
+	// onHello is called when the server's hello arrives.
+	onHello func()
+	border  border
 }
 
 type readResult struct {
@@ -144,7 +158,11 @@ type readResult struct {
 }
 
 func (c *client) run(ctx context.Context) error {
-	if err := c.send(wire.NewHello(c.hello())); err != nil {
+	h := c.hello()
+	if err := c.cipher.Prepare(c.r, h); err != nil {
+		return err
+	}
+	if err := c.send(wire.NewHello(h)); err != nil {
 		return fmt.Errorf("sending the hello: %w", err)
 	}
 	packets := make(chan readResult, 16)
@@ -199,7 +217,7 @@ func (c *client) run(ctx context.Context) error {
 		case <-ping.C:
 			if since := time.Since(lastRecv); since > c.cfg.PingTimeout {
 				c.sendDisconnect(wire.ReasonClientPingTimeout, fmt.Sprintf("nothing from the server for %s", since.Round(time.Second)))
-				return fmt.Errorf("server ping timeout: nothing received for %s", since.Round(time.Second))
+				return fmt.Errorf("%w: server ping timeout: nothing received for %s", ErrConnectionLost, since.Round(time.Second))
 			}
 			if c.server != nil {
 				c.sendLog(wire.Ping{Time: time.Since(c.start).Milliseconds()}.Packet())
@@ -285,9 +303,14 @@ func (c *client) handle(p wire.Packet) (done bool, err error) {
 		c.draw(p)
 	case "cursor":
 		c.setCursor(p)
+	case "window-icon":
+		c.windowIcon(p)
 	case "bell":
 		c.disp.Bell(int(intAt(p, 3)))
 	default:
+		if c.clipboardPacket(p) {
+			break
+		}
 		c.log.Debug("attach: packet ignored", "type", p.Type())
 	}
 	return false, nil
@@ -298,11 +321,18 @@ func (c *client) handleHello(p wire.Packet) error {
 	if err != nil {
 		return fmt.Errorf("the server's hello: %w", err)
 	}
+	if err := c.cipher.Accept(c.w, caps); err != nil {
+		return err
+	}
 	c.server = caps
 	c.w.Apply(wire.Negotiate(caps))
+	if c.onHello != nil {
+		c.onHello()
+	}
 	c.log.Info("attach: connected", "server", c.target.String(), "version", caps.Str("version", ""),
 		"hostname", caps.Str("hostname", ""), "encoding", c.w.Encoding().String())
 	c.sendLog(wire.Ping{Time: time.Since(c.start).Milliseconds()}.Packet())
+	c.startClipboard()
 	return nil
 }
 
@@ -384,7 +414,6 @@ func (c *client) hello() wire.Dict {
 		"cursors":           true,
 		"bell":              true,
 		"notifications":     false,
-		"clipboard":         false,
 		"system_tray":       false,
 		"mmap":              false,
 		"randr_notify":      false,
@@ -393,7 +422,8 @@ func (c *client) hello() wire.Dict {
 		"wants_sound":       false,
 		"setting-change":    true,
 		"metadata.supported": []string{"title", "pid", "size-hints", "size-constraints", "class-instance",
-			"client-machine", "transient-for", "window-type", "override-redirect", "role", "xid"},
+			"client-machine", "transient-for", "window-type", "override-redirect", "role", "xid",
+			"fullscreen", "maximized", "above", "below", "sticky", "shaded", "skip-taskbar", "skip-pager", "modal", "iconic", "shape"},
 
 		"desktop_size": []int{scr.Width, scr.Height},
 		"screen_sizes": []any{[]any{scr.Name, scr.Width, scr.Height, scr.WidthMM, scr.HeightMM,
@@ -402,24 +432,27 @@ func (c *client) hello() wire.Dict {
 		"dpi.x": dpi,
 		"dpi.y": dpi,
 
-		"encoding":                  pref,
-		"encodings":                 encodings,
-		"encodings.core":            core,
-		"encodings.rgb_formats":     rgbFormats(),
-		"encoding.rgb_formats":      rgbFormats(),
-		"encoding.rgb_lz4":          true,
-		"encoding.rgb_zlib":         true,
-		"encoding.rgb24zlib":        true,
-		"encoding.transparency":     false,
-		"encoding.generic":          true,
-		"encoding.client_options":   true,
-		"encoding.flush":            true,
-		"encoding.supports_delta":   []string{},
-		"encoding.video_scaling":    false,
+		"encoding":                pref,
+		"encodings":               encodings,
+		"encodings.core":          core,
+		"encodings.rgb_formats":   rgbFormats(),
+		"encoding.rgb_formats":    rgbFormats(),
+		"encoding.rgb_lz4":        true,
+		"encoding.rgb_zlib":       true,
+		"encoding.rgb24zlib":      true,
+		"encoding.transparency":   false,
+		"encoding.generic":        true,
+		"encoding.client_options": true,
+		"encoding.flush":          true,
+		"encoding.supports_delta": []string{},
+		"encoding.video_scaling":  false,
+		// An xpra server offers a video encoding only with a colourspace
+		// the client decodes: video pictures are decoded as 4:2:0 only.
+		"encoding.full_csc_modes":   wire.Dict{"h264": []string{"YUV420P"}, "vp8": []string{"YUV420P"}, "vp9": []string{"YUV420P"}},
 		"encodings.cursor":          []string{"png"},
-		"encodings.window-icon":     []string{},
+		"encodings.window-icon":     iconEncodings(),
 		"encoding.send-window-size": false,
-		"keyboard_sync":             true,
+		"keyboard_sync":             c.cfg.KeyboardSync,
 		"modifiers":                 []string{},
 	}
 	if c.cfg.Quality > 0 {
@@ -440,6 +473,8 @@ func (c *client) hello() wire.Dict {
 	for k, v := range c.keyboardCaps() {
 		h[k] = v
 	}
+	c.overrideHello(h)
+	c.clipboardCaps(h)
 	return h
 }
 

@@ -23,7 +23,9 @@ const maxPixels = 16384 * 16384
 
 // decodedCodings returns the draw encodings this client decodes, in the
 // order it prefers them.
-func decodedCodings() []string { return []string{"rgb24", "rgb32", "png", "jpeg"} }
+func decodedCodings() []string {
+	return []string{"rgb24", "rgb32", "png", "jpeg", "png/P", "png/L", "webp", "h264", "vp8", "vp9"}
+}
 
 // rgbFormats returns the pixel layouts accepted for rgb24/rgb32 draws;
 // BGRX first since it is what X servers on little-endian machines use.
@@ -39,9 +41,18 @@ func decodeDraw(coding string, data []byte, width, height, rowstride int, opts w
 	case "rgb24", "rgb32":
 		return decodeRGB(coding, data, width, height, rowstride, opts)
 	case "png", "png/P", "png/L":
+		if err := fits(png.DecodeConfig, data, width, height); err != nil {
+			return nil, fmt.Errorf("png: %w", err)
+		}
 		img, err := png.Decode(bytes.NewReader(data))
 		if err != nil {
 			return nil, fmt.Errorf("png: %w", err)
+		}
+		return toBGRX(img, width, height), nil
+	case "webp":
+		img, err := decodeWebP(data, width, height)
+		if err != nil {
+			return nil, fmt.Errorf("webp: %w", err)
 		}
 		return toBGRX(img, width, height), nil
 	case "jpeg":
@@ -52,6 +63,20 @@ func decodeDraw(coding string, data []byte, width, height, rowstride int, opts w
 		return toBGRX(img, width, height), nil
 	}
 	return nil, fmt.Errorf("unsupported encoding %q", coding)
+}
+
+// fits reads a picture's header and refuses one larger than the draw,
+// before the decoder allocates for it: the size in the header comes from
+// the network.
+func fits(config func(io.Reader) (image.Config, error), data []byte, width, height int) error {
+	c, err := config(bytes.NewReader(data))
+	if err != nil {
+		return err
+	}
+	if c.Width > width || c.Height > height {
+		return fmt.Errorf("a %dx%d picture for a %dx%d draw", c.Width, c.Height, width, height)
+	}
+	return nil
 }
 
 func decodeRGB(coding string, data []byte, width, height, rowstride int, opts wire.Dict) ([]byte, error) {

@@ -113,9 +113,14 @@ func (c *client) handleEvent(ev any) (quit bool) {
 	switch e := ev.(type) {
 	case *x11.ClientErrorEvent:
 		c.log.Debug("attach: X error", "err", e.Err)
+	case *x11.ClientScreenEvent:
+		c.screenChanged(e)
+	case *x11.ClientStateEvent:
+		c.localStates(e)
 	case *x11.ClientExposeEvent:
 		if win := c.byLocal[e.Window]; win != nil {
 			win.repaint(c.disp, e.X, e.Y, e.Width, e.Height)
+			c.drawBorder(win)
 		}
 	case *x11.ClientConfigureEvent:
 		win := c.byLocal[e.Window]

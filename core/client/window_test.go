@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"os/exec"
+	"slices"
 	"testing"
 
 	"github.com/xroam/xroam/core/wire"
@@ -54,12 +55,13 @@ func TestShortcuts(t *testing.T) {
 }
 
 func TestOfferedCodings(t *testing.T) {
-	if got := offeredCodings(nil); len(got) != 4 {
+	if got := offeredCodings(nil); !slices.Equal(got, decodedCodings()) || !slices.Contains(got, "webp") {
 		t.Errorf("all: %v", got)
 	}
-	got := offeredCodings([]string{"rgb", "webp"})
-	if len(got) != 2 || got[0] != "rgb24" || got[1] != "rgb32" {
-		t.Errorf("rgb,webp: %v", got)
+	// h265 is not decoded here: it is dropped.
+	got := offeredCodings([]string{"rgb", "webp", "vp9", "h265"})
+	if !slices.Equal(got, []string{"rgb24", "rgb32", "webp", "vp9"}) {
+		t.Errorf("rgb,webp,vp9,h265: %v", got)
 	}
 }
 

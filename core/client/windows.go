@@ -19,6 +19,8 @@ type window struct {
 	// backing holds the window's pixels, BGRX, w*h*4 bytes.
 	backing       []byte
 	resizeCounter int64
+	// video decodes the window's h264, vp8 or vp9 stream, if it has one.
+	video *h264Decoder
 }
 
 func (c *client) window(p wire.Packet) *window {
@@ -107,6 +109,10 @@ func (c *client) newWindow(p wire.Packet, or bool) {
 	if c.cursor != 0 {
 		c.disp.SetWindowCursor(local, c.cursor)
 	}
+	if st := metadataStates(meta, false); len(st) > 0 {
+		c.disp.SetStates(local, st, false)
+	}
+	c.applyShape(local, meta)
 	c.disp.Map(local)
 	if !or {
 		c.sendLog(wire.Packet{"map-window", wid, int64(x), int64(y), int64(w), int64(h), wire.Dict{}, wire.Dict{}})
@@ -135,6 +141,10 @@ func (c *client) windowMetadata(p wire.Packet) {
 	if meta.Has("window-type") {
 		c.disp.SetType(win.local, meta.Strings("window-type"))
 	}
+	if st := metadataStates(meta, false); len(st) > 0 {
+		c.disp.SetStates(win.local, st, true)
+	}
+	c.applyShape(win.local, meta)
 }
 
 // resize changes a window's size, keeping the pixels that still fit.
@@ -181,6 +191,7 @@ func (c *client) lostWindow(p wire.Packet) {
 		return
 	}
 	c.disp.Destroy(win.local)
+	win.video.close()
 	delete(c.windows, win.wid)
 	delete(c.byLocal, win.local)
 	if c.focused == win.wid {
@@ -225,14 +236,26 @@ func (c *client) paintDraw(win *window, p wire.Packet) error {
 	if opts == nil {
 		opts = wire.Dict{}
 	}
-	pix, err := decodeDraw(coding, p.Bytes(7), w, h, int(intAt(p, 9)), opts)
+	var pix []byte
+	var err error
+	if _, ok := videoCodings[coding]; ok {
+		pix, err = win.decodeVideo(coding, p.Bytes(7), w, h, opts)
+	} else {
+		pix, err = decodeDraw(coding, p.Bytes(7), w, h, int(intAt(p, 9)), opts)
+	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", coding, err)
 	}
 	if !opts.Bool("paint", true) {
 		return nil
 	}
-	return win.blit(c.disp, x, y, w, h, pix)
+	if err := win.blit(c.disp, x, y, w, h, pix); err != nil {
+		return err
+	}
+	if c.border.on && (x < c.border.size || y < c.border.size || x+w > win.w-c.border.size || y+h > win.h-c.border.size) {
+		c.drawBorder(win)
+	}
+	return nil
 }
 
 // painter is what blit needs of the display (an interface so that the

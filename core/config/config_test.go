@@ -179,7 +179,6 @@ auth "file" {
 func TestSecretsNeverShown(t *testing.T) {
 	e := load(t, `
 tcp-auth = ["password:value=hunter2"]
-ssl-key-password = "hunter2"
 auth "password" { value = "hunter2" }
 auth "exec" {
   command = "/bin/true"

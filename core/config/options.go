@@ -21,7 +21,6 @@ type Config struct {
 	SessionName string   `opt:"session-name" group:"general" meta:"NAME" help:"name of the session, shown in titles and listings"`
 	SocketDir   string   `opt:"socket-dir" group:"general" meta:"DIR" help:"where to create the session's unix socket (default: the first of socket-dirs; env XROAM_SOCKET_DIR)"`
 	SocketDirs  []string `opt:"socket-dirs" group:"general" meta:"DIR" help:"directories searched for sessions' sockets"`
-	Mmap        string   `opt:"mmap" group:"general" enum:"yes|no|auto" help:"memory-mapped pixel transfer when client and server share a filesystem"`
 	Windows     bool     `opt:"windows" group:"general" help:"forward windows"`
 	Readonly    bool     `opt:"readonly" group:"general" help:"ignore all keyboard and pointer input from clients"`
 	PluginDir   []string `opt:"plugin-dir" group:"general" meta:"DIR" help:"extra directories searched for plugin binaries"`
@@ -38,10 +37,8 @@ type Config struct {
 	SocketPermissions          string   `opt:"socket-permissions" group:"server" meta:"MODE" help:"octal mode of the session's unix socket"`
 	Xvfb                       string   `opt:"xvfb" group:"server" meta:"CMD" help:"command line of the virtual X server"`
 	UseDisplay                 bool     `opt:"use-display" group:"server" help:"take over an existing display instead of starting a new X server"`
-	SyncXvfb                   int      `opt:"sync-xvfb" group:"server" meta:"MS" help:"copy window contents to the Xvfb root window every MS milliseconds (0: never)"`
 	ResizeDisplay              bool     `opt:"resize-display" group:"server" help:"resize the virtual screen to fit the client's desktop"`
 	DPI                        int      `opt:"dpi" group:"server" meta:"DPI" help:"the virtual screen's resolution (0: the client's)"`
-	PixelDepth                 int      `opt:"pixel-depth" group:"server" enum:"0|8|16|24|30|32" meta:"BITS" help:"the virtual screen's depth (0: default)"`
 	Start                      []string `opt:"start" group:"server" meta:"CMD" help:"command to start with the session (repeatable)"`
 	StartChild                 []string `opt:"start-child" group:"server" meta:"CMD" help:"command to start with the session, counted as a child for exit-with-children (repeatable)"`
 	StartAfterConnect          []string `opt:"start-after-connect" group:"server" meta:"CMD" help:"command to start when the first client connects (repeatable)"`
@@ -61,7 +58,8 @@ type Config struct {
 	Sharing                    bool     `opt:"sharing" group:"server" help:"let several clients attach to the session at once"`
 	Mdns                       bool     `opt:"mdns" group:"server" help:"announce the session with mDNS on the local network"`
 	HTML                       string   `opt:"html" group:"server" meta:"on|off|auto|DIR" help:"serve the HTML5 client on websocket ports"`
-	Pings                      int      `opt:"pings" group:"server" meta:"SECONDS" help:"interval between pings to the peer (0: none)"`
+	ReportWids                 bool     `opt:"report-wids" group:"server" help:"log a machine-readable line when a window is mapped or unmapped: xroam: window 0xXID mapped|unmapped wid=N (as nxagent -reportwids)"`
+	OptionsFile                string   `opt:"options-file" group:"server" meta:"FILE" help:"NX options file (key=value,key=value: keyboard, kbtype, clipboard, dpi, geometry=WxH, timeout), read at start, where its values win over the other options, and again at each attach"`
 
 	// Network
 	Bind           []string `opt:"bind" group:"network" meta:"PATH" help:"unix socket to listen on (auto: the default location, none: no unix socket; repeatable)"`
@@ -69,37 +67,38 @@ type Config struct {
 	BindSSL        []string `opt:"bind-ssl" group:"network" meta:"HOST:PORT" help:"TLS address to listen on (repeatable)"`
 	BindWS         []string `opt:"bind-ws" group:"network" meta:"HOST:PORT" help:"websocket address to listen on (repeatable)"`
 	BindWSS        []string `opt:"bind-wss" group:"network" meta:"HOST:PORT" help:"secure websocket address to listen on (repeatable)"`
-	BindSSH        []string `opt:"bind-ssh" group:"network" meta:"HOST:PORT" help:"SSH address to listen on (repeatable)"`
+	BindQUIC       []string `opt:"bind-quic" group:"network" meta:"HOST:PORT" help:"QUIC (UDP) address to listen on, with the --ssl-cert certificate (repeatable)"`
 	BindVsock      []string `opt:"bind-vsock" group:"network" meta:"CID:PORT" help:"vsock address to listen on (repeatable)"`
-	BindQUIC       []string `opt:"bind-quic" group:"network" meta:"HOST:PORT" help:"QUIC address to listen on (repeatable)"`
 	BindRFB        []string `opt:"bind-rfb" group:"network" meta:"HOST:PORT" help:"RFB (VNC) address to listen on (repeatable)"`
 	RFBUpgrade     int      `opt:"rfb-upgrade" group:"network" meta:"SECONDS" help:"upgrade an unidentified TCP connection to RFB after this many seconds (0: never)"`
-	MinPort        int      `opt:"min-port" group:"network" meta:"PORT" help:"lowest port number a bind option may use"`
 	SSH            string   `opt:"ssh" group:"network" meta:"CMD" help:"ssh command used to reach ssh:// servers"`
+	ExitSSH        bool     `opt:"exit-ssh" group:"network" help:"end the ssh process when the connection closes (no: leave it, e.g. for a shared master connection)"`
+	RemoteXroam    string   `opt:"remote-xroam" group:"network" meta:"CMD" help:"command that runs xroam on ssh:// servers"`
 	BandwidthLimit string   `opt:"bandwidth-limit" group:"network" meta:"RATE" help:"upper limit of bandwidth use, e.g. 1Mbps or 500K (auto, 0: none)"`
-	PacketEncoders []string `opt:"packet-encoders" group:"network" meta:"NAME" help:"packet encoders offered, in order of preference"`
-	Compressors    []string `opt:"compressors" group:"network" meta:"NAME" help:"packet compressors offered, in order of preference"`
 	Compress       int      `opt:"compress" short:"z" group:"network" enum:"0|1|2|3|4|5|6|7|8|9" meta:"LEVEL" help:"packet compression level (0: none)"`
 
 	// Authentication
-	Auth              []string `opt:"auth" group:"auth" meta:"MODULE[:OPTS]" help:"authentication of unix socket connections (repeatable: chained)"`
-	TCPAuth           []string `opt:"tcp-auth" group:"auth" meta:"MODULE[:OPTS]" help:"authentication of TCP connections"`
-	SSLAuth           []string `opt:"ssl-auth" group:"auth" meta:"MODULE[:OPTS]" help:"authentication of TLS connections"`
-	WSAuth            []string `opt:"ws-auth" group:"auth" meta:"MODULE[:OPTS]" help:"authentication of websocket connections"`
-	WSSAuth           []string `opt:"wss-auth" group:"auth" meta:"MODULE[:OPTS]" help:"authentication of secure websocket connections"`
-	SSHAuth           []string `opt:"ssh-auth" group:"auth" meta:"MODULE[:OPTS]" help:"authentication of SSH connections"`
-	VsockAuth         []string `opt:"vsock-auth" group:"auth" meta:"MODULE[:OPTS]" help:"authentication of vsock connections"`
-	QUICAuth          []string `opt:"quic-auth" group:"auth" meta:"MODULE[:OPTS]" help:"authentication of QUIC connections"`
-	RFBAuth           []string `opt:"rfb-auth" group:"auth" meta:"MODULE[:OPTS]" help:"authentication of RFB (VNC) connections"`
-	Username          string   `opt:"username" group:"auth" meta:"NAME" help:"the user name the client logs in as (default: the local user)"`
-	PasswordFile      []string `opt:"password-file" group:"auth" meta:"FILE" help:"file holding the password the client sends"`
-	ChallengeHandlers []string `opt:"challenge-handlers" group:"auth" meta:"NAME" help:"how the client answers authentication challenges"`
+	Auth         []string `opt:"auth" group:"auth" meta:"MODULE[:OPTS]" help:"authentication of unix socket connections (repeatable: chained)"`
+	TCPAuth      []string `opt:"tcp-auth" group:"auth" meta:"MODULE[:OPTS]" help:"authentication of TCP connections"`
+	SSLAuth      []string `opt:"ssl-auth" group:"auth" meta:"MODULE[:OPTS]" help:"authentication of TLS connections"`
+	WSAuth       []string `opt:"ws-auth" group:"auth" meta:"MODULE[:OPTS]" help:"authentication of websocket connections"`
+	WSSAuth      []string `opt:"wss-auth" group:"auth" meta:"MODULE[:OPTS]" help:"authentication of secure websocket connections"`
+	QUICAuth     []string `opt:"quic-auth" group:"auth" meta:"MODULE[:OPTS]" help:"authentication of QUIC connections"`
+	VsockAuth    []string `opt:"vsock-auth" group:"auth" meta:"MODULE[:OPTS]" help:"authentication of vsock connections"`
+	RFBAuth      []string `opt:"rfb-auth" group:"auth" meta:"MODULE[:OPTS]" help:"authentication of RFB (VNC) connections"`
+	Username     string   `opt:"username" group:"auth" meta:"NAME" help:"the user name the client logs in as (default: the local user)"`
+	PasswordFile []string `opt:"password-file" group:"auth" meta:"FILE" help:"file holding the password the client sends"`
+
+	// Encryption of packets (xpra 3.1.3)
+	Encryption           string `opt:"encryption" group:"auth" meta:"AES" help:"encrypt every packet with this cipher (AES, as xpra 3.1.3) and the key of encryption-keyfile; a server requires it of every client"`
+	TCPEncryption        string `opt:"tcp-encryption" group:"auth" meta:"AES" help:"like encryption, for TCP connections only"`
+	EncryptionKeyfile    string `opt:"encryption-keyfile" group:"auth" meta:"FILE" help:"file holding the encryption key (the same contents on client and server)"`
+	TCPEncryptionKeyfile string `opt:"tcp-encryption-keyfile" group:"auth" meta:"FILE" help:"like encryption-keyfile, for TCP connections"`
 
 	// TLS
 	SSL                 string `opt:"ssl" group:"ssl" enum:"auto|on|off|yes|no|tcp|www" help:"TLS on TCP sockets"`
 	SSLCert             string `opt:"ssl-cert" group:"ssl" meta:"FILE" help:"certificate file (PEM)"`
 	SSLKey              string `opt:"ssl-key" group:"ssl" meta:"FILE" help:"private key file (PEM), when not in ssl-cert"`
-	SSLKeyPassword      string `opt:"ssl-key-password" group:"ssl" secret:"true" meta:"PASSWORD" help:"password of an encrypted private key"`
 	SSLCACerts          string `opt:"ssl-ca-certs" group:"ssl" meta:"FILE" help:"certificate authorities to trust (default: the system's)"`
 	SSLCAData           string `opt:"ssl-ca-data" group:"ssl" meta:"PEM" help:"certificate authority data to trust, inline"`
 	SSLProtocol         string `opt:"ssl-protocol" group:"ssl" enum:"TLSv1_2|TLSv1_3" help:"lowest TLS version accepted"`
@@ -112,9 +111,6 @@ type Config struct {
 	// Picture
 	Encoding         string   `opt:"encoding" group:"picture" meta:"NAME" help:"preferred encoding: auto, rgb, png, png/P, png/L, jpeg, webp, h264, vp8, vp9"`
 	Encodings        []string `opt:"encodings" group:"picture" meta:"NAME" help:"encodings allowed (all: every one available)"`
-	VideoEncoders    []string `opt:"video-encoders" group:"picture" meta:"NAME" help:"video encoders to use (all, none, or names)"`
-	CSCModules       []string `opt:"csc-modules" group:"picture" meta:"NAME" help:"colourspace conversion modules to use (all, none, or names)"`
-	VideoScaling     string   `opt:"video-scaling" group:"picture" meta:"auto|on|off|0-100" help:"how eagerly video is downscaled"`
 	Quality          int      `opt:"quality" group:"picture" meta:"0-100" help:"picture quality (0: automatic)"`
 	MinQuality       int      `opt:"min-quality" group:"picture" meta:"0-100" help:"lowest quality automatic tuning may use"`
 	Speed            int      `opt:"speed" group:"picture" meta:"0-100" help:"encoding speed (0: automatic)"`
@@ -122,33 +118,27 @@ type Config struct {
 	AutoRefreshDelay float64  `opt:"auto-refresh-delay" group:"picture" meta:"SECONDS" help:"delay before a lossless refresh after lossy updates (0: none)"`
 
 	// Client
-	Title          string   `opt:"title" group:"client" meta:"TEMPLATE" help:"window title template (@title@, @client-machine@, @server-machine@, @session-name@)"`
-	Border         string   `opt:"border" group:"client" meta:"COLOR[,SIZE]" help:"coloured border around remote windows"`
-	KeyShortcut    []string `opt:"key-shortcut" group:"client" meta:"KEYS:ACTION" help:"keyboard shortcut handled by the client (repeatable)"`
-	MaxSize        string   `opt:"max-size" group:"client" meta:"WxH" help:"largest size of remote windows"`
-	MinSize        string   `opt:"min-size" group:"client" meta:"WxH" help:"smallest size of remote windows"`
-	DesktopScaling string   `opt:"desktop-scaling" group:"client" meta:"auto|on|off|FACTOR" help:"scaling of the remote desktop"`
-	Cursors        bool     `opt:"cursors" group:"client" help:"forward cursors"`
-	Bell           bool     `opt:"bell" group:"client" help:"forward the bell"`
-	ModalWindows   bool     `opt:"modal-windows" group:"client" help:"honour modal window hints"`
+	Title       string   `opt:"title" group:"client" meta:"TEMPLATE" help:"window title template (@title@, @client-machine@, @server-machine@, @session-name@)"`
+	Border      string   `opt:"border" group:"client" meta:"COLOR[,SIZE]" help:"coloured border around remote windows"`
+	KeyShortcut []string `opt:"key-shortcut" group:"client" meta:"KEYS:ACTION" help:"keyboard shortcut handled by the client (repeatable)"`
+	Cursors     bool     `opt:"cursors" group:"client" help:"forward cursors"`
+	Bell        bool     `opt:"bell" group:"client" help:"forward the bell"`
+	Reconnect   bool     `opt:"reconnect" group:"client" help:"reconnect when the connection drops (not when the server ends the session)"`
 
 	// Keyboard
-	KeyboardSync      bool     `opt:"keyboard-sync" group:"keyboard" help:"send key presses and releases as they happen (off: the server repeats keys)"`
-	KeyboardRaw       bool     `opt:"keyboard-raw" group:"keyboard" help:"send raw keycodes, no keysym mapping"`
-	KeyboardLayout    string   `opt:"keyboard-layout" group:"keyboard" meta:"LAYOUT" help:"keyboard layout (e.g. us, de)"`
-	KeyboardLayouts   []string `opt:"keyboard-layouts" group:"keyboard" meta:"LAYOUT" help:"keyboard layouts to switch between"`
-	KeyboardVariant   string   `opt:"keyboard-variant" group:"keyboard" meta:"VARIANT" help:"keyboard layout variant"`
-	KeyboardVariants  []string `opt:"keyboard-variants" group:"keyboard" meta:"VARIANT" help:"keyboard layout variants"`
-	KeyboardOptions   string   `opt:"keyboard-options" group:"keyboard" meta:"OPTIONS" help:"XKB options (e.g. ctrl:nocaps)"`
-	SwapKeys          bool     `opt:"swap-keys" group:"keyboard" help:"swap Control and Command keys (macOS clients)"`
-	ShortcutModifiers string   `opt:"shortcut-modifiers" group:"keyboard" meta:"MODIFIERS" help:"modifiers of the client's key shortcuts"`
+	KeyboardSync     bool     `opt:"keyboard-sync" group:"keyboard" help:"send key presses and releases as they happen (off: the server repeats keys)"`
+	KeyboardRaw      bool     `opt:"keyboard-raw" group:"keyboard" help:"send raw keycodes, no keysym mapping"`
+	KeyboardLayout   string   `opt:"keyboard-layout" group:"keyboard" meta:"LAYOUT" help:"keyboard layout (e.g. us, de)"`
+	KeyboardLayouts  []string `opt:"keyboard-layouts" group:"keyboard" meta:"LAYOUT" help:"keyboard layouts to switch between"`
+	KeyboardVariant  string   `opt:"keyboard-variant" group:"keyboard" meta:"VARIANT" help:"keyboard layout variant"`
+	KeyboardVariants []string `opt:"keyboard-variants" group:"keyboard" meta:"VARIANT" help:"keyboard layout variants"`
+	KeyboardOptions  string   `opt:"keyboard-options" group:"keyboard" meta:"OPTIONS" help:"XKB options (e.g. ctrl:nocaps)"`
+	Keyboard         string   `opt:"keyboard" group:"keyboard" meta:"query|clone|MODEL/LAYOUT|rmlvo/R#M#L#V#O" help:"the session's XKB keyboard, in NX's keyboard= forms: query (keep and report it), clone (the client's, at each attach), MODEL/LAYOUT, or rules#model#layout#variant#options"`
 
 	// Clipboard
-	Clipboard           string `opt:"clipboard" group:"clipboard" meta:"yes|no|BACKEND" help:"clipboard synchronization"`
-	ClipboardDirection  string `opt:"clipboard-direction" group:"clipboard" enum:"both|to-server|to-client|disabled" help:"direction of clipboard synchronization"`
+	Clipboard           string `opt:"clipboard" group:"clipboard" meta:"yes|no|BACKEND" help:"clipboard synchronization (yes: the x11 backend; NX's both, client, server and none also set the direction)"`
+	ClipboardDirection  string `opt:"clipboard-direction" group:"clipboard" enum:"both|to-server|to-client|disabled|client|server|none" help:"direction of clipboard synchronization (NX: client = to-server, server = to-client, none = disabled)"`
 	ClipboardFilterFile string `opt:"clipboard-filter-file" group:"clipboard" meta:"FILE" help:"file of regular expressions; matching clipboard contents are dropped"`
-	LocalClipboard      string `opt:"local-clipboard" group:"clipboard" meta:"SELECTION" help:"local selection synchronized on platforms with one clipboard"`
-	RemoteClipboard     string `opt:"remote-clipboard" group:"clipboard" meta:"SELECTION" help:"remote selection synchronized on platforms with one clipboard"`
 
 	// Plugins holds the encoder, auth, clipboard and transport blocks of
 	// the configuration files. Their bodies are checked against each
@@ -161,7 +151,6 @@ type Config struct {
 func Defaults() Config {
 	return Config{
 		SocketDirs:          []string{"$XDG_RUNTIME_DIR/xroam", "~/.xroam"},
-		Mmap:                "yes",
 		Windows:             true,
 		Daemon:              true,
 		LogDir:              "auto",
@@ -171,16 +160,13 @@ func Defaults() Config {
 		ResizeDisplay:       true,
 		StartNewCommands:    true,
 		HTML:                "auto",
-		Pings:               5,
 		Bind:                []string{"auto"},
 		RFBUpgrade:          5,
-		MinPort:             1024,
 		SSH:                 "ssh -x",
+		ExitSSH:             true,
+		RemoteXroam:         "xroam",
 		BandwidthLimit:      "auto",
-		PacketEncoders:      []string{"rencodeplus", "rencode", "bencode"},
-		Compressors:         []string{"lz4", "zlib"},
 		Compress:            1,
-		ChallengeHandlers:   []string{"all"},
 		SSL:                 "auto",
 		SSLCACerts:          "default",
 		SSLProtocol:         "TLSv1_2",
@@ -190,24 +176,17 @@ func Defaults() Config {
 		SSLCheckHostname:    true,
 		Encoding:            "auto",
 		Encodings:           []string{"all"},
-		VideoEncoders:       []string{"all"},
-		CSCModules:          []string{"all"},
-		VideoScaling:        "auto",
 		MinQuality:          30,
 		MinSpeed:            30,
 		AutoRefreshDelay:    0.15,
 		Title:               "@title@ on @client-machine@",
 		Border:              "auto,5:off",
 		KeyShortcut:         []string{"Meta+Shift+F4:quit"},
-		DesktopScaling:      "auto",
 		Cursors:             true,
 		Bell:                true,
-		ModalWindows:        true,
+		Reconnect:           true,
 		KeyboardSync:        true,
-		ShortcutModifiers:   "auto",
 		Clipboard:           "yes",
 		ClipboardDirection:  "both",
-		LocalClipboard:      "CLIPBOARD",
-		RemoteClipboard:     "CLIPBOARD",
 	}
 }

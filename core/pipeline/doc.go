@@ -5,10 +5,13 @@
 // Damage is batched for a few milliseconds per window because X
 // applications damage in many small requests (a line of xterm text is
 // several); one capture of the merged area costs far less than one per
-// request. At most a few draws per window are left unacknowledged: while
-// the client lags, new damage accumulates and is captured only when a
-// slot frees, so the client always gets the latest pixels and never a
-// backlog of stale frames.
+// request. At most a few draws per window are left unacknowledged, and
+// the bytes unacknowledged over the whole connection stay under a budget
+// derived from the ack latency and rate: while the client lags, new
+// damage accumulates and is captured only when there is room, so the
+// client always gets the latest pixels and never a backlog of stale
+// frames. A bandwidth limit (the server's or the client's) paces the
+// draws with a token bucket.
 //
 // The built-in encoding is xpra's raw "rgb32" (BGRX rows, rowstride
 // width*4), compressed in-process as an LZ4 block with a 4-byte
@@ -18,6 +21,11 @@
 // shared segment and the plugin is handed only its id, so pixels never
 // travel over gRPC. When that encoder fails (a crashed plugin that the
 // plugin host is restarting), the frame is sent as rgb32 and the next
-// one tries the encoder again. The package knows nothing of X: it
-// captures through a Source and sends through a func.
+// one tries the encoder again. Quality and speed are fixed or tuned from
+// the acks (decode time and latency); an area sent lossily is sent again
+// losslessly once it settles (auto-refresh). In auto mode a window is
+// lossless until it updates at video rate, then lossy until it settles.
+// For clients that paint xpra's scroll draws, a scrolled area is sent as
+// the rows that moved plus the new ones. The package knows nothing of
+// X: it captures through a Source and sends through a func.
 package pipeline

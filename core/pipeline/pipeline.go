@@ -5,9 +5,11 @@ import (
 	"encoding/binary"
 	"fmt"
 	"github.com/xroam/xroam/core/x11"
+	"hash/maphash"
 	"log/slog"
 	"maps"
 	"math"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -54,9 +56,29 @@ type Config struct {
 	// the captured frames from shared memory. When it fails, the frame is
 	// sent as rgb32 instead and the next frame tries it again.
 	Encoder encoder.Encoder
-	// Quality is xpra's 0..100 for lossy encodings (<= 0: the encoder's
-	// default).
-	Quality int
+	// Quality is xpra's 0..100 for lossy encodings; 0 tunes it from the
+	// client's acks, between MinQuality and 100.
+	Quality, MinQuality int
+	// Speed is the encoding speed 0..100 passed to the encoder; 0 tunes
+	// it from the acks, between MinSpeed and 100.
+	Speed, MinSpeed int
+	// AutoRefreshDelay: an area sent with a lossy encoding is sent again
+	// losslessly once it has not changed for this long (0: never).
+	AutoRefreshDelay time.Duration
+	// BandwidthLimit paces the draws to this many bits per second (0:
+	// no limit).
+	BandwidthLimit int64
+	// MaxUnackedBytes bounds the bytes sent and not yet acknowledged over
+	// all windows (0: derived from the ack latency and rate).
+	MaxUnackedBytes int64
+	// Lossy, in auto mode (Encoding RGB32), encodes the windows that
+	// update at video rate, as LossyEncoding (jpeg until video encoders
+	// come); the others stay lossless.
+	Lossy         encoder.Encoder
+	LossyEncoding string
+	// RGBFormat is the layout of rgb32 draws: BGRX (the default) or
+	// RGBX, from the client's encodings.rgb_formats (see RGBFormatFor).
+	RGBFormat string
 	// EncodeTimeout bounds one call to Encoder (default 5 s).
 	EncodeTimeout time.Duration
 	Log           *slog.Logger
@@ -66,6 +88,7 @@ type Config struct {
 // methods never block on the client; Run does the work.
 type Pipeline struct {
 	cfg      Config
+	conv     []byte // rgb32 pixels converted to RGBX, reused
 	ops      chan func()
 	overflow atomic.Bool
 	stalled  atomic.Bool
@@ -76,16 +99,29 @@ type Pipeline struct {
 	ctx      context.Context
 	failing  bool // Encoder's last call failed
 	stats    Stats
+	encName  atomic.Pointer[string]
+	tune     tuner
+	flow     connFlow
+	bw       bucket
+	seed     maphash.Seed
 }
 
 // Stats counts what a pipeline did.
 type Stats struct {
 	Draws, Bytes, Pixels int64
 	Acks                 int64
-	// ByEncoding counts the draws per encoding actually sent.
+	// ByEncoding counts the draws per encoding actually sent, but for
+	// the lossless refreshes, counted in Refreshes.
 	ByEncoding map[string]int64
 	// Fallbacks counts frames sent as rgb32 because Encoder failed.
 	Fallbacks int64
+	// Refreshes counts the lossless refreshes after lossy draws.
+	Refreshes int64
+	// Unacked is the bytes sent and not yet acknowledged, Budget their
+	// current bound.
+	Unacked, Budget int64
+	// Quality and Speed are what the next draw asks the encoder for.
+	Quality, Speed int
 }
 
 type window struct {
@@ -95,12 +131,41 @@ type window struct {
 	mapped   bool
 	pending  Rect
 	timerSet bool
+	retrySet bool // a retry after waiting is scheduled
 	seq      int64
-	inflight map[int64]time.Time
+	inflight map[int64]sent
+	// lastSize is the size of the window's last draw: what the next one
+	// is expected to cost against the connection's budget.
+	lastSize int64
+	// lossy is the area last sent with a lossy encoding and not since
+	// repaired; lossless asks the next flush for a lossless draw.
+	lossy        Rect
+	lossless     bool
+	refreshTimer bool
+	// blocked: the last flush waited for acks, which flush it again.
+	blocked bool
+	// big holds when the window's recent large draws were made; video
+	// says it updates at video rate.
+	big   []time.Time
+	video bool
+	// scroll: the client paints scroll draws for this window; shadow is
+	// then what it was last sent (valid once shadowOK).
+	scroll   bool
+	shadow   []byte
+	shadowOK bool
 	// lastFlush is when the window last sent pixels: damage after a quiet
 	// spell (a key typed) goes out almost at once, while a stream of
 	// updates is batched.
 	lastFlush time.Time
+	// videoLost says the window's video stream missed a frame (the
+	// encoder failed): the next one must restart it.
+	videoLost bool
+}
+
+// sent is one unacknowledged draw.
+type sent struct {
+	at    time.Time
+	bytes int
 }
 
 // idleAfter is how long without a flush makes a window "quiet".
@@ -126,12 +191,18 @@ func New(cfg Config) *Pipeline {
 	if cfg.Encoding == "" || cfg.Encoder == nil {
 		cfg.Encoding = RGB32
 	}
-	return &Pipeline{cfg: cfg, ops: make(chan func(), 4096), wins: map[int64]*window{},
-		stats: Stats{ByEncoding: map[string]int64{}}}
+	p := &Pipeline{cfg: cfg, ops: make(chan func(), 4096), wins: map[int64]*window{},
+		stats: Stats{ByEncoding: map[string]int64{}},
+		tune:  newTuner(cfg.Quality, cfg.MinQuality, cfg.Speed, cfg.MinSpeed),
+		flow:  connFlow{fixed: cfg.MaxUnackedBytes}, seed: maphash.MakeSeed()}
+	p.bw.setRate(cfg.BandwidthLimit, time.Now())
+	name := cfg.Encoding
+	p.encName.Store(&name)
+	return p
 }
 
 // Encoding is the encoding the pipeline's draws use when its encoder works.
-func (p *Pipeline) Encoding() string { return p.cfg.Encoding }
+func (p *Pipeline) Encoding() string { return *p.encName.Load() }
 
 // Run processes damage and acks until ctx ends.
 func (p *Pipeline) Run(ctx context.Context) {
@@ -197,7 +268,7 @@ func (p *Pipeline) Send(pkt wire.Packet) {
 // sent for it before Map.
 func (p *Pipeline) AddWindow(wid int64, xid uint32, w, h int) {
 	p.postOrStall(func() {
-		p.wins[wid] = &window{wid: wid, xid: xid, w: w, h: h, inflight: map[int64]time.Time{}}
+		p.wins[wid] = &window{wid: wid, xid: xid, w: w, h: h, inflight: map[int64]sent{}}
 	})
 }
 
@@ -207,8 +278,11 @@ func (p *Pipeline) Resize(wid int64, w, h int) {
 		if win := p.wins[wid]; win != nil {
 			grew := w > win.w || h > win.h
 			win.w, win.h = w, h
+			win.shadowOK = false
 			win.pending = win.pending.Intersect(Rect{X: 0, Y: 0, W: w, H: h})
-			if grew {
+			// A window whose scrolls are detected needs a whole draw to
+			// know again what the client shows.
+			if grew || win.scroll {
 				p.damage(win, Rect{X: 0, Y: 0, W: w, H: h})
 			}
 		}
@@ -260,17 +334,25 @@ func (p *Pipeline) Damage(wid int64, r Rect) {
 }
 
 // Ack handles the client's damage-sequence for a draw.
-func (p *Pipeline) Ack(wid, seq int64) {
+func (p *Pipeline) Ack(wid, seq int64) { p.AckDecode(wid, seq, -1) }
+
+// AckDecode is Ack with the client's decode time (negative: unknown),
+// which tunes quality and speed.
+func (p *Pipeline) AckDecode(wid, seq int64, decode time.Duration) {
 	p.post(func() {
 		win := p.wins[wid]
 		if win == nil {
 			return
 		}
-		if _, ok := win.inflight[seq]; ok {
+		if d, ok := win.inflight[seq]; ok {
 			delete(win.inflight, seq)
 			p.stats.Acks++
+			now := time.Now()
+			lat := now.Sub(d.at)
+			p.flow.acked(d.bytes, lat, now)
+			p.tune.observe(lat, decode)
 		}
-		if !win.pending.Empty() && !win.timerSet {
+		if !win.pending.Empty() && (!win.timerSet || win.blocked) {
 			p.flush(win)
 		}
 	})
@@ -283,6 +365,8 @@ func (p *Pipeline) Stats(ctx context.Context) Stats {
 	case p.ops <- func() {
 		s := p.stats
 		s.ByEncoding = maps.Clone(s.ByEncoding)
+		s.Unacked, s.Budget = p.flow.unacked, p.flow.budget()
+		s.Quality, s.Speed = p.tune.quality(), p.tune.speed()
 		ch <- s
 	}:
 	case <-ctx.Done():
@@ -305,18 +389,39 @@ func (p *Pipeline) damage(win *window, r Rect) {
 	if win.timerSet {
 		return
 	}
-	win.timerSet = true
-	wid := win.wid
 	delay := p.cfg.BatchDelay
 	if time.Since(win.lastFlush) > idleAfter {
 		// Still merge what one drawing operation damages in a burst.
 		delay = min(delay, time.Millisecond)
 	}
+	p.flushAfter(win, delay)
+}
+
+// flushAfter flushes a window after the batch delay, once however
+// often it is asked before then.
+func (p *Pipeline) flushAfter(win *window, delay time.Duration) {
+	p.flushTimer(win, delay, func(w *window) *bool { return &w.timerSet })
+}
+
+// retryAfter flushes a window that had to wait (for acks, for the
+// bandwidth limit) after delay. Its flag is not the batch timer's, so
+// that new damage meanwhile is still batched as usual and an ack still
+// flushes at once.
+func (p *Pipeline) retryAfter(win *window, delay time.Duration) {
+	p.flushTimer(win, delay, func(w *window) *bool { return &w.retrySet })
+}
+
+func (p *Pipeline) flushTimer(win *window, delay time.Duration, flag func(*window) *bool) {
+	if *flag(win) {
+		return
+	}
+	*flag(win) = true
+	wid := win.wid
 	time.AfterFunc(delay, func() {
 		select {
 		case p.ops <- func() {
 			if w := p.wins[wid]; w != nil {
-				w.timerSet = false
+				*flag(w) = false
 				p.flush(w)
 			}
 		}:
@@ -333,13 +438,22 @@ func (p *Pipeline) flush(win *window) {
 		return
 	}
 	now := time.Now()
-	for seq, t := range win.inflight {
-		if now.Sub(t) > p.cfg.AckTimeout {
+	for seq, d := range win.inflight {
+		if now.Sub(d.at) > p.cfg.AckTimeout {
 			delete(win.inflight, seq)
+			p.flow.forget(d.bytes)
 		}
 	}
-	if len(win.inflight) >= p.cfg.MaxInFlight {
-		return // the next ack flushes
+	win.blocked = len(win.inflight) >= p.cfg.MaxInFlight || !p.flow.room(len(win.inflight), win.lastSize)
+	if win.blocked {
+		// The next ack flushes; so does a timer, in case the acks are
+		// for draws the client will never acknowledge.
+		p.retryAfter(win, p.cfg.AckTimeout/4)
+		return
+	}
+	if wait := p.bw.wait(now); wait > 0 {
+		p.retryAfter(win, wait)
+		return
 	}
 	r := win.pending.Intersect(Rect{X: 0, Y: 0, W: win.w, H: win.h})
 	win.pending = Rect{}
@@ -347,35 +461,65 @@ func (p *Pipeline) flush(win *window) {
 	if r.Empty() {
 		return
 	}
+	if p.video() && !win.lossless {
+		p.flushVideo(win, r, now)
+		return
+	}
+	var encName string
+	var encr encoder.Encoder
+	if !win.lossless {
+		encName, encr = p.encoderFor(win, r, now)
+	}
 	n := r.W * r.H * 4
 	pix := p.frameBuffer(n)
 	if err := p.cfg.Source.CaptureInto(win.xid, r, pix); err != nil {
 		p.cfg.Log.Debug("capture failed", "wid", win.wid, "err", err)
 		return
 	}
+	lossless := win.lossless
+	win.lossless = false
+	if encr == nil && !lossless {
+		plan, ok := detectScroll(win, r, pix, p.seed)
+		if ok {
+			size := p.sendScroll(win, r, pix, plan)
+			win.lastSize = int64(size)
+			p.flow.sent(size)
+			p.bw.take(size, now)
+			p.keepShadow(win, r, pix)
+			return
+		}
+	}
 	win.seq++
 	var pkt wire.Packet
 	var size int
 	enc := RGB32
-	if p.cfg.Encoder != nil && p.cfg.Encoding != RGB32 {
-		pkt, size = p.encode(win.wid, r, pix, win.seq)
+	if encr != nil && !lossless {
+		pkt, size = p.encode(win.wid, r, pix, win.seq, encName, encr, nil)
 		if pkt != nil {
-			enc = p.cfg.Encoding
+			enc = encName
 		}
 	}
 	if pkt == nil {
 		// The packet is written before Send returns, so the encoder's
 		// buffer can be reused for the next draw.
-		data := p.enc.Encode(pix)
-		pkt, size = DrawPacket(win.wid, r, data, win.seq), len(data)
+		pkt, size = p.rgbDraw(win.wid, r, pix, win.seq)
 	}
-	win.inflight[win.seq] = now
+	win.inflight[win.seq] = sent{at: now, bytes: size}
+	win.lastSize = int64(size)
+	p.flow.sent(size)
+	p.bw.take(size, now)
+	p.afterDraw(win, r, enc, lossless)
+	p.keepShadow(win, r, pix)
 	if err := p.cfg.Send(pkt); err != nil {
 		p.cfg.Log.Debug("send failed", "wid", win.wid, "err", err)
 		return
 	}
 	p.stats.Draws++
-	p.stats.ByEncoding[enc]++
+	if lossless {
+		p.stats.Refreshes++
+	} else {
+		p.stats.ByEncoding[enc]++
+	}
 	p.stats.Bytes += int64(size)
 	p.stats.Pixels += int64(r.W * r.H)
 }
@@ -384,7 +528,7 @@ func (p *Pipeline) flush(win *window) {
 // in a shared segment, so that a plugin subprocess reads the frame where
 // it is; without one (or without System V shared memory) in Go memory.
 func (p *Pipeline) frameBuffer(n int) []byte {
-	if p.cfg.Encoder != nil && p.cfg.Encoding != RGB32 && (p.seg == nil || len(p.seg.Bytes()) < n) {
+	if p.usesEncoders() && (p.seg == nil || len(p.seg.Bytes()) < n) {
 		if p.seg != nil {
 			if err := p.seg.Close(); err != nil {
 				p.cfg.Log.Debug("releasing the frame segment", "err", err)
@@ -409,7 +553,7 @@ func (p *Pipeline) frameBuffer(n int) []byte {
 // encode runs the Encoder on a captured frame and returns the draw, or
 // nil when the encoder failed: the caller then sends rgb32. A failure is
 // logged when it starts and when it ends, not for every frame.
-func (p *Pipeline) encode(wid int64, r Rect, pix []byte, seq int64) (wire.Packet, int) {
+func (p *Pipeline) encode(wid int64, r Rect, pix []byte, seq int64, name string, e encoder.Encoder, opts map[string]any) (wire.Packet, int) {
 	f := encoder.Frame{Width: r.W, Height: r.H, Stride: r.W * 4, Format: "BGRX", Pixels: pix}
 	if p.seg != nil {
 		f.Shm = &encoder.Ref{SegmentID: p.seg.ID()}
@@ -420,25 +564,21 @@ func (p *Pipeline) encode(wid int64, r Rect, pix []byte, seq int64) (wire.Packet
 	}
 	ctx, cancel := context.WithTimeout(ctx, p.cfg.EncodeTimeout)
 	defer cancel()
-	q := p.cfg.Quality
-	if q <= 0 {
-		q = -1
-	}
-	resp, err := p.cfg.Encoder.Encode(ctx, &encoder.Request{Encoding: p.cfg.Encoding, Frame: f, Quality: q, Speed: -1})
-	if err == nil && resp.Encoding != p.cfg.Encoding {
-		err = fmt.Errorf("asked for %s, got %s", p.cfg.Encoding, resp.Encoding)
+	resp, err := e.Encode(ctx, &encoder.Request{Encoding: name, Frame: f, Quality: p.tune.quality(), Speed: p.tune.speed(), Options: opts})
+	if err == nil && resp.Encoding != name {
+		err = fmt.Errorf("asked for %s, got %s", name, resp.Encoding)
 	}
 	if err != nil {
 		p.stats.Fallbacks++
 		if !p.failing {
 			p.failing = true
-			p.cfg.Log.Warn("encoder failed: sending rgb32 until it works again", "encoding", p.cfg.Encoding, "err", err)
+			p.cfg.Log.Warn("encoder failed: sending rgb32 until it works again", "encoding", name, "err", err)
 		}
 		return nil, 0
 	}
 	if p.failing {
 		p.failing = false
-		p.cfg.Log.Info("encoder works again", "encoding", p.cfg.Encoding)
+		p.cfg.Log.Info("encoder works again", "encoding", name)
 	}
 	return EncodedPacket(wid, r, resp.Encoding, resp.Data, seq, resp.Options), len(resp.Data)
 }
@@ -466,9 +606,63 @@ func wireValue(v any) any {
 
 // DrawPacket is the draw of a rgb32 BGRX area compressed with EncodeLZ4.
 func DrawPacket(wid int64, r Rect, lz4Data []byte, seq int64) wire.Packet {
+	return DrawPacketFormat(wid, r, lz4Data, seq, BGRX)
+}
+
+// DrawPacketFormat is DrawPacket for pixels in format (BGRX or RGBX).
+func DrawPacketFormat(wid int64, r Rect, lz4Data []byte, seq int64, format string) wire.Packet {
 	return wire.Packet{"draw", wid, int64(r.X), int64(r.Y), int64(r.W), int64(r.H), "rgb32",
 		wire.RawChunk{Data: lz4Data}, seq, int64(r.W * 4),
-		wire.Dict{"lz4": int64(1), "rgb_format": "BGRX"}}
+		wire.Dict{"lz4": int64(1), "rgb_format": format}}
+}
+
+// The rgb32 pixel layouts the pipeline sends: BGRX is what the X server
+// captures; RGBX (with the padding byte opaque) is for clients that can
+// only take that, such as the HTML5 client, which puts the bytes
+// straight into a canvas as RGBA.
+const (
+	BGRX = "BGRX"
+	RGBX = "RGBX"
+)
+
+// RGBFormatFor picks the layout for a client's encodings.rgb_formats
+// list: BGRX when it takes it (or says nothing), else RGBX when it
+// takes that or RGBA.
+func RGBFormatFor(formats []string) string {
+	if len(formats) == 0 || slices.Contains(formats, "BGRX") || slices.Contains(formats, "BGRA") {
+		return BGRX
+	}
+	if slices.Contains(formats, "RGBX") || slices.Contains(formats, "RGBA") {
+		return RGBX
+	}
+	return BGRX
+}
+
+// rgb returns pix in the client's layout: pix itself for BGRX, else a
+// converted copy (pix stays as captured for scroll detection).
+func (p *Pipeline) rgb(pix []byte) []byte {
+	if p.cfg.RGBFormat != RGBX {
+		return pix
+	}
+	if cap(p.conv) < len(pix) {
+		p.conv = make([]byte, len(pix))
+	}
+	out := p.conv[:len(pix)]
+	for i := 0; i+3 < len(pix); i += 4 {
+		out[i], out[i+1], out[i+2], out[i+3] = pix[i+2], pix[i+1], pix[i], 0xff
+	}
+	return out
+}
+
+// rgbDraw is the rgb32 draw of pix (BGRX as captured) in the client's
+// layout, and its size on the wire.
+func (p *Pipeline) rgbDraw(wid int64, r Rect, pix []byte, seq int64) (wire.Packet, int) {
+	data := p.enc.Encode(p.rgb(pix))
+	format := p.cfg.RGBFormat
+	if format == "" {
+		format = BGRX
+	}
+	return DrawPacketFormat(wid, r, data, seq, format), len(data)
 }
 
 // EncodeLZ4 compresses pixels as xpra's lz4 option wants: an LZ4 block

@@ -67,7 +67,7 @@ type Options struct {
 	// StartTimeout bounds a plugin's start (default 1 minute: a loaded
 	// machine is slow to start a binary).
 	StartTimeout time.Duration
-	// APIVersions the host speaks; nil means {sdk.APIVersion}.
+	// APIVersions the host speaks; nil means sdk.APIVersions().
 	APIVersions []int
 }
 
@@ -112,7 +112,7 @@ func New(opts Options) *Host {
 		opts.StartTimeout = time.Minute
 	}
 	if len(opts.APIVersions) == 0 {
-		opts.APIVersions = []int{sdk.APIVersion}
+		opts.APIVersions = sdk.APIVersions()
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Host{opts: opts, log: opts.Logger, ctx: ctx, cancel: cancel}
@@ -125,6 +125,9 @@ type Spec struct {
 	Block *config.PluginBlock
 	// Options are text options from an --auth style spec, over Block.
 	Options map[string][]string
+
+	// listener receives a transport's connections (see Host.Transport).
+	listener *Listener
 }
 
 // AuthSpecFor returns the Spec for an --auth style string, with the auth
@@ -221,7 +224,10 @@ func (h *Host) open(ctx context.Context, sp Spec) (any, error) {
 	}
 	b := h.builtin(sp.Kind, sp.Name)
 	path, ferr := h.find(sp.Kind, sp.Name)
-	if b != nil && (ferr != nil || !h.opts.PreferExternal) {
+	// A transport binary parses network framing out of the core's
+	// process, so it wins over the plain built-in whenever installed.
+	preferExternal := h.opts.PreferExternal || sp.Kind == plugin.KindTransport
+	if b != nil && (ferr != nil || !preferExternal) {
 		return h.openBuiltin(ctx, sp, b)
 	}
 	if ferr != nil {
@@ -247,7 +253,8 @@ func (h *Host) open(ctx context.Context, sp Spec) (any, error) {
 		return nil, err
 	}
 	r := &remote{h: h, path: path, desc: *d, version: ver, cfg: vals, pin: pin,
-		env: append(slices.Clone(h.opts.Env), passEnv(d.Schema, vals)...), kick: make(chan struct{}, 1)}
+		env: append(slices.Clone(h.opts.Env), passEnv(d.Schema, vals)...), kick: make(chan struct{}, 1),
+		listener: sp.listener}
 	if err := r.start(ctx); err != nil {
 		return nil, err
 	}
@@ -288,6 +295,10 @@ func (h *Host) openBuiltin(ctx context.Context, sp Spec, b plugin.Servable) (any
 	case plugin.Auth:
 		v, err = p.New(ctx, vals)
 	case plugin.Encoder:
+		v, err = p.New(ctx, vals)
+	case plugin.Clipboard:
+		v, err = p.New(ctx, vals)
+	case plugin.Transport:
 		v, err = p.New(ctx, vals)
 	default:
 		err = fmt.Errorf("unknown built-in type %T", b)

@@ -25,7 +25,7 @@ import (
 	"github.com/xroam/xroam/sdk/plugin"
 )
 
-func newHost(t *testing.T, mod func(*pluginhost.Options)) *pluginhost.Host {
+func newHost(t testing.TB, mod func(*pluginhost.Options)) *pluginhost.Host {
 	t.Helper()
 	opts := pluginhost.Options{
 		Dirs:           []string{pluginDir},
@@ -44,7 +44,7 @@ func newHost(t *testing.T, mod func(*pluginhost.Options)) *pluginhost.Host {
 	return h
 }
 
-func testCtx(t *testing.T) context.Context {
+func testCtx(t testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	t.Cleanup(cancel)
 	return ctx
@@ -242,7 +242,7 @@ func TestBuiltinsShareTheInterface(t *testing.T) {
 func TestAPIVersionMismatch(t *testing.T) {
 	h := newHost(t, func(o *pluginhost.Options) { o.APIVersions = []int{7, 9} })
 	_, err := h.Auth(testCtx(t), pluginhost.Spec{Name: "allow"})
-	if err == nil || !strings.Contains(err.Error(), "xroam speaks [7 9], the plugin speaks [1]") {
+	if err == nil || !strings.Contains(err.Error(), "xroam speaks [7 9], the plugin speaks [1 2]") {
 		t.Fatalf("got %v", err)
 	}
 	if v, err := pluginhost.Negotiate([]int{1, 2, 3}, []int{2, 3, 4}); v != 3 || err != nil {

@@ -26,6 +26,13 @@ var testPlugins = map[string]string{
 	"xroam-encoder-rgb":    "./plugins/encoders/rgb",
 	"xroam-encoder-png":    "./plugins/encoders/png",
 	"xroam-encoder-jpeg":   "./plugins/encoders/jpeg",
+	"xroam-encoder-x264":   "./plugins/encoders/x264",
+	"xroam-encoder-vpx":    "./plugins/encoders/vpx",
+	"xroam-clipboard-x11":  "./plugins/clipboard/x11",
+	"xroam-transport-tcp":  "./plugins/transports/tcp",
+	"xroam-transport-ssl":  "./plugins/transports/ssl",
+	"xroam-transport-ws":   "./plugins/transports/ws",
+	"xroam-encoder-webp":   "./plugins/encoders/webp",
 }
 
 func TestMain(m *testing.M) {
@@ -46,7 +53,7 @@ func run(m *testing.M) int {
 		pkgs = append(pkgs, p)
 	}
 	// One go build for all of them: the packages share most of their code.
-	cmd := exec.Command("go", append([]string{"build", "-o", build + "/"}, pkgs...)...)
+	cmd := exec.Command("go", append([]string{"build", "-tags", "extlib", "-o", build + "/"}, pkgs...)...)
 	cmd.Dir = "../.."
 	if out, err := cmd.CombinedOutput(); err != nil {
 		fmt.Fprintf(os.Stderr, "building plugins: %v\n%s", err, out)

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
 	"strings"
 	"sync"
@@ -23,6 +24,7 @@ import (
 	"github.com/xroam/xroam/sdk/encoder"
 	"github.com/xroam/xroam/sdk/plugin"
 	"github.com/xroam/xroam/sdk/schema"
+	"github.com/xroam/xroam/sdk/transport"
 )
 
 // configurer is what the dispensed gRPC clients have in common.
@@ -40,6 +42,8 @@ type remote struct {
 	pin     string
 	env     []string
 	kick    chan struct{}
+	// listener receives a transport plugin's connections.
+	listener *Listener
 
 	mu       sync.Mutex
 	client   *goplugin.Client
@@ -76,6 +80,17 @@ func (r *remote) start(ctx context.Context) error {
 	// A server killed outright (SIGKILL, OOM) cannot stop its plugins:
 	// the kernel tells them instead.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
+	var listen func(context.Context, any) error
+	if r.listener != nil {
+		child, l, cleanup, err := r.prepareTransport()
+		if err != nil {
+			return fmt.Errorf("starting %s: %w", r.name(), err)
+		}
+		defer cleanup()
+		listen = l
+		cmd.ExtraFiles = []*os.File{child}
+		cmd.Env = append(cmd.Env, transport.HandoffFDEnv+"=3")
+	}
 	var secure *goplugin.SecureConfig
 	if r.pin != "" {
 		sum, err := hex.DecodeString(r.pin)
@@ -118,6 +133,11 @@ func (r *remote) start(ctx context.Context) error {
 	defer cancel()
 	if err := conf.Configure(cctx, r.version, r.cfg); err != nil {
 		return fail(err)
+	}
+	if listen != nil {
+		if err := listen(cctx, raw); err != nil {
+			return fail(err)
+		}
 	}
 	pid := 0
 	if rc := c.ReattachConfig(); rc != nil {
@@ -183,12 +203,13 @@ func (r *remote) supervise() {
 			continue
 		}
 		r.mu.Lock()
-		c := r.client
+		c, impl := r.client, r.impl
 		r.state, r.lastErr, r.impl = StateRestarting, err, nil
 		r.mu.Unlock()
 		if c != nil {
 			c.Kill()
 		}
+		release(impl)
 		r.h.log.Warn("plugin down, restarting", "plugin", r.name(), "err", err)
 		for attempt := 1; ; attempt++ {
 			if r.h.opts.Backoff(ctx, attempt) != nil {
@@ -216,11 +237,20 @@ func (r *remote) supervise() {
 
 func (r *remote) stop() {
 	r.mu.Lock()
-	c := r.client
+	c, impl := r.client, r.impl
 	r.state, r.impl, r.lastErr = StateStopped, nil, errors.New("stopped")
 	r.mu.Unlock()
 	if c != nil {
 		c.Kill()
+	}
+	release(impl)
+}
+
+// release frees what a dispensed client holds, such as an encoder's
+// shared-memory segments, which would otherwise outlive the server.
+func release(impl any) {
+	if c, ok := impl.(io.Closer); ok {
+		_ = c.Close() // nothing to retry: the segments are gone or leaked
 	}
 }
 

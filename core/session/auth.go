@@ -1,11 +1,13 @@
 package session
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
+	"strings"
 	"syscall"
 	"time"
 
@@ -32,6 +34,16 @@ func authSpecs(cfg *config.Config, socketType string) []string {
 		return cfg.Auth
 	case "tcp":
 		return cfg.TCPAuth
+	case "ssl":
+		return cfg.SSLAuth
+	case "ws":
+		return cfg.WSAuth
+	case "wss":
+		return cfg.WSSAuth
+	case "vsock":
+		return cfg.VsockAuth
+	case "quic":
+		return cfg.QUICAuth
 	}
 	return nil
 }
@@ -41,7 +53,7 @@ func authSpecs(cfg *config.Config, socketType string) []string {
 // clear message instead of failing the first client.
 func (s *Server) setupAuth(ctx context.Context) error {
 	s.auth = map[string][]authModule{}
-	for _, st := range []string{"unix", "tcp"} {
+	for _, st := range []string{"unix", "tcp", "ssl", "ws", "wss", "vsock", "quic"} {
 		for _, spec := range authSpecs(s.cfg, st) {
 			sp, err := pluginhost.AuthSpecFor(spec, s.opts.Effective)
 			if err != nil {
@@ -93,8 +105,7 @@ func peerOf(nc net.Conn) auth.Peer {
 // complete hello. It returns the hello to go on with, or false after
 // refusing the client (which has then been told "authentication failed").
 func (s *Server) authenticate(ctx context.Context, c *clientConn, caps wire.Dict, log *slog.Logger) (wire.Dict, bool) {
-	st := c.nc.LocalAddr().Network()
-	mods := s.auth[st]
+	st, mods := s.authChain(c.nc)
 	if len(mods) == 0 || requestKind(caps) == "version" {
 		return caps, true
 	}
@@ -106,6 +117,14 @@ func (s *Server) authenticate(ctx context.Context, c *clientConn, caps wire.Dict
 		c.disconnect(wire.ReasonAuthenticationFailed)
 		return nil, false
 	}
+	// refuse turns away a user who proved who they are but may not have
+	// this session as they asked: they are told why.
+	refuse := func(module string, err error) (wire.Dict, bool) {
+		log.Warn("login refused", "module", module, "username", caps.Str("username", ""), "reason", err.Error())
+		c.disconnect(wire.ReasonAuthenticationFailed, err.Error())
+		return nil, false
+	}
+	who := &authResult{}
 	for _, m := range mods {
 		username := caps.Str("username", "")
 		prep, err := m.a.Prepare(ctx, &auth.PrepareRequest{Username: username, Peer: peer, Display: display, ClientDigests: caps.Strings("digest")})
@@ -130,7 +149,11 @@ func (s *Server) authenticate(ctx context.Context, c *clientConn, caps wire.Dict
 			if prompt == "" {
 				prompt = "password"
 			}
-			if err := c.w.WritePacket(wire.Packet{"challenge", salt, "", digest, saltDigest, prompt}); err != nil {
+			var cipherCaps any = ""
+			if c.cipherCaps != nil {
+				cipherCaps = c.cipherCaps
+			}
+			if err := c.w.WritePacket(wire.Packet{"challenge", salt, cipherCaps, digest, saltDigest, prompt}); err != nil {
 				return nil, false
 			}
 			next, err := c.readHello()
@@ -138,6 +161,9 @@ func (s *Server) authenticate(ctx context.Context, c *clientConn, caps wire.Dict
 				return deny(m.spec, "no answer to the challenge: "+err.Error())
 			}
 			caps = next
+			if err := s.setupCipher(c, caps); err != nil {
+				return deny(m.spec, err.Error())
+			}
 			req.Challenge = &auth.Challenge{
 				Digest:     digest,
 				SaltDigest: saltDigest,
@@ -157,8 +183,19 @@ func (s *Server) authenticate(ctx context.Context, c *clientConn, caps wire.Dict
 			}
 			return deny(m.spec, reason)
 		}
+		user := cmp.Or(resp.Username, req.Username)
+		if !mayReach(resp.Displays, display) {
+			return refuse(m.spec, fmt.Errorf("user %q may not access display %s (allowed: %s)", user, display, strings.Join(resp.Displays, ", ")))
+		}
+		if err := who.add(user, resp.HasIDs, resp.UID, resp.GID, resp.Env, resp.SessionOptions); err != nil {
+			return refuse(m.spec, err)
+		}
 		log.Info("authenticated", "module", m.spec, "username", req.Username)
 	}
+	if err := who.check(currentIDs()); err != nil {
+		return refuse("", err)
+	}
+	c.who = who
 	return caps, true
 }
 

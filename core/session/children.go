@@ -1,12 +1,14 @@
 package session
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"os"
 	"os/exec"
+	"slices"
 	"sync"
 	"syscall"
 	"time"
@@ -48,13 +50,38 @@ type childProc struct {
 	done chan struct{}
 }
 
+// StartAs is how one command runs when a client's login said more about
+// its user (see authResult).
+type StartAs struct {
+	// Env is added over the session's environment.
+	Env []string
+	// Credential, when set, is the user and group the command runs as.
+	Credential *syscall.Credential
+	// Dir, when set, replaces the session's working directory (which
+	// another user may not be able to enter).
+	Dir string
+}
+
 // Start runs command with /bin/sh -c, as xpra runs its start commands.
 func (c *Children) Start(command string, isChild bool) (int, error) {
+	return c.StartWith(command, isChild, StartAs{})
+}
+
+// StartWith is Start with the user's environment and ids from as.
+func (c *Children) StartWith(command string, isChild bool, as StartAs) (int, error) {
 	argv := append(append([]string{}, c.ExecWrapper...), "/bin/sh", "-c", command)
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Env = c.Env
-	cmd.Dir = c.Dir
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if len(as.Env) > 0 {
+		base := c.Env
+		if base == nil {
+			base = os.Environ()
+		}
+		// The last of duplicate keys wins (os/exec).
+		cmd.Env = append(slices.Clone(base), as.Env...)
+	}
+	cmd.Dir = cmp.Or(as.Dir, c.Dir)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Credential: as.Credential}
 	devnull, err := os.Open(os.DevNull)
 	if err != nil {
 		return 0, fmt.Errorf("opening %s: %w", os.DevNull, err)

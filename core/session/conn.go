@@ -34,6 +34,12 @@ type clientConn struct {
 	caps      wire.Dict
 	ui        bool
 	connected time.Time
+	// cipherCaps announce how this server's side decrypts (encrypted
+	// connections only).
+	cipherCaps wire.Dict
+	// who is what the auth modules said about the user (nil without
+	// any): it shapes the commands started through this connection.
+	who *authResult
 
 	closeOnce sync.Once
 }
@@ -103,6 +109,10 @@ func requestKind(caps wire.Dict) string {
 }
 
 func (s *Server) handle(ctx context.Context, nc net.Conn) {
+	nc, upgraded := s.rfbUpgrade(ctx, nc)
+	if upgraded {
+		return
+	}
 	c := &clientConn{s: s, nc: nc, r: wire.NewReader(nc), w: wire.NewWriter(nc), connected: time.Now()}
 	defer c.close()
 	peer := nc.RemoteAddr().String()
@@ -133,6 +143,13 @@ func (s *Server) handle(ctx context.Context, nc net.Conn) {
 	}
 	_ = nc.SetReadDeadline(time.Time{})
 	c.w.Apply(wire.Negotiate(caps))
+	// Encryption starts when the client asks for it; like login, it is
+	// not required of version requests (xpra answers those first).
+	if err := s.setupCipher(c, caps); err != nil && requestKind(caps) != "version" {
+		log.Warn("encryption refused", "err", err)
+		c.disconnect(wire.ReasonAuthenticationFailed, err.Error())
+		return
+	}
 	caps, ok := s.authenticate(ctx, c, caps, log)
 	if !ok {
 		return
@@ -142,7 +159,7 @@ func (s *Server) handle(ctx context.Context, nc net.Conn) {
 	log.Info("new connection", "request", req, "client-type", caps.Str("client_type", ""), "version", caps.Str("version", ""))
 	switch req {
 	case "version":
-		_ = c.w.WritePacket(wire.NewHello(s.versionCaps()))
+		_ = c.w.WritePacket(c.helloPacket(s.versionCaps()))
 		c.drain(5 * time.Second)
 	case "info":
 		info := s.info(ctx)
@@ -154,7 +171,7 @@ func (s *Server) handle(ctx context.Context, nc net.Conn) {
 		for k, val := range toDict(v) {
 			hello[k] = val
 		}
-		_ = c.w.WritePacket(wire.NewHello(hello))
+		_ = c.w.WritePacket(c.helloPacket(hello))
 		c.drain(5 * time.Second)
 	case "id":
 		h := s.versionCaps()
@@ -163,17 +180,17 @@ func (s *Server) handle(ctx context.Context, nc net.Conn) {
 		h["uuid"] = s.uuid()
 		h["platform"] = runtime.GOOS
 		h["display"] = fmt.Sprintf(":%d", s.display)
-		_ = c.w.WritePacket(wire.NewHello(h))
+		_ = c.w.WritePacket(c.helloPacket(h))
 		c.drain(5 * time.Second)
 	case "connect_test":
 		h := s.versionCaps()
 		h["connect_test_response"] = caps.Str("connect_test_request", "")
-		_ = c.w.WritePacket(wire.NewHello(h))
+		_ = c.w.WritePacket(c.helloPacket(h))
 		c.drain(5 * time.Second)
 	case "command":
 		h := protocolCaps()
-		h["command_response"] = s.control(caps.List("command_request"))
-		_ = c.w.WritePacket(wire.NewHello(h))
+		h["command_response"] = s.controlAs(c.who, caps.List("command_request"))
+		_ = c.w.WritePacket(c.helloPacket(h))
 		c.drain(5 * time.Second)
 	case "screenshot":
 		// xpra answers with the picture itself, not a hello.
@@ -192,12 +209,12 @@ func (s *Server) handle(ctx context.Context, nc net.Conn) {
 	case "stop", "exit":
 		// xpra's command-line client sends shutdown-server or exit-server
 		// after the hello; that packet, not the request, ends the server.
-		_ = c.w.WritePacket(wire.NewHello(s.versionCaps()))
+		_ = c.w.WritePacket(c.helloPacket(s.versionCaps()))
 		_ = c.w.WritePacket(wire.Packet{"startup-complete"})
 		s.serve(c, log)
 	case "":
 		if !caps.Bool("ui_client", true) {
-			_ = c.w.WritePacket(wire.NewHello(s.versionCaps()))
+			_ = c.w.WritePacket(c.helloPacket(s.versionCaps()))
 			s.serve(c, log)
 			return
 		}
@@ -239,9 +256,11 @@ func (s *Server) attach(ctx context.Context, c *clientConn, log *slog.Logger) {
 		s.startList(s.cfg.StartAfterConnect, s.cfg.StartChildAfterConnect, "after-connect")
 	}
 	s.startList(s.cfg.StartOnConnect, s.cfg.StartChildOnConnect, "on-connect")
+	s.nxAttach(ctx, c, log)
 	for _, o := range others {
 		o.disconnect(wire.ReasonNewClient)
 	}
+	s.fitScreenToHello(ctx, c, log)
 	hello, err := s.uiCaps(ctx, c.caps)
 	if err != nil {
 		log.Warn("cannot describe the display", "err", err)
@@ -249,12 +268,14 @@ func (s *Server) attach(ctx context.Context, c *clientConn, log *slog.Logger) {
 		s.removeClient(c)
 		return
 	}
-	_ = c.w.WritePacket(wire.NewHello(hello))
+	_ = c.w.WritePacket(c.helloPacket(hello))
 	detachWindows := s.attachWindows(ctx, c, log)
 	defer detachWindows()
+	defer s.attachClipboard(ctx, c)()
 	_ = c.w.WritePacket(wire.Packet{"startup-complete"})
 	log.Info("client attached", "uuid", c.caps.Str("uuid", ""), "hostname", c.caps.Str("hostname", ""))
 	s.serve(c, log)
+	s.nxDetach(c)
 	s.removeClient(c)
 	log.Info("client left")
 }
@@ -291,6 +312,9 @@ func (s *Server) serve(c *clientConn, log *slog.Logger) {
 			}
 			return
 		}
+		if s.nxPacket(c, pkt) {
+			continue
+		}
 		switch pkt.Type() {
 		case wire.TypePing:
 			p, err := wire.ParsePing(pkt)
@@ -324,7 +348,7 @@ func (s *Server) serve(c *clientConn, log *slog.Logger) {
 		case "info-request":
 			_ = c.w.WritePacket(wire.Packet{"info-response", s.info(context.Background())})
 		default:
-			if c.ui && s.windowPacket(c, pkt, log) {
+			if c.ui && (s.windowPacket(c, pkt, log) || s.clipboardPacket(c, pkt)) {
 				continue
 			}
 			log.Debug("ignored packet", "type", pkt.Type())
@@ -417,7 +441,6 @@ func (s *Server) uiCaps(ctx context.Context, _ wire.Dict) (wire.Dict, error) {
 		"readonly":                s.cfg.Readonly,
 		"cursors":                 s.cfg.Cursors,
 		"bell":                    s.cfg.Bell,
-		"clipboard":               false,
 		"notify-startup-complete": true,
 		"client-shutdown":         true,
 		"sharing":                 s.cfg.Sharing,
@@ -426,11 +449,13 @@ func (s *Server) uiCaps(ctx context.Context, _ wire.Dict) (wire.Dict, error) {
 		"encodings.core":          s.encodings().core(),
 		"auto_refresh_delay":      int64(s.cfg.AutoRefreshDelay * 1000),
 		"window_refresh_config":   true,
-		"resize_screen":           false,
+		"resize_screen":           s.canResize(),
 		"start-new-commands":      false,
 	} {
 		h[k] = v
 	}
+	s.clipboardCaps(ctx, h)
+	s.bandwidthCaps(h)
 	return h, nil
 }
 
@@ -516,6 +541,9 @@ func (s *Server) info(ctx context.Context) map[string]any {
 		"clients":   clients,
 		"windows":   windows,
 		"encodings": s.encodingsInfo(ctx),
+		"nx":        s.nxInfo(),
+		"clipboard": s.clipboardInfo(),
+		"rfb":       s.rfbInfo(),
 	}
 }
 

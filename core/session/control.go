@@ -3,6 +3,7 @@ package session
 import (
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -19,8 +20,22 @@ type controlCommand struct {
 	run  func(s *Server, args []string) (int, string)
 }
 
+// userCommands are the commands whose effect depends on who asked (what
+// the login said about the user: nil when the socket has no auth). Their
+// help stays in controlCommands; these run instead.
+func userCommands() map[string]func(s *Server, who *authResult, args []string) (int, string) {
+	return map[string]func(s *Server, who *authResult, args []string) (int, string){
+		"start": func(s *Server, who *authResult, args []string) (int, string) {
+			return s.controlStart(who, args, false)
+		},
+		"start-child": func(s *Server, who *authResult, args []string) (int, string) {
+			return s.controlStart(who, args, true)
+		},
+	}
+}
+
 func controlCommands() map[string]controlCommand {
-	return map[string]controlCommand{
+	cmds := map[string]controlCommand{
 		"help": {"[COMMAND]", "list the commands, or describe one", func(s *Server, args []string) (int, string) {
 			cmds := controlCommands()
 			if len(args) > 0 {
@@ -38,10 +53,10 @@ func controlCommands() map[string]controlCommand {
 			return 0, "control commands: " + strings.Join(names, ", ")
 		}},
 		"start": {"COMMAND", "start a command in the session", func(s *Server, args []string) (int, string) {
-			return s.controlStart(args, false)
+			return s.controlStart(nil, args, false)
 		}},
 		"start-child": {"COMMAND", "start a command counted as a child for --exit-with-children", func(s *Server, args []string) (int, string) {
-			return s.controlStart(args, true)
+			return s.controlStart(nil, args, true)
 		}},
 		"name": {"NAME", "set the session's name", func(s *Server, args []string) (int, string) {
 			if len(args) != 1 {
@@ -70,6 +85,9 @@ func controlCommands() map[string]controlCommand {
 			}
 			return 0, "logging level " + s.opts.LogLevel.Level().String()
 		}},
+		"clipboard-direction": {"to-server|to-client|both|disabled", "change the direction of clipboard synchronization", func(s *Server, args []string) (int, string) {
+			return s.controlClipboardDirection(args)
+		}},
 		"disconnect": {"[UUID...]", "disconnect the given clients, or all of them", func(s *Server, args []string) (int, string) {
 			s.mu.Lock()
 			var drop []*clientConn
@@ -85,9 +103,11 @@ func controlCommands() map[string]controlCommand {
 			return 0, fmt.Sprintf("%d clients disconnected", len(drop))
 		}},
 	}
+	maps.Copy(cmds, pictureControls())
+	return cmds
 }
 
-func (s *Server) controlStart(args []string, child bool) (int, string) {
+func (s *Server) controlStart(who *authResult, args []string, child bool) (int, string) {
 	if !s.cfg.StartNewCommands {
 		return 8, "starting commands is disabled on this server (--start-new-commands=no)"
 	}
@@ -95,15 +115,16 @@ func (s *Server) controlStart(args []string, child bool) (int, string) {
 		return 5, "missing command"
 	}
 	cmd := strings.Join(args, " ")
-	pid, err := s.children.Start(cmd, child)
+	pid, err := s.children.StartWith(cmd, child, who.startAs(currentIDs()))
 	if err != nil {
 		return 9, err.Error()
 	}
 	return 0, fmt.Sprintf("started %q with pid %d", cmd, pid)
 }
 
-// control runs a command request and returns xpra's command_response.
-func (s *Server) control(req []any) []any {
+// controlAs runs a command request and returns xpra's command_response;
+// who is what the client's login said about its user (nil: no auth).
+func (s *Server) controlAs(who *authResult, req []any) []any {
 	var words []string
 	for _, v := range req {
 		if str, ok := wire.AsString(v); ok {
@@ -119,7 +140,13 @@ func (s *Server) control(req []any) []any {
 	if !ok {
 		return []any{int64(6), fmt.Sprintf("unknown command %q: try help", words[0])}
 	}
-	code, msg := c.run(s, words[1:])
+	var code int
+	var msg string
+	if run, ok := userCommands()[words[0]]; ok {
+		code, msg = run(s, who, words[1:])
+	} else {
+		code, msg = c.run(s, words[1:])
+	}
 	s.log.Info("control command", "command", words, "code", code, "result", msg)
 	return []any{int64(code), msg}
 }

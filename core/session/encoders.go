@@ -18,7 +18,7 @@ import (
 
 // pluginEncodings are the encodings served by encoder plugins, in the
 // order they are advertised; rgb32 is built into the pipeline.
-var pluginEncodings = [...]string{"png", "jpeg"}
+var pluginEncodings = [...]string{"png", "jpeg", "png/P", "png/L", "webp", "h264", "vp8", "vp9"}
 
 // encoderOpenTimeout bounds the start of an encoder plugin.
 const encoderOpenTimeout = 30 * time.Second
@@ -53,7 +53,7 @@ func newEncoderSet(host *pluginhost.Host, eff *config.Effective, cfg *config.Con
 		case host == nil:
 			es.unavail[name] = "no plugin host"
 		default:
-			if err := host.Available(plugin.KindEncoder, name, es.block(name)); err != nil {
+			if err := host.Available(plugin.KindEncoder, pluginOf(name), es.block(name)); err != nil {
 				es.unavail[name] = err.Error()
 			}
 		}
@@ -68,7 +68,7 @@ func (es *encoderSet) block(name string) *config.PluginBlock {
 	if es.eff == nil {
 		return nil
 	}
-	return es.eff.Plugin(plugin.KindEncoder, name)
+	return es.eff.Plugin(plugin.KindEncoder, pluginOf(name))
 }
 
 // core is the xpra encoding names the session can send, rgb32 first.
@@ -152,12 +152,13 @@ func (es *encoderSet) get(ctx context.Context, name string) (encoder.Encoder, er
 	if why, bad := es.unavail[name]; bad {
 		return nil, fmt.Errorf("encoding %q: %s", name, why)
 	}
-	if e := es.open[name]; e != nil {
+	pl := pluginOf(name)
+	if e := es.open[pl]; e != nil {
 		return e, nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, encoderOpenTimeout)
 	defer cancel()
-	e, err := es.host.Encoder(ctx, pluginhost.Spec{Name: name, Block: es.block(name)})
+	e, err := es.host.Encoder(ctx, pluginhost.Spec{Name: pl, Block: es.block(name)})
 	if err == nil {
 		var info *encoder.Info
 		info, err = e.Info(ctx)
@@ -170,7 +171,7 @@ func (es *encoderSet) get(ctx context.Context, name string) (encoder.Encoder, er
 		return nil, fmt.Errorf("starting the %s encoder: %w", name, err)
 	}
 	es.log.Info("encoder started", "encoding", name)
-	es.open[name] = e
+	es.open[pl] = e
 	return e, nil
 }
 
@@ -205,7 +206,7 @@ func (s *Server) encodingsInfo(ctx context.Context) map[string]any {
 	defer cancel()
 	draws := map[string]any{}
 	used := map[string]any{}
-	var fallbacks int64
+	var fallbacks, refreshes int64
 	for i, p := range ps {
 		st := p.Stats(ctx)
 		for enc, n := range st.ByEncoding {
@@ -213,10 +214,12 @@ func (s *Server) encodingsInfo(ctx context.Context) map[string]any {
 			draws[enc] = prev + n
 		}
 		fallbacks += st.Fallbacks
+		refreshes += st.Refreshes
 		used[fmt.Sprint(i)] = p.Encoding()
 	}
 	out["draws"] = draws
 	out["fallbacks"] = fallbacks
+	out["refreshes"] = refreshes
 	out["clients"] = used
 	return out
 }

@@ -66,3 +66,29 @@ func TestPictureQuality(t *testing.T) {
 		}
 	}
 }
+
+func TestPluginOf(t *testing.T) {
+	for enc, want := range map[string]string{"png": "png", "png/P": "png", "png/L": "png", "jpeg": "jpeg"} {
+		if got := pluginOf(enc); got != want {
+			t.Errorf("pluginOf(%q) = %q, want %q", enc, got, want)
+		}
+	}
+}
+
+func TestPictureSpeed(t *testing.T) {
+	for _, tc := range []struct {
+		server int
+		caps   wire.Dict
+		want   int
+	}{
+		{0, wire.Dict{}, 0},
+		{70, wire.Dict{"speed": int64(20)}, 70},
+		{0, wire.Dict{"speed": int64(20)}, 20},
+		{0, wire.Dict{"encoding.speed": int64(33)}, 33},
+		{150, wire.Dict{}, 100},
+	} {
+		if got := pictureSpeed(tc.server, tc.caps); got != tc.want {
+			t.Errorf("server %d caps %v: %d, want %d", tc.server, tc.caps, got, tc.want)
+		}
+	}
+}

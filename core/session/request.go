@@ -15,23 +15,6 @@ import (
 	"github.com/xroam/xroam/sdk/auth"
 )
 
-// Dial connects to a target; display targets are looked up in p.
-func Dial(ctx context.Context, p Paths, t Target) (net.Conn, Target, error) {
-	if t.Network == "unix" && t.Address == "" {
-		sock, err := p.FindSocket(t.Display)
-		if err != nil {
-			return nil, t, err
-		}
-		t.Address = sock
-	}
-	d := net.Dialer{Timeout: 10 * time.Second}
-	nc, err := d.DialContext(ctx, t.Network, t.Address)
-	if err != nil {
-		return nil, t, fmt.Errorf("connecting to %s: %w", t, err)
-	}
-	return nc, t, nil
-}
-
 // RequestConn is a command-line client's connection: the request hello
 // has been answered.
 type RequestConn struct {
@@ -113,6 +96,14 @@ func Request(ctx context.Context, p Paths, t Target, kind string, extra wire.Dic
 // RequestWithPassword is Request for servers that may challenge: password
 // answers the challenge (nil: a challenge is an error saying so).
 func RequestWithPassword(ctx context.Context, p Paths, t Target, kind string, extra wire.Dict, password []byte) (*RequestConn, error) {
+	cc, err := NewClientCipher(t.Opts)
+	if err != nil {
+		return nil, err
+	}
+	if kind == "version" {
+		// xpra answers version requests before any login or encryption.
+		cc = nil
+	}
 	nc, _, err := Dial(ctx, p, t)
 	if err != nil {
 		return nil, err
@@ -124,6 +115,10 @@ func RequestWithPassword(ctx context.Context, p Paths, t Target, kind string, ex
 	defer stop()
 	_ = nc.SetDeadline(time.Now().Add(15 * time.Second))
 	hello := requestHello(kind, extra)
+	if err := cc.Prepare(rc.R, hello); err != nil {
+		nc.Close()
+		return nil, err
+	}
 	if err := rc.W.WritePacket(wire.NewHello(hello)); err != nil {
 		nc.Close()
 		return nil, fmt.Errorf("sending the request: %w", err)
@@ -143,6 +138,16 @@ func RequestWithPassword(ctx context.Context, p Paths, t Target, kind string, ex
 			if err != nil {
 				nc.Close()
 				return nil, err
+			}
+			// xpra announces its parameters only in a session's hello:
+			// a request's reply has none (it came encrypted, or the
+			// reader would have refused it), and what the client sends
+			// next keeps the challenge's parameters.
+			if _, ok, _ := wire.ParseCipherCaps(caps); ok {
+				if err := cc.Accept(rc.W, caps); err != nil {
+					nc.Close()
+					return nil, err
+				}
 			}
 			rc.Server = caps
 			rc.W.Apply(wire.Negotiate(caps))
@@ -168,6 +173,18 @@ func RequestWithPassword(ctx context.Context, p Paths, t Target, kind string, ex
 			}
 			for k, v := range answer {
 				hello[k] = v
+			}
+			if cc != nil {
+				// The challenge carries the server's parameters; the
+				// new hello announces new ones of ours.
+				if err := cc.Accept(rc.W, pkt.Dict(2)); err != nil {
+					nc.Close()
+					return nil, err
+				}
+				if err := cc.Prepare(rc.R, hello); err != nil {
+					nc.Close()
+					return nil, err
+				}
 			}
 			if err := rc.W.WritePacket(wire.NewHello(hello)); err != nil {
 				nc.Close()

@@ -8,7 +8,6 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -71,8 +70,13 @@ type Server struct {
 	listeners  []net.Listener
 	auth       map[string][]authModule // by socket type
 	children   *Children
-	win        *windowSet  // nil until the window manager runs
-	encs       *encoderSet // nil until first asked for, see encodings
+	win        *windowSet    // nil until the window manager runs
+	encs       *encoderSet   // nil until first asked for, see encodings
+	bound      []boundSocket // the network sockets of the transport plugins
+	nx         nxState       // NX session settings and idle clocks, see nx.go
+	clip       *clipHub      // nil until a client wants a clipboard, see clipboardHub
+	clipOnce   sync.Once
+	rfb        *rfbService // nil without RFB access, see rfb.go
 
 	mu       sync.Mutex
 	name     string // the session name; the name control command changes it
@@ -82,6 +86,10 @@ type Server struct {
 	end      chan EndMode
 	endOnce  sync.Once
 	connWG   sync.WaitGroup
+
+	// resizable: the X server can resize its screen (RandR), as far as
+	// the last attempt showed.
+	resizable bool
 }
 
 // NewServer prepares a server; Run starts it.
@@ -118,13 +126,29 @@ func (s *Server) Run(ctx context.Context, ready func(display int, logPath string
 	if err := s.setupAuth(ctx); err != nil {
 		return err
 	}
+	if err := s.checkEncryption(); err != nil {
+		return err
+	}
+	if err := s.setupRFB(ctx); err != nil {
+		return err
+	}
 	s.encodings()
+	if _, err := s.serverBandwidth(); err != nil {
+		return err
+	}
 	dir, err := s.opts.Paths.ServerDir()
 	if err != nil {
 		return err
 	}
 	s.socketDir = dir
+	if err := s.nxPrepare(); err != nil {
+		return err
+	}
 	if err := s.setupDisplay(ctx); err != nil {
+		return err
+	}
+	if err := s.nxSetupDisplay(ctx); err != nil {
+		s.abortDisplay(ctx)
 		return err
 	}
 	s.log = s.log.With("display", fmt.Sprintf(":%d", s.display))
@@ -141,12 +165,13 @@ func (s *Server) Run(ctx context.Context, ready func(display int, logPath string
 		s.abortDisplay(ctx)
 		return err
 	}
-	if err := s.listen(); err != nil {
+	if err := s.listen(ctx); err != nil {
 		s.cleanupFiles(false)
 		s.abortDisplay(ctx)
 		return err
 	}
 	s.startWindows(ctx)
+	s.startRFB(ctx)
 	s.startCommands(ctx)
 	s.log.Info("session ready", "socket", s.socketPath, "pid", os.Getpid())
 	if ready != nil {
@@ -155,7 +180,9 @@ func (s *Server) Run(ctx context.Context, ready func(display int, logPath string
 	for _, l := range s.listeners {
 		go s.acceptLoop(ctx, l)
 	}
+	withdraw := s.announce()
 	mode := s.wait(ctx)
+	withdraw()
 	s.shutdown(mode)
 	return nil
 }
@@ -187,7 +214,8 @@ func (s *Server) setupDisplay(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("shadow: %w", err)
 		}
-		return x11.RequireExtensions(info, "DAMAGE", "XTEST")
+		// Without DAMAGE the screen is compared periodically instead.
+		return x11.RequireExtensions(info, "XTEST")
 	}
 	if s.cfg.UseDisplay {
 		if s.opts.Display < 0 {
@@ -223,7 +251,7 @@ func (s *Server) setupDisplay(ctx context.Context) error {
 		}
 	}
 	xv, err := x11.StartXvfb(ctx, x11.XvfbConfig{
-		Command: s.cfg.Xvfb,
+		Command: s.xvfbCommand(),
 		Display: s.opts.Display,
 		LogPath: "",
 		Logger:  s.log,
@@ -281,8 +309,9 @@ func (s *Server) setupSession() error {
 	return nil
 }
 
-// listen creates the unix socket and the TCP listeners.
-func (s *Server) listen() error {
+// listen creates the unix socket and has the transport plugins bind the
+// network addresses.
+func (s *Server) listen(ctx context.Context) error {
 	perm, err := strconv.ParseUint(s.cfg.SocketPermissions, 8, 32)
 	if err != nil || perm > 0o777 {
 		return fmt.Errorf("--socket-permissions=%q is not an octal mode such as 600", s.cfg.SocketPermissions)
@@ -302,53 +331,19 @@ func (s *Server) listen() error {
 		}
 		s.listeners = append(s.listeners, l)
 	}
-	for _, b := range s.cfg.BindTCP {
-		addr, err := tcpBindAddr(b)
-		if err != nil {
-			s.closeListeners()
-			return err
-		}
-		if !isLoopback(addr) {
-			if len(s.cfg.TCPAuth) == 0 {
-				s.closeListeners()
-				return fmt.Errorf("--bind-tcp=%s listens beyond this machine without authentication: add --tcp-auth (e.g. --tcp-auth=file:filename=PATH), or --tcp-auth=allow to let anyone in", b)
-			}
-			if slices.Contains(s.cfg.TCPAuth, "allow") {
-				s.log.Warn("ANYONE WHO CAN REACH THIS ADDRESS CAN USE THE SESSION: --tcp-auth=allow on a non-loopback address", "bind-tcp", addr)
-			}
-		}
-		l, err := net.Listen("tcp", addr)
-		if err != nil {
-			s.closeListeners()
-			return fmt.Errorf("--bind-tcp=%s: %w", b, err)
-		}
-		s.log.Info("listening", "tcp", l.Addr().String())
-		s.listeners = append(s.listeners, l)
+	if err := s.listenTransports(ctx); err != nil {
+		s.closeListeners()
+		return err
+	}
+	if err := s.listenRFB(); err != nil {
+		s.closeListeners()
+		return err
 	}
 	return nil
 }
 
 func slicesContainsOnly(l []string, v string) bool {
 	return len(l) == 1 && l[0] == v
-}
-
-// tcpBindAddr turns xpra's HOST:PORT forms (":port", "*:port", "host:port")
-// into a listen address.
-func tcpBindAddr(b string) (string, error) {
-	host, port, err := net.SplitHostPort(b)
-	if err != nil {
-		return "", fmt.Errorf("--bind-tcp=%s: %w", b, err)
-	}
-	if host == "*" {
-		host = "0.0.0.0"
-	}
-	if host == "" || host == "localhost" {
-		host = "127.0.0.1"
-	}
-	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
-		return "", fmt.Errorf("--bind-tcp=%s: invalid port", b)
-	}
-	return net.JoinHostPort(host, port), nil
 }
 
 func isLoopback(addr string) bool {
@@ -445,6 +440,7 @@ func (s *Server) wait(ctx context.Context) EndMode {
 			s.xvfb = nil
 			return EndStop
 		case <-tick.C:
+			s.checkIdle()
 			if s.cfg.UseDisplay && s.xvfbPID > 0 && !processAlive(s.xvfbPID) {
 				s.log.Error("the X server has exited: stopping")
 				return EndStop
@@ -465,6 +461,7 @@ func (s *Server) wait(ctx context.Context) EndMode {
 // shutdown ends the session as mode says, removing the files it created.
 func (s *Server) shutdown(mode EndMode) {
 	s.closeListeners()
+	s.stopRFB()
 	reason := "server shutdown"
 	if mode == EndExit {
 		reason = "server exit"

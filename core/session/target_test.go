@@ -5,6 +5,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"testing"
 )
@@ -26,7 +27,24 @@ func TestParseTarget(t *testing.T) {
 		{"tcp://host/", Target{}, true},
 		{"tcp://host:99999/", Target{}, true},
 		{":x", Target{}, true},
-		{"quic://host:1/", Target{}, true},
+		{"quic://host:1/", Target{Network: "quic", Address: "host:1", Display: -1}, false},
+		{"quic:127.0.0.1:14500", Target{Network: "quic", Address: "127.0.0.1:14500", Display: -1}, false},
+		{"quic://host/", Target{}, true},
+		{"ssl://127.0.0.1:14500/", Target{Network: "ssl", Address: "127.0.0.1:14500", Display: -1}, false},
+		{"ssl:host:443", Target{Network: "ssl", Address: "host:443", Display: -1}, false},
+		{"ws://host:80", Target{Network: "ws", Address: "host:80", Display: -1, Path: "/"}, false},
+		{"wss://host:443/xpra/ws", Target{Network: "wss", Address: "host:443", Display: -1, Path: "/xpra/ws"}, false},
+		{"wss://host/", Target{}, true},
+		{"ssh://frodo/7", Target{Network: "ssh", Address: "frodo", Display: 7}, false},
+		{"ssh://foo@frodo:2222/:7", Target{Network: "ssh", Address: "frodo:2222", User: "foo", Display: 7}, false},
+		{"ssh://foo:pw@frodo", Target{Network: "ssh", Address: "frodo", User: "foo", Display: -1}, false},
+		{"ssh://[::1]:22/3", Target{Network: "ssh", Address: "[::1]:22", Display: 3}, false},
+		{"ssh:foo@frodo:7", Target{Network: "ssh", Address: "frodo", User: "foo", Display: 7}, false},
+		{"ssh:frodo", Target{Network: "ssh", Address: "frodo", Display: -1}, false},
+		{"ssh://-oProxyCommand=x/7", Target{}, true},
+		{"ssh://-l@frodo/7", Target{}, true},
+		{"ssh:frodo:x", Target{}, true},
+		{"ssh://frodo:99999/1", Target{}, true},
 		{"display7", Target{}, true},
 	}
 	for _, tt := range tests {
@@ -122,5 +140,26 @@ func TestListStates(t *testing.T) {
 	}
 	if _, err := os.Lstat(filepath.Join(dir, "host-2")); !os.IsNotExist(err) {
 		t.Error("the dead socket is still there after --clean")
+	}
+}
+
+func TestSSHCommand(t *testing.T) {
+	tg, err := ParseTarget("ssh://foo@frodo:2222/7")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tg.Opts = DialOptions{SSH: "ssh -x -i '/k ey'", RemoteXroam: "/opt/xroam/bin/xroam"}
+	got, err := sshCommand(tg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"ssh", "-x", "-i", "/k ey", "-p", "2222", "-l", "foo", "-T", "frodo", "/opt/xroam/bin/xroam proxy :7"}
+	if !slices.Equal(got, want) {
+		t.Errorf("sshCommand = %q, want %q", got, want)
+	}
+	tg, _ = ParseTarget("ssh:frodo")
+	got, _ = sshCommand(tg)
+	if want := []string{"ssh", "-x", "-T", "frodo", "xroam proxy"}; !slices.Equal(got, want) {
+		t.Errorf("sshCommand = %q, want %q", got, want)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sort"
 	"sync"
+	"sync/atomic"
 
 	"github.com/xroam/xroam/core/pipeline"
 	"github.com/xroam/xroam/core/wire"
@@ -36,12 +37,19 @@ type windowSet struct {
 	asked map[int64][]x11.Rect
 	// cursor is the display's current cursor, nil until known.
 	cursor *x11.Cursor
+	// reportWids logs windows as they map and unmap (--report-wids).
+	reportWids bool
+	// bell forwards the applications' bells (--bell).
+	bell bool
 }
 
 // windowClient is one attached client's view: its pixel pipeline.
 type windowClient struct {
 	p      *pipeline.Pipeline
 	cancel context.CancelFunc
+	// keySync: the client sends presses and releases as they happen
+	// (keyboard_sync); otherwise each press is typed at once (keys.go).
+	keySync atomic.Bool
 }
 
 // wmSource adapts the window manager to the pipeline's Source.
@@ -71,7 +79,7 @@ func (s *Server) startWindows(ctx context.Context) {
 		s.log.Warn("no seamless windows: cannot manage the display", "err", err)
 		return
 	}
-	ws := &windowSet{wm: wm, log: s.log, nextWID: 1, byXID: map[uint32]int64{}, wins: map[int64]x11.ManagedWindow{}, subs: map[*clientConn]*windowClient{}, asked: map[int64][]x11.Rect{}}
+	ws := &windowSet{wm: wm, log: s.log, nextWID: 1, byXID: map[uint32]int64{}, wins: map[int64]x11.ManagedWindow{}, subs: map[*clientConn]*windowClient{}, asked: map[int64][]x11.Rect{}, reportWids: s.cfg.ReportWids, bell: s.cfg.Bell}
 	if cur, err := wm.CurrentCursor(); err == nil {
 		ws.cursor = &cur
 	}
@@ -107,6 +115,7 @@ func (ws *windowSet) handle(ev x11.WMEvent) {
 		ws.nextWID++
 		ws.byXID[w.ID] = wid
 		ws.wins[wid] = w
+		ws.reportWid(w, wid, "mapped")
 		for c, wc := range ws.subs {
 			ws.announce(c, wc, wid, w, false)
 		}
@@ -121,7 +130,13 @@ func (ws *windowSet) handle(ev x11.WMEvent) {
 		resized := old.Width != w.Width || old.Height != w.Height
 		moved := old.X != w.X || old.Y != w.Y
 		byApp := resized && !w.OverrideRedirect && !slices.Contains(ws.asked[wid], x11.Rect{X: w.X, Y: w.Y, W: w.Width, H: w.Height})
-		for _, wc := range ws.subs {
+		icon := iconChanged(old, w)
+		for c, wc := range ws.subs {
+			if icon {
+				if ipkt := iconPacket(c.caps, wid, w.Extra.Icon); ipkt != nil {
+					wc.p.Send(ipkt)
+				}
+			}
 			if resized {
 				wc.p.Resize(wid, w.Width, w.Height)
 			}
@@ -142,11 +157,14 @@ func (ws *windowSet) handle(ev x11.WMEvent) {
 		}
 		delete(ws.byXID, w.ID)
 		delete(ws.wins, wid)
+		ws.reportWid(w, wid, "unmapped")
 		delete(ws.asked, wid)
 		for _, wc := range ws.subs {
 			wc.p.Remove(wid)
 			wc.p.Send(wire.Packet{"lost-window", wid})
 		}
+	case x11.BellRung:
+		ws.ringBell(ev.Bell)
 	case x11.CursorChanged:
 		ws.cursor = ev.Cursor
 		for c, wc := range ws.subs {
@@ -182,6 +200,13 @@ func (ws *windowSet) announce(c *clientConn, wc *windowClient, wid int64, w x11.
 		_ = c.w.WritePacket(pkt)
 	} else {
 		wc.p.Send(pkt)
+	}
+	if ipkt := iconPacket(c.caps, wid, w.Extra.Icon); ipkt != nil && w.Extra.Icon != nil {
+		if direct {
+			_ = c.w.WritePacket(ipkt)
+		} else {
+			wc.p.Send(ipkt)
+		}
 	}
 	if w.OverrideRedirect {
 		// Clients never map override-redirect windows: show them at once.
@@ -220,6 +245,7 @@ func metadata(w x11.ManagedWindow, byXID map[uint32]int64) wire.Dict {
 	if sc := sizeConstraints(w.Hints); len(sc) > 0 {
 		m["size-constraints"] = sc
 	}
+	addExtras(m, w)
 	return m
 }
 
@@ -250,6 +276,7 @@ func metadataChanges(old, w x11.ManagedWindow, byXID map[uint32]int64) wire.Dict
 			out[k] = v
 		}
 	}
+	clearedStates(out, old, w)
 	return out
 }
 
@@ -263,16 +290,20 @@ func (s *Server) attachWindows(ctx context.Context, c *clientConn, log *slog.Log
 	pctx, cancel := context.WithCancel(ctx)
 	encName, enc := s.encodings().choose(ctx, s.cfg.Encoding, c.caps)
 	log.Info("window pixels", "encoding", encName)
-	p := pipeline.New(pipeline.Config{
+	pcfg := pipeline.Config{
 		Source: wmSource{ws.wm}, Send: c.w.WritePacket, Log: log,
-		Encoding: encName, Encoder: enc, Quality: pictureQuality(s.cfg.Quality, c.caps),
+		Encoding: encName, Encoder: enc,
 		OnStall: func() {
 			log.Warn("the client stopped reading: dropping it")
 			go c.disconnect(wire.ReasonServerError, "the client stopped reading")
 		},
-	})
+	}
+	s.pictureConfig(&pcfg, c.caps)
+	p := pipeline.New(pcfg)
 	go p.Run(pctx)
+	s.startAutoLossy(pctx, p, encName, c.caps, log)
 	wc := &windowClient{p: p, cancel: cancel}
+	wc.keySync.Store(c.caps.Bool("keyboard_sync", true))
 	ws.mu.Lock()
 	wids := make([]int64, 0, len(ws.wins))
 	for wid := range ws.wins {
@@ -319,12 +350,17 @@ func (s *Server) windowPacket(c *clientConn, pkt wire.Packet, log *slog.Logger) 
 	switch pkt.Type() {
 	case "damage-sequence":
 		if w, seq, err := pipeline.ParseAck(pkt); err == nil {
-			wc.p.Ack(w, seq)
+			wc.p.AckDecode(w, seq, pipeline.AckDecodeTime(pkt))
 		}
+	case "bandwidth-limit":
+		s.bandwidthPacket(c, pkt)
 	case "map-window":
 		w, ok := xidOf()
 		if !ok {
 			return true
+		}
+		if st := clientStates(pkt.Dict(7)); len(st) > 0 && !w.OverrideRedirect {
+			ws.wm.SetStates(w.ID, st)
 		}
 		x, _ := pkt.Int(2)
 		y, _ := pkt.Int(3)
@@ -333,6 +369,7 @@ func (s *Server) windowPacket(c *clientConn, pkt wire.Packet, log *slog.Logger) 
 		if !w.OverrideRedirect && (int(x) != w.X || int(y) != w.Y || int(cw) != w.Width || int(ch) != w.Height) {
 			ws.configure(wid, w.ID, int(x), int(y), int(cw), int(ch))
 		}
+		wc.p.SetScrolling(wid, clientScrolls(pkt, c.caps))
 		wc.p.Map(wid)
 	case "unmap-window":
 		wc.p.Unmap(wid)
@@ -340,6 +377,9 @@ func (s *Server) windowPacket(c *clientConn, pkt wire.Packet, log *slog.Logger) 
 		w, ok := xidOf()
 		if !ok || w.OverrideRedirect {
 			return true
+		}
+		if st := clientStates(pkt.Dict(8)); len(st) > 0 {
+			ws.wm.SetStates(w.ID, st)
 		}
 		if wire.Truthy(listItem(pkt, 9)) { // skip_geometry: only properties changed
 			return true
@@ -392,12 +432,22 @@ func (s *Server) windowPacket(c *clientConn, pkt wire.Packet, log *slog.Logger) 
 		if x, y, ok := pointerXY(pkt, 4); ok {
 			ws.wm.MovePointer(x, y)
 		}
+		if mods := pkt.List(5); len(pkt) > 5 {
+			ws.wm.SyncModifiers(modifierNames(mods), 0, false)
+		}
 		ws.wm.Button(int(button), pressed)
 	case "key-action":
 		if readonly {
 			return true
 		}
+		if s.unsyncedKey(ws, wc, pkt) {
+			return true
+		}
 		s.keyAction(ws, pkt, log)
+	case "set-keyboard-sync-enabled":
+		wc.keySync.Store(wire.Truthy(listItem(pkt, 1)))
+	case "desktop_size":
+		s.clientDesktopSize(c, pkt, log)
 	default:
 		return false
 	}
@@ -457,16 +507,15 @@ func (s *Server) keyAction(ws *windowSet, pkt wire.Packet, log *slog.Logger) {
 	if focus {
 		ws.wm.Focus(w.ID)
 	}
-	code, shifted, found := ws.wm.Keymap().Lookup(uint32(keyval), name)
-	if !found {
-		code = int(clientCode)
-	}
+	code, shifted, found := s.serverKeycode(ws, uint32(keyval), name, int(clientCode))
+	mods := modifierNames(pkt.List(4))
+	ws.wm.SyncModifiers(mods, code, true)
 	log.Debug("key", "name", name, "keyval", keyval, "pressed", pressed, "keycode", code)
 	// A keysym that sits on the shifted level of the server's keyboard
 	// but comes without shift (another layout on the client) is typed
 	// with a shift of its own.
 	shift := 0
-	if found && shifted && pressed && !slices.Contains(modifierNames(pkt.List(4)), "shift") {
+	if found && shifted && pressed && !slices.Contains(mods, "shift") {
 		shift = ws.wm.ShiftKeycode()
 	}
 	if shift != 0 {
@@ -510,6 +559,7 @@ func (s *Server) windowsInfo() (map[string]any, bool) {
 			"width": int64(w.Width), "height": int64(w.Height),
 			"class-instance": []string{w.Instance, w.Class}, "window-type": w.Types,
 			"override-redirect": w.OverrideRedirect, "pid": int64(w.PID),
+			"state": w.Extra.States, "urgent": w.Extra.Urgent, "has-icon": w.Extra.Icon != nil,
 		}
 	}
 	out["count"] = int64(len(wids))

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"sync"
+	"sync/atomic"
 )
 
 // Chunk header constants.
@@ -35,7 +36,7 @@ const (
 // Framing errors (wrapped by the returned errors).
 var (
 	ErrBadMagic            = errors.New("wire: bad magic byte (not an xpra packet)")
-	ErrEncrypted           = errors.New("wire: encrypted packets (flag 0x02) are not supported")
+	ErrEncrypted           = errors.New("wire: an encrypted packet (flag 0x02), but no encryption was agreed")
 	ErrUnsupportedEncoding = errors.New("wire: unsupported packet encoding")
 	ErrTooManyChunks       = errors.New("wire: too many raw chunks pending")
 	ErrBadChunkIndex       = errors.New("wire: raw chunk index out of range")
@@ -130,7 +131,14 @@ type Reader struct {
 	hdr     [HeaderSize]byte
 	cbuf    []byte
 	wire    int
+	// dec is swapped by the goroutine that sends hellos while another
+	// may be blocked reading; the peer sends nothing encrypted before it.
+	dec atomic.Pointer[Decrypter]
 }
+
+// SetDecrypter makes the Reader decrypt what follows (nil: nothing is
+// encrypted). Once set, an unencrypted chunk is an error, as in xpra.
+func (r *Reader) SetDecrypter(d *Decrypter) { r.dec.Store(d) }
 
 // NewReader returns a Reader with DefaultMaxPacketSize and default
 // decoding limits.
@@ -219,9 +227,15 @@ func (r *Reader) readChunk() (Header, []byte, error) {
 	if err != nil {
 		return h, nil, err
 	}
-	if h.Flags&FlagEncrypted != 0 {
+	dec := r.dec.Load()
+	encrypted := h.Flags&FlagEncrypted != 0
+	switch {
+	case encrypted && dec == nil:
 		return h, nil, ErrEncrypted
+	case !encrypted && dec != nil:
+		return h, nil, fmt.Errorf("%w: an unencrypted chunk on an encrypted connection", ErrCipher)
 	}
+	h.Flags &^= FlagEncrypted
 	if h.Index == 0 {
 		if _, err := h.Encoding(); err != nil {
 			return h, nil, err
@@ -235,6 +249,9 @@ func (r *Reader) readChunk() (Header, []byte, error) {
 		return h, nil, fmt.Errorf("%w: chunk of %d bytes exceeds limit %d", ErrTooLarge, h.Size, r.maxSize)
 	}
 	size := int(h.Size)
+	if encrypted {
+		return r.readSealed(h, comp, dec, size)
+	}
 	r.wire += HeaderSize + size
 	if comp == NoCompression {
 		buf := make([]byte, size)
@@ -254,6 +271,28 @@ func (r *Reader) readChunk() (Header, []byte, error) {
 	if cap(r.cbuf) > 4<<20 {
 		r.cbuf = nil // do not pin large buffers
 	}
+	if err != nil {
+		return h, nil, fmt.Errorf("wire: chunk %d: %w", h.Index, err)
+	}
+	return h, out, nil
+}
+
+// readSealed reads an encrypted chunk: size payload bytes and their
+// padding.
+func (r *Reader) readSealed(h Header, comp Compressor, dec *Decrypter, size int) (Header, []byte, error) {
+	buf := make([]byte, size+padLen(size))
+	r.wire += HeaderSize + len(buf)
+	if _, err := io.ReadFull(r.br, buf); err != nil {
+		return h, nil, fmt.Errorf("wire: reading %d byte chunk: %w", len(buf), noEOF(err))
+	}
+	payload, err := dec.open(buf, size)
+	if err != nil {
+		return h, nil, err
+	}
+	if comp == NoCompression {
+		return h, payload, nil
+	}
+	out, err := r.dc.decompress(comp, payload, r.maxSize)
 	if err != nil {
 		return h, nil, fmt.Errorf("wire: chunk %d: %w", h.Index, err)
 	}
@@ -284,6 +323,14 @@ type Writer struct {
 	hdrs      [MaxRawChunks][HeaderSize]byte
 	vec       [2][]byte
 	items     []any
+	encr      *Encrypter
+}
+
+// SetEncrypter makes the Writer encrypt what follows (nil: stop).
+func (w *Writer) SetEncrypter(e *Encrypter) {
+	w.mu.Lock()
+	w.encr = e
+	w.mu.Unlock()
 }
 
 // NewWriter returns a Writer using rencode without compression (what a
@@ -409,6 +456,9 @@ func (w *Writer) WritePacket(p Packet) error {
 	}
 	Header{Flags: w.enc.Flag(), Level: level, Size: uint32(len(main) - HeaderSize)}.Put(main)
 
+	if w.encr != nil {
+		return w.writeEncrypted(raws[:nraw], compress[:nraw], Header{Flags: w.enc.Flag(), Level: level}, main[HeaderSize:], packetName(p))
+	}
 	for i := 0; i < nraw; i++ {
 		if err := w.writeRaw(raws[i], compress[i], &w.hdrs[i]); err != nil {
 			return err
@@ -427,6 +477,50 @@ func (w *Writer) WritePacket(p Packet) error {
 		w.rbuf = nil
 	}
 	return nil
+}
+
+// writeEncrypted writes the raw chunks and then the main one, each padded
+// and encrypted (in that order: the CBC stream runs across chunks).
+func (w *Writer) writeEncrypted(raws []rawItem, compress []bool, mainHdr Header, main []byte, name string) error {
+	for i, it := range raws {
+		if len(it.data) > HardMaxPacketSize {
+			return fmt.Errorf("%w: raw chunk of %d bytes", ErrTooLarge, len(it.data))
+		}
+		h := Header{Index: uint8(it.index)}
+		data := it.data
+		if compress[i] && w.comp != NoCompression && w.level > 0 && len(it.data) > MinCompressSize {
+			var err error
+			w.rbuf, err = w.cs.appendCompressed(w.rbuf[:0], w.comp, w.level, it.data)
+			if err != nil {
+				return err
+			}
+			data, h.Level = w.rbuf, levelByte(w.comp, w.level)
+		}
+		if err := w.writeSealed(h, data); err != nil {
+			return fmt.Errorf("wire: writing raw chunk %d: %w", it.index, err)
+		}
+	}
+	if err := w.writeSealed(mainHdr, main); err != nil {
+		return fmt.Errorf("wire: writing %s packet: %w", name, err)
+	}
+	if cap(w.encr.buf) > 4<<20 {
+		w.encr.buf = nil
+	}
+	return nil
+}
+
+// writeSealed writes one chunk encrypted; the header keeps the payload's
+// unpadded size.
+func (w *Writer) writeSealed(h Header, payload []byte) error {
+	var hdr [HeaderSize]byte
+	h.Flags |= FlagEncrypted
+	h.Size = uint32(len(payload))
+	h.Put(hdr[:])
+	w.vec[0], w.vec[1] = hdr[:], w.encr.seal(payload)
+	bufs := net.Buffers(w.vec[:])
+	_, err := bufs.WriteTo(w.w)
+	w.vec[1] = nil
+	return err
 }
 
 // smallChunk is the size up to which raw chunk data is copied next to its

@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/jezek/xgb"
+	"github.com/jezek/xgb/randr"
 	"github.com/jezek/xgb/render"
 	"github.com/jezek/xgb/xproto"
 )
@@ -178,6 +179,16 @@ type ClientDisplay struct {
 	paintGC   xproto.Gcontext
 	argb      render.Pictformat
 	renderErr error
+	// shapeOnce initialises SHAPE on first use; shapeErr says it failed.
+	shapeOnce sync.Once
+	shapeErr  error
+	// shm is the paint segment (client_shm.go), set up on the first
+	// large paint; nil when the display cannot share memory.
+	shmOnce sync.Once
+	shmMu   sync.Mutex
+	shm     *clientSHM
+	// scr is the screen's size since the last RandR change (zero before).
+	scr ClientScreenEvent
 }
 
 // OpenClientDisplay connects to display (":N", empty for $DISPLAY). The
@@ -233,6 +244,7 @@ func OpenClientDisplay(ctx context.Context, display string, log *slog.Logger) (*
 		c.Close()
 		return nil, fmt.Errorf("open display: %w", err)
 	}
+	d.watchScreen()
 	go d.readEvents()
 	context.AfterFunc(ctx, c.Close)
 	return d, nil
@@ -255,7 +267,15 @@ func (d *ClientDisplay) intern(names ...string) ([]xproto.Atom, error) {
 }
 
 // Close closes the connection; Events is closed soon after.
-func (d *ClientDisplay) Close() { d.c.Close() }
+func (d *ClientDisplay) Close() {
+	d.c.Close()
+	d.shmMu.Lock()
+	if d.shm != nil {
+		d.shm.seg.detach()
+		d.shm = nil
+	}
+	d.shmMu.Unlock()
+}
 
 // Events delivers *ClientKeyEvent, *ClientMotionEvent, *ClientButtonEvent, *ClientConfigureEvent,
 // *ClientCloseEvent, *ClientExposeEvent, *ClientFocusEvent and *ClientErrorEvent values. It is
@@ -264,6 +284,12 @@ func (d *ClientDisplay) Events() <-chan any { return d.events }
 
 // Screen returns the default screen's size.
 func (d *ClientDisplay) Screen() ClientScreen {
+	d.mu.Lock()
+	scr := d.scr
+	d.mu.Unlock()
+	if scr.Width > 0 && scr.Height > 0 {
+		return ClientScreen{Name: d.name, Width: scr.Width, Height: scr.Height, WidthMM: scr.WidthMM, HeightMM: scr.HeightMM}
+	}
 	return ClientScreen{
 		Name:  d.name,
 		Width: int(d.screen.WidthInPixels), Height: int(d.screen.HeightInPixels),
@@ -395,6 +421,8 @@ func (d *ClientDisplay) readEvents() {
 			continue
 		}
 		switch e := ev.(type) {
+		case randr.ScreenChangeNotifyEvent:
+			d.screenChanged(e)
 		case xproto.KeyPressEvent:
 			ks := d.lookupKeysym(int(e.Detail), e.State)
 			d.send(&ClientKeyEvent{Window: ClientWindow(e.Event), Pressed: true, Keycode: int(e.Detail), Keysym: ks,
@@ -427,6 +455,8 @@ func (d *ClientDisplay) readEvents() {
 			}
 		case xproto.ExposeEvent:
 			d.send(&ClientExposeEvent{Window: ClientWindow(e.Window), X: int(e.X), Y: int(e.Y), Width: int(e.Width), Height: int(e.Height)})
+		case xproto.PropertyNotifyEvent:
+			d.propertyChanged(e)
 		case xproto.FocusInEvent:
 			d.send(&ClientFocusEvent{Window: ClientWindow(e.Event), In: true})
 		case xproto.FocusOutEvent:
@@ -450,7 +480,7 @@ func (d *ClientDisplay) CreateWindow(spec ClientWindowSpec) (ClientWindow, error
 	w, h := max(spec.Width, 1), max(spec.Height, 1)
 	mask := uint32(xproto.EventMaskKeyPress | xproto.EventMaskKeyRelease | xproto.EventMaskButtonPress |
 		xproto.EventMaskButtonRelease | xproto.EventMaskPointerMotion | xproto.EventMaskExposure |
-		xproto.EventMaskStructureNotify | xproto.EventMaskFocusChange)
+		xproto.EventMaskStructureNotify | xproto.EventMaskFocusChange | xproto.EventMaskPropertyChange)
 	or := uint32(0)
 	if spec.OverrideRedirect {
 		or = 1
@@ -627,6 +657,15 @@ func (d *ClientDisplay) Paint(w ClientWindow, x, y, width, height int, pix []byt
 	if d.screen.RootDepth != 24 && d.screen.RootDepth != 32 {
 		return fmt.Errorf("paint: unsupported screen depth %d", d.screen.RootDepth)
 	}
+	if d.paintSHM(w, x, y, width, height, pix, stride) {
+		return nil
+	}
+	return d.paintStrips(w, x, y, width, height, pix, stride)
+}
+
+// paintStrips is Paint with plain PutImage requests.
+func (d *ClientDisplay) paintStrips(w ClientWindow, x, y, width, height int, pix []byte, stride int) error {
+	row := width * 4
 	rows := d.maxPut / row
 	if rows < 1 {
 		return errors.New("paint: a row is larger than the maximum request")

@@ -9,6 +9,7 @@ import (
 	"github.com/jezek/xgb"
 	"github.com/jezek/xgb/composite"
 	"github.com/jezek/xgb/damage"
+	"github.com/jezek/xgb/shape"
 	"github.com/jezek/xgb/shm"
 	"github.com/jezek/xgb/xfixes"
 	"github.com/jezek/xgb/xproto"
@@ -75,6 +76,8 @@ type ManagedWindow struct {
 	TransientFor uint32
 	PID          int
 	Hints        WMSizeHints
+	// Extra holds the EWMH state, icon and WM_HINTS (wm_props.go).
+	Extra WindowExtras
 }
 
 // WMEventKind says what happened to a window.
@@ -88,10 +91,12 @@ const (
 	WindowDamaged
 	// CursorChanged: the display shows another cursor (WMEvent.Cursor).
 	CursorChanged
+	// BellRung: an application rang the bell (WMEvent.Bell).
+	BellRung
 )
 
 func (k WMEventKind) String() string {
-	return [...]string{"added", "changed", "removed", "damaged", "cursor"}[k]
+	return [...]string{"added", "changed", "removed", "damaged", "cursor", "bell"}[k]
 }
 
 // WMEvent is one change to the managed set. Window is a snapshot taken
@@ -101,6 +106,7 @@ type WMEvent struct {
 	Window ManagedWindow
 	Damage Rect
 	Cursor *Cursor
+	Bell   *Bell
 }
 
 // WM is the window manager of a display. Its methods are safe for
@@ -124,8 +130,11 @@ type WM struct {
 	xfixes bool
 	// desktop: the root window is the one window (StartDesktop).
 	desktop bool
+	// shape: the SHAPE extension is initialised on c.
+	shape bool
 
 	closeOnce sync.Once
+	pollWG    sync.WaitGroup // the damage poller of displays without DAMAGE
 
 	capMu  sync.Mutex
 	shm    *shmSegment // nil when MIT-SHM is not usable: plain GetImage
@@ -139,6 +148,8 @@ func wmAtomNames() []string {
 		"WM_STATE",
 	}
 }
+
+func (wm *WM) allAtomNames() []string { return append(wmAtomNames(), wmExtraAtomNames()...) }
 
 // StartWM connects to display and becomes its window manager: it fails if
 // another one runs. Windows already mapped are managed at once. Events
@@ -232,6 +243,11 @@ func (wm *WM) setup() error {
 	if err := wm.setupCapture(); err != nil {
 		return err
 	}
+	wm.announceEWMH()
+	wm.setupShape()
+	if err := wm.setupBell(); err != nil {
+		wm.log.Info("no bell", "err", err)
+	}
 	// Manage what is already there.
 	tree, err := xproto.QueryTree(wm.c, wm.root).Reply()
 	if err != nil {
@@ -249,7 +265,7 @@ func (wm *WM) setup() error {
 }
 
 func (wm *WM) internAtoms() error {
-	for _, n := range wmAtomNames() {
+	for _, n := range wm.allAtomNames() {
 		r, err := xproto.InternAtom(wm.c, false, uint16(len(n)), n).Reply()
 		if err != nil {
 			return fmt.Errorf("intern %s: %w", n, err)
@@ -275,14 +291,16 @@ func (wm *WM) setupCapture() error {
 // setupDesktop makes the root window the only window: damage on the root
 // reports every change to the screen, and captures read the screen.
 func (wm *WM) setupDesktop(title string, w, h int) error {
-	if err := damage.Init(wm.c); err != nil {
-		return fmt.Errorf("extension DAMAGE: %w", err)
-	}
+	// Without DAMAGE (a shadowed display may lack it) the screen is
+	// compared with its previous picture instead, see pollDamage.
+	hasDamage := damage.Init(wm.c) == nil
 	if err := xtest.Init(wm.cap); err != nil {
 		return fmt.Errorf("extension XTEST: %w", err)
 	}
-	if _, err := damage.QueryVersion(wm.c, 1, 1).Reply(); err != nil {
-		return fmt.Errorf("damage version: %w", err)
+	if hasDamage {
+		if _, err := damage.QueryVersion(wm.c, 1, 1).Reply(); err != nil {
+			return fmt.Errorf("damage version: %w", err)
+		}
 	}
 	if err := wm.internAtoms(); err != nil {
 		return err
@@ -290,19 +308,28 @@ func (wm *WM) setupDesktop(title string, w, h int) error {
 	if err := wm.setupCapture(); err != nil {
 		return err
 	}
-	d, err := damage.NewDamageId(wm.c)
-	if err != nil {
-		return fmt.Errorf("damage: %w", err)
-	}
-	if err := damage.CreateChecked(wm.c, d, xproto.Drawable(wm.root), damage.ReportLevelRawRectangles).Check(); err != nil {
-		return fmt.Errorf("damage on the root window: %w", err)
-	}
 	p := ManagedWindow{ID: uint32(wm.root), Width: w, Height: h, Title: title, Types: []string{"NORMAL"}}
+	if hasDamage {
+		d, err := damage.NewDamageId(wm.c)
+		if err != nil {
+			return fmt.Errorf("damage: %w", err)
+		}
+		if err := damage.CreateChecked(wm.c, d, xproto.Drawable(wm.root), damage.ReportLevelRawRectangles).Check(); err != nil {
+			return fmt.Errorf("damage on the root window: %w", err)
+		}
+		wm.mu.Lock()
+		wm.dmg[p.ID] = d
+		wm.mu.Unlock()
+	}
 	wm.mu.Lock()
 	wm.wins[p.ID] = &p
-	wm.dmg[p.ID] = d
 	wm.mu.Unlock()
 	wm.emit(WMEvent{Kind: WindowAdded, Window: p})
+	if !hasDamage {
+		wm.log.Info("no DAMAGE extension: comparing the screen periodically", "interval", pollInterval)
+		wm.pollWG.Add(1)
+		go wm.pollDamage(p)
+	}
 	return nil
 }
 
@@ -365,8 +392,13 @@ func (wm *WM) emit(ev WMEvent) {
 }
 
 func (wm *WM) loop() {
-	defer close(wm.events)
-	defer close(wm.done)
+	defer func() {
+		close(wm.done)
+		// The damage poller sends events too: it must be gone before
+		// the channel closes.
+		wm.pollWG.Wait()
+		close(wm.events)
+	}()
 	for {
 		ev, err := wm.c.WaitForEvent()
 		if ev == nil && err == nil {
@@ -403,6 +435,8 @@ func (wm *WM) handle(ev xgb.Event) {
 		}
 	case xproto.ConfigureRequestEvent:
 		wm.configureRequest(e)
+	case xproto.ClientMessageEvent:
+		wm.clientMessage(e)
 	case xproto.ConfigureNotifyEvent:
 		if e.Event != wm.root {
 			return
@@ -439,18 +473,24 @@ func (wm *WM) handle(ev xgb.Event) {
 			return
 		}
 		switch e.Atom {
-		case wm.atoms["WM_NAME"], wm.atoms["_NET_WM_NAME"], wm.atoms["WM_CLASS"], wm.atoms["WM_NORMAL_HINTS"], wm.atoms["_NET_WM_WINDOW_TYPE"], wm.atoms["WM_TRANSIENT_FOR"]:
+		case wm.atoms["WM_NAME"], wm.atoms["_NET_WM_NAME"], wm.atoms["WM_CLASS"], wm.atoms["WM_NORMAL_HINTS"], wm.atoms["_NET_WM_WINDOW_TYPE"], wm.atoms["WM_TRANSIENT_FOR"],
+			wm.atoms["_NET_WM_STATE"], wm.atoms["_NET_WM_ICON"], wm.atoms["WM_HINTS"]:
 			p := wm.readProps(e.Window)
 			wm.mu.Lock()
 			p.X, p.Y, p.Width, p.Height, p.BorderWidth, p.OverrideRedirect = w.X, w.Y, w.Width, w.Height, w.BorderWidth, w.OverrideRedirect
 			changed := p.Title != w.Title || p.Instance != w.Instance || p.Class != w.Class ||
-				p.Hints != w.Hints || p.TransientFor != w.TransientFor || fmt.Sprint(p.Types) != fmt.Sprint(w.Types)
+				p.Hints != w.Hints || p.TransientFor != w.TransientFor || fmt.Sprint(p.Types) != fmt.Sprint(w.Types) ||
+				!p.Extra.Equal(w.Extra)
 			*w = p
 			wm.mu.Unlock()
 			if changed {
 				wm.emit(WMEvent{Kind: WindowChanged, Window: p})
 			}
 		}
+	case shape.NotifyEvent:
+		wm.shapeChanged(e)
+	case xkbBellEvent:
+		wm.bellEvent(e)
 	case xfixes.CursorNotifyEvent:
 		if cur, err := wm.CurrentCursor(); err == nil {
 			wm.emit(WMEvent{Kind: CursorChanged, Cursor: &cur})
@@ -507,6 +547,8 @@ func (wm *WM) manage(w xproto.Window, overrideRedirect bool) {
 	}
 	p.X, p.Y, p.Width, p.Height, p.OverrideRedirect = int(g.X), int(g.Y), int(g.Width), int(g.Height), overrideRedirect
 	p.BorderWidth = int(g.BorderWidth)
+	wm.watchShape(w)
+	p.Extra.Shape = wm.readShape(w)
 	d, err := damage.NewDamageId(wm.c)
 	if err == nil {
 		damage.Create(wm.c, d, xproto.Drawable(w), damage.ReportLevelRawRectangles)
@@ -603,6 +645,7 @@ func (wm *WM) readProps(w xproto.Window) ManagedWindow {
 			p.Hints.BaseW, p.Hints.BaseH = v(15), v(16)
 		}
 	}
+	p.Extra = wm.readExtras(w)
 	return p
 }
 
@@ -654,6 +697,8 @@ func (wm *WM) Focus(id uint32) {
 	w := xproto.Window(id)
 	if id == 0 {
 		w = wm.root
+	} else if wm.focusByMessage(w) {
+		return
 	}
 	// On the input connection, so that keys injected next go to w.
 	xproto.SetInputFocus(wm.cap, xproto.InputFocusPointerRoot, w, xproto.TimeCurrentTime)

@@ -17,6 +17,8 @@ type Keymap struct {
 	// codes maps a keysym to its keycode and the shift level it sits at
 	// (0 plain, 1 shifted); the lowest level wins.
 	codes map[uint32]keyPos
+	// spare are the keycodes BindKeysym gave a keysym.
+	spare map[int]bool
 }
 
 type keyPos struct {
@@ -107,8 +109,17 @@ func KeysymFromName(name string) (uint32, bool) {
 	if n, err := fmt.Sscanf(name, "0x%x", &v); err == nil && n == 1 {
 		return v, true
 	}
-	ks, ok := namedKeysym(name)
-	return ks, ok
+	if ks, ok := namedKeysym(name); ok {
+		return ks, true
+	}
+	// Latin-1 names ("minus", "greater", "eacute"), which the HTML5
+	// client sends with browser key codes rather than keysyms.
+	for ks := uint32(0x20); ks <= 0xff; ks++ {
+		if clientKeysymTable(ks) == name {
+			return ks, true
+		}
+	}
+	return 0, false
 }
 
 // namedKeysym maps the names of keysymdef.h's keyboard keys that xpra

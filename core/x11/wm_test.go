@@ -20,6 +20,7 @@ func TestKeysymFromName(t *testing.T) {
 	for name, want := range map[string]uint32{
 		"a": 'a', "A": 'A', "space": 0x20, " ": 0x20, "é": 0xe9, "€": 0x10020ac, "U20AC": 0x10020ac,
 		"Return": 0xff0d, "BackSpace": 0xff08, "Shift_L": 0xffe1, "F1": 0xffbe, "F12": 0xffc9, "0xff0d": 0xff0d,
+		"minus": 0x2d, "greater": 0x3e, "eacute": 0xe9, "ydiaeresis": 0xff,
 	} {
 		got, ok := KeysymFromName(name)
 		if !ok || got != want {

@@ -20,7 +20,7 @@ import (
 // Challenge is the client's answer to a challenge: the digests the server
 // chose, both salts and the client's response, as they came off the wire.
 type Challenge struct {
-	// Digest is "hmac+sha256", ..., "hmac" (MD5) or "xor".
+	// Digest is "hmac+sha256", ..., "hmac" (MD5), "xor" or "vnc-des".
 	Digest string
 	// SaltDigest is the digest that combines the two salts.
 	SaltDigest string
@@ -140,6 +140,9 @@ func ClientResponse(digest, saltDigest string, serverSalt, clientSalt, password 
 func (c *Challenge) Verify(password []byte) bool {
 	if c == nil {
 		return false
+	}
+	if c.Digest == VNCDES {
+		return c.verifyVNC(password)
 	}
 	salt, err := Salt(c.SaltDigest, c.ClientSalt, c.ServerSalt)
 	if err != nil {

@@ -69,6 +69,13 @@ type Request struct {
 	// Quality and Speed are xpra's 0..100 (-1: the encoder's default).
 	Quality, Speed int
 	Options        map[string]any
+	// Output, when not nil, is memory lent for this call's output: empty,
+	// with the room available as its capacity. In a plugin subprocess it
+	// is the shared segment the host reads the output from, so an encoder
+	// that builds its Response.Data in Output[:n] (when n <= cap(Output))
+	// saves a copy; any other Data is copied there. Output is only valid
+	// until Encode returns, and an encoder may ignore it.
+	Output []byte
 }
 
 // Response is the encoded frame and the client options xpra's draw

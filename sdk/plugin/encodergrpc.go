@@ -1,11 +1,14 @@
 package plugin
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"sync"
+	"sync/atomic"
 
 	goplugin "github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc"
@@ -38,12 +41,16 @@ type encoderServer struct {
 	p    *Encoder
 	segs shm.Cache
 	impl configured[encoder.Encoder]
+	// api is the version the host configured: from 2 it may lend an
+	// output region.
+	api atomic.Uint32
 }
 
 func (s *encoderServer) Configure(ctx context.Context, req *encoderv1.ConfigureRequest) (*encoderv1.ConfigureResponse, error) {
 	if err := s.impl.configure(ctx, s.p.Describe(), req.GetApiVersion(), req.GetConfigJson(), s.p.New); err != nil {
 		return nil, err
 	}
+	s.api.Store(req.GetApiVersion())
 	return &encoderv1.ConfigureResponse{}, nil
 }
 
@@ -81,8 +88,14 @@ func (s *encoderServer) Encode(ctx context.Context, req *encoderv1.EncodeRequest
 	if err != nil {
 		return nil, status.Error(codes.InvalidArgument, err.Error())
 	}
+	var out []byte
+	if o := req.GetOutput(); o != nil && s.api.Load() >= outputAPIVersion {
+		if out, err = s.region(o); err != nil {
+			return nil, status.Error(codes.InvalidArgument, err.Error())
+		}
+	}
 	resp, err := impl.Encode(ctx, &encoder.Request{Encoding: req.GetEncoding(), Frame: frame, Quality: int(req.GetQuality()),
-		Speed: int(req.GetSpeed()), Options: fromStruct(req.GetOptions())})
+		Speed: int(req.GetSpeed()), Options: fromStruct(req.GetOptions()), Output: out[:0:len(out)]})
 	if err != nil {
 		return nil, status.Error(codes.Unknown, err.Error())
 	}
@@ -90,17 +103,78 @@ func (s *encoderServer) Encode(ctx context.Context, req *encoderv1.EncodeRequest
 	if err != nil {
 		return nil, status.Error(codes.Internal, err.Error())
 	}
-	return &encoderv1.EncodeResponse{Encoding: resp.Encoding, Data: resp.Data, Width: uint32(resp.Width), Height: uint32(resp.Height), Options: opts}, nil
+	r := &encoderv1.EncodeResponse{Encoding: resp.Encoding, Width: uint32(resp.Width), Height: uint32(resp.Height), Options: opts}
+	switch off, ok := within(out, resp.Data); {
+	case ok:
+		r.InOutput, r.OutputOffset, r.OutputLength = true, uint64(off), uint64(len(resp.Data))
+	case out != nil && len(resp.Data) <= len(out):
+		copy(out, resp.Data)
+		r.InOutput, r.OutputLength = true, uint64(len(resp.Data))
+	default:
+		// No region, or the output outgrew it: by value, and the host
+		// lends a larger region next time.
+		r.Data = resp.Data
+	}
+	return r, nil
+}
+
+// outputAPIVersion is the first API version with output regions.
+const outputAPIVersion = 2
+
+// region maps the output region the host lent.
+func (s *encoderServer) region(o *encoderv1.Region) ([]byte, error) {
+	if o.GetShmId() < 0 || o.GetShmId() > math.MaxInt32 || o.GetOffset() > math.MaxInt32 || o.GetSize() > math.MaxInt32 {
+		return nil, errors.New("bad output region")
+	}
+	seg, err := s.segs.Get(int(o.GetShmId()))
+	if err != nil {
+		return nil, err
+	}
+	b := seg.Bytes()
+	off, n := int(o.GetOffset()), int(o.GetSize())
+	if off+n > len(b) {
+		return nil, fmt.Errorf("output region of %d bytes at %d does not fit segment of %d bytes", n, off, len(b))
+	}
+	// A full slice expression: the region's capacity ends where it does,
+	// which is what within relies on.
+	return b[off : off+n : off+n], nil
+}
+
+// within reports whether data lies in region and where: an encoder that
+// built its output in Request.Output returns a slice of it, whose
+// capacity runs to the region's end.
+func within(region, data []byte) (int, bool) {
+	if len(region) == 0 || len(data) == 0 {
+		return 0, false
+	}
+	c := cap(data)
+	if c > len(region) || &data[:c][c-1] != &region[len(region)-1] {
+		return 0, false
+	}
+	return len(region) - c, true
 }
 
 // EncoderClient is the host's view of an encoder plugin subprocess. A
 // frame that is not already in a shared segment is copied into a scratch
-// segment the client owns.
+// segment the client owns. From API version 2 each call also lends the
+// plugin an output segment from a pool, so that calls in parallel do not
+// share one; only the output's offset and length come back over gRPC.
 type EncoderClient struct {
 	c       encoderv1.EncoderClient
+	api     atomic.Int32
 	mu      sync.Mutex
 	scratch *shm.Segment
+
+	outMu sync.Mutex
+	outs  []*shm.Segment // idle output segments
+	// outSize is the size of new output segments: it grows to the
+	// largest output that did not fit.
+	outSize int
+	closed  bool
 }
+
+// maxIdleOutputs bounds the idle output segments kept for reuse.
+const maxIdleOutputs = 4
 
 // Configure hands the plugin its configuration and API version.
 func (e *EncoderClient) Configure(ctx context.Context, apiVersion int, cfg schema.Values) error {
@@ -111,6 +185,7 @@ func (e *EncoderClient) Configure(ctx context.Context, apiVersion int, cfg schem
 	if _, err := e.c.Configure(ctx, &encoderv1.ConfigureRequest{ApiVersion: uint32(apiVersion), ConfigJson: b}); err != nil {
 		return fmt.Errorf("configure: %w", err)
 	}
+	e.api.Store(int32(apiVersion))
 	return nil
 }
 
@@ -141,13 +216,88 @@ func (e *EncoderClient) Encode(ctx context.Context, req *encoder.Request) (*enco
 	if err != nil {
 		return nil, err
 	}
-	r, err := e.c.Encode(ctx, &encoderv1.EncodeRequest{Encoding: req.Encoding, Quality: int32(req.Quality), Speed: int32(req.Speed), Options: opts,
+	pb := &encoderv1.EncodeRequest{Encoding: req.Encoding, Quality: int32(req.Quality), Speed: int32(req.Speed), Options: opts,
 		Frame: &encoderv1.Frame{ShmId: int64(ref.SegmentID), Offset: uint64(ref.Offset), Width: uint32(f.Width), Height: uint32(f.Height),
-			Stride: uint32(f.Stride), PixelFormat: f.Format}})
+			Stride: uint32(f.Stride), PixelFormat: f.Format}}
+	var out *shm.Segment
+	if e.api.Load() >= outputAPIVersion {
+		// Without a segment the output still comes back, by value.
+		if out, err = e.takeOutput(f.Stride * f.Height); err == nil {
+			pb.Output = &encoderv1.Region{ShmId: int64(out.ID()), Size: uint64(len(out.Bytes()))}
+		}
+	}
+	r, err := e.c.Encode(ctx, pb)
 	if err != nil {
+		// The plugin may still be writing into the segment: never lend
+		// it again.
+		_ = out.Close()
 		return nil, fmt.Errorf("encoder plugin: %w", err)
 	}
-	return &encoder.Response{Encoding: r.GetEncoding(), Data: r.GetData(), Width: int(r.GetWidth()), Height: int(r.GetHeight()), Options: fromStruct(r.GetOptions())}, nil
+	data := r.GetData()
+	if r.GetInOutput() {
+		data, err = outputOf(out, r.GetOutputOffset(), r.GetOutputLength())
+		if err != nil {
+			_ = out.Close()
+			return nil, err
+		}
+	}
+	e.giveOutput(out, len(r.GetData()))
+	return &encoder.Response{Encoding: r.GetEncoding(), Data: data, Width: int(r.GetWidth()), Height: int(r.GetHeight()), Options: fromStruct(r.GetOptions())}, nil
+}
+
+// outputOf copies an output out of the segment, which goes back to the
+// pool and is overwritten by the next call.
+func outputOf(seg *shm.Segment, off, n uint64) ([]byte, error) {
+	if seg == nil {
+		return nil, errors.New("encoder plugin: output in shared memory, but no region was lent")
+	}
+	b := seg.Bytes()
+	if off > uint64(len(b)) || n > uint64(len(b))-off {
+		return nil, fmt.Errorf("encoder plugin: output of %d bytes at %d is outside the %d-byte region", n, off, len(b))
+	}
+	return bytes.Clone(b[off : off+n]), nil
+}
+
+// takeOutput lends an idle output segment of at least the frame's size
+// (plus room for an incompressible output's framing), or makes one.
+func (e *EncoderClient) takeOutput(frameBytes int) (*shm.Segment, error) {
+	want := frameBytes + frameBytes/255 + 64<<10
+	e.outMu.Lock()
+	if e.closed {
+		e.outMu.Unlock()
+		return nil, errors.New("encoder client closed")
+	}
+	want = max(want, e.outSize)
+	for len(e.outs) > 0 {
+		s := e.outs[len(e.outs)-1]
+		e.outs = e.outs[:len(e.outs)-1]
+		if len(s.Bytes()) >= want {
+			e.outMu.Unlock()
+			return s, nil
+		}
+		_ = s.Close() // too small: replaced below
+	}
+	e.outMu.Unlock()
+	// Whole MiBs, so that slightly larger frames reuse the segment.
+	return shm.Create((want + 1<<20 - 1) &^ (1<<20 - 1))
+}
+
+// giveOutput returns a lent segment to the pool; byValue is the size of
+// an output that came back by value because it did not fit.
+func (e *EncoderClient) giveOutput(s *shm.Segment, byValue int) {
+	if s == nil {
+		return
+	}
+	e.outMu.Lock()
+	defer e.outMu.Unlock()
+	if byValue > len(s.Bytes()) {
+		e.outSize = max(e.outSize, byValue+byValue/8)
+	}
+	if e.closed || len(e.outs) >= maxIdleOutputs || len(s.Bytes()) < e.outSize {
+		_ = s.Close()
+		return
+	}
+	e.outs = append(e.outs, s)
 }
 
 func (e *EncoderClient) scratchFor(n int) (*shm.Segment, error) {
@@ -168,16 +318,20 @@ func (e *EncoderClient) scratchFor(n int) (*shm.Segment, error) {
 	return seg, nil
 }
 
-// Close releases the scratch segment.
+// Close releases the scratch and output segments.
 func (e *EncoderClient) Close() error {
+	e.outMu.Lock()
+	errs := make([]error, 0, len(e.outs)+1)
+	for _, s := range e.outs {
+		errs = append(errs, s.Close())
+	}
+	e.outs, e.closed = nil, true
+	e.outMu.Unlock()
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.scratch == nil {
-		return nil
-	}
-	err := e.scratch.Close()
+	errs = append(errs, e.scratch.Close())
 	e.scratch = nil
-	return err
+	return errors.Join(errs...)
 }
 
 // toStruct converts options to a protobuf Struct. Integers and string

@@ -13,14 +13,17 @@ import (
 
 	"github.com/xroam/xroam/sdk"
 	"github.com/xroam/xroam/sdk/auth"
+	"github.com/xroam/xroam/sdk/clipboard"
 	"github.com/xroam/xroam/sdk/encoder"
 	"github.com/xroam/xroam/sdk/schema"
 )
 
 // The plugin kinds.
 const (
-	KindAuth    = "auth"
-	KindEncoder = "encoder"
+	KindAuth      = "auth"
+	KindEncoder   = "encoder"
+	KindClipboard = "clipboard"
+	KindTransport = "transport"
 )
 
 // Handshake is the go-plugin handshake between xroam and its plugins: it
@@ -51,7 +54,7 @@ type Description struct {
 	Schema      schema.Schema `json:"schema"`
 }
 
-// Servable is a plugin ready to serve: Auth or Encoder.
+// Servable is a plugin ready to serve: Auth, Encoder, Clipboard or Transport.
 type Servable interface {
 	Describe() Description
 	grpcPlugin() goplugin.Plugin
@@ -61,7 +64,8 @@ type Servable interface {
 type Auth struct {
 	Name, Version string
 	Schema        schema.Schema
-	// APIVersions this plugin speaks; empty means the SDK's APIVersion.
+	// APIVersions this plugin speaks; empty means every version the SDK
+	// speaks (sdk.APIVersions).
 	APIVersions []int
 	// New makes the module from its validated configuration.
 	New func(ctx context.Context, cfg schema.Values) (auth.Authenticator, error)
@@ -89,16 +93,31 @@ func (e Encoder) Describe() Description {
 
 func (e Encoder) grpcPlugin() goplugin.Plugin { return &encoderGRPC{p: &e} }
 
+// Clipboard is a clipboard backend plugin.
+type Clipboard struct {
+	Name, Version string
+	Schema        schema.Schema
+	APIVersions   []int
+	New           func(ctx context.Context, cfg schema.Values) (clipboard.Backend, error)
+}
+
+// Describe returns the plugin's description.
+func (c Clipboard) Describe() Description {
+	return Description{Kind: KindClipboard, Name: c.Name, Version: c.Version, APIVersions: apiVersions(c.APIVersions), Schema: c.Schema}
+}
+
+func (c Clipboard) grpcPlugin() goplugin.Plugin { return &clipboardGRPC{p: &c} }
+
 func apiVersions(v []int) []int {
 	if len(v) == 0 {
-		return []int{sdk.APIVersion}
+		return sdk.APIVersions()
 	}
 	return slices.Clone(v)
 }
 
 // ClientPlugins is the go-plugin plugin set the host dispenses from.
 func ClientPlugins() goplugin.PluginSet {
-	return goplugin.PluginSet{KindAuth: &authGRPC{}, KindEncoder: &encoderGRPC{}}
+	return goplugin.PluginSet{KindAuth: &authGRPC{}, KindEncoder: &encoderGRPC{}, KindClipboard: &clipboardGRPC{}, KindTransport: &transportGRPC{}}
 }
 
 // DialOptions are the host's gRPC options (the raised message size).

@@ -27,8 +27,10 @@ func dispense(t testing.TB, p plugin.Servable, cfg map[string]any) (any, error) 
 	t.Helper()
 	client, server := goplugin.TestPluginGRPCConn(t, false, plugin.PluginSet(p))
 	t.Cleanup(func() {
-		_ = client.Close()
+		// The server first: a client closing first asks the server
+		// to stop itself, racing with this Stop.
 		server.Stop()
+		_ = client.Close()
 	})
 	raw, err := client.Dispense(p.Describe().Kind)
 	if err != nil {
@@ -40,10 +42,22 @@ func dispense(t testing.TB, p plugin.Servable, cfg map[string]any) (any, error) 
 	if err != nil {
 		return nil, err
 	}
-	if err := raw.(configurer).Configure(context.Background(), sdk.APIVersion, vals); err != nil {
+	if err := raw.(configurer).Configure(context.Background(), negotiate(p.Describe().APIVersions), vals); err != nil {
 		return nil, err
 	}
 	return raw, nil
+}
+
+// negotiate is the host's choice: the highest version both speak, 0 if
+// none.
+func negotiate(plugin []int) int {
+	best := 0
+	for _, v := range plugin {
+		if v > best && slices.Contains(sdk.APIVersions(), v) {
+			best = v
+		}
+	}
+	return best
 }
 
 // Auth serves p in-process through gRPC with configuration cfg and returns
@@ -107,35 +121,7 @@ func Login(ctx context.Context, a auth.Authenticator, c Credentials) (*auth.Resp
 func AuthConformance(t *testing.T, p plugin.Auth, cfg map[string]any, good, bad Credentials) {
 	t.Helper()
 	ctx := context.Background()
-	t.Run("describe", func(t *testing.T) {
-		d := p.Describe()
-		if d.Kind != plugin.KindAuth || d.Name == "" || d.Version == "" {
-			t.Errorf("description %+v: kind auth, a name and a version are required", d)
-		}
-		if !slices.Contains(d.APIVersions, sdk.APIVersion) {
-			t.Errorf("API versions %v lack the SDK's %d", d.APIVersions, sdk.APIVersion)
-		}
-		var out bytes.Buffer
-		if rc := plugin.Main([]string{"describe"}, &out, io.Discard, p); rc != 0 {
-			t.Fatalf("describe exited %d", rc)
-		}
-		var got plugin.Description
-		if err := json.Unmarshal(out.Bytes(), &got); err != nil || got.Name != d.Name || got.Kind != d.Kind {
-			t.Errorf("describe printed %q (%v)", out.String(), err)
-		}
-		if _, err := d.Schema.Check(cfg); err != nil {
-			t.Errorf("the test configuration does not pass the schema: %v", err)
-		}
-	})
-	t.Run("unknown configuration refused", func(t *testing.T) {
-		bogus := map[string]any{"xroam_conformance_no_such_attribute": "x"}
-		for k, v := range cfg {
-			bogus[k] = v
-		}
-		if _, err := dispense(t, p, bogus); err == nil {
-			t.Error("an unknown attribute was accepted")
-		}
-	})
+	describeConformance(t, p, plugin.KindAuth, cfg)
 	a := Auth(t, p, cfg)
 	t.Run("good credentials", func(t *testing.T) {
 		prep, err := a.Prepare(ctx, &auth.PrepareRequest{Username: good.Username, Peer: good.Peer})
@@ -175,6 +161,41 @@ func AuthConformance(t *testing.T, p plugin.Auth, cfg map[string]any, good, bad 
 		}
 		if r, err := a.Authenticate(ctx, &auth.Request{Username: good.Username, Peer: good.Peer}); auth.Allowed(r, err) {
 			t.Errorf("a request without credentials was allowed: %+v", r)
+		}
+	})
+}
+
+// describeConformance checks p's description and its refusal of an
+// unknown attribute, for every kind.
+func describeConformance(t *testing.T, p plugin.Servable, kind string, cfg map[string]any) {
+	t.Helper()
+	t.Run("describe", func(t *testing.T) {
+		d := p.Describe()
+		if d.Kind != kind || d.Name == "" || d.Version == "" {
+			t.Errorf("description %+v: kind %s, a name and a version are required", d, kind)
+		}
+		if negotiate(d.APIVersions) == 0 {
+			t.Errorf("API versions %v share none with the SDK's %v", d.APIVersions, sdk.APIVersions())
+		}
+		var out bytes.Buffer
+		if rc := plugin.Main([]string{"describe"}, &out, io.Discard, p); rc != 0 {
+			t.Fatalf("describe exited %d", rc)
+		}
+		var got plugin.Description
+		if err := json.Unmarshal(out.Bytes(), &got); err != nil || got.Name != d.Name || got.Kind != d.Kind {
+			t.Errorf("describe printed %q (%v)", out.String(), err)
+		}
+		if _, err := d.Schema.Check(cfg); err != nil {
+			t.Errorf("the test configuration does not pass the schema: %v", err)
+		}
+	})
+	t.Run("unknown configuration refused", func(t *testing.T) {
+		bogus := map[string]any{"xroam_conformance_no_such_attribute": "x"}
+		for k, v := range cfg {
+			bogus[k] = v
+		}
+		if _, err := dispense(t, p, bogus); err == nil {
+			t.Error("an unknown attribute was accepted")
 		}
 	})
 }

@@ -3,6 +3,7 @@ package plugintest_test
 import (
 	"bytes"
 	"context"
+	"net"
 	"testing"
 
 	"github.com/xroam/xroam/sdk/auth"
@@ -11,6 +12,7 @@ import (
 	"github.com/xroam/xroam/sdk/plugintest"
 	"github.com/xroam/xroam/sdk/schema"
 	"github.com/xroam/xroam/sdk/shm"
+	"github.com/xroam/xroam/sdk/transport"
 )
 
 type pw struct{ secret []byte }
@@ -82,4 +84,39 @@ func TestEncoderHarness(t *testing.T) {
 	if _, err := encoder.FrameIn(seg, 1<<16-10, 10, 10, 40, "BGRX"); err == nil {
 		t.Fatal("frame past the segment accepted")
 	}
+}
+
+// plainTCP is the smallest transport: every connection handed over as is.
+type plainTCP struct{}
+
+func (plainTCP) Listen(ctx context.Context, req *transport.ListenRequest, h transport.Handoff) (*transport.ListenResponse, error) {
+	l, err := net.Listen("tcp", req.Binds[0].Address)
+	if err != nil {
+		return nil, err
+	}
+	go func() { <-ctx.Done(); l.Close() }()
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			f, err := c.(*net.TCPConn).File()
+			if err == nil {
+				_ = h.Pass(transport.Meta{SocketType: "tcp", Peer: c.RemoteAddr().String(), Local: c.LocalAddr().String()}, f)
+				f.Close()
+			}
+			c.Close()
+		}
+	}()
+	return &transport.ListenResponse{Addresses: []string{l.Addr().String()}}, nil
+}
+
+func TestTransportConformance(t *testing.T) {
+	p := plugin.Transport{Name: "plain", Version: "1", New: func(context.Context, schema.Values) (transport.Transport, error) {
+		return plainTCP{}, nil
+	}}
+	var d net.Dialer
+	plugintest.TransportConformance(t, p, nil, transport.Bind{SocketType: "tcp", Address: "127.0.0.1:0"},
+		func(ctx context.Context, addr string) (net.Conn, error) { return d.DialContext(ctx, "tcp", addr) })
 }

@@ -47,7 +47,11 @@ func Peercred() plugin.Auth {
 				if u, err := user.LookupId(strconv.FormatUint(uint64(p.UID), 10)); err == nil {
 					name = u.Username
 				}
-				return &auth.Response{Allowed: true, Username: name, HasIDs: true, UID: p.UID, GID: p.GID}, nil
+				// No HasIDs: the peer's ids are a fact about the connection
+				// (in req.Peer), not a user the session should run as; a
+				// server of another user would otherwise refuse the peers
+				// that the uid and gid lists let in.
+				return &auth.Response{Allowed: true, Username: name}, nil
 			}}, nil
 		}}
 }

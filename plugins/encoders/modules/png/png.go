@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"image"
+	"image/color"
 	"image/png"
 	"sync"
 
@@ -50,10 +51,12 @@ type pngEncoder struct {
 	out bytes.Buffer
 	// pix is the RGB(A) copy of the last frame, reused.
 	pix []byte
+	// pal is png/P's palette, made on first use.
+	pal color.Palette
 }
 
 func (e *pngEncoder) Info(context.Context) (*encoder.Info, error) {
-	return &encoder.Info{Encodings: []string{"png"}, PixelFormats: []string{"BGRX", "BGRA"}}, nil
+	return &encoder.Info{Encodings: []string{"png", "png/P", "png/L"}, PixelFormats: []string{"BGRX", "BGRA"}}, nil
 }
 
 // Encode writes the frame as a PNG file. BGRX frames become opaque RGB
@@ -62,7 +65,9 @@ func (e *pngEncoder) Encode(_ context.Context, req *encoder.Request) (*encoder.R
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	f := req.Frame
-	if req.Encoding != "png" {
+	switch req.Encoding {
+	case "png", "png/P", "png/L":
+	default:
 		return nil, fmt.Errorf("png: encoding %q not supported", req.Encoding)
 	}
 	if f.Format != "BGRX" && f.Format != "BGRA" {
@@ -70,6 +75,9 @@ func (e *pngEncoder) Encode(_ context.Context, req *encoder.Request) (*encoder.R
 	}
 	if f.Width <= 0 || f.Height <= 0 || f.Stride < f.Width*4 || len(f.Pixels) < f.Stride*(f.Height-1)+f.Width*4 {
 		return nil, fmt.Errorf("png: frame %dx%d stride %d does not fit %d bytes", f.Width, f.Height, f.Stride, len(f.Pixels))
+	}
+	if req.Encoding != "png" {
+		return e.encode8(req.Encoding, f)
 	}
 	alpha := f.Format == "BGRA"
 	if v, ok := req.Options["alpha"].(bool); ok && !v {

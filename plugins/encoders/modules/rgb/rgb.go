@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"sync"
 
 	"github.com/pierrec/lz4/v4"
 
@@ -43,6 +44,33 @@ func Plugin() plugin.Encoder {
 type rgbEncoder struct {
 	compressor string
 	level      int
+	// raws holds *[]byte scratch rows for a compressor's input, outs
+	// *[]byte for lz4's output when no output is lent, lz4s
+	// *lz4.Compressor and zlibs *zlib.Writer: a frame's worth of fresh
+	// memory per call costs more than lz4 itself at 1080p.
+	raws, outs, lz4s, zlibs sync.Pool
+}
+
+// scratch returns n bytes to build raw rows in: the lent output when they
+// are the output, else a pooled buffer (put back by the caller).
+func (e *rgbEncoder) scratch(n int, out []byte) ([]byte, *[]byte) {
+	if e.compressor == "none" {
+		if cap(out) >= n {
+			return out[:n], nil
+		}
+		return make([]byte, n), nil
+	}
+	return e.buffer(&e.raws, n)
+}
+
+// buffer returns n bytes from pool, and the pointer to put back.
+func (e *rgbEncoder) buffer(pool *sync.Pool, n int) ([]byte, *[]byte) {
+	p, _ := pool.Get().(*[]byte)
+	if p == nil || cap(*p) < n {
+		b := make([]byte, n)
+		p = &b
+	}
+	return (*p)[:n], p
 }
 
 func (e *rgbEncoder) Info(context.Context) (*encoder.Info, error) {
@@ -58,18 +86,19 @@ func (e *rgbEncoder) Encode(_ context.Context, req *encoder.Request) (*encoder.R
 		return nil, fmt.Errorf("rgb: frame %dx%d stride %d does not fit %d bytes", f.Width, f.Height, f.Stride, len(f.Pixels))
 	}
 	var raw []byte
+	var pooled *[]byte
 	var format string
 	var rowstride int
 	switch req.Encoding {
 	case "rgb32", "rgb":
 		format, rowstride = f.Format, f.Width*4
-		raw = make([]byte, rowstride*f.Height)
+		raw, pooled = e.scratch(rowstride*f.Height, req.Output)
 		for y := 0; y < f.Height; y++ {
 			copy(raw[y*rowstride:(y+1)*rowstride], f.Pixels[y*f.Stride:])
 		}
 	case "rgb24":
 		format, rowstride = "BGR", f.Width*3
-		raw = make([]byte, rowstride*f.Height)
+		raw, pooled = e.scratch(rowstride*f.Height, req.Output)
 		for y := 0; y < f.Height; y++ {
 			src := f.Pixels[y*f.Stride : y*f.Stride+f.Width*4]
 			dst := raw[y*rowstride : (y+1)*rowstride]
@@ -80,6 +109,9 @@ func (e *rgbEncoder) Encode(_ context.Context, req *encoder.Request) (*encoder.R
 	default:
 		return nil, fmt.Errorf("rgb: encoding %q not supported", req.Encoding)
 	}
+	if pooled != nil {
+		defer e.raws.Put(pooled)
+	}
 	enc := req.Encoding
 	if enc == "rgb" {
 		enc = "rgb32"
@@ -88,23 +120,50 @@ func (e *rgbEncoder) Encode(_ context.Context, req *encoder.Request) (*encoder.R
 	data := raw
 	switch e.compressor {
 	case "lz4":
-		out := make([]byte, 4+lz4.CompressBlockBound(len(raw)))
+		// Into the lent output, or else a pooled buffer the output is
+		// copied out of: the bound is far larger than a typical output.
+		out := req.Output
+		need := 4 + lz4.CompressBlockBound(len(raw))
+		var spare *[]byte
+		if cap(out) >= need {
+			out = out[:need]
+		} else {
+			out, spare = e.buffer(&e.outs, need)
+			defer e.outs.Put(spare)
+		}
 		binary.LittleEndian.PutUint32(out, uint32(len(raw)))
-		var c lz4.Compressor
+		c, _ := e.lz4s.Get().(*lz4.Compressor)
+		if c == nil {
+			c = new(lz4.Compressor)
+		}
 		n, err := c.CompressBlock(raw, out[4:])
+		e.lz4s.Put(c)
 		if err != nil {
 			return nil, fmt.Errorf("rgb: lz4: %w", err)
 		}
 		if n > 0 {
 			data = out[:4+n]
+			if spare != nil {
+				data = bytes.Clone(data)
+			}
 			opts["lz4"] = int64(1)
+		} else {
+			// Incompressible: raw goes back to the pool, so send a copy.
+			data = bytes.Clone(raw)
 		}
 	case "zlib":
-		var b bytes.Buffer
-		w, err := zlib.NewWriterLevel(&b, e.level)
-		if err != nil {
-			return nil, fmt.Errorf("rgb: zlib: %w", err)
+		// Written straight into the lent output while it fits.
+		b := bytes.NewBuffer(req.Output[:0])
+		w, _ := e.zlibs.Get().(*zlib.Writer)
+		if w == nil {
+			var err error
+			if w, err = zlib.NewWriterLevel(b, e.level); err != nil {
+				return nil, fmt.Errorf("rgb: zlib: %w", err)
+			}
+		} else {
+			w.Reset(b)
 		}
+		defer e.zlibs.Put(w)
 		if _, err := w.Write(raw); err != nil {
 			return nil, fmt.Errorf("rgb: zlib: %w", err)
 		}

@@ -1,0 +1,119 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/xroam/xroam/core/x11"
+)
+
+// meanAbsDiff is the mean absolute difference of two captures over R, G
+// and B (0 when identical).
+func meanAbsDiff(a, b x11.Snapshot) float64 {
+	var sum, n float64
+	for i := 0; i+3 < len(a.Pix) && i+3 < len(b.Pix); i += 4 {
+		for c := 0; c < 3; c++ {
+			d := int(a.Pix[i+c]) - int(b.Pix[i+c])
+			sum += float64(max(d, -d))
+			n++
+		}
+	}
+	return sum / max(n, 1)
+}
+
+// TestXpraClientH264: Debian's xpra 3.1.3 client attached with
+// --encoding=h264 gets h264 draws from the x264 plugin and shows the
+// xterm within a PSNR and mean-difference bound; text typed in the client
+// window reaches the application and shows up on the client again.
+func TestXpraClientH264(t *testing.T) {
+	needXpraPainting(t)
+	e := newEnv(t)
+	title := "enc-h264"
+	got := filepath.Join(e.home, "got")
+	n := e.start("--plugin-dir="+testPlugins, "--start=xterm -T "+title+" -geometry 60x12 -e sh -c 'echo "+title+"; ls /; "+
+		"read l; echo \"$l\" > "+got+"; ls -l /; exec cat'")
+	sock := "socket://" + e.socket(n)
+	srv := waitWindow(t, n, title)
+	info := e.mustRun("info", fmt.Sprintf(":%d", n))
+	if !regexp.MustCompile(`(?m)^encodings\.core=.*\bh264\b`).MatchString(info) {
+		t.Fatalf("info does not list h264 in encodings.core:\n%s", grepLines(info, "encodings"))
+	}
+	cd := clientDisplay(t)
+	out, stop := e.srvAttachXpra(t, sock, cd, "--encoding=h264")
+	defer func() {
+		if t.Failed() {
+			stop()
+			t.Logf("xpra attach output:\n%s", out.String())
+			b, _ := os.ReadFile(filepath.Join(e.sockDir, fmt.Sprintf(":%d.log", n)))
+			t.Logf("server log tail:\n%s", tail(string(b), 3000))
+		}
+	}()
+	cli := waitWindow(t, cd, title)
+	p := waitClosePixels(t, n, srv.ID, cd, cli.ID, 25)
+	if e.infoInt(n, "encodings.draws.h264") == 0 {
+		t.Fatalf("no h264 draws:\n%s", grepLines(e.mustRun("info", fmt.Sprintf(":%d", n)), "encodings"))
+	}
+	t.Logf("h264: PSNR %.1f dB", p)
+
+	before := e.infoInt(n, "encodings.draws.h264")
+	srvXdotool(t, cd, "mousemove", "--window", fmt.Sprint(cli.ID), "40", "40")
+	srvXdotool(t, cd, "windowfocus", "--sync", fmt.Sprint(cli.ID))
+	srvXdotool(t, cd, "type", "--delay", "30", "typed264\n")
+	waitFor(t, "the typed line", func() bool {
+		b, err := os.ReadFile(got)
+		return err == nil && strings.TrimSpace(string(b)) == "typed264"
+	})
+	waitFor(t, "more h264 draws", func() bool { return e.infoInt(n, "encodings.draws.h264") > before })
+	p = waitClosePixels(t, n, srv.ID, cd, cli.ID, 25)
+	ctx := context.Background()
+	a, err1 := x11.SnapshotWindow(ctx, fmt.Sprintf(":%d", n), srv.ID)
+	b, err2 := x11.SnapshotWindow(ctx, fmt.Sprintf(":%d", cd), cli.ID)
+	if err1 != nil || err2 != nil {
+		t.Fatalf("capture: %v / %v", err1, err2)
+	}
+	mad := meanAbsDiff(a, b)
+	if mad > 6 {
+		t.Fatalf("mean absolute difference %.2f after typing, want <= 6", mad)
+	}
+	if f := e.infoInt(n, "encodings.fallbacks"); f != 0 {
+		t.Errorf("%d frames fell back to rgb32", f)
+	}
+	t.Logf("after typing: PSNR %.1f dB, mean abs diff %.2f; %s", p, mad, grepLines(e.mustRun("info", fmt.Sprintf(":%d", n)), "encodings."))
+}
+
+// TestAttachH264: `xroam attach --encoding=h264` gets h264 draws from an
+// xroam server, decodes them with libavcodec and shows the xterm within
+// a PSNR bound; typed text reaches the application and is shown.
+func TestAttachH264(t *testing.T) {
+	e := newEnv(t)
+	if _, err := exec.LookPath("xdotool"); err != nil {
+		t.Skip("xdotool is not installed")
+	}
+	title := "att-h264"
+	typed := filepath.Join(e.home, "typed.txt")
+	n := e.start("--plugin-dir="+testPlugins, "--start=xterm -T "+title+" -geometry 61x13 -e sh -c 'echo "+title+"; ls /; cat > "+typed+"'")
+	srv := waitWindow(t, n, title)
+	cd := clientDisplay(t)
+	e.attach(cd, "socket://"+e.socket(n), "--encoding=h264")
+	cli := waitWindowOn(t, cd, "the xterm on the client", func(w x11.WindowInfo) bool {
+		return w.Mapped && strings.Contains(w.Title, title)
+	})
+	p := waitClosePixels(t, n, srv.ID, cd, cli.ID, 25)
+	if e.infoInt(n, "encodings.draws.h264") == 0 {
+		t.Fatalf("no h264 draws:\n%s", grepLines(e.mustRun("info", fmt.Sprintf(":%d", n)), "encodings"))
+	}
+	srvXdotool(t, cd, "windowfocus", "--sync", fmt.Sprint(cli.ID))
+	srvXdotool(t, cd, "type", "--delay", "30", "hello h264\n")
+	waitFor(t, "the typed text", func() bool {
+		b, _ := os.ReadFile(typed)
+		return strings.Contains(string(b), "hello h264")
+	})
+	p2 := waitClosePixels(t, n, srv.ID, cd, cli.ID, 25)
+	t.Logf("PSNR %.1f dB, after typing %.1f dB; %s", p, p2, grepLines(e.mustRun("info", fmt.Sprintf(":%d", n)), "encodings."))
+}

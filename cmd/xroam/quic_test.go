@@ -1,0 +1,117 @@
+package main
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/xroam/xroam/core/x11"
+)
+
+// freeUDPPort is a UDP port on loopback that was free a moment ago.
+func freeUDPPort(t *testing.T) int {
+	t.Helper()
+	c, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	return c.LocalAddr().(*net.UDPAddr).Port
+}
+
+// TestQUIC: an xroam server with --bind-quic answers info and version
+// over quic://, shows its xterm to xroam attach on a client display,
+// checks the certificate like ssl://, and a second bind with --quic-auth
+// takes the right password only.
+func TestQUIC(t *testing.T) {
+	e := newEnv(t)
+	certs := testCerts(t, e.home)
+	port := freeUDPPort(t)
+	n := e.start("--plugin-dir="+testPlugins, "--start=xterm -T quic-app",
+		fmt.Sprintf("--bind-quic=127.0.0.1:%d", port), "--ssl-cert="+certs.Cert, "--ssl-key="+certs.Key, "--ssl-client-verify-mode=none")
+	waitWindow(t, n, "quic-app")
+	uri := fmt.Sprintf("quic://127.0.0.1:%d/", port)
+	if out, code := e.run("info", uri, "--ssl-ca-certs="+certs.CA); code != 0 || !strings.Contains(out, "server.type=xroam") {
+		t.Fatalf("info over QUIC: exit %d\n%s\n%s", code, tail(out, 20), tail(e.logOf(n), 30))
+	}
+	if out, code := e.run("version", uri, "--ssl-ca-certs="+certs.CA, "--ssl-server-hostname=localhost"); code != 0 || strings.TrimSpace(out) == "" {
+		t.Errorf("version over QUIC: exit %d, %q", code, out)
+	}
+	// Without the test CA the certificate is refused; with no check at
+	// all it is let through.
+	if out, code := e.run("version", uri); code == 0 || !strings.Contains(out, "certificate") {
+		t.Errorf("version over QUIC without the CA: exit %d, %q", code, out)
+	}
+	other := testCerts(t, t.TempDir())
+	if out, code := e.run("version", uri, "--ssl-ca-certs="+other.CA); code == 0 || !strings.Contains(out, "certificate") {
+		t.Errorf("version over QUIC with another CA: exit %d, %q", code, out)
+	}
+	if out, code := e.run("version", uri, "--ssl-server-verify-mode=none"); code != 0 {
+		t.Errorf("version over QUIC without checks: exit %d, %q", code, out)
+	}
+
+	cd := clientDisplay(t)
+	a := e.attach(cd, uri, "--ssl-ca-certs="+certs.CA)
+	waitWindowOn(t, cd, "the xterm on the client's display", func(w x11.WindowInfo) bool {
+		return w.Mapped && strings.Contains(w.Title, "quic-app")
+	})
+	waitFor(t, "xroam to list the QUIC client", func() bool {
+		info, _ := e.run("info", fmt.Sprintf(":%d", n))
+		return strings.Contains(info, "clients.count=1")
+	})
+	// A QUIC peer that vanishes is only noticed at the idle timeout, so
+	// the client is stopped the way a user does: it closes the
+	// connection.
+	a.cmd.Process.Signal(syscall.SIGTERM)
+	<-a.done
+	a.done <- nil
+	waitFor(t, "the client to leave", func() bool {
+		info, _ := e.run("info", fmt.Sprintf(":%d", n))
+		return strings.Contains(info, "clients.count=0")
+	})
+	if logb := e.logOf(n); !strings.Contains(logb, "transport=quic") {
+		t.Errorf("the log does not show the quic transport listening:\n%s", tail(logb, 40))
+	}
+}
+
+// TestQUICAuth: --quic-auth guards QUIC connections, and a bind beyond
+// loopback without it is refused.
+func TestQUICAuth(t *testing.T) {
+	e := newEnv(t)
+	certs := testCerts(t, e.home)
+	port := freeUDPPort(t)
+	e.start("--plugin-dir="+testPlugins, fmt.Sprintf("--bind-quic=127.0.0.1:%d", port),
+		"--ssl-cert="+certs.Cert, "--ssl-key="+certs.Key, "--ssl-client-verify-mode=none",
+		"--tcp-auth=password:value=tcp-pw", "--quic-auth=password:value=quic-pw")
+	pw := func(name, v string) string {
+		p := filepath.Join(e.home, name)
+		if err := os.WriteFile(p, []byte(v), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	uri := fmt.Sprintf("quic://127.0.0.1:%d/", port)
+	if out, code := e.run("info", uri, "--ssl-ca-certs="+certs.CA, "--password-file="+pw("good", "quic-pw")); code != 0 || !strings.Contains(out, "server.type=xroam") {
+		t.Errorf("right password: exit %d\n%s", code, tail(out, 20))
+	}
+	for _, bad := range []string{pw("tcp", "tcp-pw"), pw("bad", "nope")} {
+		out, code := e.run("info", uri, "--ssl-ca-certs="+certs.CA, "--password-file="+bad)
+		if code == 0 || strings.Contains(out, "server.type=xroam") || !strings.Contains(out, "authentication failed") {
+			t.Errorf("wrong password %s: exit %d\n%s", filepath.Base(bad), code, tail(out, 20))
+		}
+	}
+
+	out, code := e.run("start", "--daemon=no", "--plugin-dir="+testPlugins, fmt.Sprintf("--bind-quic=0.0.0.0:%d", freeUDPPort(t)),
+		"--ssl-cert="+certs.Cert, "--ssl-key="+certs.Key)
+	if code != 1 || !strings.Contains(out, "--quic-auth") || !strings.Contains(out, "beyond this machine") {
+		t.Errorf("quic on all interfaces without --quic-auth: exit %d, %q", code, out)
+	}
+	out, code = e.run("start", "--daemon=no", "--plugin-dir="+testPlugins, fmt.Sprintf("--bind-quic=127.0.0.1:%d", freeUDPPort(t)))
+	if code != 1 || !strings.Contains(out, "ssl-cert") {
+		t.Errorf("quic without a certificate: exit %d, %q", code, out)
+	}
+}

@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/xroam/xroam/core/x11"
+)
+
+// xdummyDisplay starts Xorg with the dummy driver, a display whose
+// screen can take any size up to 4096x2304 (Xvfb cannot grow), and
+// returns its number, or skips.
+func xdummyDisplay(t *testing.T) int {
+	t.Helper()
+	if _, err := exec.LookPath("Xorg"); err != nil {
+		t.Skip("Xorg is not installed")
+	}
+	if _, err := os.Stat("/usr/lib/xorg/modules/drivers/dummy_drv.so"); err != nil {
+		t.Skip("the Xorg dummy driver is not installed (xserver-xorg-video-dummy)")
+	}
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "dummy.conf")
+	const text = `Section "Device"
+  Identifier "dummy"
+  Driver "dummy"
+  VideoRam 256000
+EndSection
+Section "Monitor"
+  Identifier "mon"
+  HorizSync 5.0-1000.0
+  VertRefresh 5.0-200.0
+EndSection
+Section "Screen"
+  Identifier "screen"
+  Device "dummy"
+  Monitor "mon"
+  DefaultDepth 24
+  SubSection "Display"
+    Depth 24
+    Virtual 4096 2304
+  EndSubSection
+EndSection
+`
+	if err := os.WriteFile(conf, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	os.Mkdir(filepath.Join(dir, "conf.d"), 0o755)
+	xv, err := x11.StartXvfb(context.Background(), x11.XvfbConfig{Display: -1,
+		Command: "Xorg -config " + conf + " -configdir " + filepath.Join(dir, "conf.d") + " -logfile " + filepath.Join(dir, "xorg.log") + " -noreset -nolisten tcp"})
+	if err != nil {
+		t.Skip("Xorg with the dummy driver does not start here: ", err)
+	}
+	t.Cleanup(func() { xv.Stop(context.Background()) })
+	return xv.Display()
+}
+
+func screenSize(t *testing.T, display int) string {
+	t.Helper()
+	info, err := x11.Probe(context.Background(), fmt.Sprintf(":%d", display))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprintf("%dx%d", info.Width, info.Height)
+}
+
+// TestScreenFitsClientDesktop: the session's screen takes the size of
+// the desktop of the client that attaches, follows it when the client's
+// screen changes (RandR on the client's display), and takes the xpra
+// 3.1.3 client's size when that one attaches.
+func TestScreenFitsClientDesktop(t *testing.T) {
+	e := newEnv(t)
+	n := e.start("--start=xterm -T fit -geometry 40x10")
+	waitWindow(t, n, "fit")
+	if got := screenSize(t, n); got == "1000x700" {
+		t.Fatalf("the session starts at %s already", got)
+	}
+	cd := xdummyDisplay(t)
+	if _, _, err := x11.ResizeScreen(context.Background(), fmt.Sprintf(":%d", cd), 1000, 700); err != nil {
+		t.Fatal(err)
+	}
+	a := e.attach(cd, fmt.Sprintf(":%d", n), "--socket-dir="+e.sockDir)
+	waitWindow(t, cd, "fit")
+	waitFor(t, "the session's screen to take the client's 1000x700", func() bool { return screenSize(t, n) == "1000x700" })
+
+	// The user changes the client's screen: the session follows.
+	if _, _, err := x11.ResizeScreen(context.Background(), fmt.Sprintf(":%d", cd), 1200, 800); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the session's screen to follow the client to 1200x800", func() bool { return screenSize(t, n) == "1200x800" })
+	a.cmd.Process.Kill()
+
+	if _, err := exec.LookPath("xpra"); err != nil {
+		return
+	}
+	needXpraPainting(t)
+	xd := clientDisplay(t) // 1280x1024
+	e.srvAttachXpra(t, "socket://"+e.socket(n), xd)
+	waitWindow(t, xd, "fit")
+	waitFor(t, "the session's screen to take the xpra client's 1280x1024", func() bool { return screenSize(t, n) == "1280x1024" })
+}
+
+// TestResizeDisplayNo: --resize-display=no keeps the session's screen
+// whatever the client's desktop.
+func TestResizeDisplayNo(t *testing.T) {
+	e := newEnv(t)
+	n := e.start("--resize-display=no", "--start=xterm -T keep -geometry 40x10")
+	waitWindow(t, n, "keep")
+	before := screenSize(t, n)
+	cd := xdummyDisplay(t)
+	if _, _, err := x11.ResizeScreen(context.Background(), fmt.Sprintf(":%d", cd), 1000, 700); err != nil {
+		t.Fatal(err)
+	}
+	a := e.attach(cd, fmt.Sprintf(":%d", n), "--socket-dir="+e.sockDir)
+	defer a.cmd.Process.Kill()
+	waitWindow(t, cd, "keep")
+	if got := screenSize(t, n); got != before {
+		t.Errorf("--resize-display=no: the screen went from %s to %s", before, got)
+	}
+}

@@ -1,0 +1,250 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/xroam/xroam/core/tlstest"
+	"github.com/xroam/xroam/core/x11"
+)
+
+// xpraAttach runs Debian's xpra client against uri, showing its windows
+// on display cd; it is killed when the test ends.
+func (e *env) xpraAttach(cd int, uri string, extra ...string) (*exec.Cmd, *lockedBuffer, chan struct{}) {
+	e.t.Helper()
+	args := append([]string{"attach", uri, "--mmap=no", "--opengl=no", "--tray=no", "--notifications=no", "--speaker=disabled",
+		"--microphone=disabled", "--webcam=no", "--printing=no", "--file-transfer=no"}, extra...)
+	cmd := exec.Command("xpra", args...)
+	cmd.Env = append(e.environ(), "XPRA_ALLOW_ROOT=1", fmt.Sprintf("DISPLAY=:%d", cd), "XDG_RUNTIME_DIR="+e.home)
+	out := &lockedBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		e.t.Fatal(err)
+	}
+	// done is closed once the client has exited.
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	e.t.Cleanup(func() {
+		cmd.Process.Kill()
+		<-done
+		if e.t.Failed() {
+			e.t.Logf("xpra attach %s output:\n%s", uri, out.String())
+		}
+	})
+	return cmd, out, done
+}
+
+func testCerts(t *testing.T, dir string) tlstest.Files {
+	t.Helper()
+	f, err := tlstest.Write(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// transportPid is the pid of the session's transport plugin name.
+func transportPid(name string) int {
+	out, _ := exec.Command("pgrep", "-f", filepath.Join(testPlugins, "xroam-transport-"+name)).Output()
+	f := strings.Fields(string(out))
+	if len(f) == 0 {
+		return 0
+	}
+	pid, _ := strconv.Atoi(f[0])
+	return pid
+}
+
+// TestXpraAttachOverTransports: Debian's xpra 3.1.3 client attaches over
+// tcp (the socket handed to the core), ssl (a CA made here) and ws (both
+// relayed by their plugins) and shows the session's xterm.
+func TestXpraAttachOverTransports(t *testing.T) {
+	e := newEnv(t)
+	needXpra(t)
+	certs := testCerts(t, e.home)
+	tcp, ssl, ws := freePort(t), freePort(t), freePort(t)
+	n := e.start("--plugin-dir="+testPlugins, "--start=xterm -T transports-app",
+		fmt.Sprintf("--bind-tcp=127.0.0.1:%d", tcp), fmt.Sprintf("--bind-ssl=127.0.0.1:%d", ssl), fmt.Sprintf("--bind-ws=127.0.0.1:%d", ws),
+		"--ssl-cert="+certs.Cert, "--ssl-key="+certs.Key, "--ssl-client-verify-mode=none")
+	waitWindow(t, n, "transports-app")
+	for _, tc := range []struct {
+		uri   string
+		extra []string
+		peer  string
+	}{
+		{fmt.Sprintf("tcp://127.0.0.1:%d/", tcp), nil, "tcp"},
+		{fmt.Sprintf("ssl://127.0.0.1:%d/", ssl), []string{"--ssl-ca-certs=" + certs.CA}, "ssl"},
+		{fmt.Sprintf("ws://127.0.0.1:%d/", ws), nil, "ws"},
+	} {
+		t.Run(tc.peer, func(t *testing.T) {
+			cd := clientDisplay(t)
+			cmd, _, done := e.xpraAttach(cd, tc.uri, tc.extra...)
+			waitWindowOn(t, cd, "the xterm on the xpra client's display", func(w x11.WindowInfo) bool {
+				return w.Mapped && strings.Contains(w.Title, "transports-app")
+			})
+			waitFor(t, "xroam to list the client", func() bool {
+				info, _ := e.run("info", fmt.Sprintf(":%d", n))
+				return strings.Contains(info, "clients.0.type=Python/GTK3")
+			})
+			cmd.Process.Kill()
+			<-done
+			waitFor(t, "the client to leave", func() bool {
+				info, _ := e.run("info", fmt.Sprintf(":%d", n))
+				return strings.Contains(info, "clients.count=0")
+			})
+		})
+	}
+	logb := e.logOf(n)
+	for _, want := range []string{"transport=tcp", "transport=ssl", "transport=ws"} {
+		if !strings.Contains(logb, want) {
+			t.Errorf("the log does not show %s listening:\n%s", want, tail(logb, 40))
+		}
+	}
+}
+
+// TestTransportAuthWiring: each socket type uses its own --X-auth, a tcp
+// port upgraded to TLS falls back to --tcp-auth, and a wrong password is
+// refused everywhere.
+func TestTransportAuthWiring(t *testing.T) {
+	e := newEnv(t)
+	needXpra(t)
+	certs := testCerts(t, e.home)
+	tcp, ssl, ws := freePort(t), freePort(t), freePort(t)
+	n := e.start("--plugin-dir="+testPlugins,
+		fmt.Sprintf("--bind-tcp=127.0.0.1:%d", tcp), fmt.Sprintf("--bind-ssl=127.0.0.1:%d", ssl), fmt.Sprintf("--bind-ws=127.0.0.1:%d", ws),
+		"--ssl-cert="+certs.Cert, "--ssl-key="+certs.Key, "--ssl-client-verify-mode=none",
+		"--tcp-auth=password:value=tcp-pw", "--ssl-auth=password:value=ssl-pw", "--ws-auth=password:value=ws-pw")
+	// xpra sends the file's bytes as they are: no newline.
+	pw := func(name, v string) string {
+		p := filepath.Join(e.home, name)
+		if err := os.WriteFile(p, []byte(v), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	tcpPW, sslPW, wsPW := pw("tcp", "tcp-pw"), pw("ssl", "ssl-pw"), pw("ws", "ws-pw")
+	for _, tc := range []struct {
+		name, uri   string
+		good        string
+		bad         []string
+		extra       []string
+		socketShown string
+	}{
+		{"tcp", fmt.Sprintf("tcp://127.0.0.1:%d/", tcp), tcpPW, []string{sslPW, wsPW}, nil, "tcp"},
+		{"ssl", fmt.Sprintf("ssl://127.0.0.1:%d/", ssl), sslPW, []string{tcpPW, wsPW}, []string{"--ssl-ca-certs=" + certs.CA}, "ssl"},
+		{"ws", fmt.Sprintf("ws://127.0.0.1:%d/", ws), wsPW, []string{tcpPW, sslPW}, nil, "ws"},
+		// TLS on the tcp port is an ssl connection: --ssl-auth applies.
+		{"ssl-on-tcp", fmt.Sprintf("ssl://127.0.0.1:%d/", tcp), sslPW, []string{tcpPW}, []string{"--ssl-ca-certs=" + certs.CA}, "ssl"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			args := append([]string{"info", tc.uri, "--password-file=" + tc.good}, tc.extra...)
+			out, err := e.xpra(40*time.Second, args...)
+			if err != nil || !strings.Contains(out, "server.type=xroam") {
+				t.Errorf("right password: %v\n%s", err, tail(out, 2000))
+			}
+			for _, b := range tc.bad {
+				args := append([]string{"info", tc.uri, "--password-file=" + b}, tc.extra...)
+				out, err := e.xpra(40*time.Second, args...)
+				// xpra 3.1.3 exits 0 when a websocket closes cleanly, so
+				// only its message tells.
+				if strings.Contains(out, "server.type=xroam") || !strings.Contains(out, "authentication failed") {
+					t.Errorf("wrong password %s accepted: %v\n%s", filepath.Base(b), err, tail(out, 2000))
+				}
+			}
+		})
+	}
+	// The unix socket has no --auth.
+	e.mustRun("info", fmt.Sprintf(":%d", n))
+	logb := e.logOf(n)
+	if !strings.Contains(logb, "authentication failed") {
+		t.Errorf("failed attempts are not logged")
+	}
+}
+
+// TestTransportWithoutAuthBeyondLoopback: a network bind beyond loopback
+// needs its socket type's authentication.
+func TestTransportWithoutAuthBeyondLoopback(t *testing.T) {
+	e := newEnv(t)
+	out, code := e.run("start", "--daemon=no", "--plugin-dir="+testPlugins, fmt.Sprintf("--bind-ws=0.0.0.0:%d", freePort(t)))
+	if code != 1 || !strings.Contains(out, "--ws-auth") || !strings.Contains(out, "beyond this machine") {
+		t.Errorf("ws on all interfaces without --ws-auth: exit %d, %q", code, out)
+	}
+	out, code = e.run("start", "--daemon=no", "--plugin-dir="+testPlugins, fmt.Sprintf("--bind-ssl=127.0.0.1:%d", freePort(t)))
+	if code != 1 || !strings.Contains(out, "ssl-cert") {
+		t.Errorf("ssl without a certificate: exit %d, %q", code, out)
+	}
+}
+
+// TestTransportPluginCrash kills the ws transport plugin: its client is
+// dropped, the session and its application live on, and once the host
+// has restarted the plugin a new client gets in on the same port.
+func TestTransportPluginCrash(t *testing.T) {
+	e := newEnv(t)
+	needXpra(t)
+	ws := freePort(t)
+	n := e.start("--plugin-dir="+testPlugins, "--start=xterm -T ws-survivor", fmt.Sprintf("--bind-ws=127.0.0.1:%d", ws))
+	waitWindow(t, n, "ws-survivor")
+	uri := fmt.Sprintf("ws://127.0.0.1:%d/", ws)
+	cd := clientDisplay(t)
+	_, _, done := e.xpraAttach(cd, uri)
+	waitFor(t, "the ws client to attach", func() bool {
+		info, _ := e.run("info", fmt.Sprintf(":%d", n))
+		return strings.Contains(info, "clients.0.type=Python/GTK3")
+	})
+	old := transportPid("ws")
+	if old == 0 {
+		t.Fatal("the ws transport is not running as a subprocess")
+	}
+	syscall.Kill(old, syscall.SIGKILL)
+	waitFor(t, "the ws client to be dropped", func() bool {
+		info, _ := e.run("info", fmt.Sprintf(":%d", n))
+		return strings.Contains(info, "clients.count=0")
+	})
+	// The unix socket and the application are untouched.
+	out := e.mustRun("info", fmt.Sprintf(":%d", n))
+	if !strings.Contains(out, "windows.0.title=ws-survivor") {
+		t.Errorf("the application did not survive:\n%s", out)
+	}
+	waitFor(t, "the plugin to be restarted", func() bool {
+		p := transportPid("ws")
+		return p != 0 && p != old
+	})
+	waitFor(t, "a new ws connection to work", func() bool {
+		out, err := e.xpra(30*time.Second, "info", uri)
+		return err == nil && strings.Contains(out, "windows.0.title=ws-survivor")
+	})
+	select {
+	case <-done:
+	case <-time.After(time.Second):
+		// xpra's client may try to reconnect: it is killed at cleanup.
+	}
+}
+
+// TestBindVsock: --bind-vsock is served by the vsock plugin (the
+// connection itself needs the vsock_loopback module, which the plugin's
+// own conformance test uses when it is there), and a bad address stops
+// the start with a clear message.
+func TestBindVsock(t *testing.T) {
+	e := newEnv(t)
+	if _, err := os.Stat("/dev/vsock"); err != nil {
+		t.Skip("no /dev/vsock here: modprobe vsock")
+	}
+	out, code := e.run("start", "--daemon=no", "--plugin-dir="+testPlugins, "--bind-vsock=nonsense")
+	if code != 1 || !strings.Contains(out, "CID:PORT") {
+		t.Errorf("bad vsock address: exit %d, %q", code, out)
+	}
+	n := e.start("--plugin-dir="+testPlugins, "--bind-vsock=any:0")
+	logb := e.logOf(n)
+	if !strings.Contains(logb, "vsock=any:") || !strings.Contains(logb, "transport=vsock") {
+		t.Errorf("the log does not show the vsock socket:\n%s", tail(logb, 2000))
+	}
+	if transportPid("vsock") == 0 {
+		t.Error("the vsock transport is not running as a subprocess")
+	}
+}

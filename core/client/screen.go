@@ -1,0 +1,53 @@
+package client
+
+import (
+	"slices"
+
+	"github.com/xroam/xroam/core/wire"
+	"github.com/xroam/xroam/core/x11"
+)
+
+// screenChanged tells the server that the local screen changed size, as
+// xpra's client does: ["desktop_size", w, h, screen_sizes]. Servers that
+// did not say desktop_size in their hello do not want it.
+func (c *client) screenChanged(e *x11.ClientScreenEvent) {
+	if c.server == nil || !c.server.Has("desktop_size") {
+		return
+	}
+	scr := c.disp.Screen()
+	monitor := []any{"screen", 0, 0, e.Width, e.Height, e.WidthMM, e.HeightMM}
+	sizes := []any{[]any{scr.Name, e.Width, e.Height, e.WidthMM, e.HeightMM, []any{monitor}, 0, 0, e.Width, e.Height}}
+	c.log.Debug("attach: the local screen changed", "width", e.Width, "height", e.Height)
+	c.sendLog(wire.Packet{"desktop_size", int64(e.Width), int64(e.Height), sizes})
+}
+
+// localStates tells the server about states the local window manager
+// (or user) gave a window: a configure-window with only its
+// window_state, for the states that differ from what the client knows.
+func (c *client) localStates(e *x11.ClientStateEvent) {
+	win := c.byLocal[e.Window]
+	if win == nil || win.or {
+		return
+	}
+	changed := wire.Dict{}
+	for _, s := range stateNames() {
+		on := slices.Contains(e.States, s)
+		if win.meta.Bool(s, false) != on {
+			changed[xpraStateName(s)] = on
+			win.meta[s] = on
+		}
+	}
+	if len(changed) == 0 {
+		return
+	}
+	c.sendLog(wire.Packet{"configure-window", win.wid, int64(win.x), int64(win.y), int64(win.w), int64(win.h),
+		wire.Dict{}, win.resizeCounter, changed, true})
+}
+
+// xpraStateName is the window_state key of a metadata state name.
+func xpraStateName(s string) string {
+	if s == "iconic" {
+		return "iconified"
+	}
+	return s
+}

@@ -1,0 +1,101 @@
+package pipeline
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/xroam/xroam/core/wire"
+)
+
+// H264, VP8 and VP9 are xpra's names of the video encodings.
+const (
+	H264 = "h264"
+	VP8  = "vp8"
+	VP9  = "vp9"
+)
+
+// video says whether the draws are a video stream: every draw is the
+// next picture of the whole window, which the encoder keeps per window.
+func (p *Pipeline) video() bool {
+	if p.cfg.Encoder == nil {
+		return false
+	}
+	switch p.cfg.Encoding {
+	case H264, VP8, VP9:
+		return true
+	}
+	return false
+}
+
+// flushVideo sends a damaged window as the next picture of its video
+// stream. 4:2:0 video needs an even width and height: the last column
+// or row of an odd-sized window goes as rgb32 when damaged, as xpra's
+// own server does with a video encoder's edges.
+func (p *Pipeline) flushVideo(win *window, r Rect, now time.Time) {
+	area := Rect{X: 0, Y: 0, W: win.w &^ 1, H: win.h &^ 1}
+	if !area.Empty() && !r.Intersect(area).Empty() {
+		p.sendVideo(win, area, now)
+	}
+	for _, edge := range []Rect{
+		{X: area.W, Y: 0, W: win.w - area.W, H: win.h},
+		{X: 0, Y: area.H, W: area.W, H: win.h - area.H},
+	} {
+		if e := r.Intersect(edge); !e.Empty() {
+			p.sendRGB(win, e, now)
+		}
+	}
+}
+
+// sendVideo captures area (the whole even-sized window) and sends it as
+// one video picture, or as rgb32 if the encoder fails; the stream is then
+// restarted by the next picture.
+func (p *Pipeline) sendVideo(win *window, area Rect, now time.Time) {
+	pix := p.frameBuffer(area.W * area.H * 4)
+	if err := p.cfg.Source.CaptureInto(win.xid, area, pix); err != nil {
+		p.cfg.Log.Debug("capture failed", "wid", win.wid, "err", err)
+		return
+	}
+	win.seq++
+	// The encoder keys its streams by this name: one per pipeline
+	// (client) and window.
+	opts := map[string]any{"stream": fmt.Sprintf("%p/%d", p, win.wid), "wid": win.wid}
+	if win.videoLost {
+		opts["restart"] = true
+	}
+	pkt, size := p.encode(win.wid, area, pix, win.seq, p.cfg.Encoding, p.cfg.Encoder, opts)
+	enc := p.cfg.Encoding
+	win.videoLost = pkt == nil
+	if pkt == nil {
+		pkt, size = p.rgbDraw(win.wid, area, pix, win.seq)
+		enc = RGB32
+	}
+	p.send(win, pkt, size, enc, area, now)
+}
+
+// sendRGB captures r and sends it as rgb32.
+func (p *Pipeline) sendRGB(win *window, r Rect, now time.Time) {
+	pix := p.frameBuffer(r.W * r.H * 4)
+	if err := p.cfg.Source.CaptureInto(win.xid, r, pix); err != nil {
+		p.cfg.Log.Debug("capture failed", "wid", win.wid, "err", err)
+		return
+	}
+	win.seq++
+	pkt, size := p.rgbDraw(win.wid, r, pix, win.seq)
+	p.send(win, pkt, size, RGB32, r, now)
+}
+
+func (p *Pipeline) send(win *window, pkt wire.Packet, size int, enc string, r Rect, now time.Time) {
+	win.inflight[win.seq] = sent{at: now, bytes: size}
+	win.lastSize = int64(size)
+	p.flow.sent(size)
+	p.bw.take(size, now)
+	p.afterDraw(win, r, enc, false)
+	if err := p.cfg.Send(pkt); err != nil {
+		p.cfg.Log.Debug("send failed", "wid", win.wid, "err", err)
+		return
+	}
+	p.stats.Draws++
+	p.stats.ByEncoding[enc]++
+	p.stats.Bytes += int64(size)
+	p.stats.Pixels += int64(r.W * r.H)
+}

@@ -1,0 +1,77 @@
+package pluginhost_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/xroam/xroam/sdk/encoder"
+)
+
+// moveBlock draws a 96x96 block at a place that moves with i, the rest of
+// the frame as fillFrame left it: a small change per frame, as a window
+// sees when something in it animates.
+func moveBlock(f encoder.Frame, i int) {
+	x0, y0 := (i*16)%(f.Width-96), (i*8)%(f.Height-96)
+	for y := y0; y < y0+96; y++ {
+		for x := x0; x < x0+96; x++ {
+			o := y*f.Stride + x*4
+			f.Pixels[o], f.Pixels[o+1], f.Pixels[o+2] = byte(i*7), 0x40, byte(255-i*7)
+		}
+	}
+}
+
+// TestX264Plugin: the plugin subprocess encodes a stream whose frame
+// numbers and IDR flag survive the trip back over gRPC.
+func TestX264Plugin(t *testing.T) {
+	ctx := context.Background()
+	e := pictureEncoder(t, ctx, "x264")
+	f := newFrame(t, 320, 240)
+	for i := range 3 {
+		moveBlock(f, i)
+		resp, err := e.Encode(ctx, &encoder.Request{Encoding: "h264", Frame: f, Quality: -1, Speed: -1,
+			Options: map[string]any{"stream": "t/1"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(resp.Options["frame"]) != fmt.Sprint(i) || resp.Options["csc"] != "YUV420P" || (resp.Options["type"] == "IDR") != (i == 0) {
+			t.Fatalf("frame %d: options %v", i, resp.Options)
+		}
+		if len(resp.Data) < 4 || resp.Data[0] != 0 || resp.Data[1] != 0 {
+			t.Fatalf("frame %d: %d bytes, not an Annex B stream", i, len(resp.Data))
+		}
+	}
+	if _, err := e.Encode(ctx, &encoder.Request{Encoding: "jpeg", Frame: f}); err == nil {
+		t.Fatal("the x264 plugin accepted jpeg")
+	}
+}
+
+// BenchmarkX264 encodes a stream of 1280x720 and 1920x1080 frames through
+// the plugin subprocess (frames in shared memory): fps and bytes per frame.
+func BenchmarkX264(b *testing.B) {
+	ctx := context.Background()
+	e := pictureEncoder(b, ctx, "x264")
+	for _, sz := range []struct {
+		name string
+		w, h int
+	}{{"720p", 1280, 720}, {"1080p", 1920, 1080}} {
+		b.Run(sz.name, func(b *testing.B) {
+			f := newFrame(b, sz.w, sz.h)
+			var bytes, i int
+			t0 := time.Now()
+			for b.Loop() {
+				moveBlock(f, i)
+				i++
+				r, err := e.Encode(ctx, &encoder.Request{Encoding: "h264", Frame: f, Quality: -1, Speed: -1,
+					Options: map[string]any{"stream": "bench/" + sz.name}})
+				if err != nil {
+					b.Fatal(err)
+				}
+				bytes += len(r.Data)
+			}
+			b.ReportMetric(float64(i)/time.Since(t0).Seconds(), "fps")
+			b.ReportMetric(float64(bytes)/float64(max(i, 1)), "bytes/frame")
+		})
+	}
+}

@@ -1,0 +1,62 @@
+package session
+
+import (
+	"log/slog"
+	"slices"
+
+	"github.com/xroam/xroam/core/wire"
+	"github.com/xroam/xroam/core/x11"
+)
+
+// serverKeycode finds the server keycode for a client's key: with
+// --keyboard-raw the client's keycode as it is; otherwise the keysym's
+// keycode on the server keyboard, then the key name's, then a spare
+// keycode bound to the keysym, and only as a last resort the client's
+// keycode. shifted says the keysym sits on the shifted level.
+func (s *Server) serverKeycode(ws *windowSet, keyval uint32, name string, clientCode int) (code int, shifted, found bool) {
+	if s.cfg.KeyboardRaw {
+		return clientCode, false, false
+	}
+	// The key name wins when it names another keysym: the HTML5 client
+	// sends the browser's key codes as keyvals (65 for both a and A,
+	// 189 for minus), while GTK and xroam clients send matching pairs.
+	if ks, ok := x11.KeysymFromName(name); ok && ks != keyval {
+		keyval = ks
+	}
+	if code, shifted, found = ws.wm.Keymap().Lookup(keyval, name); found {
+		return code, shifted, true
+	}
+	ks := keyval
+	if ks == 0 {
+		ks, _ = x11.KeysymFromName(name)
+	}
+	if c, ok := ws.wm.BindKeysym(ks); ok {
+		return c, false, true
+	}
+	return clientCode, false, false
+}
+
+// unsyncedKey handles a key-action from a client without keyboard
+// synchronisation: a press is typed as a press and a release at once,
+// and releases are dropped, so that a release lost on the way never
+// leaves a key held (and repeating) on the server. Modifier keys stay
+// held until their release as usual. It reports whether it handled pkt.
+func (s *Server) unsyncedKey(ws *windowSet, wc *windowClient, pkt wire.Packet) bool {
+	if wc.keySync.Load() {
+		return false
+	}
+	keyval, _ := pkt.Int(5)
+	clientCode, _ := pkt.Int(7)
+	code, _, _ := s.serverKeycode(ws, uint32(keyval), pkt.Str(2), int(clientCode))
+	if ws.wm.IsModifierKey(code) {
+		return false
+	}
+	if !wire.Truthy(listItem(pkt, 3)) {
+		return true
+	}
+	s.keyAction(ws, pkt, slog.New(slog.DiscardHandler))
+	release := slices.Clone(pkt)
+	release[3] = false
+	s.keyAction(ws, release, slog.New(slog.DiscardHandler))
+	return true
+}

@@ -1,0 +1,73 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/xroam/xroam/core/wire"
+	"github.com/xroam/xroam/core/x11"
+)
+
+// This file fits the session's screen to the attached client's desktop
+// (RandR), at attach time from the hello's desktop_size and later from
+// the client's desktop_size packets, as xpra's server does. Only
+// seamless sessions are resized: a shadow shows a real display, and a
+// desktop session keeps the size its desktop was laid out for.
+
+// fitScreen resizes the screen to w x h when the session may; it
+// records whether the X server can resize at all, for the hello's
+// resize_screen.
+func (s *Server) fitScreen(ctx context.Context, w, h int64, log *slog.Logger) (int, int, bool) {
+	// An options file's geometry= fixes the size instead.
+	if s.opts.Mode != "seamless" || !s.cfg.ResizeDisplay || s.nxGeometry() != (screenSize{}) || w <= 0 || h <= 0 {
+		return 0, 0, false
+	}
+	rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	nw, nh, err := x11.ResizeScreen(rctx, fmt.Sprintf(":%d", s.display), int(w), int(h))
+	s.mu.Lock()
+	s.resizable = err == nil || !errors.Is(err, x11.ErrNoResize)
+	s.mu.Unlock()
+	if err != nil {
+		log.Info("the screen keeps its size", "wanted", fmt.Sprintf("%dx%d", w, h), "err", err)
+		return 0, 0, false
+	}
+	log.Info("screen resized to the client's desktop", "size", fmt.Sprintf("%dx%d", nw, nh))
+	return nw, nh, true
+}
+
+// fitScreenToHello resizes the screen to a new client's desktop_size.
+func (s *Server) fitScreenToHello(ctx context.Context, c *clientConn, log *slog.Logger) {
+	if w, h, ok := c.caps.IntPair("desktop_size"); ok {
+		s.fitScreen(ctx, w, h, log)
+	}
+}
+
+// canResize is the hello's resize_screen.
+func (s *Server) canResize() bool {
+	fixed := s.nxGeometry() != (screenSize{})
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.resizable && s.opts.Mode == "seamless" && s.cfg.ResizeDisplay && !fixed
+}
+
+// clientDesktopSize handles ["desktop_size", w, h, screen_sizes...]: the
+// client's screen changed. The answer is the screen's size then and its
+// largest, as ["desktop_size", w, h, max_w, max_h].
+func (s *Server) clientDesktopSize(c *clientConn, pkt wire.Packet, log *slog.Logger) {
+	w, ok1 := pkt.Int(1)
+	h, ok2 := pkt.Int(2)
+	if !ok1 || !ok2 {
+		log.Warn("malformed desktop_size packet", "len", len(pkt))
+		return
+	}
+	s.fitScreen(context.Background(), w, h, log)
+	info, err := x11.Probe(context.Background(), fmt.Sprintf(":%d", s.display))
+	if err != nil {
+		return
+	}
+	_ = c.w.WritePacket(wire.Packet{"desktop_size", int64(info.Width), int64(info.Height), int64(info.Width), int64(info.Height)})
+}

@@ -1,0 +1,91 @@
+package x11
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+)
+
+// xdummyCommand writes an Xorg configuration for the dummy driver and
+// returns the command line that serves it (as --xvfb would), or skips.
+func xdummyCommand(tb testing.TB) string {
+	tb.Helper()
+	if _, err := exec.LookPath("Xorg"); err != nil {
+		tb.Skip("Xorg is not installed")
+	}
+	if _, err := os.Stat("/usr/lib/xorg/modules/drivers/dummy_drv.so"); err != nil {
+		tb.Skip("the Xorg dummy driver is not installed (xserver-xorg-video-dummy)")
+	}
+	dir := tb.TempDir()
+	conf := filepath.Join(dir, "dummy.conf")
+	const text = `Section "Device"
+  Identifier "dummy"
+  Driver "dummy"
+  VideoRam 256000
+EndSection
+Section "Monitor"
+  Identifier "mon"
+  HorizSync 5.0-1000.0
+  VertRefresh 5.0-200.0
+EndSection
+Section "Screen"
+  Identifier "screen"
+  Device "dummy"
+  Monitor "mon"
+  DefaultDepth 24
+  SubSection "Display"
+    Depth 24
+    Virtual 4096 2304
+  EndSubSection
+EndSection
+`
+	if err := os.WriteFile(conf, []byte(text), 0o644); err != nil {
+		tb.Fatal(err)
+	}
+	os.Mkdir(filepath.Join(dir, "conf.d"), 0o755)
+	return "Xorg -config " + conf + " -configdir " + filepath.Join(dir, "conf.d") + " -logfile " + filepath.Join(dir, "xorg.log") +
+		" -noreset -nolisten tcp +extension Composite +extension DAMAGE +extension RANDR +extension XTEST"
+}
+
+func TestResizeScreen(t *testing.T) {
+	RouteXGBLog(nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	xv, err := StartXvfb(ctx, XvfbConfig{Display: -1, Command: xdummyCommand(t)})
+	if err != nil {
+		t.Skip("Xorg dummy: ", err)
+	}
+	defer xv.Stop(context.Background())
+	name := DisplayName(xv.Display())
+	for _, sz := range [][2]int{{1000, 700}, {1920, 1080}, {2400, 600}, {1000, 700}} {
+		w, h, err := ResizeScreen(ctx, name, sz[0], sz[1])
+		if err != nil || w != sz[0] || h != sz[1] {
+			t.Fatalf("resize to %v: %dx%d, %v", sz, w, h, err)
+		}
+		info, err := Probe(ctx, name)
+		if err != nil || info.Width != sz[0] || info.Height != sz[1] {
+			t.Fatalf("after resizing to %v the display is %+v, %v", sz, info, err)
+		}
+	}
+	if _, _, err := ResizeScreen(ctx, name, 10, 10); err == nil {
+		t.Error("a 10x10 screen was accepted")
+	}
+
+	// Xvfb's screen has a fixed size: a clear error.
+	xvfb, err := StartXvfb(ctx, XvfbConfig{Display: -1})
+	if err != nil {
+		t.Skip("Xvfb: ", err)
+	}
+	defer xvfb.Stop(context.Background())
+	// Xvfb shrinks, and grows back up to the size it started with.
+	xn := DisplayName(xvfb.Display())
+	for _, c := range []struct{ w, h, ww, wh int }{{1000, 700, 1000, 700}, {2500, 1500, 1920, 1080}} {
+		w, h, err := ResizeScreen(ctx, xn, c.w, c.h)
+		info, _ := Probe(ctx, xn)
+		if err != nil || w != c.ww || h != c.wh || info.Width != c.ww || info.Height != c.wh {
+			t.Errorf("Xvfb to %dx%d: %dx%d (probe %dx%d), %v; want %dx%d", c.w, c.h, w, h, info.Width, info.Height, err, c.ww, c.wh)
+		}
+	}
+}
