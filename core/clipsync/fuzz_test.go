@@ -13,6 +13,9 @@ func FuzzParsePackets(f *testing.F) {
 	for _, p := range []wire.Packet{
 		{TypeToken, "CLIPBOARD"},
 		{TypeToken, "CLIPBOARD", []any{"UTF8_STRING"}, "UTF8_STRING", "UTF8_STRING", int64(8), "bytes", []byte("x"), true, false},
+		// Found by CI: a token that gives up its claim without inline data.
+		{TypeToken, "CLIPBOARD", []any{"UTF8_STRING"}, "", "", int64(0), "", "", false, false},
+		{TypeToken, "CLIPBOARD", nil, "", "", int64(0), "", "", false, false},
 		{TypeRequest, int64(1), "PRIMARY", "TARGETS"},
 		{TypeContents, int64(1), "CLIPBOARD", "ATOM", int64(32), "atoms", []any{"TARGETS"}, int64(0)},
 		{TypeContents, int64(2), "CLIPBOARD", "INTEGER", int64(16), "integers", []any{int64(1), int64(65535)}},
