@@ -98,6 +98,13 @@ func TestApply(t *testing.T) {
 			func(c *Config) bool { return c.ClipboardDirection == "to-client" }, ""},
 		{"bad enum", "", []Setting{flag("clipboard-direction", "sideways")}, nil, `"sideways" is not a valid value`},
 		{"bad int", "", []Setting{flag("quality", "1.5")}, nil, "not a whole number"},
+		{"comma list", `encodings = ["png"]`, []Setting{flag("encodings", "jpeg, webp,"), flag("encodings", "png")},
+			func(c *Config) bool { return reflect.DeepEqual(c.Encodings, []string{"jpeg", "webp", "png"}) }, ""},
+		{"commas kept where xpra keeps them", "", []Setting{flag("start", "echo a,b")},
+			func(c *Config) bool { return reflect.DeepEqual(c.Start, []string{"echo a,b"}) }, ""},
+		{"list enum", "", []Setting{flag("video-encoders", "vpx,x264")},
+			func(c *Config) bool { return reflect.DeepEqual(c.VideoEncoders, []string{"vpx", "x264"}) }, ""},
+		{"bad list enum", "", []Setting{flag("video-encoders", "x264,nvenc")}, nil, `"nvenc" is not a valid value for video-encoders`},
 		{"errors gathered", "", []Setting{flag("quality", "x"), flag("speed", "y")}, nil, "flag --speed"},
 	}
 	for _, tt := range tests {

@@ -335,7 +335,7 @@ func (e *Effective) Apply(settings []Setting) error {
 			if s.Value == "" {
 				v = slices.Clone(cur)
 			} else {
-				v = append(slices.Clone(cur), s.Value)
+				v = append(slices.Clone(cur), v.([]string)...)
 			}
 			if v.([]string) == nil {
 				v = []string{}

@@ -110,7 +110,8 @@ type Config struct {
 
 	// Picture
 	Encoding         string   `opt:"encoding" group:"picture" meta:"NAME" help:"preferred encoding: auto, rgb, png, png/P, png/L, jpeg, webp, h264, vp8, vp9"`
-	Encodings        []string `opt:"encodings" group:"picture" meta:"NAME" help:"encodings allowed (all: every one available)"`
+	Encodings        []string `opt:"encodings" group:"picture" meta:"NAME" csv:"true" help:"encodings allowed, comma-separated (all: every one available)"`
+	VideoEncoders    []string `opt:"video-encoders" group:"picture" meta:"NAME" csv:"true" enum:"all|none|help|x264|vpx" help:"video encoders allowed: x264 (h264), vpx (vp8, vp9), all, none; help lists them"`
 	Quality          int      `opt:"quality" group:"picture" meta:"0-100" help:"picture quality (0: automatic)"`
 	MinQuality       int      `opt:"min-quality" group:"picture" meta:"0-100" help:"lowest quality automatic tuning may use"`
 	Speed            int      `opt:"speed" group:"picture" meta:"0-100" help:"encoding speed (0: automatic)"`
@@ -176,6 +177,7 @@ func Defaults() Config {
 		SSLCheckHostname:    true,
 		Encoding:            "auto",
 		Encodings:           []string{"all"},
+		VideoEncoders:       []string{"all"},
 		MinQuality:          30,
 		MinSpeed:            30,
 		AutoRefreshDelay:    0.15,

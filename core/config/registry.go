@@ -61,8 +61,11 @@ type Option struct {
 	Meta   string
 	Enum   []string
 	Secret bool
-	Kind   Kind
-	index  []int
+	// CSV lists take comma-separated values on the command line, as
+	// xpra's --encodings does.
+	CSV   bool
+	Kind  Kind
+	index []int
 }
 
 // Repeatable reports whether the option may be given several times on the
@@ -86,6 +89,7 @@ func Options() []*Option {
 			Help:   f.Tag.Get("help"),
 			Meta:   f.Tag.Get("meta"),
 			Secret: f.Tag.Get("secret") == "true",
+			CSV:    f.Tag.Get("csv") == "true",
 			index:  f.Index,
 		}
 		if e := f.Tag.Get("enum"); e != "" {
@@ -145,8 +149,14 @@ func (o *Option) Get(c *Config) any {
 // enum constraint.
 func (o *Option) set(c *Config, v any) error {
 	if len(o.Enum) > 0 {
-		s := fmt.Sprint(v)
-		if !slices.Contains(o.Enum, s) {
+		vals := []string{fmt.Sprint(v)}
+		if l, ok := v.([]string); ok {
+			vals = l
+		}
+		for _, s := range vals {
+			if slices.Contains(o.Enum, s) {
+				continue
+			}
 			msg := fmt.Sprintf("%q is not a valid value for %s; valid values: %s", s, o.Name, strings.Join(o.Enum, ", "))
 			if sug := Suggest(s, o.Enum); sug != "" {
 				msg += fmt.Sprintf(" (did you mean %q?)", sug)
@@ -188,7 +198,16 @@ func (o *Option) parseString(s string) (any, error) {
 		}
 		return f, nil
 	case KindList:
-		return []string{s}, nil
+		if !o.CSV {
+			return []string{s}, nil
+		}
+		var l []string
+		for v := range strings.SplitSeq(s, ",") {
+			if v = strings.TrimSpace(v); v != "" {
+				l = append(l, v)
+			}
+		}
+		return l, nil
 	}
 	return s, nil
 }
