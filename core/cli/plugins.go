@@ -4,9 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/xroam/xroam/core/pluginhost"
+	"github.com/xroam/xroam/core/session"
 	"github.com/xroam/xroam/sdk"
 )
 
@@ -55,4 +59,31 @@ func showPlugins(ctx context.Context, inv *Invocation) error {
 		return tw.Flush()
 	}
 	return &UsageError{Msg: "--plugins lists plugins as text or json"}
+}
+
+// videoEncodersHelp answers --video-encoders=help: each video encoder
+// plugin, the encodings it serves, and whether this installation can use
+// it.
+func videoEncodersHelp(ctx context.Context, inv *Invocation) error {
+	found := map[string]pluginhost.Entry{}
+	for _, e := range pluginhost.Inventory(ctx, pluginDirs(inv), pluginhost.DefaultBuiltins(), inv.Config, sdk.APIVersions()) {
+		if e.Kind == "encoder" {
+			found[e.Name] = e
+		}
+	}
+	vp := session.VideoEncoderPlugins()
+	names := slices.Sorted(maps.Keys(vp))
+	fmt.Fprintln(inv.Env.Stdout, "video encoders (--video-encoders=all, none, or a comma-separated list of):")
+	tw := tabwriter.NewWriter(inv.Env.Stdout, 0, 4, 2, ' ', 0)
+	for _, n := range names {
+		state := "not installed"
+		if e, ok := found[n]; ok {
+			state = e.State
+			if e.Why != "" {
+				state += " (" + e.Why + ")"
+			}
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", n, strings.Join(vp[n], ", "), state)
+	}
+	return tw.Flush()
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -99,6 +100,9 @@ func runStart(ctx context.Context, inv *Invocation) error {
 // desktop (start-desktop) or shadow.
 func runServer(ctx context.Context, inv *Invocation, mode string) error {
 	cfg := &inv.Config.Config
+	if slices.Contains(cfg.VideoEncoders, "help") {
+		return videoEncodersHelp(ctx, inv)
+	}
 	display := -1
 	if len(inv.Args) == 1 {
 		t, err := session.ParseTarget(inv.Args[0])

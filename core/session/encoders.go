@@ -20,6 +20,31 @@ import (
 // order they are advertised; rgb32 is built into the pipeline.
 var pluginEncodings = [...]string{"png", "jpeg", "png/P", "png/L", "webp", "h264", "vp8", "vp9"}
 
+// VideoEncoderPlugins are the video encoder plugins, as --video-encoders
+// names them, with the encodings each serves.
+func VideoEncoderPlugins() map[string][]string {
+	return map[string][]string{"x264": {pipeline.H264}, "vpx": {pipeline.VP8, pipeline.VP9}}
+}
+
+// videoEncoderAllowed says whether --video-encoders (the list) lets the
+// session use a video encoder plugin: "all" allows every one, "none"
+// (with whatever else) none.
+func videoEncoderAllowed(list []string, plugin string) bool {
+	if len(list) == 0 || slices.Contains(list, "none") {
+		return len(list) == 0
+	}
+	return slices.Contains(list, "all") || slices.Contains(list, plugin)
+}
+
+// pipelineVideo says whether an encoding is a video stream.
+func pipelineVideo(name string) bool {
+	switch name {
+	case pipeline.H264, pipeline.VP8, pipeline.VP9:
+		return true
+	}
+	return false
+}
+
 // encoderOpenTimeout bounds the start of an encoder plugin.
 const encoderOpenTimeout = 30 * time.Second
 
@@ -50,6 +75,8 @@ func newEncoderSet(host *pluginhost.Host, eff *config.Effective, cfg *config.Con
 		switch {
 		case es.allowed != nil && !slices.Contains(es.allowed, name):
 			es.unavail[name] = "not in --encodings"
+		case pipelineVideo(name) && cfg != nil && !videoEncoderAllowed(cfg.VideoEncoders, pluginOf(name)):
+			es.unavail[name] = "not in --video-encoders"
 		case host == nil:
 			es.unavail[name] = "no plugin host"
 		default:

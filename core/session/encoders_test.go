@@ -92,3 +92,33 @@ func TestPictureSpeed(t *testing.T) {
 		}
 	}
 }
+
+// TestVideoEncodersOption: --video-encoders keeps the video encodings of
+// the plugins it does not name out of the session, before any probing.
+func TestVideoEncodersOption(t *testing.T) {
+	host := pluginhost.New(pluginhost.Options{Dirs: []string{t.TempDir()}, Builtins: pluginhost.DefaultBuiltins()})
+	t.Cleanup(func() { _ = host.Close() })
+	log := slog.New(slog.DiscardHandler)
+	const why = "not in --video-encoders"
+	for _, tc := range []struct {
+		list    []string
+		blocked []string // video encodings refused by the option
+	}{
+		{[]string{"all"}, nil},
+		{[]string{"none"}, []string{"h264", "vp8", "vp9"}},
+		{[]string{"x264", "none"}, []string{"h264", "vp8", "vp9"}},
+		{[]string{"x264"}, []string{"vp8", "vp9"}},
+		{[]string{"vpx"}, []string{"h264"}},
+		{[]string{"vpx", "x264"}, nil},
+	} {
+		u := newEncoderSet(host, nil, &config.Config{Encodings: []string{"all"}, VideoEncoders: tc.list}, log).unavailable()
+		for _, enc := range []string{"h264", "vp8", "vp9"} {
+			if blocked := u[enc] == why; blocked != slices.Contains(tc.blocked, enc) {
+				t.Errorf("--video-encoders=%v: %s unavailable because %v", tc.list, enc, u[enc])
+			}
+		}
+		if u["png"] == why {
+			t.Errorf("--video-encoders=%v blocked png", tc.list)
+		}
+	}
+}
