@@ -117,3 +117,47 @@ func TestAttachH264(t *testing.T) {
 	p2 := waitClosePixels(t, n, srv.ID, cd, cli.ID, 25)
 	t.Logf("PSNR %.1f dB, after typing %.1f dB; %s", p, p2, grepLines(e.mustRun("info", fmt.Sprintf(":%d", n)), "encodings."))
 }
+
+// TestXpraClientAutoVideo: Debian's 3.1.3 client in auto mode (no
+// encoding asked for) gets an xterm flooded with output (the whole
+// window changing at video rate) as an h264 stream, and once the flood
+// stops, the lossless refresh makes its pixels exactly the server's.
+func TestXpraClientAutoVideo(t *testing.T) {
+	needXpraPainting(t)
+	e := newEnv(t)
+	title := "auto-video"
+	goFile := filepath.Join(e.home, "go")
+	stopFile := filepath.Join(e.home, "stop")
+	n := e.start("--plugin-dir="+testPlugins, "--auto-refresh-delay=0.3",
+		"--start=xterm -T "+title+" -geometry 80x30 -e sh -c 'echo "+title+"; "+
+			"while [ ! -e "+goFile+" ]; do sleep 0.1; done; "+
+			"while [ ! -e "+stopFile+" ]; do head -c 3000 /dev/urandom | base64; done; echo done; exec cat'")
+	srv := waitWindow(t, n, title)
+	cd := clientDisplay(t)
+	out, stop := e.srvAttachXpra(t, "socket://"+e.socket(n), cd)
+	defer func() {
+		if t.Failed() {
+			stop()
+			t.Logf("xpra attach output:\n%s", out.String())
+			b, _ := os.ReadFile(filepath.Join(e.sockDir, fmt.Sprintf(":%d.log", n)))
+			t.Logf("server log tail:\n%s", tail(string(b), 3000))
+		}
+	}()
+	cli := waitWindow(t, cd, title)
+	samePixels(t, n, srv.ID, cd, cli.ID, 0)
+	if d := e.infoInt(n, "encodings.draws.h264"); d != 0 {
+		t.Fatalf("%d h264 draws before the flood", d)
+	}
+	if err := os.WriteFile(goFile, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "h264 draws of the flooded window", func() bool { return e.infoInt(n, "encodings.draws.h264") >= 10 })
+	if err := os.WriteFile(stopFile, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	samePixels(t, n, srv.ID, cd, cli.ID, 0)
+	if f := e.infoInt(n, "encodings.fallbacks"); f != 0 {
+		t.Errorf("%d frames fell back to rgb32", f)
+	}
+	t.Logf("%s", grepLines(e.mustRun("info", fmt.Sprintf(":%d", n)), "encodings.draws"))
+}

@@ -9,8 +9,9 @@ import (
 // Auto mode: with no encoding asked for, draws are lossless (rgb32),
 // which suits text and UI updates: small, and exact. A window whose
 // large areas update at video rate (a video, an animation) goes to the
-// lossy encoder, which costs far fewer bytes per frame; when it settles
-// it goes back to lossless, and the auto-refresh repaints what the lossy
+// lossy encoder (a video stream of the whole window when that is a video
+// encoding), which costs far fewer bytes per frame; when it settles it
+// goes back to lossless, and the auto-refresh repaints what the lossy
 // frames left approximate.
 
 const (
@@ -50,6 +51,12 @@ func (p *Pipeline) encoderFor(win *window, r Rect, now time.Time) (string, encod
 	case len(win.big) >= videoOn:
 		win.video = true
 	case len(win.big) < videoOff:
+		if win.video {
+			// Other draws paint over the video picture meanwhile: when
+			// the window is video again its stream restarts with a
+			// picture of its own.
+			win.videoLost = true
+		}
 		win.video = false
 	}
 	if win.video && p.cfg.Lossy != nil {

@@ -72,8 +72,8 @@ type Config struct {
 	// all windows (0: derived from the ack latency and rate).
 	MaxUnackedBytes int64
 	// Lossy, in auto mode (Encoding RGB32), encodes the windows that
-	// update at video rate, as LossyEncoding (jpeg until video encoders
-	// come); the others stay lossless.
+	// update at video rate, as LossyEncoding (a video stream such as
+	// h264, or jpeg); the others stay lossless.
 	Lossy         encoder.Encoder
 	LossyEncoding string
 	// RGBFormat is the layout of rgb32 draws: BGRX (the default) or
@@ -461,14 +461,14 @@ func (p *Pipeline) flush(win *window) {
 	if r.Empty() {
 		return
 	}
-	if p.video() && !win.lossless {
-		p.flushVideo(win, r, now)
-		return
-	}
 	var encName string
 	var encr encoder.Encoder
 	if !win.lossless {
 		encName, encr = p.encoderFor(win, r, now)
+		if encr != nil && isVideo(encName) {
+			p.flushVideo(win, r, now, encName, encr)
+			return
+		}
 	}
 	n := r.W * r.H * 4
 	pix := p.frameBuffer(n)

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -239,4 +240,66 @@ func TestAutoModeVideoGoesLossy(t *testing.T) {
 	if last != RGB32 {
 		t.Errorf("after settling: a %s draw", last)
 	}
+}
+
+// TestAutoModeVideoStream: in auto mode with a video encoding as the
+// lossy one, a window at video rate becomes a stream of whole-window
+// pictures; when it is video again after settling, its stream restarts.
+func TestAutoModeVideoStream(t *testing.T) {
+	fe := &fakeEncoder{}
+	const w, h = 160, 160 // the canvas client compares square windows
+	p, c, src := startCanvas(t, Config{BatchDelay: time.Millisecond, Lossy: fe, LossyEncoding: H264, AutoRefreshDelay: 200 * time.Millisecond}, w)
+	p.AddWindow(1, 1, w, h)
+	p.Map(1)
+	c.settle(t, 300*time.Millisecond)
+	video := func() {
+		for i := 0; i < 40; i++ {
+			src.bump(1)
+			p.Damage(1, Rect{X: 0, Y: 0, W: w, H: h})
+			time.Sleep(20 * time.Millisecond)
+		}
+		c.settle(t, 600*time.Millisecond)
+	}
+	video()
+	fe.mu.Lock()
+	reqs := slices.Clone(fe.reqs)
+	fe.mu.Unlock()
+	if len(reqs) < 10 {
+		t.Fatalf("%d of 40 video-rate frames went to the video encoder", len(reqs))
+	}
+	for _, r := range reqs {
+		if r.Encoding != H264 || r.Frame.Width != w || r.Frame.Height != h || r.Options["stream"] == nil {
+			t.Fatalf("video request %s %dx%d %v, want the whole %dx%d window as a stream", r.Encoding, r.Frame.Width, r.Frame.Height, r.Options, w, h)
+		}
+	}
+	c.mu.Lock()
+	last := c.encs[len(c.encs)-1]
+	c.mu.Unlock()
+	if last != RGB32 {
+		t.Errorf("the video did not end with a lossless refresh (last draw %s)", last)
+	}
+	c.matches(t, src, 1, 1)
+	// Quiet long enough to leave video mode, then video again.
+	for range 4 {
+		time.Sleep(videoWindow / 2)
+		src.bump(1)
+		p.Damage(1, Rect{X: 0, Y: 0, W: 8, H: 8})
+	}
+	c.settle(t, 300*time.Millisecond)
+	fe.mu.Lock()
+	before := len(fe.reqs)
+	fe.mu.Unlock()
+	video()
+	fe.mu.Lock()
+	again := slices.Clone(fe.reqs[before:])
+	fe.mu.Unlock()
+	if len(again) == 0 || again[0].Options["restart"] != true {
+		t.Errorf("the stream did not restart when the window became video again: %d requests, first options %v", len(again), func() any {
+			if len(again) > 0 {
+				return again[0].Options
+			}
+			return nil
+		}())
+	}
+	c.matches(t, src, 1, 1)
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/xroam/xroam/core/wire"
+	"github.com/xroam/xroam/sdk/encoder"
 )
 
 // H264, VP8 and VP9 are xpra's names of the video encodings.
@@ -14,13 +15,10 @@ const (
 	VP9  = "vp9"
 )
 
-// video says whether the draws are a video stream: every draw is the
+// isVideo says whether an encoding is a video stream: every draw is the
 // next picture of the whole window, which the encoder keeps per window.
-func (p *Pipeline) video() bool {
-	if p.cfg.Encoder == nil {
-		return false
-	}
-	switch p.cfg.Encoding {
+func isVideo(name string) bool {
+	switch name {
 	case H264, VP8, VP9:
 		return true
 	}
@@ -31,10 +29,10 @@ func (p *Pipeline) video() bool {
 // stream. 4:2:0 video needs an even width and height: the last column
 // or row of an odd-sized window goes as rgb32 when damaged, as xpra's
 // own server does with a video encoder's edges.
-func (p *Pipeline) flushVideo(win *window, r Rect, now time.Time) {
+func (p *Pipeline) flushVideo(win *window, r Rect, now time.Time, name string, e encoder.Encoder) {
 	area := Rect{X: 0, Y: 0, W: win.w &^ 1, H: win.h &^ 1}
 	if !area.Empty() && !r.Intersect(area).Empty() {
-		p.sendVideo(win, area, now)
+		p.sendVideo(win, area, now, name, e)
 	}
 	for _, edge := range []Rect{
 		{X: area.W, Y: 0, W: win.w - area.W, H: win.h},
@@ -49,7 +47,7 @@ func (p *Pipeline) flushVideo(win *window, r Rect, now time.Time) {
 // sendVideo captures area (the whole even-sized window) and sends it as
 // one video picture, or as rgb32 if the encoder fails; the stream is then
 // restarted by the next picture.
-func (p *Pipeline) sendVideo(win *window, area Rect, now time.Time) {
+func (p *Pipeline) sendVideo(win *window, area Rect, now time.Time, name string, e encoder.Encoder) {
 	pix := p.frameBuffer(area.W * area.H * 4)
 	if err := p.cfg.Source.CaptureInto(win.xid, area, pix); err != nil {
 		p.cfg.Log.Debug("capture failed", "wid", win.wid, "err", err)
@@ -62,8 +60,8 @@ func (p *Pipeline) sendVideo(win *window, area Rect, now time.Time) {
 	if win.videoLost {
 		opts["restart"] = true
 	}
-	pkt, size := p.encode(win.wid, area, pix, win.seq, p.cfg.Encoding, p.cfg.Encoder, opts)
-	enc := p.cfg.Encoding
+	pkt, size := p.encode(win.wid, area, pix, win.seq, name, e, opts)
+	enc := name
 	win.videoLost = pkt == nil
 	if pkt == nil {
 		pkt, size = p.rgbDraw(win.wid, area, pix, win.seq)

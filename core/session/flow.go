@@ -183,13 +183,14 @@ func (s *Server) bandwidthCaps(h wire.Dict) {
 	h["network.bandwidth-limit"] = bps
 }
 
-// autoLossy is the lossy encoding auto mode uses for windows that update
-// at video rate, until video encoders come.
-const autoLossy = "jpeg"
+// autoLossy lists, best first, the encodings auto mode may use for the
+// windows that update at video rate: a video stream where the client
+// decodes one, since it costs the fewest bytes per frame, else jpeg.
+func autoLossy() []string { return []string{pipeline.H264, pipeline.VP8, "jpeg"} }
 
 // startAutoLossy gives an auto-mode pipeline (neither the server nor the
-// client asked for an encoding) the lossy encoder, if the client decodes
-// it and the session has it. The plugin starts in the background: until
+// client asked for an encoding) the best lossy encoder that the client
+// decodes and the session has. The plugin starts in the background: until
 // it is up, every draw is lossless.
 func (s *Server) startAutoLossy(ctx context.Context, p *pipeline.Pipeline, encName string, caps wire.Dict, log *slog.Logger) {
 	auto := func(v string) bool { return v == "" || v == "auto" }
@@ -197,16 +198,27 @@ func (s *Server) startAutoLossy(ctx context.Context, p *pipeline.Pipeline, encNa
 		return
 	}
 	es := s.encodings()
-	if l := caps.Strings("encodings"); !slices.Contains(l, autoLossy) || !slices.Contains(es.core(), autoLossy) {
+	var names []string
+	for _, n := range autoLossy() {
+		if slices.Contains(caps.Strings("encodings"), n) && slices.Contains(es.core(), n) {
+			names = append(names, n)
+		}
+	}
+	if len(names) == 0 {
 		return
 	}
 	go func() {
-		enc, err := es.get(ctx, autoLossy)
-		if err != nil {
-			log.Info("auto mode stays lossless", "err", err)
+		for _, n := range names {
+			enc, err := es.get(ctx, n)
+			if err != nil {
+				log.Info("auto mode: lossy encoder unavailable", "encoding", n, "err", err)
+				continue
+			}
+			log.Debug("auto mode: video-rate windows go lossy", "encoding", n)
+			p.SetLossy(n, enc)
 			return
 		}
-		p.SetLossy(autoLossy, enc)
+		log.Info("auto mode stays lossless")
 	}()
 }
 
