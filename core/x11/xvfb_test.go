@@ -374,9 +374,19 @@ func TestReleaseOutlivesProcess(t *testing.T) {
 	if err := syscall.Kill(pid, 0); err != nil {
 		t.Fatalf("released Xvfb %d after its parent exited: %v", pid, err)
 	}
-	if _, err := Probe(waitCtx(t), DisplayName(n)); err != nil {
-		t.Errorf("Probe of the released display: %v", err)
+	// Once (in a CI run under load) the probe was refused although the
+	// Xvfb lived: retry a little, and say what the display looked like.
+	for range 10 {
+		if _, err = Probe(waitCtx(t), DisplayName(n)); err == nil {
+			return
+		}
+		time.Sleep(500 * time.Millisecond)
 	}
+	lock, _ := os.ReadFile(lockPath(n))
+	_, serr := os.Lstat(socketPath(n))
+	cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	t.Errorf("Probe of the released display: %v (lock file %q; socket file: %v; pid %d runs %q)",
+		err, strings.TrimSpace(string(lock)), serr, pid, strings.ReplaceAll(string(cmdline), "\x00", " "))
 }
 
 // killOrphan ends an Xvfb that is not our child (init reaps it) and waits
