@@ -26,18 +26,11 @@ const CSC = "YUV420P"
 // Plugin returns the vp8/vp9 encoder plugin.
 func Plugin() plugin.Encoder {
 	return plugin.Encoder{Name: "vpx", Version: Version,
-		Schema: schema.Schema{Attrs: []schema.Attr{
-			{Name: "quality", Type: schema.Int, Default: DefaultQuality, Help: "quality 1-100 when the request has none (mapped to libvpx's quantizer range)"},
-			{Name: "idle", Type: schema.Duration, Default: "10s", Help: "a window's stream idle this long is closed; its next frame starts a new stream"},
-		}},
+		Schema: schema.Schema{Attrs: stream.Attrs(DefaultQuality, "quality 1-100 when the request has none (mapped to libvpx's quantizer range)")},
 		New: func(_ context.Context, cfg schema.Values) (encoder.Encoder, error) {
-			q := int(cfg.Int("quality"))
-			if q < 1 || q > 100 {
-				return nil, fmt.Errorf("vpx: quality %d is not in 1..100", q)
-			}
-			idle := cfg.Duration("idle")
-			if idle <= 0 {
-				return nil, fmt.Errorf("vpx: idle %s is not positive", idle)
+			q, idle, err := stream.Config("vpx", cfg)
+			if err != nil {
+				return nil, err
 			}
 			return New(q, idle), nil
 		}}
@@ -111,20 +104,10 @@ func (e *Encoder) Encode(_ context.Context, req *encoder.Request) (*encoder.Resp
 	if req.Encoding != "vp8" && req.Encoding != "vp9" {
 		return nil, fmt.Errorf("vpx: encoding %q not supported", req.Encoding)
 	}
-	if f.Format != "BGRX" && f.Format != "BGRA" {
-		return nil, fmt.Errorf("vpx: pixel format %q not supported", f.Format)
+	if err := stream.CheckFrame("vpx", f, 16384); err != nil {
+		return nil, err
 	}
-	if f.Width <= 0 || f.Height <= 0 || f.Width > 16384 || f.Height > 16384 || f.Stride < f.Width*4 || len(f.Pixels) < f.Stride*(f.Height-1)+f.Width*4 {
-		return nil, fmt.Errorf("vpx: frame %dx%d stride %d does not fit %d bytes", f.Width, f.Height, f.Stride, len(f.Pixels))
-	}
-	if f.Width%2 != 0 || f.Height%2 != 0 {
-		return nil, fmt.Errorf("vpx: frame %dx%d: width and height must be even", f.Width, f.Height)
-	}
-	q := req.Quality
-	if q <= 0 {
-		q = e.quality
-	}
-	q = min(max(q, 1), 100)
+	q := stream.Quality(req.Quality, e.quality)
 	var resp *encoder.Response
 	err := e.streams.Use(time.Now(), stream.Key(req.Options), stream.Shape{Encoding: req.Encoding, Width: f.Width, Height: f.Height},
 		stream.Truthy(req.Options["restart"]),
