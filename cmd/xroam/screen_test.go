@@ -3,12 +3,11 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"testing"
 
 	"github.com/xroam/xroam/core/x11"
+	"github.com/xroam/xroam/core/x11/x11test"
 )
 
 // xdummyDisplay starts Xorg with the dummy driver, a display whose
@@ -16,41 +15,7 @@ import (
 // returns its number, or skips.
 func xdummyDisplay(t *testing.T) int {
 	t.Helper()
-	if _, err := exec.LookPath("Xorg"); err != nil {
-		t.Skip("Xorg is not installed")
-	}
-	if _, err := os.Stat("/usr/lib/xorg/modules/drivers/dummy_drv.so"); err != nil {
-		t.Skip("the Xorg dummy driver is not installed (xserver-xorg-video-dummy)")
-	}
-	dir := t.TempDir()
-	conf := filepath.Join(dir, "dummy.conf")
-	const text = `Section "Device"
-  Identifier "dummy"
-  Driver "dummy"
-  VideoRam 256000
-EndSection
-Section "Monitor"
-  Identifier "mon"
-  HorizSync 5.0-1000.0
-  VertRefresh 5.0-200.0
-EndSection
-Section "Screen"
-  Identifier "screen"
-  Device "dummy"
-  Monitor "mon"
-  DefaultDepth 24
-  SubSection "Display"
-    Depth 24
-    Virtual 4096 2304
-  EndSubSection
-EndSection
-`
-	if err := os.WriteFile(conf, []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	os.Mkdir(filepath.Join(dir, "conf.d"), 0o755)
-	xv, err := x11.StartXvfb(context.Background(), x11.XvfbConfig{Display: -1,
-		Command: "Xorg -config " + conf + " -configdir " + filepath.Join(dir, "conf.d") + " -logfile " + filepath.Join(dir, "xorg.log") + " -noreset -nolisten tcp"})
+	xv, err := x11.StartXvfb(context.Background(), x11.XvfbConfig{Display: -1, Command: x11test.XdummyCommand(t)})
 	if err != nil {
 		t.Skip("Xorg with the dummy driver does not start here: ", err)
 	}

@@ -3,7 +3,6 @@ package x11
 import (
 	"github.com/jezek/xgb/shm"
 	"github.com/jezek/xgb/xproto"
-	"golang.org/x/sys/unix"
 )
 
 // The attach client paints large areas through a MIT-SHM segment: the
@@ -29,29 +28,12 @@ func (d *ClientDisplay) setupPaintSHM() *clientSHM {
 		d.log.Debug("x11 client: no MIT-SHM, painting in strips", "err", err)
 		return nil
 	}
-	size := int(d.screen.WidthInPixels) * int(d.screen.HeightInPixels) * 4
-	id, err := unix.SysvShmGet(unix.IPC_PRIVATE, size, unix.IPC_CREAT|0o600)
+	seg, xseg, err := newSHMSegment(d.c, int(d.screen.WidthInPixels)*int(d.screen.HeightInPixels)*4, true)
 	if err != nil {
-		d.log.Debug("x11 client: shmget failed, painting in strips", "err", err)
+		d.log.Debug("x11 client: no MIT-SHM segment (a remote display?), painting in strips", "err", err)
 		return nil
 	}
-	data, err := unix.SysvShmAttach(id, 0, 0)
-	if err != nil {
-		_, _ = unix.SysvShmCtl(id, unix.IPC_RMID, nil)
-		return nil
-	}
-	xseg, err := shm.NewSegId(d.c)
-	if err == nil {
-		err = shm.AttachChecked(d.c, xseg, uint32(id), true).Check()
-	}
-	// Removed now: it lives until both sides detach, whatever happens.
-	_, _ = unix.SysvShmCtl(id, unix.IPC_RMID, nil)
-	if err != nil {
-		_ = unix.SysvShmDetach(data)
-		d.log.Debug("x11 client: the display cannot attach the segment (remote?), painting in strips", "err", err)
-		return nil
-	}
-	return &clientSHM{seg: &shmSegment{id: id, data: data}, xseg: xseg}
+	return &clientSHM{seg: seg, xseg: xseg}
 }
 
 // paintSHM paints through the segment; false when it cannot (small area,

@@ -2,58 +2,16 @@ package x11
 
 import (
 	"context"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
-)
 
-// xdummyCommand writes an Xorg configuration for the dummy driver and
-// returns the command line that serves it (as --xvfb would), or skips.
-func xdummyCommand(tb testing.TB) string {
-	tb.Helper()
-	if _, err := exec.LookPath("Xorg"); err != nil {
-		tb.Skip("Xorg is not installed")
-	}
-	if _, err := os.Stat("/usr/lib/xorg/modules/drivers/dummy_drv.so"); err != nil {
-		tb.Skip("the Xorg dummy driver is not installed (xserver-xorg-video-dummy)")
-	}
-	dir := tb.TempDir()
-	conf := filepath.Join(dir, "dummy.conf")
-	const text = `Section "Device"
-  Identifier "dummy"
-  Driver "dummy"
-  VideoRam 256000
-EndSection
-Section "Monitor"
-  Identifier "mon"
-  HorizSync 5.0-1000.0
-  VertRefresh 5.0-200.0
-EndSection
-Section "Screen"
-  Identifier "screen"
-  Device "dummy"
-  Monitor "mon"
-  DefaultDepth 24
-  SubSection "Display"
-    Depth 24
-    Virtual 4096 2304
-  EndSubSection
-EndSection
-`
-	if err := os.WriteFile(conf, []byte(text), 0o644); err != nil {
-		tb.Fatal(err)
-	}
-	os.Mkdir(filepath.Join(dir, "conf.d"), 0o755)
-	return "Xorg -config " + conf + " -configdir " + filepath.Join(dir, "conf.d") + " -logfile " + filepath.Join(dir, "xorg.log") +
-		" -noreset -nolisten tcp +extension Composite +extension DAMAGE +extension RANDR +extension XTEST"
-}
+	"github.com/xroam/xroam/core/x11/x11test"
+)
 
 func TestResizeScreen(t *testing.T) {
 	RouteXGBLog(nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	xv, err := StartXvfb(ctx, XvfbConfig{Display: -1, Command: xdummyCommand(t)})
+	xv, err := StartXvfb(ctx, XvfbConfig{Display: -1, Command: x11test.XdummyCommand(t)})
 	if err != nil {
 		t.Skip("Xorg dummy: ", err)
 	}

@@ -3,21 +3,48 @@ package x11
 import (
 	"fmt"
 
+	"github.com/jezek/xgb"
 	"github.com/jezek/xgb/shm"
 	"github.com/jezek/xgb/xproto"
 	"golang.org/x/sys/unix"
 )
 
-// shmSegment is a SysV shared memory segment the X server writes captures
-// into. xgb cannot pass file descriptors, so the segment is named by its
-// SysV id; it is marked for removal as soon as both sides have attached,
-// so that it goes away with the process whatever happens.
+// shmSegment is a SysV shared memory segment the X server reads or
+// writes. xgb cannot pass file descriptors, so the segment is named by
+// its SysV id; it is marked for removal as soon as it is mapped here, so
+// that it goes away with the process whatever happens.
 type shmSegment struct {
 	id   int
 	data []byte
 }
 
 func (s *shmSegment) detach() { _ = unix.SysvShmDetach(s.data) }
+
+// newSHMSegment makes a segment of size bytes and has the X server on c
+// attach it; readOnly when the server only reads it (paints).
+func newSHMSegment(c *xgb.Conn, size int, readOnly bool) (*shmSegment, shm.Seg, error) {
+	id, err := unix.SysvShmGet(unix.IPC_PRIVATE, size, unix.IPC_CREAT|0o600)
+	if err != nil {
+		return nil, 0, fmt.Errorf("shmget: %w", err)
+	}
+	data, err := unix.SysvShmAttach(id, 0, 0)
+	// Removed at once, before the X server attaches it by id (Linux
+	// allows that): it lives until both sides detach, and a SIGKILL at
+	// any later point leaks nothing.
+	_, _ = unix.SysvShmCtl(id, unix.IPC_RMID, nil)
+	if err != nil {
+		return nil, 0, fmt.Errorf("shmat: %w", err)
+	}
+	xseg, err := shm.NewSegId(c)
+	if err == nil {
+		err = shm.AttachChecked(c, xseg, uint32(id), readOnly).Check()
+	}
+	if err != nil {
+		_ = unix.SysvShmDetach(data)
+		return nil, 0, fmt.Errorf("the X server cannot attach the segment: %w", err)
+	}
+	return &shmSegment{id: id, data: data}, xseg, nil
+}
 
 // setupSHM prepares a segment as large as the screen; on any failure the
 // capture falls back to plain GetImage.
@@ -28,30 +55,12 @@ func (wm *WM) setupSHM() {
 	}
 	setup := xproto.Setup(wm.cap)
 	scr := setup.Roots[wm.cap.DefaultScreen]
-	size := int(scr.WidthInPixels) * int(scr.HeightInPixels) * 4
-	id, err := unix.SysvShmGet(unix.IPC_PRIVATE, size, unix.IPC_CREAT|0o600)
+	seg, xseg, err := newSHMSegment(wm.cap, int(scr.WidthInPixels)*int(scr.HeightInPixels)*4, false)
 	if err != nil {
-		wm.log.Info("shmget failed: capturing with GetImage", "err", err)
+		wm.log.Info("no MIT-SHM segment: capturing with GetImage", "err", err)
 		return
 	}
-	data, err := unix.SysvShmAttach(id, 0, 0)
-	if err != nil {
-		_, _ = unix.SysvShmCtl(id, unix.IPC_RMID, nil)
-		wm.log.Info("shmat failed: capturing with GetImage", "err", err)
-		return
-	}
-	seg, err := shm.NewSegId(wm.cap)
-	if err == nil {
-		err = shm.AttachChecked(wm.cap, seg, uint32(id), false).Check()
-	}
-	_, _ = unix.SysvShmCtl(id, unix.IPC_RMID, nil)
-	if err != nil {
-		_ = unix.SysvShmDetach(data)
-		wm.log.Info("the X server cannot attach the segment: capturing with GetImage", "err", err)
-		return
-	}
-	wm.shm = &shmSegment{id: id, data: data}
-	wm.shmSeg = seg
+	wm.shm, wm.shmSeg = seg, xseg
 }
 
 // UsesSHM reports whether captures go through shared memory.

@@ -10,13 +10,18 @@ import (
 
 // Segment is a mapped System V shared memory segment.
 type Segment struct {
-	id    int
-	data  []byte
-	owner bool
+	id   int
+	data []byte
 }
 
 // Create makes and maps a new private segment of size bytes, readable and
 // writable by this user only. The caller must Close it.
+//
+// The segment is marked for removal as soon as it is mapped: Linux still
+// lets other processes (an encoder plugin, the X server) attach it by id
+// while any process has it attached, and frees it when the last one
+// detaches, so a creator killed by SIGKILL leaves nothing behind. Only a
+// kill between shmget and shmat could still leak one.
 func Create(size int) (*Segment, error) {
 	if size <= 0 {
 		return nil, fmt.Errorf("shm: bad size %d", size)
@@ -26,11 +31,14 @@ func Create(size int) (*Segment, error) {
 		return nil, fmt.Errorf("shmget: %w", err)
 	}
 	data, err := unix.SysvShmAttach(id, 0, 0)
+	if _, rerr := unix.SysvShmCtl(id, unix.IPC_RMID, nil); err == nil && rerr != nil {
+		_ = unix.SysvShmDetach(data)
+		return nil, fmt.Errorf("shmctl IPC_RMID %d: %w", id, rerr)
+	}
 	if err != nil {
-		_, _ = unix.SysvShmCtl(id, unix.IPC_RMID, nil)
 		return nil, fmt.Errorf("shmat: %w", err)
 	}
-	return &Segment{id: id, data: data, owner: true}, nil
+	return &Segment{id: id, data: data}, nil
 }
 
 // Attach maps an existing segment by id.
@@ -48,19 +56,16 @@ func (s *Segment) ID() int { return s.id }
 // Bytes is the mapped memory; it is invalid after Close.
 func (s *Segment) Bytes() []byte { return s.data }
 
-// Close unmaps the segment, and removes it when this process created it
-// (the memory lives on until every process has detached).
+// Close unmaps the segment; the memory lives on until every process has
+// detached. It does not remove the segment again: Create already has,
+// and once the last process has detached its id may name another
+// process's new segment.
 func (s *Segment) Close() error {
 	if s == nil || s.data == nil {
 		return nil
 	}
 	err := unix.SysvShmDetach(s.data)
 	s.data = nil
-	if s.owner {
-		if _, rerr := unix.SysvShmCtl(s.id, unix.IPC_RMID, nil); rerr != nil {
-			err = errors.Join(err, rerr)
-		}
-	}
 	if err != nil {
 		return fmt.Errorf("shm close %d: %w", s.id, err)
 	}
@@ -93,18 +98,17 @@ func (c *Cache) Get(id int) (*Segment, error) {
 	return s, nil
 }
 
-// shmDest is the mode bit of a segment its creator has removed: it lives
-// on only while something has it attached.
-const shmDest = 0o1000
-
-// sweep detaches the cached segments that their creator has removed (a
-// host replaces its frame segment when frames outgrow it), so that a
-// long-lived plugin does not keep every old segment mapped. It runs when
-// a new segment is attached, which is when an old one was replaced.
+// sweep detaches the cached segments that no other process has attached
+// any more (a host replaces its frame segment when frames outgrow it, and
+// detaches the old one), so that a long-lived plugin does not keep every
+// old segment mapped. It runs when a new segment is attached, which is
+// when an old one was replaced. Creators mark their segments for removal
+// at once (see Create), so the attach count, not the removal mark, tells
+// a replaced segment from one in use.
 func (c *Cache) sweep() {
 	for id, s := range c.segs {
 		var d unix.SysvShmDesc
-		if _, err := unix.SysvShmCtl(id, unix.IPC_STAT, &d); err == nil && d.Perm.Mode&shmDest == 0 {
+		if _, err := unix.SysvShmCtl(id, unix.IPC_STAT, &d); err == nil && d.Nattch > 1 {
 			continue
 		}
 		delete(c.segs, id)

@@ -104,9 +104,9 @@ import (
 	"github.com/xroam/xroam/sdk/encoder"
 )
 
-// stream is one window's libvpx stream; its image lives in C memory and
-// is filled in place.
-type stream struct {
+// vpxStream is one window's libvpx stream; its image lives in C memory
+// and is filled in place.
+type vpxStream struct {
 	e    *C.xr_vpx
 	w, h int
 
@@ -114,7 +114,7 @@ type stream struct {
 	closed bool
 }
 
-func open(vp9 bool, w, h, q, speed int) (*stream, error) {
+func open(vp9 bool, w, h, q, speed int) (*vpxStream, error) {
 	minq, maxq := quantizers(q)
 	v := 0
 	if vp9 {
@@ -124,10 +124,11 @@ func open(vp9 bool, w, h, q, speed int) (*stream, error) {
 	if e == nil {
 		return nil, fmt.Errorf("vpx: libvpx cannot open a %dx%d encoder", w, h)
 	}
-	return &stream{e: e, w: w, h: h}, nil
+	return &vpxStream{e: e, w: w, h: h}, nil
 }
 
-func (s *stream) close() {
+// Close frees the libvpx encoder; it is safe to call twice.
+func (s *vpxStream) Close() {
 	if s.closed {
 		return
 	}
@@ -137,7 +138,7 @@ func (s *stream) close() {
 
 // encode converts f into the stream's image and encodes it; a stream's
 // first picture is a key frame.
-func (s *stream) encode(f encoder.Frame) ([]byte, bool, error) {
+func (s *vpxStream) encode(f encoder.Frame) ([]byte, bool, error) {
 	w, h := s.w, s.h
 	ys, us := int(C.xr_vpx_stride(s.e, 0)), int(C.xr_vpx_stride(s.e, 1))
 	y := unsafe.Slice((*byte)(C.xr_vpx_plane(s.e, 0)), ys*h)

@@ -4,9 +4,9 @@ import (
 	"context"
 	"fmt"
 	"runtime"
-	"sync"
 	"time"
 
+	"github.com/xroam/xroam/plugins/encoders/modules/stream"
 	"github.com/xroam/xroam/sdk/encoder"
 	"github.com/xroam/xroam/sdk/plugin"
 	"github.com/xroam/xroam/sdk/schema"
@@ -26,18 +26,11 @@ const CSC = "YUV420P"
 // Plugin returns the vp8/vp9 encoder plugin.
 func Plugin() plugin.Encoder {
 	return plugin.Encoder{Name: "vpx", Version: Version,
-		Schema: schema.Schema{Attrs: []schema.Attr{
-			{Name: "quality", Type: schema.Int, Default: DefaultQuality, Help: "quality 1-100 when the request has none (mapped to libvpx's quantizer range)"},
-			{Name: "idle", Type: schema.Duration, Default: "10s", Help: "a window's stream idle this long is closed; its next frame starts a new stream"},
-		}},
+		Schema: schema.Schema{Attrs: stream.Attrs(DefaultQuality, "quality 1-100 when the request has none (mapped to libvpx's quantizer range)")},
 		New: func(_ context.Context, cfg schema.Values) (encoder.Encoder, error) {
-			q := int(cfg.Int("quality"))
-			if q < 1 || q > 100 {
-				return nil, fmt.Errorf("vpx: quality %d is not in 1..100", q)
-			}
-			idle := cfg.Duration("idle")
-			if idle <= 0 {
-				return nil, fmt.Errorf("vpx: idle %s is not positive", idle)
+			q, idle, err := stream.Config("vpx", cfg)
+			if err != nil {
+				return nil, err
 			}
 			return New(q, idle), nil
 		}}
@@ -46,23 +39,13 @@ func Plugin() plugin.Encoder {
 // New returns an encoder whose default quality is quality and whose
 // streams close after idle without a frame.
 func New(quality int, idle time.Duration) *Encoder {
-	return &Encoder{quality: quality, idle: idle, streams: map[string]*entry{}}
+	return &Encoder{quality: quality, streams: stream.NewSet[*vpxStream](idle)}
 }
 
 // Encoder is the vp8 and vp9 encoder; it is safe for concurrent use.
 type Encoder struct {
 	quality int
-	idle    time.Duration
-
-	mu      sync.Mutex
-	streams map[string]*entry
-}
-
-// entry is a window's stream with the encoding it was opened for.
-type entry struct {
-	*stream
-	encoding string
-	last     time.Time
+	streams *stream.Set[*vpxStream]
 }
 
 // Info implements encoder.Encoder.
@@ -72,38 +55,7 @@ func (e *Encoder) Info(context.Context) (*encoder.Info, error) {
 
 // Close releases every stream.
 func (e *Encoder) Close() {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	for k, s := range e.streams {
-		s.close()
-		delete(e.streams, k)
-	}
-}
-
-// streamKey names the window a request belongs to: the request's
-// "stream" option (the core's pipeline and window), else its "wid".
-func streamKey(opts map[string]any) string {
-	if v, ok := opts["stream"]; ok {
-		return fmt.Sprint(v)
-	}
-	if v, ok := opts["wid"]; ok {
-		return fmt.Sprint(v)
-	}
-	return ""
-}
-
-func truthy(v any) bool {
-	switch x := v.(type) {
-	case bool:
-		return x
-	case float64:
-		return x != 0
-	case int64:
-		return x != 0
-	case int:
-		return x != 0
-	}
-	return false
+	e.streams.Close()
 }
 
 // quantizers maps xpra's 1..100 quality onto libvpx's 0..63 quantizer
@@ -152,57 +104,29 @@ func (e *Encoder) Encode(_ context.Context, req *encoder.Request) (*encoder.Resp
 	if req.Encoding != "vp8" && req.Encoding != "vp9" {
 		return nil, fmt.Errorf("vpx: encoding %q not supported", req.Encoding)
 	}
-	if f.Format != "BGRX" && f.Format != "BGRA" {
-		return nil, fmt.Errorf("vpx: pixel format %q not supported", f.Format)
-	}
-	if f.Width <= 0 || f.Height <= 0 || f.Width > 16384 || f.Height > 16384 || f.Stride < f.Width*4 || len(f.Pixels) < f.Stride*(f.Height-1)+f.Width*4 {
-		return nil, fmt.Errorf("vpx: frame %dx%d stride %d does not fit %d bytes", f.Width, f.Height, f.Stride, len(f.Pixels))
-	}
-	if f.Width%2 != 0 || f.Height%2 != 0 {
-		return nil, fmt.Errorf("vpx: frame %dx%d: width and height must be even", f.Width, f.Height)
-	}
-	q := req.Quality
-	if q <= 0 {
-		q = e.quality
-	}
-	q = min(max(q, 1), 100)
-	key := streamKey(req.Options)
-	now := time.Now()
-
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	for k, s := range e.streams {
-		if k != key && now.Sub(s.last) > e.idle {
-			s.close()
-			delete(e.streams, k)
-		}
-	}
-	s := e.streams[key]
-	restart := s == nil || s.encoding != req.Encoding || s.w != f.Width || s.h != f.Height ||
-		now.Sub(s.last) > e.idle || truthy(req.Options["restart"])
-	if restart {
-		if s != nil {
-			s.close()
-			delete(e.streams, key)
-		}
-		st, err := open(req.Encoding == "vp9", f.Width, f.Height, q, req.Speed)
-		if err != nil {
-			return nil, err
-		}
-		s = &entry{stream: st, encoding: req.Encoding}
-		e.streams[key] = s
-	}
-	data, keyFrame, err := s.encode(f)
-	if err != nil {
-		s.close()
-		delete(e.streams, key)
+	if err := stream.CheckFrame("vpx", f, 16384); err != nil {
 		return nil, err
 	}
-	s.last = now
-	opts := map[string]any{"frame": s.frame, "csc": CSC, "quality": int64(q)}
-	if keyFrame {
-		opts["type"] = "IDR"
+	q := stream.Quality(req.Quality, e.quality)
+	var resp *encoder.Response
+	err := e.streams.Use(time.Now(), stream.Key(req.Options), stream.Shape{Encoding: req.Encoding, Width: f.Width, Height: f.Height},
+		stream.Truthy(req.Options["restart"]),
+		func() (*vpxStream, error) { return open(req.Encoding == "vp9", f.Width, f.Height, q, req.Speed) },
+		func(s *vpxStream) error {
+			data, keyFrame, err := s.encode(f)
+			if err != nil {
+				return err
+			}
+			opts := map[string]any{"frame": s.frame, "csc": CSC, "quality": int64(q)}
+			if keyFrame {
+				opts["type"] = "IDR"
+			}
+			s.frame++
+			resp = &encoder.Response{Encoding: req.Encoding, Data: data, Width: f.Width, Height: f.Height, Options: opts}
+			return nil
+		})
+	if err != nil {
+		return nil, err
 	}
-	s.frame++
-	return &encoder.Response{Encoding: req.Encoding, Data: data, Width: f.Width, Height: f.Height, Options: opts}, nil
+	return resp, nil
 }

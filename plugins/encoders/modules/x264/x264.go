@@ -3,12 +3,12 @@ package x264
 import (
 	"context"
 	"fmt"
-	"sync"
 	"time"
 	"unsafe"
 
 	"github.com/gen2brain/x264-go/x264c"
 
+	"github.com/xroam/xroam/plugins/encoders/modules/stream"
 	"github.com/xroam/xroam/plugins/encoders/modules/yuv"
 	"github.com/xroam/xroam/sdk/encoder"
 	"github.com/xroam/xroam/sdk/plugin"
@@ -33,18 +33,11 @@ const keyintInfinite = 1 << 30
 // Plugin returns the h264 encoder plugin.
 func Plugin() plugin.Encoder {
 	return plugin.Encoder{Name: "x264", Version: Version,
-		Schema: schema.Schema{Attrs: []schema.Attr{
-			{Name: "quality", Type: schema.Int, Default: DefaultQuality, Help: "quality 1-100 when the request has none (mapped to a constant rate factor)"},
-			{Name: "idle", Type: schema.Duration, Default: "10s", Help: "a window's stream idle this long is closed; its next frame starts a new stream"},
-		}},
+		Schema: schema.Schema{Attrs: stream.Attrs(DefaultQuality, "quality 1-100 when the request has none (mapped to a constant rate factor)")},
 		New: func(_ context.Context, cfg schema.Values) (encoder.Encoder, error) {
-			q := int(cfg.Int("quality"))
-			if q < 1 || q > 100 {
-				return nil, fmt.Errorf("x264: quality %d is not in 1..100", q)
-			}
-			idle := cfg.Duration("idle")
-			if idle <= 0 {
-				return nil, fmt.Errorf("x264: idle %s is not positive", idle)
+			q, idle, err := stream.Config("x264", cfg)
+			if err != nil {
+				return nil, err
 			}
 			return New(q, idle), nil
 		}}
@@ -53,27 +46,22 @@ func Plugin() plugin.Encoder {
 // New returns an encoder whose default quality is quality and whose
 // streams close after idle without a frame.
 func New(quality int, idle time.Duration) *Encoder {
-	return &Encoder{quality: quality, idle: idle, streams: map[string]*stream{}}
+	return &Encoder{quality: quality, streams: stream.NewSet[*h264Stream](idle)}
 }
 
 // Encoder is the h264 encoder; it is safe for concurrent use.
 type Encoder struct {
 	quality int
-	idle    time.Duration
-
-	mu      sync.Mutex
-	streams map[string]*stream
+	streams *stream.Set[*h264Stream]
 }
 
-// stream is one window's h264 stream: the libx264 handle and its input
-// picture (in C memory, filled in place).
-type stream struct {
+// h264Stream is one window's h264 stream: the libx264 handle and its
+// input picture (in C memory, filled in place).
+type h264Stream struct {
 	h      *x264c.T
 	pic    *x264c.Picture // its own allocation: cgo sees no Go pointers next to it
 	w, h2  int
-	crf    int
 	frame  int64
-	last   time.Time
 	nals   []*x264c.Nal
 	closed bool
 }
@@ -85,38 +73,7 @@ func (e *Encoder) Info(context.Context) (*encoder.Info, error) {
 
 // Close releases every stream.
 func (e *Encoder) Close() {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	for k, s := range e.streams {
-		s.close()
-		delete(e.streams, k)
-	}
-}
-
-// streamKey names the window a request belongs to: the request's
-// "stream" option (the core's pipeline and window), else its "wid".
-func streamKey(opts map[string]any) string {
-	if v, ok := opts["stream"]; ok {
-		return fmt.Sprint(v)
-	}
-	if v, ok := opts["wid"]; ok {
-		return fmt.Sprint(v)
-	}
-	return ""
-}
-
-func truthy(v any) bool {
-	switch x := v.(type) {
-	case bool:
-		return x
-	case float64:
-		return x != 0
-	case int64:
-		return x != 0
-	case int:
-		return x != 0
-	}
-	return false
+	e.streams.Close()
 }
 
 // crfFor maps xpra's 0..100 quality onto x264's constant rate factor
@@ -132,63 +89,36 @@ func (e *Encoder) Encode(_ context.Context, req *encoder.Request) (*encoder.Resp
 	if req.Encoding != "h264" {
 		return nil, fmt.Errorf("x264: encoding %q not supported", req.Encoding)
 	}
-	if f.Format != "BGRX" && f.Format != "BGRA" {
-		return nil, fmt.Errorf("x264: pixel format %q not supported", f.Format)
-	}
-	if f.Width <= 0 || f.Height <= 0 || f.Stride < f.Width*4 || len(f.Pixels) < f.Stride*(f.Height-1)+f.Width*4 {
-		return nil, fmt.Errorf("x264: frame %dx%d stride %d does not fit %d bytes", f.Width, f.Height, f.Stride, len(f.Pixels))
-	}
-	if f.Width%2 != 0 || f.Height%2 != 0 {
-		return nil, fmt.Errorf("x264: frame %dx%d: width and height must be even", f.Width, f.Height)
-	}
-	q := req.Quality
-	if q <= 0 {
-		q = e.quality
-	}
-	q = min(max(q, 1), 100)
-	crf := crfFor(q)
-	key := streamKey(req.Options)
-	now := time.Now()
-
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	for k, s := range e.streams {
-		if k != key && now.Sub(s.last) > e.idle {
-			s.close()
-			delete(e.streams, k)
-		}
-	}
-	s := e.streams[key]
-	restart := s == nil || s.w != f.Width || s.h2 != f.Height || now.Sub(s.last) > e.idle || truthy(req.Options["restart"])
-	if restart {
-		if s != nil {
-			s.close()
-			delete(e.streams, key)
-		}
-		var err error
-		if s, err = open(f.Width, f.Height, crf); err != nil {
-			return nil, err
-		}
-		e.streams[key] = s
-	}
-	data, idr, err := s.encode(f)
-	if err != nil {
-		s.close()
-		delete(e.streams, key)
+	if err := stream.CheckFrame("x264", f, 0); err != nil {
 		return nil, err
 	}
-	s.last = now
-	opts := map[string]any{"frame": s.frame, "csc": CSC, "quality": int64(q)}
-	if idr {
-		opts["type"] = "IDR"
-	} else {
-		opts["type"] = "P"
+	q := stream.Quality(req.Quality, e.quality)
+	var resp *encoder.Response
+	err := e.streams.Use(time.Now(), stream.Key(req.Options), stream.Shape{Encoding: "h264", Width: f.Width, Height: f.Height},
+		stream.Truthy(req.Options["restart"]),
+		func() (*h264Stream, error) { return open(f.Width, f.Height, crfFor(q)) },
+		func(s *h264Stream) error {
+			data, idr, err := s.encode(f)
+			if err != nil {
+				return err
+			}
+			opts := map[string]any{"frame": s.frame, "csc": CSC, "quality": int64(q)}
+			if idr {
+				opts["type"] = "IDR"
+			} else {
+				opts["type"] = "P"
+			}
+			s.frame++
+			resp = &encoder.Response{Encoding: "h264", Data: data, Width: f.Width, Height: f.Height, Options: opts}
+			return nil
+		})
+	if err != nil {
+		return nil, err
 	}
-	s.frame++
-	return &encoder.Response{Encoding: "h264", Data: data, Width: f.Width, Height: f.Height, Options: opts}, nil
+	return resp, nil
 }
 
-func open(w, h, crf int) (*stream, error) {
+func open(w, h, crf int) (*h264Stream, error) {
 	var p x264c.Param
 	// The preset only applies together with a tune.
 	if x264c.ParamDefaultPreset(&p, "ultrafast", "zerolatency") < 0 {
@@ -208,7 +138,7 @@ func open(w, h, crf int) (*stream, error) {
 	if x264c.ParamApplyProfile(&p, "high") < 0 {
 		return nil, fmt.Errorf("x264: the high profile is unknown")
 	}
-	s := &stream{w: w, h2: h, crf: crf, pic: new(x264c.Picture), nals: make([]*x264c.Nal, 1)}
+	s := &h264Stream{w: w, h2: h, pic: new(x264c.Picture), nals: make([]*x264c.Nal, 1)}
 	x264c.PictureInit(s.pic)
 	if x264c.PictureAlloc(s.pic, x264c.CspI420, int32(w), int32(h)) < 0 {
 		return nil, fmt.Errorf("x264: no memory for a %dx%d picture", w, h)
@@ -221,7 +151,8 @@ func open(w, h, crf int) (*stream, error) {
 	return s, nil
 }
 
-func (s *stream) close() {
+// Close frees the stream's encoder and picture; it is safe to call twice.
+func (s *h264Stream) Close() {
 	if s.closed {
 		return
 	}
@@ -232,7 +163,7 @@ func (s *stream) close() {
 
 // encode converts f into the stream's picture and encodes it; the first
 // picture of a stream is forced to be an IDR frame.
-func (s *stream) encode(f encoder.Frame) ([]byte, bool, error) {
+func (s *h264Stream) encode(f encoder.Frame) ([]byte, bool, error) {
 	w, h := s.w, s.h2
 	img := s.pic.Img
 	y := unsafe.Slice((*byte)(img.Plane[0]), int(img.IStride[0])*h)
