@@ -570,3 +570,30 @@ func TestXpraClientScroll(t *testing.T) {
 	info := e.mustRun("info", fmt.Sprintf(":%d", n))
 	t.Logf("%s", grepLines(info, "encodings.draws"))
 }
+
+// TestAttachScroll: `xroam attach` announces that it paints scroll draws,
+// gets an xterm's scrolling as scroll draws plus the new lines, and
+// shows exactly the server's pixels.
+func TestAttachScroll(t *testing.T) {
+	e := newEnv(t)
+	goFile := filepath.Join(e.home, "go")
+	n := e.start("--encoding=rgb", "--start=xterm -T ascr -geometry 60x20 -e sh -c 'seq 1 40; "+
+		"while [ ! -e "+goFile+" ]; do sleep 0.1; done; i=0; while [ $i -lt 40 ]; do i=$((i+1)); echo scrolled line $i; sleep 0.1; done; exec cat'")
+	srv := waitWindow(t, n, "ascr")
+	cd := clientDisplay(t)
+	a := e.attach(cd, fmt.Sprintf(":%d", n), "--socket-dir="+e.sockDir)
+	defer func() {
+		if t.Failed() {
+			t.Logf("attach output:\n%s", tail(a.out.String(), 3000))
+		}
+	}()
+	cli := waitWindow(t, cd, "ascr")
+	samePixels(t, n, srv.ID, cd, cli.ID, 0)
+	if err := os.WriteFile(goFile, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "scroll draws", func() bool { return e.infoInt(n, "encodings.draws.scroll") >= 5 })
+	time.Sleep(5 * time.Second) // the 40 lines
+	samePixels(t, n, srv.ID, cd, cli.ID, 0)
+	t.Logf("%s", grepLines(e.mustRun("info", fmt.Sprintf(":%d", n)), "encodings.draws"))
+}

@@ -437,6 +437,7 @@ func (c *client) hello() wire.Dict {
 		"encodings.core":          core,
 		"encodings.rgb_formats":   rgbFormats(),
 		"encoding.rgb_formats":    rgbFormats(),
+		"encoding.scrolling":      true,
 		"encoding.rgb_lz4":        true,
 		"encoding.rgb_zlib":       true,
 		"encoding.rgb24zlib":      true,

@@ -236,6 +236,14 @@ func (c *client) paintDraw(win *window, p wire.Packet) error {
 	if opts == nil {
 		opts = wire.Dict{}
 	}
+	if coding == "scroll" {
+		moves, err := parseScrolls(p[7])
+		if err != nil {
+			return fmt.Errorf("scroll: %w", err)
+		}
+		win.scroll(c.disp, moves)
+		return nil
+	}
 	var pix []byte
 	var err error
 	if _, ok := videoCodings[coding]; ok {
