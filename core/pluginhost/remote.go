@@ -2,12 +2,14 @@ package pluginhost
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/exec"
 	"strings"
@@ -58,7 +60,10 @@ type remote struct {
 func (r *remote) name() string { return r.desc.Kind + " " + r.desc.Name }
 
 // logWriter forwards go-plugin's log lines (and the plugin's stderr) to
-// slog at debug level.
+// slog at debug level, but for the plugin's own warnings and errors
+// (slog's level=WARN and level=ERROR): those say why something a user
+// sees failed (a connection dropped by a transport), so they reach the
+// server's log as they are.
 type logWriter struct {
 	r *remote
 }
@@ -66,11 +71,58 @@ type logWriter struct {
 func (w logWriter) Write(p []byte) (int, error) {
 	sc := bufio.NewScanner(strings.NewReader(string(p)))
 	for sc.Scan() {
-		if line := strings.TrimSpace(sc.Text()); line != "" {
-			w.r.h.log.Debug("plugin", "plugin", w.r.name(), "line", line)
+		line := strings.TrimSpace(sc.Text())
+		if line == "" {
+			continue
 		}
+		w.r.h.log.Log(context.Background(), pluginLineLevel(line), "plugin", "plugin", w.r.name(), "line", line)
 	}
 	return len(p), nil
+}
+
+// maxPluginLine bounds what stderrLog holds of a line without its end.
+const maxPluginLine = 64 << 10
+
+// stderrLog cuts a plugin's stderr, which arrives in arbitrary pieces,
+// into lines for logWriter.
+type stderrLog struct {
+	w   logWriter
+	mu  sync.Mutex
+	buf []byte
+}
+
+func (s *stderrLog) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.buf = append(s.buf, p...)
+	if i := bytes.LastIndexByte(s.buf, '\n'); i >= 0 {
+		_, _ = s.w.Write(s.buf[:i+1])
+		s.buf = append(s.buf[:0], s.buf[i+1:]...)
+	}
+	if len(s.buf) > maxPluginLine {
+		_, _ = s.w.Write(s.buf)
+		s.buf = s.buf[:0]
+	}
+	return len(p), nil
+}
+
+// pluginLineLevel is the level a plugin's stderr line is logged at. The
+// line is the plugin's: at worst it raises its own line to a warning.
+func pluginLineLevel(line string) slog.Level {
+	// slog's text handler writes time=… level=… first; a later
+	// "level=" is inside the message.
+	for _, f := range strings.Fields(line) {
+		if v, ok := strings.CutPrefix(f, "level="); ok {
+			switch v {
+			case "WARN":
+				return slog.LevelWarn
+			case "ERROR":
+				return slog.LevelError
+			}
+			break
+		}
+	}
+	return slog.LevelDebug
 }
 
 // start launches the plugin, dispenses its client and configures it.
@@ -110,6 +162,10 @@ func (r *remote) start(ctx context.Context) error {
 		StartTimeout:     r.h.opts.StartTimeout,
 		GRPCDialOptions:  plugin.DialOptions(),
 		Stderr:           io.Discard,
+		// What the plugin writes to os.Stderr once served (its slog
+		// lines) comes over go-plugin's stdio stream, not the pipe
+		// that Logger reads.
+		SyncStderr: &stderrLog{w: logWriter{r: r}},
 		Logger: hclog.New(&hclog.LoggerOptions{Name: "plugin", Level: hclog.Debug, Output: logWriter{r: r},
 			DisableTime: true}),
 	})
