@@ -8,8 +8,10 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/xroam/xroam/core/x11"
+	transports "github.com/xroam/xroam/plugins/transports/modules"
 )
 
 // freeUDPPort is a UDP port on loopback that was free a moment ago.
@@ -63,9 +65,8 @@ func TestQUIC(t *testing.T) {
 		info, _ := e.run("info", fmt.Sprintf(":%d", n))
 		return strings.Contains(info, "clients.count=1")
 	})
-	// A QUIC peer that vanishes is only noticed at the idle timeout, so
-	// the client is stopped the way a user does: it closes the
-	// connection.
+	// A client stopped the way a user does closes the connection;
+	// TestQUICDeadPeer kills one.
 	a.cmd.Process.Signal(syscall.SIGTERM)
 	<-a.done
 	a.done <- nil
@@ -113,5 +114,82 @@ func TestQUICAuth(t *testing.T) {
 	out, code = e.run("start", "--daemon=no", "--plugin-dir="+testPlugins, fmt.Sprintf("--bind-quic=127.0.0.1:%d", freeUDPPort(t)))
 	if code != 1 || !strings.Contains(out, "ssl-cert") {
 		t.Errorf("quic without a certificate: exit %d, %q", code, out)
+	}
+}
+
+// quicDeadPeerDeadline is how long a vanished QUIC peer may go unnoticed
+// in TestQUICDeadPeer: generous for a loaded machine, yet well under the
+// 30 s that the idle timeout once was, which it would catch.
+const quicDeadPeerDeadline = 15 * time.Second
+
+// TestQUICDeadPeer: a QUIC peer that vanishes without a word (SIGKILL,
+// so no CONNECTION_CLOSE) is noticed by the keep-alives and the short
+// idle timeout, on both ends: the server drops a killed xroam attach, and
+// a client whose server side (the quic transport plugin) is killed gives
+// up, both within seconds.
+func TestQUICDeadPeer(t *testing.T) {
+	e := newEnv(t)
+	certs := testCerts(t, e.home)
+	port := freeUDPPort(t)
+	n := e.start("--plugin-dir="+testPlugins, "--start=xterm -T quic-dead",
+		fmt.Sprintf("--bind-quic=127.0.0.1:%d", port), "--ssl-cert="+certs.Cert, "--ssl-key="+certs.Key, "--ssl-client-verify-mode=none")
+	waitWindow(t, n, "quic-dead")
+	uri := fmt.Sprintf("quic://127.0.0.1:%d/", port)
+	clients := func(want string) func() bool {
+		return func() bool {
+			info, _ := e.run("info", fmt.Sprintf(":%d", n))
+			return strings.Contains(info, "clients.count="+want)
+		}
+	}
+
+	t.Run("server notices a killed client", func(t *testing.T) {
+		a := e.attach(clientDisplay(t), uri, "--ssl-ca-certs="+certs.CA)
+		waitFor(t, "the QUIC client to attach", clients("1"))
+		// Quiet for a while first: the keep-alives must hold a live
+		// connection that sends nothing past the idle timeout.
+		time.Sleep(2 * transports.QUICIdleTimeout)
+		if !clients("1")() {
+			t.Fatalf("a live, quiet QUIC client was dropped:\n%s", tail(e.logOf(n), 30))
+		}
+		a.cmd.Process.Kill()
+		<-a.done
+		a.done <- nil
+		killed := time.Now()
+		waitUntil(t, quicDeadPeerDeadline, "the server to drop the killed QUIC client", clients("0"))
+		t.Logf("the server dropped the killed client after %v", time.Since(killed).Round(100*time.Millisecond))
+	})
+
+	t.Run("client notices a killed server side", func(t *testing.T) {
+		a := e.attach(clientDisplay(t), uri, "--ssl-ca-certs="+certs.CA, "--reconnect=no")
+		waitFor(t, "the QUIC client to attach", clients("1"))
+		pid := transportPid("quic")
+		if pid == 0 {
+			t.Fatal("the quic transport is not running as a subprocess")
+		}
+		syscall.Kill(pid, syscall.SIGKILL)
+		killed := time.Now()
+		select {
+		case <-a.done:
+			t.Logf("the client gave up %v after its server side was killed", time.Since(killed).Round(100*time.Millisecond))
+			a.done <- nil
+		case <-time.After(quicDeadPeerDeadline):
+			t.Fatalf("the client still runs %v after its server side was killed:\n%s", quicDeadPeerDeadline, tail(a.out.String(), 20))
+		}
+		// The session lives on.
+		if out := e.mustRun("info", fmt.Sprintf(":%d", n)); !strings.Contains(out, "quic-dead") {
+			t.Errorf("the session lost its application:\n%s", out)
+		}
+	})
+}
+
+// waitUntil is waitFor with its own deadline.
+func waitUntil(t *testing.T, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within %v", what, d)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }

@@ -58,12 +58,24 @@ func newQUIC(cfg schema.Values) (*quicTransport, error) {
 	return &quicTransport{tls: tc, timeout: d, log: slog.New(slog.NewTextHandler(os.Stderr, nil)).With("transport", "quic")}, nil
 }
 
-// QUICConfig is the QUIC configuration of both ends. A peer that vanishes
-// without closing is only noticed by the idle timeout (UDP has no reset),
-// so it is short, and keep-alives stop a quiet session (no screen
-// updates) from hitting it.
+// A peer that vanishes without closing (killed, unplugged) is only
+// noticed by the idle timeout: UDP has no reset. The session should see
+// such a client leave within seconds, as it does over TCP, so the
+// timeout is short; keep-alives, well inside it, stop a quiet session
+// (no screen updates, no input) from reaching it, and leave room for
+// two lost ones before a live link is given up. A dead peer is noticed
+// about QUICKeepAlive + QUICIdleTimeout after its last packet: the idle
+// clock restarts at the first keep-alive left unanswered. The
+// connection uses the lower of the two ends' timeouts, so a server with
+// these values notices a dead client whatever the client asked for.
+const (
+	QUICIdleTimeout = 6 * time.Second
+	QUICKeepAlive   = 2 * time.Second
+)
+
+// QUICConfig is the QUIC configuration of both ends.
 func QUICConfig(handshake time.Duration) *quic.Config {
-	return &quic.Config{HandshakeIdleTimeout: handshake, MaxIdleTimeout: 30 * time.Second, KeepAlivePeriod: 10 * time.Second}
+	return &quic.Config{HandshakeIdleTimeout: handshake, MaxIdleTimeout: QUICIdleTimeout, KeepAlivePeriod: QUICKeepAlive}
 }
 
 func (q *quicTransport) Listen(ctx context.Context, req *transport.ListenRequest, h transport.Handoff) (*transport.ListenResponse, error) {
