@@ -16,3 +16,12 @@
 # ssl-cert     = "/etc/xroam/ssl-cert.pem"
 # ssl-key      = "/etc/xroam/key.pem"
 # ssl-protocol = "TLSv1_2"
+
+# Lowest port a bind-tcp, bind-ssl, bind-ws, bind-wss, bind-quic or
+# bind-rfb socket may use (0, any free port, is always allowed).
+# min-port = 1024
+
+# Share a bind-tcp port with another server: connections that do not
+# speak xpra's protocol (nor the TLS or HTTP this server handles) are
+# forwarded to it, byte for byte.
+# tcp-proxy = "127.0.0.1:8080"

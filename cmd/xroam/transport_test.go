@@ -1,7 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -246,5 +250,117 @@ func TestBindVsock(t *testing.T) {
 	}
 	if transportPid("vsock") == 0 {
 		t.Error("the vsock transport is not running as a subprocess")
+	}
+}
+
+// TestTCPProxy: with --tcp-proxy, a tcp port is shared with a real web
+// server on loopback: requests reach it and its answers (a body it
+// echoes, byte for byte) come back, while Debian's xpra client and
+// xroam info on the same port still get the session. Once the web
+// server is gone, such a connection is closed with the reason logged,
+// and the session carries on.
+func TestTCPProxy(t *testing.T) {
+	e := newEnv(t)
+	needXpra(t)
+	web, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			io.Copy(w, r.Body)
+			return
+		}
+		io.WriteString(w, "the web server behind "+r.URL.Path)
+	})}
+	go srv.Serve(web)
+	defer srv.Close()
+	tcp := freePort(t)
+	n := e.start("--plugin-dir="+testPlugins, "--start=xterm -T proxied-app", "--html=off",
+		fmt.Sprintf("--bind-tcp=127.0.0.1:%d", tcp), "--tcp-proxy="+web.Addr().String())
+	waitWindow(t, n, "proxied-app")
+	base := fmt.Sprintf("http://127.0.0.1:%d", tcp)
+	hc := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+
+	resp, err := hc.Get(base + "/index.html")
+	if err != nil {
+		t.Fatalf("GET through the shared port: %v\n%s", err, tail(e.logOf(n), 30))
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(body) != "the web server behind /index.html" {
+		t.Errorf("GET through the shared port: %q", body)
+	}
+	payload := bytes.Repeat([]byte{0, 1, 2, 0xff, 'P', '\n'}, 200000)
+	resp, err = hc.Post(base+"/echo", "application/octet-stream", bytes.NewReader(payload))
+	if err != nil {
+		t.Fatalf("POST through the shared port: %v", err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !bytes.Equal(body, payload) {
+		t.Errorf("POST of %d bytes came back as %d bytes, or changed", len(payload), len(body))
+	}
+
+	uri := fmt.Sprintf("tcp://127.0.0.1:%d/", tcp)
+	if out, code := e.run("info", uri); code != 0 || !strings.Contains(out, "server.type=xroam") {
+		t.Errorf("xroam info on the shared port: exit %d\n%s", code, tail(out, 20))
+	}
+	cd := clientDisplay(t)
+	cmd, _, done := e.xpraAttach(cd, uri)
+	waitWindowOn(t, cd, "the xterm on the xpra client's display", func(w x11.WindowInfo) bool {
+		return w.Mapped && strings.Contains(w.Title, "proxied-app")
+	})
+	cmd.Process.Kill()
+	<-done
+
+	// The web server goes away: the next request is closed unanswered.
+	srv.Close()
+	if resp, err := hc.Get(base + "/gone"); err == nil {
+		resp.Body.Close()
+		t.Errorf("a request with the proxy target gone was answered: %s", resp.Status)
+	}
+	defer func() {
+		if t.Failed() {
+			t.Logf("server log:\n%s", tail(e.logOf(n), 4000))
+		}
+	}()
+	waitFor(t, "the failed forward to be logged", func() bool {
+		return strings.Contains(e.logOf(n), "the --tcp-proxy target cannot be reached")
+	})
+	if out, code := e.run("info", uri); code != 0 || !strings.Contains(out, "windows.0.title=proxied-app") {
+		t.Errorf("the session after a failed forward: exit %d\n%s", code, tail(out, 20))
+	}
+}
+
+// TestMinPortOption: a bind below --min-port (1024 by default) stops the
+// start with the option and its value named, before any X server runs;
+// a lower --min-port lets the port through.
+func TestMinPortOption(t *testing.T) {
+	e := newEnv(t)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--bind-tcp=127.0.0.1:80"}, "--bind-tcp=127.0.0.1:80: port 80 is below --min-port=1024"},
+		{[]string{"--bind-quic=127.0.0.1:443"}, "--bind-quic=127.0.0.1:443: port 443 is below --min-port=1024"},
+		{[]string{"--min-port=20000", fmt.Sprintf("--bind-ws=127.0.0.1:%d", 19999)}, "--bind-ws=127.0.0.1:19999: port 19999 is below --min-port=20000"},
+	} {
+		out, code := e.run(append([]string{"start", "--daemon=no", "--plugin-dir=" + testPlugins}, tc.args...)...)
+		if code != 1 || !strings.Contains(out, tc.want) {
+			t.Errorf("%v: exit %d, %q, want %q", tc.args, code, out, tc.want)
+		}
+		if strings.Contains(out, "Xvfb") {
+			t.Errorf("%v: an X server was started before the bind was checked:\n%s", tc.args, out)
+		}
+	}
+	// Port 0 and ports at or above the minimum are served.
+	tcp := freePort(t)
+	n := e.start("--plugin-dir="+testPlugins, "--min-port=1", fmt.Sprintf("--bind-tcp=127.0.0.1:%d", tcp), "--bind-ws=127.0.0.1:0")
+	if out, code := e.run("info", fmt.Sprintf("tcp://127.0.0.1:%d/", tcp)); code != 0 || !strings.Contains(out, "server.type=xroam") {
+		t.Errorf("info on --bind-tcp=127.0.0.1:%d: exit %d\n%s", tcp, code, tail(out, 20))
+	}
+	if !strings.Contains(e.logOf(n), "transport=ws") {
+		t.Errorf("--bind-ws=127.0.0.1:0 is not listening:\n%s", tail(e.logOf(n), 30))
 	}
 }

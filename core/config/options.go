@@ -70,6 +70,8 @@ type Config struct {
 	BindQUIC       []string `opt:"bind-quic" group:"network" meta:"HOST:PORT" help:"QUIC (UDP) address to listen on, with the --ssl-cert certificate (repeatable)"`
 	BindVsock      []string `opt:"bind-vsock" group:"network" meta:"CID:PORT" help:"vsock address to listen on (repeatable)"`
 	BindRFB        []string `opt:"bind-rfb" group:"network" meta:"HOST:PORT" help:"RFB (VNC) address to listen on (repeatable)"`
+	MinPort        int      `opt:"min-port" group:"network" meta:"PORT" help:"lowest port the --bind-tcp, --bind-ssl, --bind-ws, --bind-wss, --bind-quic and --bind-rfb sockets may use (port 0, any free port, is always allowed)"`
+	TCPProxy       string   `opt:"tcp-proxy" group:"network" meta:"HOST:PORT" help:"forward the connections to --bind-tcp sockets that speak neither xpra's protocol nor the TLS or HTTP this server handles, byte for byte, to this address (e.g. a web server sharing the port)"`
 	RFBUpgrade     int      `opt:"rfb-upgrade" group:"network" meta:"SECONDS" help:"upgrade an unidentified TCP connection to RFB after this many seconds (0: never)"`
 	SSH            string   `opt:"ssh" group:"network" meta:"CMD" help:"ssh command used to reach ssh:// servers"`
 	ExitSSH        bool     `opt:"exit-ssh" group:"network" help:"end the ssh process when the connection closes (no: leave it, e.g. for a shared master connection)"`
@@ -162,6 +164,7 @@ func Defaults() Config {
 		StartNewCommands:    true,
 		HTML:                "auto",
 		Bind:                []string{"auto"},
+		MinPort:             1024,
 		RFBUpgrade:          5,
 		SSH:                 "ssh -x",
 		ExitSSH:             true,

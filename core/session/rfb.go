@@ -87,10 +87,10 @@ func (s *Server) listenRFB() error {
 		return nil
 	}
 	for _, b := range s.cfg.BindRFB {
-		addr, err := bindAddr("--bind-rfb", b)
+		addr, err := s.bindAddr("--bind-rfb", b)
 		if err != nil {
 			s.rfb.close()
-			return fmt.Errorf("--bind-rfb=%s: invalid address (HOST:PORT)", b)
+			return err
 		}
 		if !isLoopback(addr) {
 			if len(s.cfg.RFBAuth) == 0 {

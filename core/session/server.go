@@ -129,6 +129,9 @@ func (s *Server) Run(ctx context.Context, ready func(display int, logPath string
 	if err := s.checkEncryption(); err != nil {
 		return err
 	}
+	if err := s.checkNetwork(); err != nil {
+		return err
+	}
 	if err := s.setupRFB(ctx); err != nil {
 		return err
 	}

@@ -30,7 +30,7 @@ func (s *Server) networkBinds() ([]networkBind, error) {
 			// A vsock CID:PORT is checked by its plugin.
 			if socketType != transport.Vsock {
 				var err error
-				if addr, err = bindAddr(opt, v); err != nil {
+				if addr, err = s.bindAddr(opt, v); err != nil {
 					return err
 				}
 			}
@@ -57,9 +57,66 @@ func (s *Server) networkBinds() ([]networkBind, error) {
 	return out, nil
 }
 
-// bindAddr turns xpra's HOST:PORT forms (":port", "*:port", "host:port")
-// into a listen address.
-func bindAddr(opt, b string) (string, error) {
+// bindAddr is parseBindAddr with the --min-port check: as xpra, a port
+// below it is refused, and port 0 (any free port) is always allowed.
+func (s *Server) bindAddr(opt, b string) (string, error) {
+	addr, err := parseBindAddr(opt, b)
+	if err != nil {
+		return "", err
+	}
+	_, port, _ := net.SplitHostPort(addr)
+	if p, _ := strconv.Atoi(port); p != 0 && p < s.cfg.MinPort {
+		return "", fmt.Errorf("%s=%s: port %d is below --min-port=%d: use a port of at least %d, 0 for any free port, or a lower --min-port",
+			opt, b, p, s.cfg.MinPort, s.cfg.MinPort)
+	}
+	return addr, nil
+}
+
+// checkNetwork checks the network options before anything starts, so
+// that a mistake stops the server with a clear message rather than
+// after its display is up.
+func (s *Server) checkNetwork() error {
+	if s.cfg.MinPort < 0 || s.cfg.MinPort > 65535 {
+		return fmt.Errorf("--min-port=%d: want a port number from 0 to 65535", s.cfg.MinPort)
+	}
+	if _, err := s.networkBinds(); err != nil {
+		return err
+	}
+	for _, b := range s.cfg.BindRFB {
+		if _, err := s.bindAddr("--bind-rfb", b); err != nil {
+			return err
+		}
+	}
+	if s.cfg.TCPProxy != "" {
+		if err := checkProxyTarget(s.cfg.TCPProxy); err != nil {
+			return err
+		}
+		if len(s.cfg.BindTCP) == 0 {
+			s.log.Warn("--tcp-proxy has no effect without a --bind-tcp socket", "tcp-proxy", s.cfg.TCPProxy)
+		}
+	}
+	return nil
+}
+
+// checkProxyTarget checks that --tcp-proxy is HOST:PORT with a host and
+// a port the server can connect to.
+func checkProxyTarget(v string) error {
+	host, port, err := net.SplitHostPort(v)
+	if err != nil {
+		return fmt.Errorf("--tcp-proxy=%s: want HOST:PORT: %w", v, err)
+	}
+	if host == "" {
+		return fmt.Errorf("--tcp-proxy=%s: the host is missing (HOST:PORT)", v)
+	}
+	if p, err := strconv.ParseUint(port, 10, 16); err != nil || p == 0 {
+		return fmt.Errorf("--tcp-proxy=%s: the port must be a number from 1 to 65535", v)
+	}
+	return nil
+}
+
+// parseBindAddr turns xpra's HOST:PORT forms (":port", "*:port",
+// "host:port") into a listen address.
+func parseBindAddr(opt, b string) (string, error) {
 	host, port, err := net.SplitHostPort(b)
 	if err != nil {
 		return "", fmt.Errorf("%s=%s: %w", opt, b, err)
@@ -145,6 +202,11 @@ func (s *Server) listenTransports(ctx context.Context) error {
 		if name != "vsock" {
 			// TLS and HTML concern the network transports only.
 			sp.Options = s.transportOptions()
+		}
+		if name == "tcp" && s.cfg.TCPProxy != "" {
+			// The connections are classified where their first bytes
+			// are read: in the tcp transport, which also forwards.
+			sp.Options[transports.AttrTCPProxy] = []string{s.cfg.TCPProxy}
 		}
 		if s.opts.Effective != nil {
 			sp.Block = s.opts.Effective.Plugin(plugin.KindTransport, name)

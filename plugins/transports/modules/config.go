@@ -31,6 +31,9 @@ const (
 	AttrSSLProtocol      = "ssl_protocol"
 	AttrHTML             = "html"
 	AttrHandshakeTimeout = "handshake_timeout"
+	// AttrTCPProxy is --tcp-proxy: where the tcp transport forwards the
+	// connections that are not for the server.
+	AttrTCPProxy = "tcp_proxy"
 )
 
 func commonSchema() schema.Schema {
@@ -45,6 +48,15 @@ func commonSchema() schema.Schema {
 		{Name: AttrHTML, Type: schema.String, Default: "auto", Help: "HTTP on websocket ports: on, off, auto or a directory to serve"},
 		{Name: AttrHandshakeTimeout, Type: schema.Duration, Default: "15s", Help: "time a new connection has to identify itself and finish its handshake"},
 	}}
+}
+
+// tcpSchema is the tcp transport's: the common attributes and
+// tcp_proxy, which only a tcp socket shared with another server uses.
+func tcpSchema() schema.Schema {
+	s := commonSchema()
+	s.Attrs = append(s.Attrs, schema.Attr{Name: AttrTCPProxy, Type: schema.String,
+		Help: "HOST:PORT to forward, byte for byte, the connections that speak neither xpra's protocol nor the TLS or HTTP this transport serves (empty: close them)"})
+	return s
 }
 
 // sslMode normalises --ssl.

@@ -6,14 +6,12 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"slices"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -37,6 +35,9 @@ type engine struct {
 	htmlOff bool
 	timeout time.Duration
 	log     *slog.Logger
+	// proxy is --tcp-proxy: where tcp connections that are not for
+	// this server go (empty: they go to the core, which refuses them).
+	proxy string
 
 	h        transport.Handoff
 	httpOnce sync.Once
@@ -45,7 +46,11 @@ type engine struct {
 }
 
 func define(name string, types []string, plain bool) plugin.Transport {
-	return plugin.Transport{Name: name, Version: Version, Schema: commonSchema(),
+	sch := commonSchema()
+	if slices.Contains(types, transport.TCP) {
+		sch = tcpSchema()
+	}
+	return plugin.Transport{Name: name, Version: Version, Schema: sch,
 		New: func(_ context.Context, cfg schema.Values) (transport.Transport, error) {
 			return newEngine(name, types, plain, cfg)
 		}}
@@ -79,6 +84,16 @@ func newEngine(name string, types []string, plain bool, cfg schema.Values) (*eng
 		return nil, fmt.Errorf("handshake_timeout=%q: a positive duration is required", cfg.String(AttrHandshakeTimeout))
 	}
 	e.timeout = d
+	if slices.Contains(types, transport.TCP) {
+		if e.proxy = cfg.String(AttrTCPProxy); e.proxy != "" {
+			if plain {
+				return nil, fmt.Errorf("--tcp-proxy=%s needs the tcp transport plugin (xroam-transport-tcp): the built-in hands every connection to the server unread", e.proxy)
+			}
+			if _, _, err := net.SplitHostPort(e.proxy); err != nil {
+				return nil, fmt.Errorf("tcp_proxy=%q: want HOST:PORT: %w", e.proxy, err)
+			}
+		}
+	}
 	if plain {
 		return e, nil
 	}
@@ -167,18 +182,31 @@ func (e *engine) serve(c net.Conn, bindType string) {
 			e.pass(c, bindType)
 			return
 		}
-		b, err := peekByte(tc, e.timeout)
+		pol := e.tcpPolicy()
+		deadline := time.Now().Add(e.timeout)
+		peek, err := peekBytes(tc, 1, deadline)
+		if err == nil {
+			if want := pol.peekWant(peek[0]); want > len(peek) {
+				// A second byte only refines the guess: without it,
+				// the first decides.
+				if more, err := peekBytes(tc, want, deadline); len(more) > len(peek) || err == nil {
+					peek = more
+				}
+			}
+		}
 		if err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
 			c.Close()
 			return
 		}
-		switch {
-		case err == nil && b == tlsHandshake && e.tls != nil && e.ssl != "off":
+		switch pol.classify(peek) {
+		case routeTLS:
 			if s := e.handshake(c); s != nil {
 				e.afterTLS(s, bindType)
 			}
-		case err == nil && isHTTP(b) && !e.htmlOff:
+		case routeHTTP:
 			e.serveHTTP(c, transport.WS, bindType)
+		case routeProxy:
+			e.forward(c)
 		default:
 			// xpra's protocol, or silence that the core's login
 			// timeout deals with.
@@ -190,7 +218,7 @@ func (e *engine) serve(c net.Conn, bindType string) {
 		}
 	case transport.WS:
 		if tc != nil && e.tls != nil && e.ssl != "off" {
-			if b, err := peekByte(tc, e.timeout); err == nil && b == tlsHandshake {
+			if b, err := peekBytes(tc, 1, time.Now().Add(e.timeout)); err == nil && b[0] == tlsHandshake {
 				if s := e.handshake(c); s != nil {
 					e.serveHTTP(s, transport.WSS, bindType)
 				}
@@ -207,6 +235,17 @@ func (e *engine) serve(c net.Conn, bindType string) {
 	}
 }
 
+// tcpPolicy says what a tcp socket serves besides xpra's protocol. With
+// --tcp-proxy, HTTP stays here only when the HTML5 client is served, so
+// that a web server sharing the port gets its requests.
+func (e *engine) tcpPolicy() tcpPolicy {
+	p := tcpPolicy{tls: e.tls != nil && e.ssl != "off", http: !e.htmlOff, proxy: e.proxy != ""}
+	if p.proxy {
+		p.http = e.html != nil
+	}
+	return p
+}
+
 // tlsHandshake is the first byte of a TLS record carrying a ClientHello.
 const tlsHandshake = 0x16
 
@@ -214,34 +253,6 @@ const tlsHandshake = 0x16
 // client or a websocket client sends (GET, HEAD, OPTIONS). xpra's packets
 // start with 'P'.
 func isHTTP(b byte) bool { return b == 'G' || b == 'H' || b == 'O' }
-
-// peekByte waits for the connection's first byte without consuming it, so
-// that the socket can still be handed over untouched.
-func peekByte(c *net.TCPConn, timeout time.Duration) (byte, error) {
-	raw, err := c.SyscallConn()
-	if err != nil {
-		return 0, err
-	}
-	_ = c.SetReadDeadline(time.Now().Add(timeout))
-	defer c.SetReadDeadline(time.Time{})
-	var buf [1]byte
-	var n int
-	var rerr error
-	err = raw.Read(func(fd uintptr) bool {
-		n, _, rerr = syscall.Recvfrom(int(fd), buf[:], syscall.MSG_PEEK)
-		return rerr != syscall.EAGAIN
-	})
-	if err != nil {
-		return 0, err
-	}
-	if rerr != nil {
-		return 0, rerr
-	}
-	if n == 0 {
-		return 0, io.EOF
-	}
-	return buf[0], nil
-}
 
 // pass hands a plain socket to the core by its descriptor.
 func (e *engine) pass(c net.Conn, bindType string) {
@@ -281,28 +292,44 @@ func (e *engine) handshake(c net.Conn) *tls.Conn {
 // byte is an HTTP method and --ssl allows it, else xpra's protocol.
 func (e *engine) afterTLS(s *tls.Conn, bindType string) {
 	wantWWW := e.ssl != "tcp" && (bindType != transport.TCP || !e.htmlOff)
-	if wantWWW {
-		br := bufio.NewReader(s)
-		_ = s.SetReadDeadline(time.Now().Add(e.timeout))
-		b, err := br.Peek(1)
-		_ = s.SetReadDeadline(time.Time{})
-		if err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
-			s.Close()
-			return
+	// On a tcp socket with --tcp-proxy, what TLS carries is classified
+	// as plain bytes are: what is not for this server is forwarded.
+	pol := tcpPolicy{http: wantWWW, proxy: bindType == transport.TCP && e.proxy != ""}
+	if pol.proxy {
+		pol.http = wantWWW && e.html != nil
+	}
+	if !wantWWW && !pol.proxy {
+		e.relay(s, metaOf(s, transport.SSL, bindType))
+		return
+	}
+	br := bufio.NewReader(s)
+	_ = s.SetReadDeadline(time.Now().Add(e.timeout))
+	peek, err := br.Peek(1)
+	if err == nil {
+		if want := pol.peekWant(peek[0]); want > 1 {
+			if more, _ := br.Peek(want); len(more) > len(peek) {
+				peek = more
+			}
 		}
-		bc := &bufConn{Conn: s, r: br}
-		if err == nil && isHTTP(b[0]) {
-			e.serveHTTP(bc, transport.WSS, bindType)
-			return
-		}
+	}
+	_ = s.SetReadDeadline(time.Time{})
+	if err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
+		s.Close()
+		return
+	}
+	bc := &bufConn{Conn: s, r: br}
+	switch pol.classify(peek) {
+	case routeHTTP:
+		e.serveHTTP(bc, transport.WSS, bindType)
+	case routeProxy:
+		e.forward(bc)
+	default:
 		if e.ssl == "www" {
 			s.Close()
 			return
 		}
 		e.relay(bc, metaOf(s, transport.SSL, bindType))
-		return
 	}
-	e.relay(s, metaOf(s, transport.SSL, bindType))
 }
 
 // relay hands the core a socketpair and copies between it and c.
