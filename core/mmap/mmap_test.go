@@ -267,7 +267,7 @@ func TestParseOption(t *testing.T) {
 		on   bool
 		path string
 		bad  bool
-	}{{"yes", true, "", false}, {"", true, "", false}, {"no", false, "", false}, {"OFF", false, "", false},
+	}{{"yes", true, "", false}, {"", false, "", false}, {"no", false, "", false}, {"OFF", false, "", false},
 		{"/dev/shm/x", true, "/dev/shm/x", false}, {"relative/x", false, "", true}, {"maybe", false, "", true}} {
 		on, path, err := ParseOption(c.in)
 		if (err != nil) != c.bad || on != c.on || path != c.path {
