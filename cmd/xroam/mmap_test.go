@@ -133,6 +133,11 @@ func TestMMapXroamClient(t *testing.T) {
 			if got := e.infoInt(n, "mmap.clients"); (got == 1) != tc.used {
 				t.Errorf("mmap.clients=%d", got)
 			}
+			// Every lossless draw goes through the area, the new rows
+			// of scroll draws included.
+			if tc.used && e.infoInt(n, "encodings.draws.rgb32") != 0 {
+				t.Errorf("rgb32 draws beside mmap:\n%s", grepLines(e.mustRun("info", fmt.Sprintf(":%d", n)), "encodings.draws"))
+			}
 			left, _ := filepath.Glob(filepath.Join(runDir, "*.mmap"))
 			if len(left) != 0 {
 				t.Errorf("mmap files left in the runtime directory: %v", left)

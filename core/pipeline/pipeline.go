@@ -523,15 +523,10 @@ func (p *Pipeline) flush(win *window) {
 			enc = encName
 		}
 	}
-	if pkt == nil && p.cfg.MMap != nil {
-		if pkt, size = p.mmapDraw(win.wid, r, pix, win.seq); pkt != nil {
-			enc = MMap
-		}
-	}
 	if pkt == nil {
 		// The packet is written before Send returns, so the encoder's
 		// buffer can be reused for the next draw.
-		pkt, size = p.rgbDraw(win.wid, r, pix, win.seq)
+		pkt, size, enc = p.rawDraw(win.wid, r, pix, win.seq)
 	}
 	win.inflight[win.seq] = sent{at: now, bytes: size}
 	win.lastSize = int64(size)
@@ -692,6 +687,19 @@ func (p *Pipeline) rgbDraw(wid int64, r Rect, pix []byte, seq int64) (wire.Packe
 		format = BGRX
 	}
 	return DrawPacketFormat(wid, r, data, seq, format), len(data)
+}
+
+// rawDraw is the lossless draw of pix: through the client's mmap area
+// when it has one with room, else rgb32; with its size on the socket and
+// its encoding.
+func (p *Pipeline) rawDraw(wid int64, r Rect, pix []byte, seq int64) (wire.Packet, int, string) {
+	if p.cfg.MMap != nil {
+		if pkt, size := p.mmapDraw(wid, r, pix, seq); pkt != nil {
+			return pkt, size, MMap
+		}
+	}
+	pkt, size := p.rgbDraw(wid, r, pix, seq)
+	return pkt, size, RGB32
 }
 
 // MMap is the encoding of draws whose pixels lie in the client's mmap
