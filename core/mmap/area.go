@@ -101,7 +101,14 @@ func Create(dir, path string, size int) (*Area, error) {
 // Open maps the file a client named. size is what the client said (0:
 // unknown); the file's own size is used, and must be at least minSize.
 func Open(path string, size, minSize int) (*Area, error) {
-	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	// The path comes from a peer: never open a device or a FIFO, whose
+	// opening alone may block or act.
+	if st, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("mmap file: %w", err)
+	} else if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("mmap file %s is not a regular file", path)
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|unix.O_NONBLOCK|unix.O_NOCTTY, 0)
 	if err != nil {
 		return nil, fmt.Errorf("mmap file: %w", err)
 	}

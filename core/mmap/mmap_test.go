@@ -6,6 +6,7 @@ import (
 	"math/big"
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
 
 	"github.com/xroam/xroam/core/wire"
@@ -93,6 +94,16 @@ func TestOpenRefuses(t *testing.T) {
 	}
 	if _, err := Open(dir, 0, 0); err == nil {
 		t.Error("a directory was opened")
+	}
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(fifo, 0, 0); err == nil {
+		t.Error("a FIFO was opened")
+	}
+	if _, err := Open("/dev/null", 0, 0); err == nil {
+		t.Error("a device was opened")
 	}
 	c, err := Create(dir, "", MinSize)
 	if err != nil {
