@@ -6,6 +6,11 @@
 # min-quality = 30
 # speed     = 0
 # min-speed = 30
+# Client and server on the same machine: raw pixels through a shared
+# file (xpra's mmap) instead of the socket. A server accepts a client's
+# file (no: refuses; an absolute path: uses that file instead of the
+# client's); a client offers one. Only with the rgb and auto encodings.
+# mmap = "yes"
 
 # Each encoder plugin may be switched off or tuned per site, e.g.
 #

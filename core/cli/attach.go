@@ -7,6 +7,7 @@ import (
 	"log/slog"
 
 	"github.com/xroam/xroam/core/client"
+	"github.com/xroam/xroam/core/mmap"
 )
 
 func attachVerb() *Verb {
@@ -56,6 +57,8 @@ func runAttach(ctx context.Context, inv *Invocation) error {
 		Reconnect:    cfg.Reconnect,
 		Border:       cfg.Border,
 		KeyboardSync: cfg.KeyboardSync,
+		MMap:         cfg.Mmap,
+		MMapDir:      inv.Env.Getenv("XDG_RUNTIME_DIR"),
 		Log:          log,
 		DPI:          cfg.DPI,
 		Keyboard: client.KeyboardOverride{Raw: cfg.KeyboardRaw, Layout: cfg.KeyboardLayout, Layouts: cfg.KeyboardLayouts,
@@ -63,6 +66,9 @@ func runAttach(ctx context.Context, inv *Invocation) error {
 	}
 	if err := client.CheckBorder(cc.Border); err != nil {
 		return err
+	}
+	if _, _, err := mmap.ParseOption(cc.MMap); err != nil {
+		return &UsageError{Msg: err.Error()}
 	}
 	if cc.Display == "" {
 		return errors.New("DISPLAY is not set: attach needs an X display to show the windows on")

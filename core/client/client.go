@@ -59,6 +59,11 @@ type Config struct {
 	ReconnectTimeout time.Duration
 	// Border is --border=COLOR[,SIZE][:off] ("" for none).
 	Border string
+	// MMap is --mmap: yes to offer the server an mmap area (used when
+	// it runs on the same machine), no, or the absolute path of the file
+	// to use. MMapDir is where the area's file is made ("": /dev/shm or
+	// the temporary directory), normally $XDG_RUNTIME_DIR.
+	MMap, MMapDir string
 	// KeyboardSync sends key presses and releases as they happen
 	// (--keyboard-sync); without it the server types each press at once.
 	KeyboardSync bool
@@ -150,6 +155,7 @@ type client struct {
 	// onHello is called when the server's hello arrives.
 	onHello func()
 	border  border
+	mmap    *clientMMap // nil: no mmap area
 }
 
 type readResult struct {
@@ -158,6 +164,8 @@ type readResult struct {
 }
 
 func (c *client) run(ctx context.Context) error {
+	c.setupMMap()
+	defer c.mmap.close()
 	h := c.hello()
 	if err := c.cipher.Prepare(c.r, h); err != nil {
 		return err
@@ -326,6 +334,15 @@ func (c *client) handleHello(p wire.Packet) error {
 	}
 	c.server = caps
 	c.w.Apply(wire.Negotiate(caps))
+	if c.mmap != nil {
+		if err := c.mmap.accept(caps); err != nil {
+			c.sendDisconnect(wire.ReasonClientExit, err.Error())
+			return err
+		}
+		if c.mmap.on {
+			c.log.Info("attach: pixels come through the mmap area", "bytes", c.mmap.area.Size())
+		}
+	}
 	if c.onHello != nil {
 		c.onHello()
 	}
@@ -476,6 +493,9 @@ func (c *client) hello() wire.Dict {
 	}
 	c.overrideHello(h)
 	c.clipboardCaps(h)
+	if c.mmap != nil {
+		c.mmap.caps(h)
+	}
 	return h
 }
 

@@ -210,6 +210,12 @@ func (c *client) draw(p wire.Packet) {
 	}
 	win := c.windows[wid]
 	if win == nil {
+		if p.Str(6) == mmapCoding && len(p) > 7 {
+			// The area must be freed even for a window that is gone.
+			if _, release, err := c.mmap.pixels(p[7]); err == nil {
+				release()
+			}
+		}
 		ack(0, "")
 		return
 	}
@@ -248,6 +254,16 @@ func (c *client) paintDraw(win *window, p wire.Packet) error {
 	var err error
 	if _, ok := videoCodings[coding]; ok {
 		pix, err = win.decodeVideo(coding, p.Bytes(7), w, h, opts)
+	} else if coding == mmapCoding {
+		var raw []byte
+		var release func()
+		raw, release, err = c.mmap.pixels(p[7])
+		if err == nil {
+			// decodeRGB may return a view of the area: paint from it
+			// before freeing it.
+			defer release()
+			pix, err = decodeRGB("rgb32", raw, w, h, int(intAt(p, 9)), wire.Dict{"rgb_format": opts.Str("rgb_format", "")})
+		}
 	} else {
 		pix, err = decodeDraw(coding, p.Bytes(7), w, h, int(intAt(p, 9)), opts)
 	}

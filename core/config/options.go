@@ -118,6 +118,7 @@ type Config struct {
 	MinQuality       int      `opt:"min-quality" group:"picture" meta:"0-100" help:"lowest quality automatic tuning may use"`
 	Speed            int      `opt:"speed" group:"picture" meta:"0-100" help:"encoding speed (0: automatic)"`
 	MinSpeed         int      `opt:"min-speed" group:"picture" meta:"0-100" help:"lowest speed automatic tuning may use"`
+	Mmap             string   `opt:"mmap" group:"picture" meta:"yes|no|PATH" help:"pass pixels through a shared file when client and server share the machine (client: offer one; server: accept one; an absolute PATH names the file)"`
 	AutoRefreshDelay float64  `opt:"auto-refresh-delay" group:"picture" meta:"SECONDS" help:"delay before a lossless refresh after lossy updates (0: none)"`
 
 	// Client
@@ -181,6 +182,7 @@ func Defaults() Config {
 		Encoding:            "auto",
 		Encodings:           []string{"all"},
 		VideoEncoders:       []string{"all"},
+		Mmap:                "yes",
 		MinQuality:          30,
 		MinSpeed:            30,
 		AutoRefreshDelay:    0.15,

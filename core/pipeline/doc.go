@@ -26,6 +26,9 @@
 // losslessly once it settles (auto-refresh). In auto mode a window is
 // lossless until it updates at video rate, then lossy until it settles.
 // For clients that paint xpra's scroll draws, a scrolled area is sent as
-// the rows that moved plus the new ones. The package knows nothing of
+// the rows that moved plus the new ones. With a client's mmap area
+// (Config.MMap, same machine), the rgb32 pixels are written there
+// uncompressed and the draw ("mmap") carries only where; a full area
+// sends that draw as rgb32 on the socket. The package knows nothing of
 // X: it captures through a Source and sends through a func.
 package pipeline

@@ -15,6 +15,7 @@ import (
 
 	"github.com/pierrec/lz4/v4"
 
+	"github.com/xroam/xroam/core/mmap"
 	"github.com/xroam/xroam/core/wire"
 	"github.com/xroam/xroam/sdk/encoder"
 	"github.com/xroam/xroam/sdk/shm"
@@ -79,6 +80,11 @@ type Config struct {
 	// RGBFormat is the layout of rgb32 draws: BGRX (the default) or
 	// RGBX, from the client's encodings.rgb_formats (see RGBFormatFor).
 	RGBFormat string
+	// MMap is the client's mmap area (nil: none): raw draws are written
+	// there and the draw carries only where, with encoding "mmap"; when
+	// the area is full they go on the socket as rgb32. The pipeline owns
+	// it and closes it when Run returns.
+	MMap *mmap.Area
 	// EncodeTimeout bounds one call to Encoder (default 5 s).
 	EncodeTimeout time.Duration
 	Log           *slog.Logger
@@ -104,6 +110,7 @@ type Pipeline struct {
 	flow     connFlow
 	bw       bucket
 	seed     maphash.Seed
+	mmapSize int // of cfg.MMap, which Run closes: read without it
 }
 
 // Stats counts what a pipeline did.
@@ -122,6 +129,10 @@ type Stats struct {
 	Unacked, Budget int64
 	// Quality and Speed are what the next draw asks the encoder for.
 	Quality, Speed int
+	// MMapBytes is the pixel bytes sent through the mmap area, MMapFree
+	// the area's free bytes after the last such draw, MMapFull the draws
+	// sent on the socket because the area was full.
+	MMapBytes, MMapFree, MMapFull int64
 }
 
 type window struct {
@@ -196,9 +207,17 @@ func New(cfg Config) *Pipeline {
 		tune:  newTuner(cfg.Quality, cfg.MinQuality, cfg.Speed, cfg.MinSpeed),
 		flow:  connFlow{fixed: cfg.MaxUnackedBytes}, seed: maphash.MakeSeed()}
 	p.bw.setRate(cfg.BandwidthLimit, time.Now())
+	if cfg.MMap != nil {
+		p.mmapSize = cfg.MMap.Size()
+	}
 	name := cfg.Encoding
 	p.encName.Store(&name)
 	return p
+}
+
+// MMapSize is the size of the client's mmap area (0: none).
+func (p *Pipeline) MMapSize() int {
+	return p.mmapSize
 }
 
 // Encoding is the encoding the pipeline's draws use when its encoder works.
@@ -208,6 +227,11 @@ func (p *Pipeline) Encoding() string { return *p.encName.Load() }
 func (p *Pipeline) Run(ctx context.Context) {
 	p.ctx = ctx
 	defer func() {
+		if p.cfg.MMap != nil {
+			if err := p.cfg.MMap.Close(); err != nil {
+				p.cfg.Log.Debug("releasing the mmap area", "err", err)
+			}
+		}
 		if p.seg != nil {
 			if err := p.seg.Close(); err != nil {
 				p.cfg.Log.Debug("releasing the frame segment", "err", err)
@@ -502,7 +526,7 @@ func (p *Pipeline) flush(win *window) {
 	if pkt == nil {
 		// The packet is written before Send returns, so the encoder's
 		// buffer can be reused for the next draw.
-		pkt, size = p.rgbDraw(win.wid, r, pix, win.seq)
+		pkt, size, enc = p.rawDraw(win.wid, r, pix, win.seq)
 	}
 	win.inflight[win.seq] = sent{at: now, bytes: size}
 	win.lastSize = int64(size)
@@ -663,6 +687,49 @@ func (p *Pipeline) rgbDraw(wid int64, r Rect, pix []byte, seq int64) (wire.Packe
 		format = BGRX
 	}
 	return DrawPacketFormat(wid, r, data, seq, format), len(data)
+}
+
+// rawDraw is the lossless draw of pix: through the client's mmap area
+// when it has one with room, else rgb32; with its size on the socket and
+// its encoding.
+func (p *Pipeline) rawDraw(wid int64, r Rect, pix []byte, seq int64) (wire.Packet, int, string) {
+	if p.cfg.MMap != nil {
+		if pkt, size := p.mmapDraw(wid, r, pix, seq); pkt != nil {
+			return pkt, size, MMap
+		}
+	}
+	pkt, size := p.rgbDraw(wid, r, pix, seq)
+	return pkt, size, RGB32
+}
+
+// MMap is the encoding of draws whose pixels lie in the client's mmap
+// area.
+const MMap = "mmap"
+
+// mmapDraw writes pix into the client's mmap area and returns the draw
+// that says where, and the bytes it costs on the socket; nil when the
+// area is full.
+func (p *Pipeline) mmapDraw(wid int64, r Rect, pix []byte, seq int64) (wire.Packet, int) {
+	chunks, free, err := p.cfg.MMap.Write(p.rgb(pix))
+	if err != nil {
+		p.stats.MMapFull++
+		p.cfg.Log.Debug("mmap: sending on the socket", "wid", wid, "bytes", len(pix), "err", err)
+		return nil, 0
+	}
+	p.stats.MMapBytes += int64(len(pix))
+	p.stats.MMapFree = int64(free)
+	format := p.cfg.RGBFormat
+	if format == "" {
+		format = BGRX
+	}
+	return MMapPacket(wid, r, chunks, seq, format), 16 * len(chunks)
+}
+
+// MMapPacket is the draw of a rgb32 area in format that lies in the
+// client's mmap area at chunks.
+func MMapPacket(wid int64, r Rect, chunks []mmap.Chunk, seq int64, format string) wire.Packet {
+	return wire.Packet{"draw", wid, int64(r.X), int64(r.Y), int64(r.W), int64(r.H), MMap,
+		mmap.WireChunks(chunks), seq, int64(r.W * 4), wire.Dict{"rgb_format": format}}
 }
 
 // EncodeLZ4 compresses pixels as xpra's lz4 option wants: an LZ4 block

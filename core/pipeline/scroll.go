@@ -174,7 +174,7 @@ func ScrollPacket(wid int64, r Rect, moves [][6]int, seq int64) wire.Packet {
 }
 
 // sendScroll sends a scrolled update: the scroll draw, then the new rows
-// as rgb32. It returns the bytes sent.
+// as rgb32 (or through the mmap area). It returns the bytes sent.
 func (p *Pipeline) sendScroll(win *window, r Rect, pix []byte, plan scrollPlan) int {
 	now := time.Now()
 	moves := make([][6]int, len(plan.moved))
@@ -194,7 +194,7 @@ func (p *Pipeline) sendScroll(win *window, r Rect, pix []byte, plan scrollPlan) 
 	for _, d := range plan.dirty {
 		sub := Rect{X: r.X, Y: r.Y + d.start, W: r.W, H: d.n}
 		win.seq++
-		pkt, n := p.rgbDraw(win.wid, sub, pix[d.start*stride:(d.start+d.n)*stride], win.seq)
+		pkt, n, enc := p.rawDraw(win.wid, sub, pix[d.start*stride:(d.start+d.n)*stride], win.seq)
 		win.inflight[win.seq] = sent{at: now, bytes: n}
 		total += n
 		if err := p.cfg.Send(pkt); err != nil {
@@ -202,7 +202,7 @@ func (p *Pipeline) sendScroll(win *window, r Rect, pix []byte, plan scrollPlan) 
 			break
 		}
 		p.stats.Draws++
-		p.stats.ByEncoding[RGB32]++
+		p.stats.ByEncoding[enc]++
 		p.stats.Bytes += int64(n)
 		p.stats.Pixels += int64(sub.W * sub.H)
 	}

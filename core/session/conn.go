@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"os"
 	"runtime"
@@ -14,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/xroam/xroam/core/mmap"
 	"github.com/xroam/xroam/core/wire"
 	"github.com/xroam/xroam/core/x11"
 )
@@ -37,6 +39,9 @@ type clientConn struct {
 	// cipherCaps announce how this server's side decrypts (encrypted
 	// connections only).
 	cipherCaps wire.Dict
+	// mmap is the client's mmap area until its pipeline takes it (nil:
+	// none).
+	mmap *mmap.Area
 	// who is what the auth modules said about the user (nil without
 	// any): it shapes the commands started through this connection.
 	who *authResult
@@ -262,6 +267,11 @@ func (s *Server) attach(ctx context.Context, c *clientConn, log *slog.Logger) {
 	}
 	s.fitScreenToHello(ctx, c, log)
 	hello, err := s.uiCaps(ctx, c.caps)
+	if err == nil {
+		var mcaps wire.Dict
+		c.mmap, mcaps = s.mmapAccept(c.caps, log)
+		maps.Copy(hello, mcaps)
+	}
 	if err != nil {
 		log.Warn("cannot describe the display", "err", err)
 		c.disconnect(wire.ReasonServerError, err.Error())
@@ -544,6 +554,7 @@ func (s *Server) info(ctx context.Context) map[string]any {
 		"nx":        s.nxInfo(),
 		"clipboard": s.clipboardInfo(),
 		"rfb":       s.rfbInfo(),
+		"mmap":      s.mmapInfo(ctx),
 	}
 }
 

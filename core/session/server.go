@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/xroam/xroam/core/config"
+	"github.com/xroam/xroam/core/mmap"
 	"github.com/xroam/xroam/core/pluginhost"
 	"github.com/xroam/xroam/core/x11"
 )
@@ -137,6 +138,9 @@ func (s *Server) Run(ctx context.Context, ready func(display int, logPath string
 	}
 	s.encodings()
 	if _, err := s.serverBandwidth(); err != nil {
+		return err
+	}
+	if _, _, err := mmap.ParseOption(s.cfg.Mmap); err != nil {
 		return err
 	}
 	dir, err := s.opts.Paths.ServerDir()

@@ -13,6 +13,7 @@ import (
 	"github.com/xroam/xroam/core/pipeline"
 	"github.com/xroam/xroam/core/wire"
 	"github.com/xroam/xroam/core/x11"
+	"github.com/xroam/xroam/sdk/encoder"
 )
 
 // windowSet is the session's seamless windows: the window manager of the
@@ -285,11 +286,23 @@ func metadataChanges(old, w x11.ManagedWindow, byXID map[uint32]int64) wire.Dict
 func (s *Server) attachWindows(ctx context.Context, c *clientConn, log *slog.Logger) func() {
 	ws := s.windows()
 	if ws == nil {
+		if c.mmap != nil {
+			_ = c.mmap.Close()
+			c.mmap = nil
+		}
 		return func() {}
 	}
 	pctx, cancel := context.WithCancel(ctx)
-	encName, enc := s.encodings().choose(ctx, s.cfg.Encoding, c.caps)
-	log.Info("window pixels", "encoding", encName)
+	var encName string
+	var enc encoder.Encoder
+	if c.mmap == nil {
+		encName, enc = s.encodings().choose(ctx, s.cfg.Encoding, c.caps)
+	} else {
+		// As xpra: with an mmap area every draw goes through it, as raw
+		// pixels cost nothing to send there.
+		encName = pipeline.RGB32
+	}
+	log.Info("window pixels", "encoding", encName, "mmap", c.mmap != nil)
 	pcfg := pipeline.Config{
 		Source: wmSource{ws.wm}, Send: c.w.WritePacket, Log: log,
 		Encoding: encName, Encoder: enc,
@@ -299,9 +312,12 @@ func (s *Server) attachWindows(ctx context.Context, c *clientConn, log *slog.Log
 		},
 	}
 	s.pictureConfig(&pcfg, c.caps)
+	pcfg.MMap, c.mmap = c.mmap, nil
 	p := pipeline.New(pcfg)
 	go p.Run(pctx)
-	s.startAutoLossy(pctx, p, encName, c.caps, log)
+	if pcfg.MMap == nil {
+		s.startAutoLossy(pctx, p, encName, c.caps, log)
+	}
 	wc := &windowClient{p: p, cancel: cancel}
 	wc.keySync.Store(c.caps.Bool("keyboard_sync", true))
 	ws.mu.Lock()
