@@ -399,16 +399,85 @@ func (wm *WM) loop() {
 		wm.pollWG.Wait()
 		close(wm.events)
 	}()
+	// An application that floods its window (a terminal printing as fast
+	// as it can) makes the X server send a hundred thousand DAMAGE events
+	// a second. The ones queued together are merged per window, so that
+	// the session handles one damaged area per window and batch instead
+	// of each rectangle; any other event first delivers the merged damage,
+	// which keeps the order of damage and structural changes.
+	var batch damageBatch
 	for {
-		ev, err := wm.c.WaitForEvent()
+		ev, err := wm.c.PollForEvent()
 		if ev == nil && err == nil {
-			return
+			wm.flushDamage(&batch)
+			if ev, err = wm.c.WaitForEvent(); ev == nil && err == nil {
+				return
+			}
 		}
 		if err != nil {
 			wm.log.Debug("x error", "err", err)
 			continue
 		}
+		if d, ok := ev.(damage.NotifyEvent); ok {
+			if batch.add(d) >= maxDamageBatch {
+				wm.flushDamage(&batch)
+			}
+			continue
+		}
+		wm.flushDamage(&batch)
 		wm.handle(ev)
+	}
+}
+
+// maxDamageBatch bounds the DAMAGE events merged before they are
+// delivered, so that a flood that never lets the queue drain still
+// reaches the clients.
+const maxDamageBatch = 512
+
+// damageBatch merges queued DAMAGE events: the bounding box per drawable,
+// in the order the drawables were first damaged.
+type damageBatch struct {
+	order []xproto.Drawable
+	areas map[xproto.Drawable]Rect
+	n     int
+}
+
+func (b *damageBatch) add(e damage.NotifyEvent) int {
+	if b.areas == nil {
+		b.areas = map[xproto.Drawable]Rect{}
+	}
+	r := Rect{int(e.Area.X), int(e.Area.Y), int(e.Area.Width), int(e.Area.Height)}
+	if cur, ok := b.areas[e.Drawable]; ok {
+		r = cur.Union(r)
+	} else {
+		b.order = append(b.order, e.Drawable)
+	}
+	b.areas[e.Drawable] = r
+	b.n++
+	return b.n
+}
+
+// flushDamage delivers the merged damage and empties the batch.
+func (wm *WM) flushDamage(b *damageBatch) {
+	for _, d := range b.order {
+		wm.damaged(uint32(d), b.areas[d])
+	}
+	b.order = b.order[:0]
+	clear(b.areas)
+	b.n = 0
+}
+
+// damaged tells the session that area of a managed window changed.
+func (wm *WM) damaged(xid uint32, area Rect) {
+	wm.mu.Lock()
+	w, ok := wm.wins[xid]
+	var snap ManagedWindow
+	if ok {
+		snap = *w
+	}
+	wm.mu.Unlock()
+	if ok {
+		wm.emit(WMEvent{Kind: WindowDamaged, Window: snap, Damage: area})
 	}
 }
 
@@ -496,17 +565,8 @@ func (wm *WM) handle(ev xgb.Event) {
 			wm.emit(WMEvent{Kind: CursorChanged, Cursor: &cur})
 		}
 	case damage.NotifyEvent:
-		wm.mu.Lock()
-		w, ok := wm.wins[uint32(e.Drawable)]
-		var snap ManagedWindow
-		if ok {
-			snap = *w
-		}
-		wm.mu.Unlock()
-		if ok {
-			a := e.Area
-			wm.emit(WMEvent{Kind: WindowDamaged, Window: snap, Damage: Rect{int(a.X), int(a.Y), int(a.Width), int(a.Height)}})
-		}
+		a := e.Area
+		wm.damaged(uint32(e.Drawable), Rect{int(a.X), int(a.Y), int(a.Width), int(a.Height)})
 	}
 }
 

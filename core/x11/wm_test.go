@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jezek/xgb/damage"
 	"github.com/jezek/xgb/xproto"
 
 	"github.com/pierrec/lz4/v4"
@@ -344,4 +345,27 @@ func paintTestWindow(wm *WM, w, h int) (uint32, error) {
 		}
 	}
 	return uint32(id), nil
+}
+
+// TestDamageBatch: queued DAMAGE events merge into one bounding box per
+// drawable, in the order the drawables were first damaged.
+func TestDamageBatch(t *testing.T) {
+	var b damageBatch
+	ev := func(d uint32, x, y, w, h int) damage.NotifyEvent {
+		return damage.NotifyEvent{Drawable: xproto.Drawable(d), Area: xproto.Rectangle{X: int16(x), Y: int16(y), Width: uint16(w), Height: uint16(h)}}
+	}
+	b.add(ev(7, 10, 10, 5, 5))
+	b.add(ev(3, 0, 0, 1, 1))
+	if n := b.add(ev(7, 0, 20, 2, 2)); n != 3 {
+		t.Errorf("%d events counted, want 3", n)
+	}
+	if len(b.order) != 2 || b.order[0] != 7 || b.order[1] != 3 {
+		t.Fatalf("order %v", b.order)
+	}
+	if got := b.areas[7]; got != (Rect{0, 10, 15, 12}) {
+		t.Errorf("merged area %v", got)
+	}
+	if got := b.areas[3]; got != (Rect{0, 0, 1, 1}) {
+		t.Errorf("single area %v", got)
+	}
 }
