@@ -43,6 +43,10 @@ type Config struct {
 	// (default 5 ms; at most 1 ms for the first damage after a quiet
 	// spell, so that typing is not delayed).
 	BatchDelay time.Duration
+	// FloodInterval is the longest wait between the draws of a window
+	// that changes faster than it is sent (default 100 ms; negative: no
+	// pacing): see pace.go.
+	FloodInterval time.Duration
 	// MaxInFlight bounds the unacknowledged draws per window (default 3).
 	MaxInFlight int
 	// AckTimeout forgets a draw the client never acknowledged (default 5 s).
@@ -171,6 +175,11 @@ type window struct {
 	// videoLost says the window's video stream missed a frame (the
 	// encoder failed): the next one must restart it.
 	videoLost bool
+	// flood counts the draws after which the window changed again at
+	// once (see pace.go).
+	flood int
+	// lastChange is when the window was last damaged.
+	lastChange time.Time
 }
 
 // sent is one unacknowledged draw.
@@ -186,6 +195,9 @@ const idleAfter = 50 * time.Millisecond
 func New(cfg Config) *Pipeline {
 	if cfg.BatchDelay <= 0 {
 		cfg.BatchDelay = 5 * time.Millisecond
+	}
+	if cfg.FloodInterval == 0 {
+		cfg.FloodInterval = 100 * time.Millisecond
 	}
 	if cfg.MaxInFlight <= 0 {
 		cfg.MaxInFlight = 3
@@ -409,6 +421,11 @@ func (p *Pipeline) damage(win *window, r Rect) {
 	if r.Empty() || !win.mapped {
 		return
 	}
+	if win.pending.Empty() {
+		win.noteChange(time.Now())
+	} else {
+		win.lastChange = time.Now()
+	}
 	win.pending = win.pending.Union(r)
 	if win.timerSet {
 		return
@@ -476,6 +493,10 @@ func (p *Pipeline) flush(win *window) {
 		return
 	}
 	if wait := p.bw.wait(now); wait > 0 {
+		p.retryAfter(win, wait)
+		return
+	}
+	if wait := p.paceWait(win, now); wait > 0 {
 		p.retryAfter(win, wait)
 		return
 	}
