@@ -269,7 +269,7 @@ func (s *Server) attach(ctx context.Context, c *clientConn, log *slog.Logger) {
 	hello, err := s.uiCaps(ctx, c.caps)
 	if err == nil {
 		var mcaps wire.Dict
-		c.mmap, mcaps = s.mmapAccept(c.caps, log)
+		c.mmap, mcaps = s.mmapAccept(c.caps, peerIsLocal(c.nc), log)
 		maps.Copy(hello, mcaps)
 	}
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"math/big"
+	"net"
 	"time"
 
 	"github.com/xroam/xroam/core/mmap"
@@ -39,8 +40,10 @@ func mmapToken(caps wire.Dict, key string) *big.Int {
 // more than for any other key: the file must be a regular one of at
 // least mmap.MinSize whose token matches a non-zero one, so that a
 // client cannot have the server write into a file it could not write
-// itself without knowing its contents.
-func (s *Server) mmapAccept(caps wire.Dict, log *slog.Logger) (*mmap.Area, wire.Dict) {
+// itself without knowing its contents. Only a client on this machine
+// (local is false for any other) can share a file with the server, so
+// no other is trusted with naming one.
+func (s *Server) mmapAccept(caps wire.Dict, local bool, log *slog.Logger) (*mmap.Area, wire.Dict) {
 	reply := wire.Dict{"mmap_enabled": false}
 	sep := "_"
 	if caps.Bool("mmap.namespace", false) {
@@ -54,6 +57,10 @@ func (s *Server) mmapAccept(caps wire.Dict, log *slog.Logger) (*mmap.Area, wire.
 	on, path, _ := mmap.ParseOption(s.cfg.Mmap) // checked when the server started
 	if !on {
 		log.Info("mmap: the client offers an area, refused (--mmap=no)")
+		return nil, reply
+	}
+	if !local {
+		log.Info("mmap: the client offers an area, refused: it is not on this machine")
 		return nil, reply
 	}
 	// An encoding asked for by name (png, h264, ...) wins: mmap replaces
@@ -128,4 +135,20 @@ func (s *Server) mmapInfo(ctx context.Context) map[string]any {
 	out["bytes"] = bytes
 	out["full"] = full
 	return out
+}
+
+// peerIsLocal says whether a connection comes from this machine: the
+// session's unix socket, or a loopback address (also for the connections
+// that transport plugins hand over or relay, which carry the peer's
+// address).
+func peerIsLocal(nc net.Conn) bool {
+	if _, ok := nc.(*net.UnixConn); ok {
+		return true
+	}
+	host, _, err := net.SplitHostPort(nc.RemoteAddr().String())
+	if err != nil {
+		return false
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
