@@ -194,7 +194,7 @@ func StartXvfb(ctx context.Context, cfg XvfbConfig) (*Xvfb, error) {
 // -displayfd pipe once it accepts connections; with a given display it is
 // ready when the socket accepts and the lock file is its own (so that
 // another server that raced us onto the number is not mistaken for ours).
-// Either way the socket must accept, since that is what clients use.
+// Either way the socket file must accept, since that is what clients use.
 func (x *Xvfb) waitReady(ctx context.Context, pr *os.File) (int, error) {
 	n := x.display
 	if pr != nil {
@@ -206,7 +206,11 @@ func (x *Xvfb) waitReady(ctx context.Context, pr *os.File) (int, error) {
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		if socketAccepts(ctx, n) {
+		// The filesystem socket, which xgb dials: Xvfb listens on the
+		// abstract one a moment earlier, and a probe in that moment
+		// found no socket file (or one not yet listening).
+		if c, err := dialUnix(ctx, socketPath(n)); err == nil {
+			_ = c.Close()
 			if pid, err := lockPID(n); err == nil && (pid == 0 || pid == x.Pid()) {
 				break
 			}
