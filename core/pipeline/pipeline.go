@@ -194,7 +194,7 @@ const idleAfter = 50 * time.Millisecond
 // New makes a pipeline; call Run to start it.
 func New(cfg Config) *Pipeline {
 	if cfg.BatchDelay <= 0 {
-		cfg.BatchDelay = 5 * time.Millisecond
+		cfg.BatchDelay = time.Millisecond
 	}
 	if cfg.FloodInterval == 0 {
 		cfg.FloodInterval = 100 * time.Millisecond

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/jezek/xgb"
 	"github.com/jezek/xgb/composite"
@@ -134,7 +135,14 @@ type WM struct {
 	shape bool
 
 	closeOnce sync.Once
-	pollWG    sync.WaitGroup // the damage poller of displays without DAMAGE
+	pollWG    sync.WaitGroup // the damage poller of displays without DAMAGE, delayed repairs
+
+	// scratch is the region damage is subtracted into (0: raw damage
+	// reports); repaired and repairing are per window (see wm_repair.go).
+	scratch   xfixes.Region
+	repaired  map[uint32]time.Time
+	repairing map[uint32]bool
+	repairMu  sync.Mutex // the scratch region
 
 	capMu  sync.Mutex
 	shm    *shmSegment // nil when MIT-SHM is not usable: plain GetImage
@@ -248,6 +256,7 @@ func (wm *WM) setup() error {
 	if err := wm.setupBell(); err != nil {
 		wm.log.Info("no bell", "err", err)
 	}
+	wm.setupRepair()
 	// Manage what is already there.
 	tree, err := xproto.QueryTree(wm.c, wm.root).Reply()
 	if err != nil {
@@ -419,6 +428,11 @@ func (wm *WM) loop() {
 			continue
 		}
 		if d, ok := ev.(damage.NotifyEvent); ok {
+			if d.Level&0x7f == damage.ReportLevelNonEmpty {
+				wm.flushDamage(&batch)
+				wm.repair(d)
+				continue
+			}
 			if batch.add(d) >= maxDamageBatch {
 				wm.flushDamage(&batch)
 			}
@@ -611,7 +625,7 @@ func (wm *WM) manage(w xproto.Window, overrideRedirect bool) {
 	p.Extra.Shape = wm.readShape(w)
 	d, err := damage.NewDamageId(wm.c)
 	if err == nil {
-		damage.Create(wm.c, d, xproto.Drawable(w), damage.ReportLevelRawRectangles)
+		damage.Create(wm.c, d, xproto.Drawable(w), wm.damageLevel())
 	}
 	if !overrideRedirect {
 		xproto.ChangeWindowAttributes(wm.c, w, xproto.CwEventMask,
