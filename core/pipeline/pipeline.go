@@ -40,11 +40,12 @@ type Config struct {
 	// Send writes a packet to the client.
 	Send func(wire.Packet) error
 	// BatchDelay is how long damage accumulates before a capture
-	// (default 5 ms; at most 1 ms for the first damage after a quiet
-	// spell, so that typing is not delayed).
+	// (default 1 ms: the X layer already merges what arrives together,
+	// a video frame is one damage, and windows that change without
+	// pause are paced instead, see pace.go).
 	BatchDelay time.Duration
 	// FloodInterval is the longest wait between the draws of a window
-	// that changes faster than it is sent (default 100 ms; negative: no
+	// that changes faster than it is sent (default 150 ms; negative: no
 	// pacing): see pace.go.
 	FloodInterval time.Duration
 	// MaxInFlight bounds the unacknowledged draws per window (default 3).
@@ -197,7 +198,7 @@ func New(cfg Config) *Pipeline {
 		cfg.BatchDelay = time.Millisecond
 	}
 	if cfg.FloodInterval == 0 {
-		cfg.FloodInterval = 100 * time.Millisecond
+		cfg.FloodInterval = 150 * time.Millisecond
 	}
 	if cfg.MaxInFlight <= 0 {
 		cfg.MaxInFlight = 3
