@@ -117,14 +117,7 @@ func TestXpraClientPictureEncodings(t *testing.T) {
 			}
 			cd := clientDisplay(t)
 			out, stop := e.srvAttachXpra(t, sock, cd, "--encoding="+tc.enc)
-			defer func() {
-				if t.Failed() {
-					stop()
-					t.Logf("xpra attach output:\n%s", out.String())
-					b, _ := os.ReadFile(filepath.Join(e.sockDir, fmt.Sprintf(":%d.log", n)))
-					t.Logf("server log tail:\n%s", tail(string(b), 3000))
-				}
-			}()
+			defer e.dumpOnFailure(t, n, out, stop)
 			cli := waitWindow(t, cd, title)
 			if tc.exact {
 				srvWaitSamePixels(t, n, srv.ID, cd, cli.ID)

@@ -46,14 +46,7 @@ func TestXpraClientH264(t *testing.T) {
 	}
 	cd := clientDisplay(t)
 	out, stop := e.srvAttachXpra(t, sock, cd, "--encoding=h264")
-	defer func() {
-		if t.Failed() {
-			stop()
-			t.Logf("xpra attach output:\n%s", out.String())
-			b, _ := os.ReadFile(filepath.Join(e.sockDir, fmt.Sprintf(":%d.log", n)))
-			t.Logf("server log tail:\n%s", tail(string(b), 3000))
-		}
-	}()
+	defer e.dumpOnFailure(t, n, out, stop)
 	cli := waitWindow(t, cd, title)
 	p := waitClosePixels(t, n, srv.ID, cd, cli.ID, 25)
 	if e.infoInt(n, "encodings.draws.h264") == 0 {
@@ -135,14 +128,7 @@ func TestXpraClientAutoVideo(t *testing.T) {
 	srv := waitWindow(t, n, title)
 	cd := clientDisplay(t)
 	out, stop := e.srvAttachXpra(t, "socket://"+e.socket(n), cd)
-	defer func() {
-		if t.Failed() {
-			stop()
-			t.Logf("xpra attach output:\n%s", out.String())
-			b, _ := os.ReadFile(filepath.Join(e.sockDir, fmt.Sprintf(":%d.log", n)))
-			t.Logf("server log tail:\n%s", tail(string(b), 3000))
-		}
-	}()
+	defer e.dumpOnFailure(t, n, out, stop)
 	cli := waitWindow(t, cd, title)
 	samePixels(t, n, srv.ID, cd, cli.ID, 0)
 	if d := e.infoInt(n, "encodings.draws.h264"); d != 0 {

@@ -67,14 +67,7 @@ func TestMMapXpraClient(t *testing.T) {
 			n, srv, goFile := mmapApp(t, e, title, tc.server(t.TempDir()))
 			cd := clientDisplay(t)
 			out, stop := e.srvAttachXpra(t, "socket://"+e.socket(n), cd, "--mmap=yes")
-			defer func() {
-				if t.Failed() {
-					stop()
-					t.Logf("xpra attach output:\n%s", out.String())
-					b, _ := os.ReadFile(filepath.Join(e.sockDir, fmt.Sprintf(":%d.log", n)))
-					t.Logf("server log tail:\n%s", tail(string(b), 3000))
-				}
-			}()
+			defer e.dumpOnFailure(t, n, out, stop)
 			cli := waitWindow(t, cd, title)
 			srvWaitSamePixels(t, n, srv, cd, cli.ID)
 			coding := "rgb32"

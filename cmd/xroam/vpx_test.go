@@ -34,14 +34,7 @@ func TestXpraClientVPX(t *testing.T) {
 			}
 			cd := clientDisplay(t)
 			out, stop := e.srvAttachXpra(t, sock, cd, "--encoding="+coding)
-			defer func() {
-				if t.Failed() {
-					stop()
-					t.Logf("xpra attach output:\n%s", out.String())
-					b, _ := os.ReadFile(filepath.Join(e.sockDir, fmt.Sprintf(":%d.log", n)))
-					t.Logf("server log tail:\n%s", tail(string(b), 3000))
-				}
-			}()
+			defer e.dumpOnFailure(t, n, out, stop)
 			draws := "encodings.draws." + coding
 			cli := waitWindow(t, cd, title)
 			p := waitClosePixels(t, n, srv.ID, cd, cli.ID, 25)

@@ -232,3 +232,16 @@ func TestXpraClientShowsWindow(t *testing.T) {
 		t.Logf("second xpra attach output:\n%s", out2.String())
 	}
 }
+
+// dumpOnFailure, deferred after srvAttachXpra, stops the xpra client of
+// a failed test and logs its output and the tail of session n's log.
+func (e *env) dumpOnFailure(t *testing.T, n int, out *bytes.Buffer, stop func()) {
+	t.Helper()
+	if !t.Failed() {
+		return
+	}
+	stop()
+	t.Logf("xpra attach output:\n%s", out.String())
+	b, _ := os.ReadFile(filepath.Join(e.sockDir, fmt.Sprintf(":%d.log", n)))
+	t.Logf("server log tail:\n%s", tail(string(b), 3000))
+}
