@@ -100,6 +100,9 @@ func TestXpraClientsAgainstXroam(t *testing.T) {
 		info, _ := e.run("info", fmt.Sprintf(":%d", n))
 		return strings.Contains(info, "clients.0.type=Python/GTK3")
 	})
+	// Detach once the client is up: a disconnect that comes while it is
+	// still setting up is reported as "Connection lost" (seen once in CI).
+	waitWindow(t, cd, "interop-app")
 	if out := e.mustRun("detach", fmt.Sprintf(":%d", n)); !strings.Contains(out, "1 other clients have been disconnected") {
 		t.Errorf("detach: %q", out)
 	}
