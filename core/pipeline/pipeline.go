@@ -550,18 +550,31 @@ func (p *Pipeline) flush(win *window) {
 		// buffer can be reused for the next draw.
 		pkt, size, enc = p.rawDraw(win.wid, r, pix, win.seq)
 	}
+	p.keepShadow(win, r, pix)
+	p.send(win, pkt, size, enc, r, now, lossless)
+}
+
+// send writes a window's draw (numbered win.seq) and accounts for it:
+// in flight until acked, against the connection's budget and bandwidth,
+// in the lossy area (a lossless refresh repairs it), and in the stats.
+func (p *Pipeline) send(win *window, pkt wire.Packet, size int, enc string, r Rect, now time.Time, lossless bool) {
 	win.inflight[win.seq] = sent{at: now, bytes: size}
 	win.lastSize = int64(size)
 	p.flow.sent(size)
 	p.bw.take(size, now)
 	p.afterDraw(win, r, enc, lossless)
-	p.keepShadow(win, r, pix)
 	if err := p.cfg.Send(pkt); err != nil {
 		p.cfg.Log.Debug("send failed", "wid", win.wid, "err", err)
 		return
 	}
+	p.count(enc, size, r, lossless)
+}
+
+// count adds a draw to the stats: under its encoding, or as a lossless
+// refresh.
+func (p *Pipeline) count(enc string, size int, r Rect, refresh bool) {
 	p.stats.Draws++
-	if lossless {
+	if refresh {
 		p.stats.Refreshes++
 	} else {
 		p.stats.ByEncoding[enc]++

@@ -201,10 +201,7 @@ func (p *Pipeline) sendScroll(win *window, r Rect, pix []byte, plan scrollPlan) 
 			p.cfg.Log.Debug("send failed", "wid", win.wid, "err", err)
 			break
 		}
-		p.stats.Draws++
-		p.stats.ByEncoding[enc]++
-		p.stats.Bytes += int64(n)
-		p.stats.Pixels += int64(sub.W * sub.H)
+		p.count(enc, n, sub, false)
 	}
 	return total
 }

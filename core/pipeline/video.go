@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/xroam/xroam/core/wire"
 	"github.com/xroam/xroam/sdk/encoder"
 )
 
@@ -67,7 +66,7 @@ func (p *Pipeline) sendVideo(win *window, area Rect, now time.Time, name string,
 		pkt, size = p.rgbDraw(win.wid, area, pix, win.seq)
 		enc = RGB32
 	}
-	p.send(win, pkt, size, enc, area, now)
+	p.send(win, pkt, size, enc, area, now, false)
 }
 
 // sendRGB captures r and sends it as rgb32.
@@ -79,21 +78,5 @@ func (p *Pipeline) sendRGB(win *window, r Rect, now time.Time) {
 	}
 	win.seq++
 	pkt, size := p.rgbDraw(win.wid, r, pix, win.seq)
-	p.send(win, pkt, size, RGB32, r, now)
-}
-
-func (p *Pipeline) send(win *window, pkt wire.Packet, size int, enc string, r Rect, now time.Time) {
-	win.inflight[win.seq] = sent{at: now, bytes: size}
-	win.lastSize = int64(size)
-	p.flow.sent(size)
-	p.bw.take(size, now)
-	p.afterDraw(win, r, enc, false)
-	if err := p.cfg.Send(pkt); err != nil {
-		p.cfg.Log.Debug("send failed", "wid", win.wid, "err", err)
-		return
-	}
-	p.stats.Draws++
-	p.stats.ByEncoding[enc]++
-	p.stats.Bytes += int64(size)
-	p.stats.Pixels += int64(r.W * r.H)
+	p.send(win, pkt, size, RGB32, r, now, false)
 }
