@@ -3,13 +3,10 @@ package plugintest
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"sync"
 	"testing"
 
-	"github.com/xroam/xroam/sdk"
 	"github.com/xroam/xroam/sdk/encoder"
 	"github.com/xroam/xroam/sdk/plugin"
 	"github.com/xroam/xroam/sdk/shm"
@@ -58,35 +55,7 @@ func Frame(t testing.TB, w, h int, format string) encoder.Frame {
 func EncoderConformance(t *testing.T, p plugin.Encoder, cfg map[string]any) {
 	t.Helper()
 	ctx := context.Background()
-	t.Run("describe", func(t *testing.T) {
-		d := p.Describe()
-		if d.Kind != plugin.KindEncoder || d.Name == "" || d.Version == "" {
-			t.Errorf("description %+v: kind encoder, a name and a version are required", d)
-		}
-		if negotiate(d.APIVersions) == 0 {
-			t.Errorf("API versions %v share none with the SDK's %v", d.APIVersions, sdk.APIVersions())
-		}
-		var out bytes.Buffer
-		if rc := plugin.Main([]string{"describe"}, &out, io.Discard, p); rc != 0 {
-			t.Fatalf("describe exited %d", rc)
-		}
-		var got plugin.Description
-		if err := json.Unmarshal(out.Bytes(), &got); err != nil || got.Name != d.Name || got.Kind != d.Kind {
-			t.Errorf("describe printed %q (%v)", out.String(), err)
-		}
-		if _, err := d.Schema.Check(cfg); err != nil {
-			t.Errorf("the test configuration does not pass the schema: %v", err)
-		}
-	})
-	t.Run("unknown configuration refused", func(t *testing.T) {
-		bogus := map[string]any{"xroam_conformance_no_such_attribute": "x"}
-		for k, v := range cfg {
-			bogus[k] = v
-		}
-		if _, err := dispense(t, p, bogus); err == nil {
-			t.Error("an unknown attribute was accepted")
-		}
-	})
+	describeConformance(t, p, plugin.KindEncoder, cfg)
 	e := Encoder(t, p, cfg)
 	info, err := e.Info(ctx)
 	if err != nil {
