@@ -647,6 +647,7 @@ func (wm *WM) unmanage(id uint32) {
 	d, hasD := wm.dmg[id]
 	delete(wm.wins, id)
 	delete(wm.dmg, id)
+	delete(wm.repaired, id) // a repair still due finds the window gone
 	wm.mu.Unlock()
 	if !ok {
 		return
