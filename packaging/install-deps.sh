@@ -9,7 +9,7 @@ PACKAGES="
   xvfb xterm x11-apps x11-utils x11-xserver-utils x11-xkb-utils xdotool xauth xclip
   xserver-xorg-core xserver-xorg-video-dummy
   xpra
-  libx264-dev libavcodec-dev libvpx-dev libturbojpeg0-dev libpam0g-dev libwebp-dev
+  libx264-dev libavcodec-dev libvpx-dev libturbojpeg0-dev libpam0g-dev libwebp-dev libyuv-dev
   python3-gi-cairo
   openssh-server openssh-client iproute2
   tigervnc-viewer x11vnc websockify chromium
