@@ -56,3 +56,27 @@ func TestShowconfigPlugins(t *testing.T) {
 		t.Errorf("a disabled module: exit %d, %q", code, out)
 	}
 }
+
+// TestPictureHelp: --video-encoders=help and --csc-modules=help list what
+// the installed video plugins have, without starting a session.
+func TestPictureHelp(t *testing.T) {
+	e := newEnv(t)
+	out := e.mustRun("start", "--video-encoders=help", "--plugin-dir="+testPlugins)
+	for _, want := range []string{"x264", "h264", "vpx", "vp8, vp9"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("--video-encoders=help lacks %q:\n%s", want, out)
+		}
+	}
+	out = e.mustRun("start", "--csc-modules=help", "--plugin-dir="+testPlugins)
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n")[1:] {
+		if f := strings.Fields(line); len(f) > 0 && (f[0] == "go" || f[0] == "libyuv") && !strings.Contains(line, "in vpx, x264") {
+			t.Errorf("--csc-modules=help: %q is not in both video plugins:\n%s", f[0], out)
+		}
+	}
+	if !strings.Contains(out, "libyuv") || !strings.Contains(out, "go ") {
+		t.Errorf("--csc-modules=help:\n%s", out)
+	}
+	if _, err := os.Stat(e.sockDir); err == nil {
+		t.Error("a help answer created the socket directory")
+	}
+}

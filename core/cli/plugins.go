@@ -87,3 +87,47 @@ func videoEncodersHelp(ctx context.Context, inv *Invocation) error {
 	}
 	return tw.Flush()
 }
+
+// cscModules describes the colourspace converters that --csc-modules
+// names, fastest first.
+var cscModules = [...]struct{ name, what string }{
+	{"libyuv", "SIMD rows of Debian's libyuv"},
+	{"go", "portable Go, the reference"},
+}
+
+// cscModulesHelp answers --csc-modules=help: each converter, and which
+// installed video encoder plugins have it built in (the default of their
+// csc attribute lists those, fastest first).
+func cscModulesHelp(ctx context.Context, inv *Invocation) error {
+	has := map[string][]string{}
+	found, _ := pluginhost.Discover(pluginDirs(inv))
+	vp := session.VideoEncoderPlugins()
+	for _, f := range found {
+		if _, video := vp[f.Name]; f.Kind != "encoder" || !video {
+			continue
+		}
+		d, err := pluginhost.Describe(ctx, f.Path, pluginhost.MinimalEnv())
+		if err != nil {
+			continue
+		}
+		for _, a := range d.Schema.Attrs {
+			if list, ok := a.Default.([]any); ok && a.Name == "csc" {
+				for _, m := range list {
+					if s, ok := m.(string); ok && !slices.Contains(has[s], f.Name) {
+						has[s] = append(has[s], f.Name)
+					}
+				}
+			}
+		}
+	}
+	fmt.Fprintln(inv.Env.Stdout, "colourspace converters (--csc-modules=all, none, or a comma-separated list of):")
+	tw := tabwriter.NewWriter(inv.Env.Stdout, 0, 4, 2, ' ', 0)
+	for _, m := range cscModules {
+		in := "in no installed video encoder"
+		if len(has[m.name]) > 0 {
+			in = "in " + strings.Join(has[m.name], ", ")
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", m.name, m.what, in)
+	}
+	return tw.Flush()
+}

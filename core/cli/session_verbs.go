@@ -103,6 +103,9 @@ func runServer(ctx context.Context, inv *Invocation, mode string) error {
 	if slices.Contains(cfg.VideoEncoders, "help") {
 		return videoEncodersHelp(ctx, inv)
 	}
+	if slices.Contains(cfg.CSCModules, "help") {
+		return cscModulesHelp(ctx, inv)
+	}
 	display := -1
 	if len(inv.Args) == 1 {
 		t, err := session.ParseTarget(inv.Args[0])

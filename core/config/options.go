@@ -114,6 +114,7 @@ type Config struct {
 	Encoding         string   `opt:"encoding" group:"picture" meta:"NAME" help:"preferred encoding: auto, rgb, png, png/P, png/L, jpeg, webp, h264, vp8, vp9"`
 	Encodings        []string `opt:"encodings" group:"picture" meta:"NAME" csv:"true" help:"encodings allowed, comma-separated (all: every one available)"`
 	VideoEncoders    []string `opt:"video-encoders" group:"picture" meta:"NAME" csv:"true" enum:"all|none|help|x264|vpx" help:"video encoders allowed: x264 (h264), vpx (vp8, vp9), all, none; help lists them"`
+	CSCModules       []string `opt:"csc-modules" group:"picture" meta:"NAME" csv:"true" enum:"all|none|help|libyuv|go" help:"colourspace converters the video encoders may use, the first built in wins: libyuv, go, all (the fastest), none (no video encoders); help lists them"`
 	Quality          int      `opt:"quality" group:"picture" meta:"0-100" help:"picture quality (0: automatic)"`
 	MinQuality       int      `opt:"min-quality" group:"picture" meta:"0-100" help:"lowest quality automatic tuning may use"`
 	Speed            int      `opt:"speed" group:"picture" meta:"0-100" help:"encoding speed (0: automatic)"`
@@ -182,6 +183,7 @@ func Defaults() Config {
 		Encoding:            "auto",
 		Encodings:           []string{"all"},
 		VideoEncoders:       []string{"all"},
+		CSCModules:          []string{"all"},
 		Mmap:                "yes",
 		MinQuality:          30,
 		MinSpeed:            30,

@@ -3,9 +3,15 @@ package pluginhost_test
 import (
 	"context"
 	"fmt"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/xroam/xroam/core/config"
+	"github.com/xroam/xroam/core/pluginhost"
 	"github.com/xroam/xroam/sdk/encoder"
 )
 
@@ -74,4 +80,59 @@ func BenchmarkX264(b *testing.B) {
 			b.ReportMetric(float64(bytes)/float64(max(i, 1)), "bytes/frame")
 		})
 	}
+}
+
+// TestVideoPluginCSC: a video plugin's csc attribute (what --csc-modules
+// sets) picks its colourspace converter: its description lists those
+// built in, fastest first, either one encodes, and a list with none of
+// them stops the plugin from starting, with the reason.
+func TestVideoPluginCSC(t *testing.T) {
+	ctx := context.Background()
+	for _, name := range []string{"x264", "vpx"} {
+		d, err := pluginhost.Describe(ctx, filepath.Join(pluginDir, pluginhost.BinaryName("encoder", name)), pluginhost.MinimalEnv())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var def []any
+		for _, a := range d.Schema.Attrs {
+			if a.Name == "csc" {
+				def, _ = a.Default.([]any)
+			}
+		}
+		if len(def) == 0 || def[len(def)-1] != "go" {
+			t.Errorf("%s: csc default %v, want the built-in converters ending with go", name, def)
+		}
+		enc := "h264"
+		if name == "vpx" {
+			enc = "vp8"
+		}
+		for _, csc := range [][]string{{"go"}, {"all"}, {"nosuch", "go"}} {
+			h := pluginhost.New(pluginhost.Options{Dirs: []string{pluginDir}})
+			e, err := h.Encoder(ctx, pluginhost.Spec{Name: name, Block: cscBlock(name, csc...)})
+			if err != nil {
+				t.Fatalf("%s csc=%v: %v", name, csc, err)
+			}
+			f := newFrame(t, 160, 128)
+			moveBlock(f, 1)
+			if _, err := e.Encode(ctx, &encoder.Request{Encoding: enc, Frame: f, Quality: -1, Speed: -1,
+				Options: map[string]any{"stream": "t/1"}}); err != nil {
+				t.Errorf("%s csc=%v: %v", name, csc, err)
+			}
+			_ = h.Close()
+		}
+		h := pluginhost.New(pluginhost.Options{Dirs: []string{pluginDir}})
+		_, err = h.Encoder(ctx, pluginhost.Spec{Name: name, Block: cscBlock(name, "nosuch")})
+		_ = h.Close()
+		if err == nil || !strings.Contains(err.Error(), "none of the colourspace converters nosuch") {
+			t.Errorf("%s csc=nosuch: %v", name, err)
+		}
+	}
+}
+
+func cscBlock(name string, csc ...string) *config.PluginBlock {
+	vals := make([]cty.Value, len(csc))
+	for i, c := range csc {
+		vals[i] = cty.StringVal(c)
+	}
+	return &config.PluginBlock{Kind: "encoder", Name: name, Attrs: map[string]config.PluginAttr{"csc": {Value: cty.ListVal(vals)}}}
 }

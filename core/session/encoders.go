@@ -4,9 +4,12 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/zclconf/go-cty/cty"
 
 	"github.com/xroam/xroam/core/config"
 	"github.com/xroam/xroam/core/pipeline"
@@ -57,6 +60,7 @@ type encoderSet struct {
 	host    *pluginhost.Host
 	eff     *config.Effective
 	allowed []string // --encodings, nil for all
+	csc     []string // --csc-modules for the video plugins, nil for their own choice
 	log     *slog.Logger
 
 	mu      sync.Mutex
@@ -71,12 +75,17 @@ func newEncoderSet(host *pluginhost.Host, eff *config.Effective, cfg *config.Con
 	if cfg != nil && len(cfg.Encodings) > 0 && !slices.Contains(cfg.Encodings, "all") {
 		es.allowed = cfg.Encodings
 	}
+	if cfg != nil && len(cfg.CSCModules) > 0 && !slices.Contains(cfg.CSCModules, "all") {
+		es.csc = cfg.CSCModules
+	}
 	for _, name := range pluginEncodings {
 		switch {
 		case es.allowed != nil && !slices.Contains(es.allowed, name):
 			es.unavail[name] = "not in --encodings"
 		case pipelineVideo(name) && cfg != nil && !videoEncoderAllowed(cfg.VideoEncoders, pluginOf(name)):
 			es.unavail[name] = "not in --video-encoders"
+		case pipelineVideo(name) && slices.Contains(es.csc, "none"):
+			es.unavail[name] = "--csc-modules=none: video encoders need a colourspace converter"
 		case host == nil:
 			es.unavail[name] = "no plugin host"
 		default:
@@ -91,11 +100,31 @@ func newEncoderSet(host *pluginhost.Host, eff *config.Effective, cfg *config.Con
 	return es
 }
 
+// block is the encoder plugin's configuration block; for a video
+// encoder, --csc-modules (when it is not "all") sets its csc attribute.
 func (es *encoderSet) block(name string) *config.PluginBlock {
-	if es.eff == nil {
-		return nil
+	var b *config.PluginBlock
+	if es.eff != nil {
+		b = es.eff.Plugin(plugin.KindEncoder, pluginOf(name))
 	}
-	return es.eff.Plugin(plugin.KindEncoder, pluginOf(name))
+	if es.csc == nil || !pipelineVideo(name) {
+		return b
+	}
+	out := config.PluginBlock{Kind: plugin.KindEncoder, Name: pluginOf(name), Attrs: map[string]config.PluginAttr{}}
+	if b != nil {
+		out.Origin = b.Origin
+		maps.Copy(out.Attrs, b.Attrs)
+	}
+	vals := make([]cty.Value, len(es.csc))
+	for i, m := range es.csc {
+		vals[i] = cty.StringVal(m)
+	}
+	origin := config.Origin{Kind: config.FromFlag, Name: "--csc-modules"}
+	if es.eff != nil {
+		origin = es.eff.Origin("csc-modules")
+	}
+	out.Attrs["csc"] = config.PluginAttr{Value: cty.ListVal(vals), Origin: origin}
+	return &out
 }
 
 // core is the xpra encoding names the session can send, rgb32 first.

@@ -4,7 +4,10 @@ import (
 	"context"
 	"log/slog"
 	"slices"
+	"strings"
 	"testing"
+
+	"github.com/zclconf/go-cty/cty"
 
 	"github.com/xroam/xroam/core/config"
 	"github.com/xroam/xroam/core/pluginhost"
@@ -120,5 +123,48 @@ func TestVideoEncodersOption(t *testing.T) {
 		if u["png"] == why {
 			t.Errorf("--video-encoders=%v blocked png", tc.list)
 		}
+	}
+}
+
+// TestCSCModulesOption: --csc-modules=none keeps the video encodings out,
+// and a list reaches the video plugins' blocks as their csc attribute,
+// over the block's own attributes, and no other plugin's.
+func TestCSCModulesOption(t *testing.T) {
+	host := pluginhost.New(pluginhost.Options{Dirs: []string{t.TempDir()}, Builtins: pluginhost.DefaultBuiltins()})
+	t.Cleanup(func() { _ = host.Close() })
+	log := slog.New(slog.DiscardHandler)
+	cfg := func(csc ...string) *config.Config {
+		return &config.Config{Encodings: []string{"all"}, VideoEncoders: []string{"all"}, CSCModules: csc}
+	}
+	u := newEncoderSet(host, nil, cfg("none"), log).unavailable()
+	for _, enc := range []string{"h264", "vp8", "vp9"} {
+		if why, _ := u[enc].(string); !strings.Contains(why, "--csc-modules=none") {
+			t.Errorf("--csc-modules=none: %s unavailable because %v", enc, u[enc])
+		}
+	}
+	if why, _ := u["png"].(string); strings.Contains(why, "csc") {
+		t.Errorf("--csc-modules=none blocked png: %v", why)
+	}
+
+	eff := config.New()
+	if diags := eff.LoadSource("50-site.hcl", []byte("encoder \"x264\" {\n  quality = 70\n}\n")); diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	es := newEncoderSet(host, eff, cfg("go", "libyuv"), log)
+	b := es.block("h264")
+	if b == nil || b.Attrs["quality"].Value.AsBigFloat().String() != "70" {
+		t.Fatalf("the x264 block lost its quality: %+v", b)
+	}
+	if got := b.Attrs["csc"].Value.AsValueSlice(); len(got) != 2 || got[0].AsString() != "go" || got[1].AsString() != "libyuv" {
+		t.Errorf("csc attribute %#v", b.Attrs["csc"].Value)
+	}
+	if b := es.block("vp8"); b == nil || b.Attrs["csc"].Value.LengthInt() != 2 {
+		t.Errorf("vpx block %+v", b)
+	}
+	if b := es.block("png"); b != nil && b.Attrs["csc"].Value != cty.NilVal {
+		t.Errorf("png got a csc attribute: %+v", b)
+	}
+	if b := newEncoderSet(host, eff, cfg("all"), log).block("h264"); b.Attrs["csc"].Value != cty.NilVal {
+		t.Errorf("--csc-modules=all set a csc attribute: %+v", b)
 	}
 }

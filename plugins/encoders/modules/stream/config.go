@@ -4,32 +4,48 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/xroam/xroam/plugins/encoders/modules/yuv"
 	"github.com/xroam/xroam/sdk/encoder"
 	"github.com/xroam/xroam/sdk/schema"
 )
 
 // Attrs are the configuration attributes of a video plugin: its default
-// quality (qualityHelp says how the codec uses it) and the idle time
-// after which a window's stream is closed.
+// quality (qualityHelp says how the codec uses it), the idle time after
+// which a window's stream is closed, and the colourspace converters it
+// may use (what --csc-modules sets).
 func Attrs(defaultQuality int, qualityHelp string) []schema.Attr {
 	return []schema.Attr{
 		{Name: "quality", Type: schema.Int, Default: defaultQuality, Help: qualityHelp},
 		{Name: "idle", Type: schema.Duration, Default: "10s", Help: "a window's stream idle this long is closed; its next frame starts a new stream"},
+		{Name: "csc", Type: schema.Strings, Default: yuv.Modules(), Help: "colourspace converters to use, the first built in wins: libyuv, go or all (the fastest); the default lists those built in"},
 	}
+}
+
+// Settings are a video plugin's configuration, read by Config.
+type Settings struct {
+	Quality int
+	Idle    time.Duration
+	// Convert is the colourspace converter, CSC its name.
+	Convert yuv.Func
+	CSC     string
 }
 
 // Config reads and checks the attributes that Attrs declares; name
 // prefixes the errors.
-func Config(name string, cfg schema.Values) (quality int, idle time.Duration, err error) {
-	quality = int(cfg.Int("quality"))
-	if quality < 1 || quality > 100 {
-		return 0, 0, fmt.Errorf("%s: quality %d is not in 1..100", name, quality)
+func Config(name string, cfg schema.Values) (Settings, error) {
+	s := Settings{Quality: int(cfg.Int("quality")), Idle: cfg.Duration("idle")}
+	if s.Quality < 1 || s.Quality > 100 {
+		return Settings{}, fmt.Errorf("%s: quality %d is not in 1..100", name, s.Quality)
 	}
-	idle = cfg.Duration("idle")
-	if idle <= 0 {
-		return 0, 0, fmt.Errorf("%s: idle %s is not positive", name, idle)
+	if s.Idle <= 0 {
+		return Settings{}, fmt.Errorf("%s: idle %s is not positive", name, s.Idle)
 	}
-	return quality, idle, nil
+	conv, csc, err := yuv.Pick(cfg.Strings("csc"))
+	if err != nil {
+		return Settings{}, fmt.Errorf("%s: %w", name, err)
+	}
+	s.Convert, s.CSC = conv, csc
+	return s, nil
 }
 
 // CheckFrame checks that f is a BGRX or BGRA frame that its pixels

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/xroam/xroam/plugins/encoders/modules/yuv"
 	"github.com/xroam/xroam/sdk/encoder"
 	"github.com/xroam/xroam/sdk/schema"
 )
@@ -14,10 +15,13 @@ func TestConfig(t *testing.T) {
 		in      map[string]any
 		q       int
 		idle    string
+		csc     string
 		wantErr string
 	}{
-		{in: map[string]any{}, q: 50, idle: "10s"},
-		{in: map[string]any{"quality": 90, "idle": "2s"}, q: 90, idle: "2s"},
+		{in: map[string]any{}, q: 50, idle: "10s", csc: yuv.Backend},
+		{in: map[string]any{"quality": 90, "idle": "2s"}, q: 90, idle: "2s", csc: yuv.Backend},
+		{in: map[string]any{"csc": []string{"nosuch", "go"}}, q: 50, idle: "10s", csc: "go"},
+		{in: map[string]any{"csc": []string{"nosuch"}}, wantErr: "x: none of the colourspace converters nosuch is built in"},
 		{in: map[string]any{"quality": 0}, wantErr: "x: quality 0 is not in 1..100"},
 		{in: map[string]any{"quality": 101}, wantErr: "x: quality 101 is not in 1..100"},
 		{in: map[string]any{"idle": "0s"}, wantErr: "x: idle 0s is not positive"},
@@ -26,15 +30,16 @@ func TestConfig(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%v: %v", c.in, err)
 		}
-		q, idle, err := Config("x", v)
+		got, err := Config("x", v)
+		q, idle := got.Quality, got.Idle
 		if c.wantErr != "" {
-			if err == nil || err.Error() != c.wantErr {
+			if err == nil || !strings.HasPrefix(err.Error(), c.wantErr) {
 				t.Errorf("%v: err %v, want %q", c.in, err, c.wantErr)
 			}
 			continue
 		}
-		if err != nil || q != c.q || idle.String() != c.idle {
-			t.Errorf("%v: %d %s %v, want %d %s", c.in, q, idle, err, c.q, c.idle)
+		if err != nil || q != c.q || idle.String() != c.idle || got.CSC != c.csc || got.Convert == nil {
+			t.Errorf("%v: %d %s %q %v, want %d %s %q", c.in, q, idle, got.CSC, err, c.q, c.idle, c.csc)
 		}
 	}
 }

@@ -138,13 +138,13 @@ func (s *vpxStream) Close() {
 
 // encode converts f into the stream's image and encodes it; a stream's
 // first picture is a key frame.
-func (s *vpxStream) encode(f encoder.Frame) ([]byte, bool, error) {
+func (s *vpxStream) encode(f encoder.Frame, convert yuv.Func) ([]byte, bool, error) {
 	w, h := s.w, s.h
 	ys, us := int(C.xr_vpx_stride(s.e, 0)), int(C.xr_vpx_stride(s.e, 1))
 	y := unsafe.Slice((*byte)(C.xr_vpx_plane(s.e, 0)), ys*h)
 	u := unsafe.Slice((*byte)(C.xr_vpx_plane(s.e, 1)), us*h/2)
 	v := unsafe.Slice((*byte)(C.xr_vpx_plane(s.e, 2)), int(C.xr_vpx_stride(s.e, 2))*h/2)
-	yuv.BGRXToI420(f.Pixels, f.Stride, w, h, y, ys, u, v, us)
+	convert(f.Pixels, f.Stride, w, h, y, ys, u, v, us)
 	force := 0
 	if s.frame == 0 {
 		force = 1

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/xroam/xroam/plugins/encoders/modules/stream"
+	"github.com/xroam/xroam/plugins/encoders/modules/yuv"
 	"github.com/xroam/xroam/sdk/encoder"
 	"github.com/xroam/xroam/sdk/plugin"
 	"github.com/xroam/xroam/sdk/schema"
@@ -28,23 +29,26 @@ func Plugin() plugin.Encoder {
 	return plugin.Encoder{Name: "vpx", Version: Version,
 		Schema: schema.Schema{Attrs: stream.Attrs(DefaultQuality, "quality 1-100 when the request has none (mapped to libvpx's quantizer range)")},
 		New: func(_ context.Context, cfg schema.Values) (encoder.Encoder, error) {
-			q, idle, err := stream.Config("vpx", cfg)
+			st, err := stream.Config("vpx", cfg)
 			if err != nil {
 				return nil, err
 			}
-			return New(q, idle), nil
+			e := New(st.Quality, st.Idle)
+			e.convert = st.Convert
+			return e, nil
 		}}
 }
 
 // New returns an encoder whose default quality is quality and whose
 // streams close after idle without a frame.
 func New(quality int, idle time.Duration) *Encoder {
-	return &Encoder{quality: quality, streams: stream.NewSet[*vpxStream](idle)}
+	return &Encoder{quality: quality, convert: yuv.BGRXToI420, streams: stream.NewSet[*vpxStream](idle)}
 }
 
 // Encoder is the vp8 and vp9 encoder; it is safe for concurrent use.
 type Encoder struct {
 	quality int
+	convert yuv.Func // --csc-modules' choice
 	streams *stream.Set[*vpxStream]
 }
 
@@ -113,7 +117,7 @@ func (e *Encoder) Encode(_ context.Context, req *encoder.Request) (*encoder.Resp
 		stream.Truthy(req.Options["restart"]),
 		func() (*vpxStream, error) { return open(req.Encoding == "vp9", f.Width, f.Height, q, req.Speed) },
 		func(s *vpxStream) error {
-			data, keyFrame, err := s.encode(f)
+			data, keyFrame, err := s.encode(f, e.convert)
 			if err != nil {
 				return err
 			}

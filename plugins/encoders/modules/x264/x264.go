@@ -35,23 +35,26 @@ func Plugin() plugin.Encoder {
 	return plugin.Encoder{Name: "x264", Version: Version,
 		Schema: schema.Schema{Attrs: stream.Attrs(DefaultQuality, "quality 1-100 when the request has none (mapped to a constant rate factor)")},
 		New: func(_ context.Context, cfg schema.Values) (encoder.Encoder, error) {
-			q, idle, err := stream.Config("x264", cfg)
+			st, err := stream.Config("x264", cfg)
 			if err != nil {
 				return nil, err
 			}
-			return New(q, idle), nil
+			e := New(st.Quality, st.Idle)
+			e.convert = st.Convert
+			return e, nil
 		}}
 }
 
 // New returns an encoder whose default quality is quality and whose
 // streams close after idle without a frame.
 func New(quality int, idle time.Duration) *Encoder {
-	return &Encoder{quality: quality, streams: stream.NewSet[*h264Stream](idle)}
+	return &Encoder{quality: quality, convert: yuv.BGRXToI420, streams: stream.NewSet[*h264Stream](idle)}
 }
 
 // Encoder is the h264 encoder; it is safe for concurrent use.
 type Encoder struct {
 	quality int
+	convert yuv.Func // --csc-modules' choice
 	streams *stream.Set[*h264Stream]
 }
 
@@ -98,7 +101,7 @@ func (e *Encoder) Encode(_ context.Context, req *encoder.Request) (*encoder.Resp
 		stream.Truthy(req.Options["restart"]),
 		func() (*h264Stream, error) { return open(f.Width, f.Height, crfFor(q)) },
 		func(s *h264Stream) error {
-			data, idr, err := s.encode(f)
+			data, idr, err := s.encode(f, e.convert)
 			if err != nil {
 				return err
 			}
@@ -163,13 +166,13 @@ func (s *h264Stream) Close() {
 
 // encode converts f into the stream's picture and encodes it; the first
 // picture of a stream is forced to be an IDR frame.
-func (s *h264Stream) encode(f encoder.Frame) ([]byte, bool, error) {
+func (s *h264Stream) encode(f encoder.Frame, convert yuv.Func) ([]byte, bool, error) {
 	w, h := s.w, s.h2
 	img := s.pic.Img
 	y := unsafe.Slice((*byte)(img.Plane[0]), int(img.IStride[0])*h)
 	u := unsafe.Slice((*byte)(img.Plane[1]), int(img.IStride[1])*h/2)
 	v := unsafe.Slice((*byte)(img.Plane[2]), int(img.IStride[2])*h/2)
-	yuv.BGRXToI420(f.Pixels, f.Stride, w, h, y, int(img.IStride[0]), u, v, int(img.IStride[1]))
+	convert(f.Pixels, f.Stride, w, h, y, int(img.IStride[0]), u, v, int(img.IStride[1]))
 	s.pic.IPts = s.frame
 	s.pic.IType = x264c.TypeAuto
 	if s.frame == 0 {

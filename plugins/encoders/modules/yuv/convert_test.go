@@ -2,6 +2,7 @@ package yuv
 
 import (
 	"math/rand/v2"
+	"strings"
 	"testing"
 )
 
@@ -90,5 +91,40 @@ func BenchmarkBGRXToI420Go(b *testing.B) {
 	b.SetBytes(int64(len(src)))
 	for b.Loop() {
 		bgrxToI420Go(src, w*4, w, h, y, w, u, v, w/2)
+	}
+}
+
+// TestPick checks the --csc-modules choice: the first built-in converter
+// of the list, and a clear error when there is none.
+func TestPick(t *testing.T) {
+	for _, tc := range []struct {
+		names []string
+		want  string
+		err   string
+	}{
+		{nil, Backend, ""},
+		{[]string{"all"}, Backend, ""},
+		{[]string{"go"}, "go", ""},
+		{[]string{"nosuch", "go"}, "go", ""},
+		{[]string{"none"}, "", "none"},
+		{[]string{"nosuch"}, "", "none of the colourspace converters nosuch"},
+	} {
+		f, name, err := Pick(tc.names)
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("Pick(%q) = %q, %v; want an error with %q", tc.names, name, err, tc.err)
+			}
+			continue
+		}
+		if err != nil || name != tc.want || f == nil {
+			t.Errorf("Pick(%q) = %q, %v; want %q", tc.names, name, err, tc.want)
+		}
+	}
+	if Backend == "libyuv" {
+		if _, name, err := Pick([]string{"libyuv"}); err != nil || name != "libyuv" {
+			t.Errorf("Pick(libyuv) = %q, %v in a libyuv build", name, err)
+		}
+	} else if _, _, err := Pick([]string{"libyuv"}); err == nil {
+		t.Error("Pick(libyuv) succeeded in a build without libyuv")
 	}
 }
