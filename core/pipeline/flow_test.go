@@ -70,6 +70,7 @@ type canvasClient struct {
 	draws    map[int64]int
 	bytes    int64
 	encs     []string
+	rects    []Rect // of each draw, beside encs
 	last     time.Time
 	lastDraw wire.Packet
 }
@@ -115,6 +116,7 @@ func (c *canvasClient) send(pkt wire.Packet) error {
 	c.draws[wid]++
 	c.bytes += int64(len(data))
 	c.encs = append(c.encs, enc)
+	c.rects = append(c.rects, Rect{X: int(x), Y: int(y), W: int(w), H: int(h)})
 	c.last = time.Now()
 	c.lastDraw = pkt
 	hold := c.hold[wid]

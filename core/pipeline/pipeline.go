@@ -160,10 +160,11 @@ type window struct {
 	refreshTimer bool
 	// blocked: the last flush waited for acks, which flush it again.
 	blocked bool
-	// big holds when the window's recent large draws were made; video
-	// says it updates at video rate.
-	big   []time.Time
-	video bool
+	// big holds the window's recent large draws; video says it updates
+	// at video rate, and vregion is the area its video stream covers.
+	big     []bigDraw
+	video   bool
+	vregion Rect
 	// scroll: the client paints scroll draws for this window; shadow is
 	// then what it was last sent (valid once shadowOK).
 	scroll   bool
@@ -316,6 +317,7 @@ func (p *Pipeline) Resize(wid int64, w, h int) {
 			grew := w > win.w || h > win.h
 			win.w, win.h = w, h
 			win.shadowOK = false
+			win.vregion = Rect{} // chosen again within the new size
 			win.pending = win.pending.Intersect(Rect{X: 0, Y: 0, W: w, H: h})
 			// A window whose scrolls are detected needs a whole draw to
 			// know again what the client shows.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"slices"
 	"testing"
+
+	"github.com/xroam/xroam/sdk/encoder"
 	"time"
 
 	"github.com/xroam/xroam/core/wire"
@@ -301,5 +303,79 @@ func TestAutoModeVideoStream(t *testing.T) {
 			return nil
 		}())
 	}
+	c.matches(t, src, 1, 1)
+}
+
+// TestAutoModeVideoRegion: a video playing in part of a window becomes a
+// stream of that part only (with even sides), while text typed elsewhere
+// in the window goes lossless; when the video moves the stream restarts
+// with the new region, and when it ends the window is exact.
+func TestAutoModeVideoRegion(t *testing.T) {
+	fe := &fakeEncoder{}
+	const side = 320
+	p, c, src := startCanvas(t, Config{BatchDelay: time.Millisecond, Lossy: fe, LossyEncoding: H264, AutoRefreshDelay: 200 * time.Millisecond}, side)
+	p.AddWindow(1, 1, side, side)
+	p.Map(1)
+	c.settle(t, 300*time.Millisecond)
+	play := func(video Rect) {
+		for i := range 40 {
+			src.bump(1)
+			p.Damage(1, video)
+			time.Sleep(10 * time.Millisecond)
+			if i%4 == 0 {
+				p.Damage(1, Rect{X: 300, Y: 300, W: 8, H: 12}) // a key typed far from the video
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	requests := func() []encoder.Request {
+		fe.mu.Lock()
+		defer fe.mu.Unlock()
+		return slices.Clone(fe.reqs)
+	}
+	play(Rect{X: 33, Y: 41, W: 161, H: 121})
+	want := Rect{X: 32, Y: 40, W: 162, H: 122}
+	reqs := requests()
+	if len(reqs) < 10 {
+		t.Fatalf("%d of 40 video-rate frames went to the video encoder", len(reqs))
+	}
+	// The window's first draw (all of it) is among the first large
+	// ones: the stream may start with the whole window, then shrinks.
+	for _, r := range reqs[len(reqs)-5:] {
+		if r.Frame.Width != want.W || r.Frame.Height != want.H {
+			t.Fatalf("video picture %dx%d, want the region %v", r.Frame.Width, r.Frame.Height, want)
+		}
+	}
+	c.mu.Lock()
+	rgbOutside, inRegion := 0, 0
+	for i, r := range c.rects {
+		if c.encs[i] == H264 && r == want {
+			inRegion++
+		}
+		if c.encs[i] == RGB32 && r.Intersect(want).Empty() && r.X >= 300 {
+			rgbOutside++
+		}
+	}
+	c.mu.Unlock()
+	if rgbOutside == 0 || inRegion == 0 {
+		t.Errorf("%d lossless draws of the typing outside the video region, %d h264 draws of the region", rgbOutside, inRegion)
+	}
+	// The video moves: a new region, and its stream starts again.
+	before := len(requests())
+	play(Rect{X: 120, Y: 150, W: 160, H: 120})
+	again := requests()[before:]
+	moved := 0
+	for _, r := range again {
+		if r.Frame.Width == 160 && r.Frame.Height == 120 {
+			if moved == 0 && r.Options["restart"] != true {
+				t.Errorf("the first picture of the moved region did not restart the stream: %v", r.Options)
+			}
+			moved++
+		}
+	}
+	if moved == 0 {
+		t.Errorf("no picture of the moved region (160x120) among %d requests", len(again))
+	}
+	c.settle(t, 600*time.Millisecond)
 	c.matches(t, src, 1, 1)
 }

@@ -24,27 +24,46 @@ func isVideo(name string) bool {
 	return false
 }
 
-// flushVideo sends a damaged window as the next picture of its video
-// stream. 4:2:0 video needs an even width and height: the last column
-// or row of an odd-sized window goes as rgb32 when damaged, as xpra's
-// own server does with a video encoder's edges.
+// flushVideo sends a video window's damage: what falls in its video
+// region (see videoRegion) as the next picture of its stream, the rest
+// as rgb32. 4:2:0 video needs an even width and height, so the last
+// column or row of an odd-sized window is outside any region, as with
+// xpra's own server and a video encoder's edges.
 func (p *Pipeline) flushVideo(win *window, r Rect, now time.Time, name string, e encoder.Encoder) {
-	area := Rect{X: 0, Y: 0, W: win.w &^ 1, H: win.h &^ 1}
+	area := win.vregion
+	if area.Empty() {
+		area = Rect{X: 0, Y: 0, W: win.w &^ 1, H: win.h &^ 1}
+	}
 	if !area.Empty() && !r.Intersect(area).Empty() {
 		p.sendVideo(win, area, now, name, e)
 	}
-	for _, edge := range []Rect{
-		{X: area.W, Y: 0, W: win.w - area.W, H: win.h},
-		{X: 0, Y: area.H, W: area.W, H: win.h - area.H},
-	} {
-		if e := r.Intersect(edge); !e.Empty() {
-			p.sendRGB(win, e, now)
-		}
+	for _, rest := range subtract(r, area) {
+		p.sendRGB(win, rest, now)
 	}
 }
 
-// sendVideo captures area (the whole even-sized window) and sends it as
-// one video picture, or as rgb32 if the encoder fails; the stream is then
+// subtract returns the parts of r outside cut, in at most four bands.
+func subtract(r, cut Rect) []Rect {
+	in := r.Intersect(cut)
+	if in.Empty() {
+		return []Rect{r}
+	}
+	var out []Rect
+	for _, b := range []Rect{
+		{X: r.X, Y: r.Y, W: r.W, H: in.Y - r.Y},                        // above
+		{X: r.X, Y: in.Y + in.H, W: r.W, H: r.Y + r.H - in.Y - in.H},   // below
+		{X: r.X, Y: in.Y, W: in.X - r.X, H: in.H},                      // left
+		{X: in.X + in.W, Y: in.Y, W: r.X + r.W - in.X - in.W, H: in.H}, // right
+	} {
+		if !b.Empty() {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+// sendVideo captures area (the video region) and sends it as one video
+// picture, or as rgb32 if the encoder fails; the stream is then
 // restarted by the next picture.
 func (p *Pipeline) sendVideo(win *window, area Rect, now time.Time, name string, e encoder.Encoder) {
 	pix := p.frameBuffer(area.W * area.H * 4)
