@@ -45,7 +45,7 @@ type Config struct {
 	// pause are paced instead, see pace.go).
 	BatchDelay time.Duration
 	// FloodInterval is the longest wait between the draws of a window
-	// that changes faster than it is sent (default 150 ms; negative: no
+	// that changes faster than it is sent (default 200 ms; negative: no
 	// pacing): see pace.go.
 	FloodInterval time.Duration
 	// MaxInFlight bounds the unacknowledged draws per window (default 3).
@@ -199,7 +199,7 @@ func New(cfg Config) *Pipeline {
 		cfg.BatchDelay = time.Millisecond
 	}
 	if cfg.FloodInterval == 0 {
-		cfg.FloodInterval = 150 * time.Millisecond
+		cfg.FloodInterval = 200 * time.Millisecond
 	}
 	if cfg.MaxInFlight <= 0 {
 		cfg.MaxInFlight = 3
