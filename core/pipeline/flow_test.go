@@ -2,9 +2,11 @@ package pipeline
 
 import (
 	"bytes"
+	"compress/zlib"
 	"context"
 	"encoding/binary"
 	"fmt"
+	"io"
 	"sync"
 	"testing"
 	"time"
@@ -71,6 +73,7 @@ type canvasClient struct {
 	bytes    int64
 	encs     []string
 	rects    []Rect // of each draw, beside encs
+	zlib     int    // rgb32 draws compressed with zlib
 	last     time.Time
 	lastDraw wire.Packet
 }
@@ -95,13 +98,26 @@ func (c *canvasClient) send(pkt wire.Packet) error {
 	}
 	data := pkt[7].(wire.RawChunk).Data
 	var px []byte
-	if enc == "rgb32" {
+	opts, _ := wire.AsDict(pkt[10])
+	switch {
+	case enc == "rgb32" && opts.Int("zlib", 0) > 0:
+		zr, err := zlib.NewReader(bytes.NewReader(data))
+		if err != nil {
+			return fmt.Errorf("zlib: %w", err)
+		}
+		if px, err = io.ReadAll(zr); err != nil {
+			return fmt.Errorf("zlib: %w", err)
+		}
+		c.mu.Lock()
+		c.zlib++
+		c.mu.Unlock()
+	case enc == "rgb32":
 		n := binary.LittleEndian.Uint32(data)
 		px = make([]byte, n)
 		if _, err := lz4.UncompressBlock(data[4:], px); err != nil {
 			return fmt.Errorf("lz4: %w", err)
 		}
-	} else {
+	default:
 		px = bytes.Repeat([]byte{0x80}, int(w*h*4))
 	}
 	c.mu.Lock()

@@ -105,3 +105,44 @@ func TestFloodEndsLossless(t *testing.T) {
 	}
 	c.matches(t, src, 1, 1)
 }
+
+// TestFloodDrawsUseZlib: a paced window's draws go zlib-compressed to a
+// client that takes zlib, exactly, and the first draws before the pacing
+// and those of a calm window stay lz4.
+func TestFloodDrawsUseZlib(t *testing.T) {
+	const side = 64
+	p, c, src := startCanvas(t, Config{BatchDelay: time.Millisecond, RGBZlib: true}, side)
+	p.AddWindow(1, 1, side, side)
+	p.Map(1)
+	c.settle(t, 200*time.Millisecond)
+	zlibDraws := func() int {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return c.zlib
+	}
+	if n := zlibDraws(); n != 0 {
+		t.Fatalf("%d zlib draws before any flood", n)
+	}
+	for end := time.Now().Add(1500 * time.Millisecond); time.Now().Before(end); {
+		src.bump(1)
+		p.Damage(1, Rect{X: 0, Y: 0, W: side, H: side})
+		time.Sleep(200 * time.Microsecond)
+	}
+	c.settle(t, 300*time.Millisecond)
+	c.matches(t, src, 1, 1)
+	flooded := zlibDraws()
+	if flooded == 0 {
+		t.Fatal("no zlib draw during a flood")
+	}
+	time.Sleep(100 * time.Millisecond) // a calm spell
+	for range 3 {
+		src.bump(1)
+		p.Damage(1, Rect{X: 0, Y: 0, W: side, H: side})
+		time.Sleep(60 * time.Millisecond)
+	}
+	c.settle(t, 200*time.Millisecond)
+	c.matches(t, src, 1, 1)
+	if n := zlibDraws(); n != flooded {
+		t.Errorf("%d zlib draws once calm (%d during the flood)", n-flooded, flooded)
+	}
+}

@@ -85,6 +85,10 @@ type Config struct {
 	// RGBFormat is the layout of rgb32 draws: BGRX (the default) or
 	// RGBX, from the client's encodings.rgb_formats (see RGBFormatFor).
 	RGBFormat string
+	// RGBZlib says the client decompresses zlib rgb draws
+	// (encoding.rgb_zlib): paced windows' draws then use it, see
+	// zlibDraw.
+	RGBZlib bool
 	// MMap is the client's mmap area (nil: none): raw draws are written
 	// there and the draw carries only where, with encoding "mmap"; when
 	// the area is full they go on the socket as rgb32. The pipeline owns
@@ -107,6 +111,7 @@ type Pipeline struct {
 	buf      []byte
 	seg      *shm.Segment // holds buf when frames go to an Encoder
 	enc      Encoder
+	z        zlibEncoder
 	ctx      context.Context
 	failing  bool // Encoder's last call failed
 	stats    Stats
@@ -550,7 +555,7 @@ func (p *Pipeline) flush(win *window) {
 	if pkt == nil {
 		// The packet is written before Send returns, so the encoder's
 		// buffer can be reused for the next draw.
-		pkt, size, enc = p.rawDraw(win.wid, r, pix, win.seq)
+		pkt, size, enc = p.rawDraw(win, r, pix, win.seq)
 	}
 	p.keepShadow(win, r, pix)
 	p.send(win, pkt, size, enc, r, now, lossless)
@@ -729,13 +734,18 @@ func (p *Pipeline) rgbDraw(wid int64, r Rect, pix []byte, seq int64) (wire.Packe
 // rawDraw is the lossless draw of pix: through the client's mmap area
 // when it has one with room, else rgb32; with its size on the socket and
 // its encoding.
-func (p *Pipeline) rawDraw(wid int64, r Rect, pix []byte, seq int64) (wire.Packet, int, string) {
+func (p *Pipeline) rawDraw(win *window, r Rect, pix []byte, seq int64) (wire.Packet, int, string) {
 	if p.cfg.MMap != nil {
-		if pkt, size := p.mmapDraw(wid, r, pix, seq); pkt != nil {
+		if pkt, size := p.mmapDraw(win.wid, r, pix, seq); pkt != nil {
 			return pkt, size, MMap
 		}
 	}
-	pkt, size := p.rgbDraw(wid, r, pix, seq)
+	if p.cfg.RGBZlib && win.flood >= floodFrames {
+		if pkt, size := p.zlibDraw(win.wid, r, pix, seq); pkt != nil {
+			return pkt, size, RGB32
+		}
+	}
+	pkt, size := p.rgbDraw(win.wid, r, pix, seq)
 	return pkt, size, RGB32
 }
 

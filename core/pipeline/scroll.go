@@ -194,7 +194,7 @@ func (p *Pipeline) sendScroll(win *window, r Rect, pix []byte, plan scrollPlan) 
 	for _, d := range plan.dirty {
 		sub := Rect{X: r.X, Y: r.Y + d.start, W: r.W, H: d.n}
 		win.seq++
-		pkt, n, enc := p.rawDraw(win.wid, sub, pix[d.start*stride:(d.start+d.n)*stride], win.seq)
+		pkt, n, enc := p.rawDraw(win, sub, pix[d.start*stride:(d.start+d.n)*stride], win.seq)
 		win.inflight[win.seq] = sent{at: now, bytes: n}
 		total += n
 		if err := p.cfg.Send(pkt); err != nil {

@@ -52,6 +52,7 @@ func (s *Server) pictureConfig(cfg *pipeline.Config, caps wire.Dict) {
 		cfg.MinSpeed = int(caps.Int("encoding.min-speed", 0))
 	}
 	cfg.RGBFormat = pipeline.RGBFormatFor(caps.Strings("encodings.rgb_formats"))
+	cfg.RGBZlib = caps.Bool("encoding.rgb_zlib", false)
 	cfg.AutoRefreshDelay = time.Duration(s.cfg.AutoRefreshDelay * float64(time.Second))
 	server, _ := s.serverBandwidth() // checked when the server started
 	cfg.BandwidthLimit = effectiveBandwidth(server, caps.Int("bandwidth-limit", 0))
