@@ -147,3 +147,36 @@ func TestXpraClientAutoVideo(t *testing.T) {
 	}
 	t.Logf("%s", grepLines(e.mustRun("info", fmt.Sprintf(":%d", n)), "encodings.draws"))
 }
+
+// TestXpraClientZlibFlood: a terminal printing without pause is paced,
+// and its draws go zlib-compressed to Debian's xpra 3.1.3 client, which
+// paints them without a decoding error; when it stops, the client's
+// pixels are the server's.
+func TestXpraClientZlibFlood(t *testing.T) {
+	e := newEnv(t)
+	title := "zlib-flood"
+	goFile := filepath.Join(e.home, "go")
+	stopFile := filepath.Join(e.home, "stop")
+	n := e.start("--plugin-dir="+testPlugins, "--encoding=rgb",
+		"--start=xterm -T "+title+" -geometry 80x30 -e sh -c 'echo "+title+"; "+
+			"while [ ! -e "+goFile+" ]; do sleep 0.1; done; "+
+			"while [ ! -e "+stopFile+" ]; do seq 1 5000; done; echo done; exec cat'")
+	srv := waitWindow(t, n, title)
+	cd := clientDisplay(t)
+	out, stop := e.srvAttachXpra(t, "socket://"+e.socket(n), cd, "--encoding=rgb")
+	defer e.dumpOnFailure(t, n, out, stop)
+	cli := waitWindow(t, cd, title)
+	samePixels(t, n, srv.ID, cd, cli.ID, 0)
+	if err := os.WriteFile(goFile, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "zlib draws of the flooded window", func() bool { return e.infoInt(n, "encodings.rgb32-zlib") >= 5 })
+	if err := os.WriteFile(stopFile, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	samePixels(t, n, srv.ID, cd, cli.ID, 0)
+	if s := out.String(); strings.Contains(s, "decompress") || strings.Contains(s, "zlib") {
+		t.Errorf("the xpra client complained about the zlib draws:\n%s", s)
+	}
+	t.Logf("%s", grepLines(e.mustRun("info", fmt.Sprintf(":%d", n)), "encodings."))
+}

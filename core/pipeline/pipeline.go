@@ -134,6 +134,8 @@ type Stats struct {
 	Fallbacks int64
 	// Refreshes counts the lossless refreshes after lossy draws.
 	Refreshes int64
+	// Zlib counts the rgb32 draws compressed with zlib (paced windows).
+	Zlib int64
 	// Unacked is the bytes sent and not yet acknowledged, Budget their
 	// current bound.
 	Unacked, Budget int64
@@ -742,6 +744,7 @@ func (p *Pipeline) rawDraw(win *window, r Rect, pix []byte, seq int64) (wire.Pac
 	}
 	if p.cfg.RGBZlib && win.flood >= floodFrames {
 		if pkt, size := p.zlibDraw(win.wid, r, pix, seq); pkt != nil {
+			p.stats.Zlib++
 			return pkt, size, RGB32
 		}
 	}

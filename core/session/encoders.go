@@ -262,7 +262,7 @@ func (s *Server) encodingsInfo(ctx context.Context) map[string]any {
 	defer cancel()
 	draws := map[string]any{}
 	used := map[string]any{}
-	var fallbacks, refreshes int64
+	var fallbacks, refreshes, zlib int64
 	for i, p := range ps {
 		st := p.Stats(ctx)
 		for enc, n := range st.ByEncoding {
@@ -271,11 +271,13 @@ func (s *Server) encodingsInfo(ctx context.Context) map[string]any {
 		}
 		fallbacks += st.Fallbacks
 		refreshes += st.Refreshes
+		zlib += st.Zlib
 		used[fmt.Sprint(i)] = p.Encoding()
 	}
 	out["draws"] = draws
 	out["fallbacks"] = fallbacks
 	out["refreshes"] = refreshes
+	out["rgb32-zlib"] = zlib
 	out["clients"] = used
 	return out
 }
