@@ -2,6 +2,8 @@ package client
 
 /*
 #cgo pkg-config: libavcodec libavutil
+#cgo LDFLAGS: -lyuv
+#include <libyuv/convert_argb.h>
 #include <stdlib.h>
 #include <string.h>
 #include <libavcodec/avcodec.h>
@@ -45,8 +47,6 @@ static void xr_h264_free(xr_h264 *d) {
 	free(d);
 }
 
-static unsigned char clamp8(int v) { return v < 0 ? 0 : v > 255 ? 255 : v; }
-
 // Returns 0 with a frame in out (w*h BGRX), 1 when the decoder holds the
 // frame back, -1 on a decoding error, -2 on a size mismatch, -3 on a
 // pixel format other than 4:2:0.
@@ -66,30 +66,13 @@ static int xr_h264_decode(xr_h264 *d, const unsigned char *data, int len, unsign
 	} else if (f->format != AV_PIX_FMT_YUV420P && f->format != AV_PIX_FMT_YUVJ420P) {
 		ret = -3;
 	} else {
-		int full = f->format == AV_PIX_FMT_YUVJ420P;
-		for (int y = 0; y < h; y++) {
-			const unsigned char *py = f->data[0] + y * f->linesize[0];
-			const unsigned char *pu = f->data[1] + (y / 2) * f->linesize[1];
-			const unsigned char *pv = f->data[2] + (y / 2) * f->linesize[2];
-			unsigned char *o = out + (size_t)y * w * 4;
-			for (int x = 0; x < w; x++) {
-				int Y = py[x], U = pu[x / 2] - 128, V = pv[x / 2] - 128;
-				int c = full ? Y * 256 : (Y - 16) * 298;
-				int r, g, b;
-				if (full) {
-					r = (c + 359 * V + 128) >> 8;
-					g = (c - 88 * U - 183 * V + 128) >> 8;
-					b = (c + 454 * U + 128) >> 8;
-				} else {
-					r = (c + 409 * V + 128) >> 8;
-					g = (c - 100 * U - 208 * V + 128) >> 8;
-					b = (c + 516 * U + 128) >> 8;
-				}
-				o[4 * x] = clamp8(b);
-				o[4 * x + 1] = clamp8(g);
-				o[4 * x + 2] = clamp8(r);
-				o[4 * x + 3] = 255;
-			}
+		// libyuv's SIMD rows; its "ARGB" is B G R A in memory, the
+		// BGRX the window paints, with alpha 255.
+		int (*conv)(const uint8_t*, int, const uint8_t*, int, const uint8_t*, int, uint8_t*, int, int, int) =
+			f->format == AV_PIX_FMT_YUVJ420P ? J420ToARGB : I420ToARGB;
+		if (conv(f->data[0], f->linesize[0], f->data[1], f->linesize[1], f->data[2], f->linesize[2],
+				out, w * 4, w, h) != 0) {
+			ret = -1;
 		}
 	}
 	av_frame_unref(f);
