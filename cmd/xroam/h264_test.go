@@ -119,12 +119,7 @@ func TestXpraClientAutoVideo(t *testing.T) {
 	needXpraPainting(t)
 	e := newEnv(t)
 	title := "auto-video"
-	goFile := filepath.Join(e.home, "go")
-	stopFile := filepath.Join(e.home, "stop")
-	n := e.start("--plugin-dir="+testPlugins, "--auto-refresh-delay=0.3",
-		"--start=xterm -T "+title+" -geometry 80x30 -e sh -c 'echo "+title+"; "+
-			"while [ ! -e "+goFile+" ]; do sleep 0.1; done; "+
-			"while [ ! -e "+stopFile+" ]; do head -c 3000 /dev/urandom | base64; done; echo done; exec cat'")
+	n, flood, calm := e.floodingXterm(t, title, "head -c 3000 /dev/urandom | base64", "--auto-refresh-delay=0.3")
 	srv := waitWindow(t, n, title)
 	cd := clientDisplay(t)
 	out, stop := e.srvAttachXpra(t, "socket://"+e.socket(n), cd)
@@ -134,13 +129,9 @@ func TestXpraClientAutoVideo(t *testing.T) {
 	if d := e.infoInt(n, "encodings.draws.h264"); d != 0 {
 		t.Fatalf("%d h264 draws before the flood", d)
 	}
-	if err := os.WriteFile(goFile, nil, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	flood()
 	waitFor(t, "h264 draws of the flooded window", func() bool { return e.infoInt(n, "encodings.draws.h264") >= 10 })
-	if err := os.WriteFile(stopFile, nil, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	calm()
 	samePixels(t, n, srv.ID, cd, cli.ID, 0)
 	if f := e.infoInt(n, "encodings.fallbacks"); f != 0 {
 		t.Errorf("%d frames fell back to rgb32", f)
@@ -153,30 +144,42 @@ func TestXpraClientAutoVideo(t *testing.T) {
 // paints them without a decoding error; when it stops, the client's
 // pixels are the server's.
 func TestXpraClientZlibFlood(t *testing.T) {
+	needXpraPainting(t)
 	e := newEnv(t)
 	title := "zlib-flood"
-	goFile := filepath.Join(e.home, "go")
-	stopFile := filepath.Join(e.home, "stop")
-	n := e.start("--plugin-dir="+testPlugins, "--encoding=rgb",
-		"--start=xterm -T "+title+" -geometry 80x30 -e sh -c 'echo "+title+"; "+
-			"while [ ! -e "+goFile+" ]; do sleep 0.1; done; "+
-			"while [ ! -e "+stopFile+" ]; do seq 1 5000; done; echo done; exec cat'")
+	n, flood, calm := e.floodingXterm(t, title, "seq 1 5000", "--encoding=rgb")
 	srv := waitWindow(t, n, title)
 	cd := clientDisplay(t)
 	out, stop := e.srvAttachXpra(t, "socket://"+e.socket(n), cd, "--encoding=rgb")
 	defer e.dumpOnFailure(t, n, out, stop)
 	cli := waitWindow(t, cd, title)
 	samePixels(t, n, srv.ID, cd, cli.ID, 0)
-	if err := os.WriteFile(goFile, nil, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	flood()
 	waitFor(t, "zlib draws of the flooded window", func() bool { return e.infoInt(n, "encodings.rgb32-zlib") >= 5 })
-	if err := os.WriteFile(stopFile, nil, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	calm()
 	samePixels(t, n, srv.ID, cd, cli.ID, 0)
 	if s := out.String(); strings.Contains(s, "decompress") || strings.Contains(s, "zlib") {
 		t.Errorf("the xpra client complained about the zlib draws:\n%s", s)
 	}
 	t.Logf("%s", grepLines(e.mustRun("info", fmt.Sprintf(":%d", n)), "encodings."))
+}
+
+// floodingXterm starts a session with an 80x30 xterm titled title that
+// runs print (a shell command) over and over between flood() and calm().
+func (e *env) floodingXterm(t *testing.T, title, print string, opts ...string) (n int, flood, calm func()) {
+	t.Helper()
+	goFile := filepath.Join(e.home, "go")
+	stopFile := filepath.Join(e.home, "stop")
+	n = e.start(append([]string{"--plugin-dir=" + testPlugins,
+		"--start=xterm -T " + title + " -geometry 80x30 -e sh -c 'echo " + title + "; " +
+			"while [ ! -e " + goFile + " ]; do sleep 0.1; done; " +
+			"while [ ! -e " + stopFile + " ]; do " + print + "; done; echo done; exec cat'"}, opts...)...)
+	touch := func(f string) func() {
+		return func() {
+			if err := os.WriteFile(f, nil, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return n, touch(goFile), touch(stopFile)
 }
