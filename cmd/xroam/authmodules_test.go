@@ -127,9 +127,10 @@ func TestAuthModulesOverSockets(t *testing.T) {
 }
 
 // TestAuthAllowAndPeercredDenied: a uid list without the client's uid
-// refuses it on the unix socket, a hosts list with its address lets it in
-// on ssl, and --tcp-auth=allow on an address beyond loopback starts the
-// server with a loud warning and lets anyone in.
+// refuses it on the unix socket; on ssl, two chained modules (a hosts
+// list with the client's address, then a password) let it in only with
+// the right password; and --tcp-auth=allow on an address beyond loopback
+// starts the server with a loud warning and lets anyone in.
 func TestAuthAllowAndPeercredDenied(t *testing.T) {
 	e := newEnv(t)
 	needXpra(t)
@@ -139,13 +140,23 @@ func TestAuthAllowAndPeercredDenied(t *testing.T) {
 		fmt.Sprintf("--bind-tcp=0.0.0.0:%d", tcp), fmt.Sprintf("--bind-ssl=127.0.0.1:%d", ssl),
 		"--ssl-cert="+certs.Cert, "--ssl-key="+certs.Key, "--ssl-client-verify-mode=none",
 		fmt.Sprintf("--auth=peercred:uid=%d", os.Getuid()+4242), "--tcp-auth=allow",
-		"--ssl-auth=hosts:allow=127.0.0.1,deny=all")
+		"--ssl-auth=hosts:allow=127.0.0.1,deny=all", "--ssl-auth=password:value=chained-pw")
 	out, _ := e.xpra(40*time.Second, "info", "socket://"+e.socket(n))
 	if strings.Contains(out, "server.type=xroam") || !strings.Contains(out, "authentication failed") {
 		t.Errorf("peercred let in a uid it does not list:\n%s", tail(out, 2000))
 	}
-	if out, err := e.xpra(40*time.Second, "info", fmt.Sprintf("ssl://127.0.0.1:%d/", ssl), "--ssl-ca-certs="+certs.CA); err != nil || !strings.Contains(out, "server.type=xroam") {
-		t.Errorf("hosts refused a listed address: %v\n%s", err, tail(out, 2000))
+	sslInfo := func(pw string) (string, error) {
+		p := filepath.Join(e.home, "ssl-pw")
+		if err := os.WriteFile(p, []byte(pw), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return e.xpra(40*time.Second, "info", fmt.Sprintf("ssl://127.0.0.1:%d/", ssl), "--ssl-ca-certs="+certs.CA, "--password-file="+p)
+	}
+	if out, err := sslInfo("chained-pw"); err != nil || !strings.Contains(out, "server.type=xroam") {
+		t.Errorf("the hosts and password chain refused a listed address with the password: %v\n%s", err, tail(out, 2000))
+	}
+	if out, _ := sslInfo("chained-pw2"); strings.Contains(out, "server.type=xroam") || !strings.Contains(out, "authentication failed") {
+		t.Errorf("the chain let in a wrong password after hosts allowed the address:\n%s", tail(out, 2000))
 	}
 	if out, err := e.xpra(40*time.Second, "info", fmt.Sprintf("tcp://127.0.0.1:%d/", tcp)); err != nil || !strings.Contains(out, "server.type=xroam") {
 		t.Errorf("--tcp-auth=allow refused: %v\n%s", err, tail(out, 2000))
