@@ -52,10 +52,10 @@ func usersDB(t *testing.T, dir string) string {
 	return p
 }
 
-// TestAuthModulesOverSockets runs the env, sqlite, peercred, hosts and
-// allow modules as plugin subprocesses behind real sockets (unix, tcp,
-// ws, wss, ssl), each through --auth, --tcp-auth, --ws-auth, --wss-auth
-// or --ssl-auth, and logs Debian's xpra 3.1.3 client in with the right
+// TestAuthModulesOverSockets runs the env, sqlite, peercred and hosts
+// modules as plugin subprocesses behind real sockets (unix, tcp, ws, wss,
+// ssl), each through --auth, --tcp-auth, --ws-auth, --wss-auth or
+// --ssl-auth, and logs Debian's xpra 3.1.3 client in with the right
 // credentials and is refused with wrong ones. The tcp logins give the
 // password through XPRA_PASSWORD, with which the client sends the
 // partial first hello, and through --password-file, with which it sends
@@ -126,21 +126,29 @@ func TestAuthModulesOverSockets(t *testing.T) {
 	}
 }
 
-// TestAuthAllowAndPeercredDenied: a uid list without the client's uid
+// TestAuthMoreModulesOverSockets: a uid list without the client's uid
 // refuses it on the unix socket; on ssl, two chained modules (a hosts
 // list with the client's address, then a password) let it in only with
-// the right password; and --tcp-auth=allow on an address beyond loopback
-// starts the server with a loud warning and lets anyone in.
-func TestAuthAllowAndPeercredDenied(t *testing.T) {
+// the right password; on wss the exec module's command decides from the
+// user name and the password on its standard input; fail refuses on ws;
+// and --tcp-auth=allow on an address beyond loopback starts the server
+// with a loud warning and lets anyone in.
+func TestAuthMoreModulesOverSockets(t *testing.T) {
 	e := newEnv(t)
 	needXpra(t)
 	certs := testCerts(t, e.home)
-	tcp, ssl := freePort(t), freePort(t)
+	script := filepath.Join(e.home, "check.sh")
+	if err := os.WriteFile(script, []byte("#!/bin/sh\npw=$(cat)\n[ \"$XROAM_AUTH_USERNAME\" = carol ] && [ \"$pw\" = exec-pw ]\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	tcp, ssl, ws, wss := freePort(t), freePort(t), freePort(t), freePort(t)
 	n := e.start("--plugin-dir="+testPlugins,
 		fmt.Sprintf("--bind-tcp=0.0.0.0:%d", tcp), fmt.Sprintf("--bind-ssl=127.0.0.1:%d", ssl),
+		fmt.Sprintf("--bind-ws=127.0.0.1:%d", ws), fmt.Sprintf("--bind-wss=127.0.0.1:%d", wss),
 		"--ssl-cert="+certs.Cert, "--ssl-key="+certs.Key, "--ssl-client-verify-mode=none",
 		fmt.Sprintf("--auth=peercred:uid=%d", os.Getuid()+4242), "--tcp-auth=allow",
-		"--ssl-auth=hosts:allow=127.0.0.1,deny=all", "--ssl-auth=password:value=chained-pw")
+		"--ssl-auth=hosts:allow=127.0.0.1,deny=all", "--ssl-auth=password:value=chained-pw",
+		"--ws-auth=fail", "--wss-auth=exec:command="+script+",password=true")
 	out, _ := e.xpra(40*time.Second, "info", "socket://"+e.socket(n))
 	if strings.Contains(out, "server.type=xroam") || !strings.Contains(out, "authentication failed") {
 		t.Errorf("peercred let in a uid it does not list:\n%s", tail(out, 2000))
@@ -157,6 +165,26 @@ func TestAuthAllowAndPeercredDenied(t *testing.T) {
 	}
 	if out, _ := sslInfo("chained-pw2"); strings.Contains(out, "server.type=xroam") || !strings.Contains(out, "authentication failed") {
 		t.Errorf("the chain let in a wrong password after hosts allowed the address:\n%s", tail(out, 2000))
+	}
+	// exec's password is the clear one: xpra sends it over encrypted links only.
+	execInfo := func(user, pw string) string {
+		p := filepath.Join(e.home, "exec-pw")
+		if err := os.WriteFile(p, []byte(pw), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		out, _ := e.xpra(40*time.Second, "info", fmt.Sprintf("wss://%s@127.0.0.1:%d/", user, wss), "--ssl-ca-certs="+certs.CA, "--password-file="+p)
+		return out
+	}
+	if out := execInfo("carol", "exec-pw"); !strings.Contains(out, "server.type=xroam") {
+		t.Errorf("exec refused the user and password its command accepts:\n%s", tail(out, 2000))
+	}
+	for _, c := range [][2]string{{"carol", "exec-pw2"}, {"dave", "exec-pw"}} {
+		if out := execInfo(c[0], c[1]); strings.Contains(out, "server.type=xroam") || !strings.Contains(out, "authentication failed") {
+			t.Errorf("exec let in user %s with password %s:\n%s", c[0], c[1], tail(out, 2000))
+		}
+	}
+	if out, _ := e.xpra(40*time.Second, "info", fmt.Sprintf("ws://127.0.0.1:%d/", ws)); strings.Contains(out, "server.type=xroam") || !strings.Contains(out, "authentication failed") {
+		t.Errorf("fail let a client in:\n%s", tail(out, 2000))
 	}
 	if out, err := e.xpra(40*time.Second, "info", fmt.Sprintf("tcp://127.0.0.1:%d/", tcp)); err != nil || !strings.Contains(out, "server.type=xroam") {
 		t.Errorf("--tcp-auth=allow refused: %v\n%s", err, tail(out, 2000))
