@@ -43,17 +43,25 @@ func TestAuthPAM(t *testing.T) {
 	}
 	t.Cleanup(func() { os.Remove(svc) })
 
-	n := e.start("--plugin-dir="+testPlugins, "--auth=pam:service="+service)
-	disp := fmt.Sprintf(":%d", n)
-	// The password file ends with a newline, as echo writes it: the pam
-	// module does not hand it to PAM.
-	info := func(pw string) (string, int) {
-		return e.run("info", disp, "--username="+user, "--password-file="+writePassword(t, e.home, "pw", pw))
-	}
-	if out, code := info("pam-Secret-42"); code != 0 || !strings.Contains(out, "server.type=xroam") {
-		t.Errorf("right password: exit %d\n%s", code, out)
-	}
-	if out, code := info("wrong"); code != 1 || !strings.Contains(out, "authentication failed") {
-		t.Errorf("wrong password: exit %d\n%s", code, out)
+	// sys is the system's own password check, which is PAM on Linux.
+	for _, module := range []string{"pam", "sys"} {
+		t.Run(module, func(t *testing.T) {
+			n := e.start("--plugin-dir="+testPlugins, "--auth="+module+":service="+service)
+			disp := fmt.Sprintf(":%d", n)
+			// The password file ends with a newline, as echo writes it: the
+			// module does not hand it to PAM.
+			info := func(pw string) (string, int) {
+				return e.run("info", disp, "--username="+user, "--password-file="+writePassword(t, e.home, "pw", pw))
+			}
+			if out, code := info("pam-Secret-42"); code != 0 || !strings.Contains(out, "server.type=xroam") {
+				t.Errorf("right password: exit %d\n%s", code, out)
+			}
+			if out, code := info("wrong"); code != 1 || !strings.Contains(out, "authentication failed") {
+				t.Errorf("wrong password: exit %d\n%s", code, out)
+			}
+			if logb := e.logOf(n); !strings.Contains(logb, `module="`+module+`:service=`) {
+				t.Errorf("the log does not name the %s module:\n%s", module, tail(logb, 2000))
+			}
+		})
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/xroam/xroam/core/wire"
@@ -108,4 +109,102 @@ func TestNoEncoderIsRGB(t *testing.T) {
 	p.AddWindow(1, 0x100, 4, 4)
 	p.Map(1)
 	decode(t, s.next(t))
+}
+
+// lendingEncoder lends its outputs as an encoder plugin's client does
+// for a Borrow request, and checks when they come back.
+type lendingEncoder struct {
+	sent     *atomic.Int64 // draws the client has been sent
+	mu       sync.Mutex
+	encodes  int
+	released int
+	early    []int // encodes whose output came back before their draw was sent
+	wrong    bool  // answer with another encoding than asked
+	borrowed bool  // every request had Borrow
+}
+
+func (l *lendingEncoder) Info(context.Context) (*encoder.Info, error) {
+	return &encoder.Info{Encodings: []string{"png"}}, nil
+}
+
+func (l *lendingEncoder) Encode(_ context.Context, req *encoder.Request) (*encoder.Response, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.encodes++
+	n := l.encodes
+	l.borrowed = (n == 1 || l.borrowed) && req.Borrow
+	enc := req.Encoding
+	if l.wrong {
+		enc = "webp"
+	}
+	return &encoder.Response{Encoding: enc, Data: []byte{1, 2, 3}, Width: req.Frame.Width, Height: req.Frame.Height,
+		Release: func() {
+			l.mu.Lock()
+			defer l.mu.Unlock()
+			l.released++
+			if !l.wrong && l.sent.Load() < int64(n) {
+				l.early = append(l.early, n)
+			}
+		}}, nil
+}
+
+func (l *lendingEncoder) counts() (encodes, released int, early []int, borrowed bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.encodes, l.released, append([]int(nil), l.early...), l.borrowed
+}
+
+// TestBorrowedOutputsGoBack: the pipeline borrows the encoder's outputs
+// and gives each back once, after its draw has been sent; one it cannot
+// use (the wrong encoding) goes back at once.
+func TestBorrowedOutputsGoBack(t *testing.T) {
+	var sent atomic.Int64
+	le := &lendingEncoder{sent: &sent}
+	src := &fakeSource{}
+	s := &sink{ch: make(chan wire.Packet, 100)}
+	p := New(Config{Encoding: "png", Encoder: le, Source: src, Send: func(pkt wire.Packet) error {
+		sent.Add(1)
+		return s.send(pkt)
+	}})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { p.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	p.AddWindow(1, 0x100, 20, 10)
+	p.Map(1)
+	for i := range 3 {
+		d := s.next(t)
+		if d.Str(6) != "png" {
+			t.Fatalf("draw %d: %v", i, d[:7])
+		}
+		seq, _ := d.Int(8)
+		p.Ack(1, seq)
+		p.Damage(1, Rect{X: 0, Y: 0, W: 4, H: 4})
+	}
+	s.next(t)
+	encodes, released, early, borrowed := le.counts()
+	if !borrowed {
+		t.Error("the pipeline did not ask to borrow")
+	}
+	if len(early) > 0 {
+		t.Errorf("outputs of encodes %v came back before their draws were sent", early)
+	}
+	if released < encodes-1 || released > encodes {
+		t.Errorf("%d outputs back after %d encodes", released, encodes)
+	}
+	// An answer in the wrong encoding is not sent, and goes back at once.
+	le.mu.Lock()
+	le.wrong = true
+	le.mu.Unlock()
+	p.Ack(1, 4)
+	p.Damage(1, Rect{X: 0, Y: 0, W: 4, H: 4})
+	if d := s.next(t); d.Str(6) != "rgb32" {
+		t.Fatalf("a wrong encoding was sent: %v", d[:7])
+	}
+	cancel()
+	<-done
+	encodes, released, _, _ = le.counts()
+	if released != encodes {
+		t.Errorf("%d outputs back after %d encodes and the end of Run", released, encodes)
+	}
 }

@@ -114,6 +114,10 @@ type Pipeline struct {
 	z        zlibEncoder
 	ctx      context.Context
 	failing  bool // Encoder's last call failed
+	// lent is the last encode's output while it lies in memory an
+	// encoder plugin's client lends (encoder.Request.Borrow): it goes
+	// back once the draw is written.
+	lent     *encoder.Response
 	stats    Stats
 	encName  atomic.Pointer[string]
 	tune     tuner
@@ -259,6 +263,7 @@ func (p *Pipeline) Run(ctx context.Context) {
 			}
 			p.seg, p.buf = nil, nil
 		}
+		p.giveBack()
 	}()
 	for {
 		select {
@@ -572,11 +577,20 @@ func (p *Pipeline) send(win *window, pkt wire.Packet, size int, enc string, r Re
 	p.flow.sent(size)
 	p.bw.take(size, now)
 	p.afterDraw(win, r, enc, lossless)
-	if err := p.cfg.Send(pkt); err != nil {
+	err := p.cfg.Send(pkt)
+	// The packet is written before Send returns: what it borrowed can go.
+	p.giveBack()
+	if err != nil {
 		p.cfg.Log.Debug("send failed", "wid", win.wid, "err", err)
 		return
 	}
 	p.count(enc, size, r, lossless)
+}
+
+// giveBack ends the use of the last encode's borrowed output.
+func (p *Pipeline) giveBack() {
+	p.lent.Done()
+	p.lent = nil
 }
 
 // count adds a draw to the stats: under its encoding, or as a lossless
@@ -632,9 +646,17 @@ func (p *Pipeline) encode(wid int64, r Rect, pix []byte, seq int64, name string,
 	}
 	ctx, cancel := context.WithTimeout(ctx, p.cfg.EncodeTimeout)
 	defer cancel()
-	resp, err := e.Encode(ctx, &encoder.Request{Encoding: name, Frame: f, Quality: p.tune.quality(), Speed: p.tune.speed(), Options: opts})
+	p.giveBack()
+	// Borrowed: a plugin's output is read where it wrote it, in shared
+	// memory, instead of being copied out per frame; send gives it back.
+	resp, err := e.Encode(ctx, &encoder.Request{Encoding: name, Frame: f, Quality: p.tune.quality(), Speed: p.tune.speed(), Options: opts,
+		Borrow: true})
+	if err == nil {
+		p.lent = resp
+	}
 	if err == nil && resp.Encoding != name {
 		err = fmt.Errorf("asked for %s, got %s", name, resp.Encoding)
+		p.giveBack()
 	}
 	if err != nil {
 		p.stats.Fallbacks++

@@ -76,6 +76,12 @@ type Request struct {
 	// saves a copy; any other Data is copied there. Output is only valid
 	// until Encode returns, and an encoder may ignore it.
 	Output []byte
+	// Borrow lets Response.Data lie in memory the host lends rather than
+	// in a copy: a plugin's output then stays in the shared segment it
+	// was written to, which saves the host a frame-sized allocation and
+	// copy per call. A caller that sets it must call Response.Done once
+	// it no longer needs Data. Encoders themselves ignore it.
+	Borrow bool
 }
 
 // Response is the encoded frame and the client options xpra's draw
@@ -85,4 +91,20 @@ type Response struct {
 	Data          []byte
 	Width, Height int
 	Options       map[string]any
+	// Release, when not nil, gives back the memory Data lies in; it is
+	// set only for a Request with Borrow. Callers use Done.
+	Release func()
+}
+
+// Done ends the caller's use of Data: memory lent for a Borrow request
+// goes back to the host, and Data must not be read again. It does
+// nothing for a response that owns its Data, and a second call does
+// nothing either.
+func (r *Response) Done() {
+	if r == nil || r.Release == nil {
+		return
+	}
+	release := r.Release
+	r.Release = nil
+	release()
 }

@@ -159,6 +159,8 @@ func within(region, data []byte) (int, bool) {
 // segment the client owns. From API version 2 each call also lends the
 // plugin an output segment from a pool, so that calls in parallel do not
 // share one; only the output's offset and length come back over gRPC.
+// The output is copied out of the segment, or, for a Request with Borrow,
+// handed over in it until the caller's Response.Done.
 type EncoderClient struct {
 	c       encoderv1.EncoderClient
 	api     atomic.Int32
@@ -233,20 +235,32 @@ func (e *EncoderClient) Encode(ctx context.Context, req *encoder.Request) (*enco
 		_ = out.Close()
 		return nil, fmt.Errorf("encoder plugin: %w", err)
 	}
-	data := r.GetData()
-	if r.GetInOutput() {
-		data, err = outputOf(out, r.GetOutputOffset(), r.GetOutputLength())
-		if err != nil {
-			_ = out.Close()
-			return nil, err
-		}
+	resp := &encoder.Response{Encoding: r.GetEncoding(), Data: r.GetData(), Width: int(r.GetWidth()), Height: int(r.GetHeight()),
+		Options: fromStruct(r.GetOptions())}
+	if !r.GetInOutput() {
+		e.giveOutput(out, len(r.GetData()))
+		return resp, nil
 	}
-	e.giveOutput(out, len(r.GetData()))
-	return &encoder.Response{Encoding: r.GetEncoding(), Data: data, Width: int(r.GetWidth()), Height: int(r.GetHeight()), Options: fromStruct(r.GetOptions())}, nil
+	data, err := outputOf(out, r.GetOutputOffset(), r.GetOutputLength())
+	if err != nil {
+		_ = out.Close()
+		return nil, err
+	}
+	if req.Borrow {
+		// The segment stays out of the pool until the caller is done
+		// with the data that lies in it.
+		resp.Data = data
+		resp.Release = func() { e.giveOutput(out, 0) }
+		return resp, nil
+	}
+	// A copy: the segment goes back to the pool, where the next call
+	// overwrites it.
+	resp.Data = bytes.Clone(data)
+	e.giveOutput(out, 0)
+	return resp, nil
 }
 
-// outputOf copies an output out of the segment, which goes back to the
-// pool and is overwritten by the next call.
+// outputOf is the output in the segment, checked against its bounds.
 func outputOf(seg *shm.Segment, off, n uint64) ([]byte, error) {
 	if seg == nil {
 		return nil, errors.New("encoder plugin: output in shared memory, but no region was lent")
@@ -255,7 +269,7 @@ func outputOf(seg *shm.Segment, off, n uint64) ([]byte, error) {
 	if off > uint64(len(b)) || n > uint64(len(b))-off {
 		return nil, fmt.Errorf("encoder plugin: output of %d bytes at %d is outside the %d-byte region", n, off, len(b))
 	}
-	return bytes.Clone(b[off : off+n]), nil
+	return b[off : off+n : off+n], nil
 }
 
 // takeOutput lends an idle output segment of at least the frame's size

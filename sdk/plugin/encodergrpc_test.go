@@ -167,3 +167,57 @@ func TestEncodeAPIv1(t *testing.T) {
 		t.Fatalf("a version 1 plugin was lent %d bytes", s.lent[0])
 	}
 }
+
+// TestEncodeBorrow: a Borrow request gets its output in the lent segment
+// itself. Until Done the segment is not lent again, so later calls do not
+// overwrite the data; after Done it is, and the next output lies in the
+// same memory. A request without Borrow gets a copy it owns.
+func TestEncodeBorrow(t *testing.T) {
+	ctx := context.Background()
+	e := plugintest.Encoder(t, sizedPlugin(&sized{}, nil), nil)
+	f := frame(t)
+	enc := func(seed int64, borrow bool) *encoder.Response {
+		t.Helper()
+		r, err := e.Encode(ctx, &encoder.Request{Encoding: "sized", Frame: f, Borrow: borrow,
+			Options: map[string]any{"n": int64(4096), "seed": seed, "inplace": seed%2 == 0}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(r.Data, want(4096, seed)) {
+			t.Fatalf("seed %d: wrong output", seed)
+		}
+		return r
+	}
+	first := enc(1, true)
+	if first.Release == nil {
+		t.Fatal("a borrowed output has no Release")
+	}
+	// Calls while first is held, with and without Borrow.
+	second := enc(2, true)
+	copied := enc(3, false)
+	if copied.Release != nil {
+		t.Fatal("a copied output has a Release")
+	}
+	if &second.Data[0] == &first.Data[0] {
+		t.Fatal("a held segment was lent again")
+	}
+	if !bytes.Equal(first.Data, want(4096, 1)) || !bytes.Equal(second.Data, want(4096, 2)) {
+		t.Fatal("a borrowed output was overwritten while held")
+	}
+	addr := &first.Data[0]
+	first.Done()
+	first.Done() // a second Done does nothing
+	second.Done()
+	copied.Done()
+	if !bytes.Equal(copied.Data, want(4096, 3)) {
+		t.Fatal("a copied output changed after Done")
+	}
+	// The pool hands out the segment given back last: second's, then
+	// first's.
+	third, fourth := enc(5, true), enc(7, true)
+	defer third.Done()
+	defer fourth.Done()
+	if &fourth.Data[0] != addr {
+		t.Fatal("a segment given back with Done was not lent again")
+	}
+}
