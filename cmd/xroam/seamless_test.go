@@ -198,3 +198,55 @@ func TestSeamlessEndToEnd(t *testing.T) {
 		t.Error("closing the xterm took xlogo with it")
 	}
 }
+
+// rssKiB reads a process's resident set size from /proc, and the part
+// of it that is anonymous memory (the rest is mostly clean pages of the
+// binary and its libraries).
+func rssKiB(t *testing.T, pid int) (total, anon int) {
+	t.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	field := func(name string) int {
+		m := regexp.MustCompile(`(?m)^` + name + `:\s+(\d+) kB$`).FindSubmatch(b)
+		if m == nil {
+			t.Fatalf("no %s in /proc/%d/status", name, pid)
+		}
+		n, _ := strconv.Atoi(string(m[1]))
+		return n
+	}
+	return field("VmRSS"), field("RssAnon")
+}
+
+// TestServerMemoryFiveXterms: a session with five xterms, each shown by
+// an attached client with its exact pixels, keeps the server process
+// under 60 MB resident (issue 5's target).
+func TestServerMemoryFiveXterms(t *testing.T) {
+	e := newEnv(t)
+	var args []string
+	for i := range 5 {
+		args = append(args, fmt.Sprintf("--start=xterm -T mem%d -geometry 60x15+%d+%d -e sh -c 'ls -l /usr/bin | head -40; sleep 1000'",
+			i, (i%3)*420, (i/3)*300))
+	}
+	n := e.start(args...)
+	pid := readPid(t, filepath.Join(e.sockDir, strconv.Itoa(n), "server.pid"))
+	var srv [5]x11.WindowInfo
+	for i := range srv {
+		srv[i] = waitWindow(t, n, fmt.Sprintf("mem%d", i))
+	}
+	idle, idleAnon := rssKiB(t, pid)
+
+	cd := clientDisplay(t)
+	e.attach(cd, fmt.Sprintf(":%d", n), "--socket-dir="+e.sockDir, "--encoding=rgb")
+	for i := range srv {
+		cli := waitWindow(t, cd, fmt.Sprintf("mem%d", i))
+		samePixels(t, n, srv[i].ID, cd, cli.ID, 0)
+	}
+	attached, attachedAnon := rssKiB(t, pid)
+	t.Logf("server RSS with 5 xterms: %.1f MB (%.1f MB anonymous) before any client, %.1f MB (%.1f MB anonymous) with one attached",
+		float64(idle)/1024, float64(idleAnon)/1024, float64(attached)/1024, float64(attachedAnon)/1024)
+	if attached >= 60*1024 || idle >= 60*1024 {
+		t.Errorf("server RSS %d KiB idle, %d KiB attached: want under 60 MB", idle, attached)
+	}
+}
