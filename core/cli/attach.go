@@ -57,6 +57,7 @@ func runAttach(ctx context.Context, inv *Invocation) error {
 		Reconnect:    cfg.Reconnect,
 		Border:       cfg.Border,
 		KeyboardSync: cfg.KeyboardSync,
+		Bell:         cfg.Bell,
 		MMap:         cfg.Mmap,
 		MMapDir:      inv.Env.Getenv("XDG_RUNTIME_DIR"),
 		Log:          log,

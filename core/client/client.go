@@ -67,6 +67,9 @@ type Config struct {
 	// KeyboardSync sends key presses and releases as they happen
 	// (--keyboard-sync); without it the server types each press at once.
 	KeyboardSync bool
+	// Bell rings the local bell when the server forwards one (--bell);
+	// without it the hello asks the server for none.
+	Bell bool
 }
 
 // ServerDisconnect is returned by Run when the server ended the session.
@@ -314,7 +317,9 @@ func (c *client) handle(p wire.Packet) (done bool, err error) {
 	case "window-icon":
 		c.windowIcon(p)
 	case "bell":
-		c.disp.Bell(int(intAt(p, 3)))
+		if c.cfg.Bell {
+			c.disp.Bell(int(intAt(p, 3)))
+		}
 	default:
 		if c.clipboardPacket(p) {
 			break
@@ -429,7 +434,7 @@ func (c *client) hello() wire.Dict {
 		"keyboard":          true,
 		"pointer":           true,
 		"cursors":           true,
-		"bell":              true,
+		"bell":              c.cfg.Bell,
 		"notifications":     false,
 		"system_tray":       false,
 		"mmap":              false,
