@@ -7,9 +7,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xroam/xroam/core/x11"
 )
@@ -100,6 +102,24 @@ func TestSeamlessEndToEnd(t *testing.T) {
 	}
 	samePixels(t, n, srvTerm.ID, cd, cliTerm.ID, 0)
 	samePixels(t, n, srvLogo.ID, cd, cliLogo.ID, 0)
+
+	// The pointer over the window shows the xterm's cursor (its I-beam)
+	// on the client as on the server.
+	srvXdotool(t, cd, "mousemove", "--window", fmt.Sprint(cliTerm.ID), "40", "40")
+	var cursors string
+	defer func() {
+		if t.Failed() {
+			t.Logf("last cursors: %s", cursors)
+		}
+	}()
+	waitFor(t, "the xterm's cursor on the client", func() bool {
+		sc, err1 := x11.CurrentCursor(context.Background(), fmt.Sprintf(":%d", n))
+		cc, err2 := x11.CurrentCursor(context.Background(), fmt.Sprintf(":%d", cd))
+		cursors = fmt.Sprintf("server %dx%d hot %d,%d (%v), client %dx%d hot %d,%d (%v)", sc.Width, sc.Height, sc.XHot, sc.YHot, err1,
+			cc.Width, cc.Height, cc.XHot, cc.YHot, err2)
+		return err1 == nil && err2 == nil && sameCursor(sc, cc)
+	})
+	t.Logf("cursors: %s", cursors)
 
 	// `echo hello` + Enter, typed on the client, runs in the remote shell.
 	srvXdotool(t, cd, "mousemove", "--window", fmt.Sprint(cliTerm.ID), "30", "30")
@@ -249,4 +269,60 @@ func TestServerMemoryFiveXterms(t *testing.T) {
 	if attached >= 60*1024 || idle >= 60*1024 {
 		t.Errorf("server RSS %d KiB idle, %d KiB attached: want under 60 MB", idle, attached)
 	}
+}
+
+// TestAttachFocusWheelAndCursors: focusing a window on the xroam client
+// gives its application the focus on the server; the wheel over a
+// client window scrolls the xterm back; with --cursors=no the client
+// keeps its own cursor, not the xterm's.
+func TestAttachFocusWheelAndCursors(t *testing.T) {
+	e := newEnv(t)
+	if _, err := exec.LookPath("xdotool"); err != nil {
+		t.Skip("xdotool is not installed")
+	}
+	n := e.start("--start=xterm -T focusa -sl 500 -geometry 40x10+0+0 -e sh -c 'seq 1 200; sleep 1000'",
+		"--start=xterm -T focusb -geometry 40x10+450+0")
+	srvA := waitWindow(t, n, "focusa")
+	srvB := waitWindow(t, n, "focusb")
+	cd := clientDisplay(t)
+	e.attach(cd, fmt.Sprintf(":%d", n), "--socket-dir="+e.sockDir, "--encoding=rgb", "--cursors=no")
+	cliA := waitWindow(t, cd, "focusa")
+	cliB := waitWindow(t, cd, "focusb")
+	samePixels(t, n, srvA.ID, cd, cliA.ID, 0)
+
+	for _, w := range []struct{ cli, srv uint32 }{{cliB.ID, srvB.ID}, {cliA.ID, srvA.ID}} {
+		srvXdotool(t, cd, "windowfocus", "--sync", fmt.Sprint(w.cli))
+		waitFor(t, fmt.Sprintf("the focus on server window 0x%x", w.srv), func() bool { return inputFocus(t, n) == fmt.Sprint(w.srv) })
+	}
+
+	before, err := x11.SnapshotWindow(context.Background(), fmt.Sprintf(":%d", n), srvA.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srvXdotool(t, cd, "mousemove", "--window", fmt.Sprint(cliA.ID), "50", "50")
+	waitFor(t, "the wheel to scroll the xterm back", func() bool {
+		srvXdotool(t, cd, "click", "4")
+		now, err := x11.SnapshotWindow(context.Background(), fmt.Sprintf(":%d", n), srvA.ID)
+		return err == nil && diffPixels(before, now, 0) > 0
+	})
+	samePixels(t, n, srvA.ID, cd, cliA.ID, 0)
+
+	// The pointer is over the xterm on both displays: the server shows
+	// xterm's I-beam, the client keeps its own cursor (for the seconds
+	// in which a forwarded cursor shows, see TestSeamlessEndToEnd).
+	for range 15 {
+		sc, err1 := x11.CurrentCursor(context.Background(), fmt.Sprintf(":%d", n))
+		cc, err2 := x11.CurrentCursor(context.Background(), fmt.Sprintf(":%d", cd))
+		if err1 != nil || err2 != nil {
+			t.Fatalf("cursors: %v / %v", err1, err2)
+		}
+		if sameCursor(sc, cc) {
+			t.Fatalf("--cursors=no: the client shows the server's cursor (%dx%d hot %d,%d)", cc.Width, cc.Height, cc.XHot, cc.YHot)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+func sameCursor(a, b x11.CursorImage) bool {
+	return a.Width > 0 && a.Width == b.Width && a.Height == b.Height && a.XHot == b.XHot && a.YHot == b.YHot && slices.Equal(a.Pix, b.Pix)
 }

@@ -58,6 +58,7 @@ func runAttach(ctx context.Context, inv *Invocation) error {
 		Border:       cfg.Border,
 		KeyboardSync: cfg.KeyboardSync,
 		Bell:         cfg.Bell,
+		Cursors:      cfg.Cursors,
 		MMap:         cfg.Mmap,
 		MMapDir:      inv.Env.Getenv("XDG_RUNTIME_DIR"),
 		Log:          log,

@@ -70,6 +70,9 @@ type Config struct {
 	// Bell rings the local bell when the server forwards one (--bell);
 	// without it the hello asks the server for none.
 	Bell bool
+	// Cursors shows the applications' cursors (--cursors); without it the
+	// hello asks the server for none and the local default stays.
+	Cursors bool
 }
 
 // ServerDisconnect is returned by Run when the server ended the session.
@@ -313,7 +316,9 @@ func (c *client) handle(p wire.Packet) (done bool, err error) {
 	case "draw":
 		c.draw(p)
 	case "cursor":
-		c.setCursor(p)
+		if c.cfg.Cursors {
+			c.setCursor(p)
+		}
 	case "window-icon":
 		c.windowIcon(p)
 	case "bell":
@@ -433,7 +438,7 @@ func (c *client) hello() wire.Dict {
 		"windows":           true,
 		"keyboard":          true,
 		"pointer":           true,
-		"cursors":           true,
+		"cursors":           c.cfg.Cursors,
 		"bell":              c.cfg.Bell,
 		"notifications":     false,
 		"system_tray":       false,
