@@ -272,7 +272,8 @@ func TestServerMemoryFiveXterms(t *testing.T) {
 }
 
 // TestAttachFocusWheelAndCursors: focusing a window on the xroam client
-// gives its application the focus on the server; the wheel over a
+// gives its application the focus on the server; moving it moves the
+// application's window; the wheel over a
 // client window scrolls the xterm back; with --cursors=no the client
 // keeps its own cursor, not the xterm's.
 func TestAttachFocusWheelAndCursors(t *testing.T) {
@@ -294,6 +295,21 @@ func TestAttachFocusWheelAndCursors(t *testing.T) {
 		srvXdotool(t, cd, "windowfocus", "--sync", fmt.Sprint(w.cli))
 		waitFor(t, fmt.Sprintf("the focus on server window 0x%x", w.srv), func() bool { return inputFocus(t, n) == fmt.Sprint(w.srv) })
 	}
+
+	// Moving a client window moves the application's window.
+	srvXdotool(t, cd, "windowmove", fmt.Sprint(cliB.ID), "600", "400")
+	waitFor(t, "the server window to follow the move", func() bool {
+		di, err := x11.Probe(context.Background(), fmt.Sprintf(":%d", n))
+		if err != nil {
+			return false
+		}
+		for _, w := range di.Windows {
+			if w.ID == srvB.ID {
+				return w.X == 600 && w.Y == 400
+			}
+		}
+		return false
+	})
 
 	before, err := x11.SnapshotWindow(context.Background(), fmt.Sprintf(":%d", n), srvA.ID)
 	if err != nil {
