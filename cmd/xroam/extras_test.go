@@ -280,6 +280,37 @@ func TestBellReachesClients(t *testing.T) {
 	}
 }
 
+// TestAttachRingsTheBell: an application's bell rings on the display
+// of the xroam client attached to its session; with --bell=no the
+// client asks for no bells, and the server sends it none.
+func TestAttachRingsTheBell(t *testing.T) {
+	e := newEnv(t)
+	n := e.start("--start=xterm -T abell -geometry 40x10 -e sh -c 'while :; do printf \"\\a\"; sleep 0.5; done'")
+	waitWindow(t, n, "abell")
+
+	quiet := clientDisplay(t)
+	q := e.attach(quiet, fmt.Sprintf(":%d", n), "--socket-dir="+e.sockDir, "--bell=no")
+	waitWindow(t, quiet, "abell")
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	b, err := x11.WaitForBell(ctx, fmt.Sprintf(":%d", quiet))
+	cancel()
+	if err == nil {
+		t.Errorf("--bell=no: the client rang the bell: %+v", b)
+	}
+	q.cmd.Process.Kill()
+
+	cd := clientDisplay(t)
+	e.attach(cd, fmt.Sprintf(":%d", n), "--socket-dir="+e.sockDir)
+	waitWindow(t, cd, "abell")
+	ctx, cancel = context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	b, err = x11.WaitForBell(ctx, fmt.Sprintf(":%d", cd))
+	if err != nil {
+		t.Fatalf("no bell on the client's display: %v", err)
+	}
+	t.Logf("bell on the client display: %+v", b)
+}
+
 func shapeOf(t *testing.T, display int, id uint32) []x11.Rect {
 	t.Helper()
 	r, shaped, err := x11.WindowShapeRects(context.Background(), fmt.Sprintf(":%d", display), id)

@@ -57,6 +57,8 @@ func runAttach(ctx context.Context, inv *Invocation) error {
 		Reconnect:    cfg.Reconnect,
 		Border:       cfg.Border,
 		KeyboardSync: cfg.KeyboardSync,
+		Bell:         cfg.Bell,
+		Cursors:      cfg.Cursors,
 		MMap:         cfg.Mmap,
 		MMapDir:      inv.Env.Getenv("XDG_RUNTIME_DIR"),
 		Log:          log,

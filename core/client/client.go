@@ -67,6 +67,12 @@ type Config struct {
 	// KeyboardSync sends key presses and releases as they happen
 	// (--keyboard-sync); without it the server types each press at once.
 	KeyboardSync bool
+	// Bell rings the local bell when the server forwards one (--bell);
+	// without it the hello asks the server for none.
+	Bell bool
+	// Cursors shows the applications' cursors (--cursors); without it the
+	// hello asks the server for none and the local default stays.
+	Cursors bool
 }
 
 // ServerDisconnect is returned by Run when the server ended the session.
@@ -310,11 +316,15 @@ func (c *client) handle(p wire.Packet) (done bool, err error) {
 	case "draw":
 		c.draw(p)
 	case "cursor":
-		c.setCursor(p)
+		if c.cfg.Cursors {
+			c.setCursor(p)
+		}
 	case "window-icon":
 		c.windowIcon(p)
 	case "bell":
-		c.disp.Bell(int(intAt(p, 3)))
+		if c.cfg.Bell {
+			c.disp.Bell(int(intAt(p, 3)))
+		}
 	default:
 		if c.clipboardPacket(p) {
 			break
@@ -428,8 +438,8 @@ func (c *client) hello() wire.Dict {
 		"windows":           true,
 		"keyboard":          true,
 		"pointer":           true,
-		"cursors":           true,
-		"bell":              true,
+		"cursors":           c.cfg.Cursors,
+		"bell":              c.cfg.Bell,
 		"notifications":     false,
 		"system_tray":       false,
 		"mmap":              false,

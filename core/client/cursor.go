@@ -14,6 +14,14 @@ import (
 // cursorBGRA decodes a PNG cursor image to premultiplied BGRA, the
 // layout of a RENDER ARGB32 picture on a little-endian display.
 func cursorBGRA(data []byte) (w, h int, pix []byte, err error) {
+	// The header first: a server's png may say it is huge.
+	cfg, err := png.DecodeConfig(bytes.NewReader(data))
+	if err != nil {
+		return 0, 0, nil, fmt.Errorf("cursor png: %w", err)
+	}
+	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width > maxCursorSide || cfg.Height > maxCursorSide {
+		return 0, 0, nil, fmt.Errorf("cursor png of %dx%d", cfg.Width, cfg.Height)
+	}
 	img, err := png.Decode(bytes.NewReader(data))
 	if err != nil {
 		return 0, 0, nil, fmt.Errorf("cursor png: %w", err)
@@ -29,12 +37,17 @@ func cursorBGRA(data []byte) (w, h int, pix []byte, err error) {
 	return b.Dx(), b.Dy(), pix, nil
 }
 
-// setCursor handles ["cursor", ""] (the default cursor) and
-// ["cursor", "png", x, y, w, h, xhot, yhot, serial, pixels, name, ...].
+// maxCursorSide bounds the cursor images taken from a server.
+const maxCursorSide = 512
+
+// setCursor handles ["cursor", ""] (the default cursor),
+// ["cursor", "png", x, y, w, h, xhot, yhot, serial, pixels, name, ...]
+// and the same with "raw": premultiplied BGRA pixels, as XFixes gives
+// them to xroam's and xpra's servers.
 func (c *client) setCursor(p wire.Packet) {
 	var cur x11.ClientCursor
-	if len(p) >= 10 && p.Str(1) == "png" {
-		w, h, pix, err := cursorBGRA(p.Bytes(9))
+	if len(p) >= 10 && (p.Str(1) == "png" || p.Str(1) == "raw") {
+		w, h, pix, err := cursorImage(p)
 		if err == nil {
 			cur, err = c.disp.NewCursor(w, h, int(intAt(p, 6)), int(intAt(p, 7)), pix)
 		}
@@ -48,4 +61,19 @@ func (c *client) setCursor(p wire.Packet) {
 	}
 	c.disp.FreeCursor(c.cursor)
 	c.cursor = cur
+}
+
+// cursorImage decodes the image of a png or raw cursor packet.
+func cursorImage(p wire.Packet) (w, h int, pix []byte, err error) {
+	if p.Str(1) == "png" {
+		return cursorBGRA(p.Bytes(9))
+	}
+	w, h, pix = int(intAt(p, 4)), int(intAt(p, 5)), p.Bytes(9)
+	if w <= 0 || h <= 0 || w > maxCursorSide || h > maxCursorSide {
+		return 0, 0, nil, fmt.Errorf("raw cursor of %dx%d", w, h)
+	}
+	if len(pix) != w*h*4 {
+		return 0, 0, nil, fmt.Errorf("raw cursor of %dx%d with %d bytes", w, h, len(pix))
+	}
+	return w, h, pix, nil
 }

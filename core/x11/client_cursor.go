@@ -75,7 +75,9 @@ func (d *ClientDisplay) NewCursor(width, height, xhot, yhot int, bgra []byte) (C
 	xproto.PutImage(d.c, xproto.ImageFormatZPixmap, xproto.Drawable(pix), gc, uint16(width), uint16(height), 0, 0, 0, 32, bgra[:width*height*4])
 	xproto.FreeGC(d.c, gc)
 	render.CreatePicture(d.c, pic, xproto.Drawable(pix), format, 0, nil)
-	err = render.CreateCursorChecked(d.c, cid, pic, uint16(min(max(xhot, 0), width-1)), uint16(min(max(yhot, 0), height-1))).Check()
+	// RENDER takes a hot spot up to the width and height themselves (a
+	// blank cursor, as xterm's while typing, may put it there).
+	err = render.CreateCursorChecked(d.c, cid, pic, uint16(min(max(xhot, 0), width)), uint16(min(max(yhot, 0), height))).Check()
 	render.FreePicture(d.c, pic)
 	xproto.FreePixmap(d.c, pix)
 	if err != nil {

@@ -1,7 +1,9 @@
 package x11
 
 import (
+	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 
 	"github.com/jezek/xgb"
@@ -58,8 +60,12 @@ func parseXkbEvent(buf []byte) xgb.Event {
 
 // setupBell selects the XKB bell events on the event connection. Without
 // XKEYBOARD the session simply has no bell.
-func (wm *WM) setupBell() error {
-	q, err := xproto.QueryExtension(wm.c, 9, "XKEYBOARD").Reply()
+func (wm *WM) setupBell() error { return selectBells(wm.c) }
+
+// selectBells asks for XKB BellNotify events on c and teaches xgb to
+// decode them.
+func selectBells(c *xgb.Conn) error {
+	q, err := xproto.QueryExtension(c, 9, "XKEYBOARD").Reply()
 	if err != nil {
 		return fmt.Errorf("XKEYBOARD: %w", err)
 	}
@@ -73,8 +79,8 @@ func (wm *WM) setupBell() error {
 	binary.LittleEndian.PutUint16(use[2:], 2)
 	binary.LittleEndian.PutUint16(use[4:], 1)
 	binary.LittleEndian.PutUint16(use[6:], 0)
-	ck := wm.c.NewCookie(true, true)
-	wm.c.NewRequest(use, ck)
+	ck := c.NewCookie(true, true)
+	c.NewRequest(use, ck)
 	rep, err := ck.Reply()
 	if err != nil {
 		return fmt.Errorf("XKEYBOARD UseExtension: %w", err)
@@ -84,9 +90,9 @@ func (wm *WM) setupBell() error {
 	}
 	// The event decoder goes into xgb's table as its own extensions'
 	// Init functions put theirs.
-	wm.c.ExtLock.Lock()
+	c.ExtLock.Lock()
 	xgb.NewEventFuncs[int(q.FirstEvent)] = parseXkbEvent
-	wm.c.ExtLock.Unlock()
+	c.ExtLock.Unlock()
 	// SelectEvents: BellNotify, all of its details.
 	sel := make([]byte, 16)
 	sel[0], sel[1] = major, 1
@@ -95,8 +101,8 @@ func (wm *WM) setupBell() error {
 	binary.LittleEndian.PutUint16(sel[6:], xkbBellNotifyMask)  // affectWhich
 	binary.LittleEndian.PutUint16(sel[8:], 0)                  // clear
 	binary.LittleEndian.PutUint16(sel[10:], xkbBellNotifyMask) // selectAll
-	sck := wm.c.NewCookie(true, false)
-	wm.c.NewRequest(sel, sck)
+	sck := c.NewCookie(true, false)
+	c.NewRequest(sel, sck)
 	if err := sck.Check(); err != nil {
 		return fmt.Errorf("XKEYBOARD SelectEvents: %w", err)
 	}
@@ -138,4 +144,31 @@ func (wm *WM) topLevel(w xproto.Window) uint32 {
 		w = t.Parent
 	}
 	return 0
+}
+
+// WaitForBell waits for the next bell rung on display (any client's
+// XBell or XkbBell). Tests use it to see a bell forwarded to a client
+// display, where nothing else shows it.
+func WaitForBell(ctx context.Context, display string) (Bell, error) {
+	n, err := ParseDisplay(display)
+	if err != nil {
+		return Bell{}, fmt.Errorf("bell: %w", err)
+	}
+	c, err := connect(ctx, display, n)
+	if err != nil {
+		return Bell{}, fmt.Errorf("bell on %s: %w", display, err)
+	}
+	defer c.close()
+	if err := selectBells(c.c); err != nil {
+		return Bell{}, fmt.Errorf("bell on %s: %w", display, err)
+	}
+	for {
+		ev, xerr := c.c.WaitForEvent()
+		if ev == nil && xerr == nil {
+			return Bell{}, fmt.Errorf("bell on %s: %w", display, replyErr(ctx, errors.New("connection closed")))
+		}
+		if b, ok := ev.(xkbBellEvent); ok && len(b.raw) >= 32 && b.raw[1] == xkbBellNotify {
+			return b.bell, nil
+		}
+	}
 }
