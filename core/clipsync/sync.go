@@ -24,6 +24,15 @@ const (
 	maxInflight = 8
 )
 
+// PacketLimit is the largest packet a connection must accept for
+// contents of up to maxBytes (DefaultMaxBytes when 0), sent inline.
+func PacketLimit(maxBytes int) int {
+	if maxBytes <= 0 {
+		maxBytes = DefaultMaxBytes
+	}
+	return maxBytes + 1<<20
+}
+
 // AllSelections are the selections xpra synchronises.
 func AllSelections() []string { return []string{"CLIPBOARD", "PRIMARY", "SECONDARY"} }
 
