@@ -348,3 +348,56 @@ func TestClipboardXpraServer(t *testing.T) {
 		t.Error("text did not reach the xroam client")
 	}
 }
+
+// TestClipboardSecondaryAndLimits configures the x11 backend on both
+// sides through conf.d (SECONDARY on, transfers of at most 1 MiB): the
+// SECONDARY selection crosses both ways, 512 KiB do, and 2 MiB are refused
+// in either direction without harm to the session.
+func TestClipboardSecondaryAndLimits(t *testing.T) {
+	needXclip(t)
+	e := newEnv(t)
+	confDir := filepath.Join(e.home, "conf.d")
+	os.MkdirAll(confDir, 0o700)
+	conf := "clipboard \"x11\" {\n  selections = [\"CLIPBOARD\", \"PRIMARY\", \"SECONDARY\"]\n  max_size   = 1048576\n}\n"
+	if err := os.WriteFile(filepath.Join(confDir, "40-clipboard.hcl"), []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	server := e.start("--config-dir=" + confDir)
+	client := clientDisplay(t)
+	e.attach(client, fmt.Sprintf(":%d", server), "--socket-dir="+e.sockDir, "--config-dir="+confDir)
+	waitAttached(t, e, server)
+	if !copyAcross(t, client, server, "SECONDARY", "UTF8_STRING", []byte("secondary from the client")) {
+		t.Error("SECONDARY did not reach the server")
+	}
+	if !copyAcross(t, server, client, "SECONDARY", "UTF8_STRING", []byte("secondary from the session")) {
+		t.Error("SECONDARY did not reach the client")
+	}
+	if info := e.mustRun("info", fmt.Sprintf(":%d", server)); !strings.Contains(info, "SECONDARY") {
+		t.Errorf("info does not list SECONDARY:\n%s", grepLines(info, "clipboard."))
+	}
+	half := bytes.Repeat([]byte("h"), 512<<10)
+	if !copyAcross(t, server, client, "CLIPBOARD", "UTF8_STRING", half) {
+		t.Error("512 KiB under the limit did not reach the client")
+	}
+	two := bytes.Repeat([]byte("t"), 2<<20)
+	notAcross(t, server, client, "CLIPBOARD", two)
+	notAcross(t, client, server, "CLIPBOARD", append([]byte("u"), two...))
+	// Still working after the refusals.
+	if !copyAcross(t, client, server, "CLIPBOARD", "UTF8_STRING", []byte("small again")) {
+		t.Error("the clipboard stopped after a refused transfer")
+	}
+}
+
+// TestClipboardTextTargets copies text offered only as STRING, and only
+// as TEXT, each way.
+func TestClipboardTextTargets(t *testing.T) {
+	_, server, client, _ := clipSession(t, nil)
+	for _, target := range []string{"STRING", "TEXT"} {
+		if !copyAcross(t, client, server, "CLIPBOARD", target, []byte("latin1 "+target+" up")) {
+			t.Errorf("%s did not reach the server", target)
+		}
+		if !copyAcross(t, server, client, "CLIPBOARD", target, []byte("latin1 "+target+" down")) {
+			t.Errorf("%s did not reach the client", target)
+		}
+	}
+}
