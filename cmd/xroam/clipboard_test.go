@@ -147,10 +147,21 @@ func TestClipboardDirections(t *testing.T) {
 		toServer2, toClient2 bool
 	}{
 		{name: "to-server", server: []string{"--clipboard-direction=to-server"}, toServer: true},
+		{name: "to-client", server: []string{"--clipboard-direction=to-client"}, toClient: true},
+		{name: "both", server: []string{"--clipboard-direction=both"}, client: []string{"--clipboard-direction=both"}, toServer: true, toClient: true},
+		{name: "disabled", server: []string{"--clipboard-direction=disabled"}},
 		{name: "nx-server", server: []string{"--clipboard-direction=server"}, toClient: true},
 		{name: "client-to-client", client: []string{"--clipboard-direction=to-client"}, toClient: true},
+		{name: "client-to-server", client: []string{"--clipboard-direction=to-server"}, toServer: true},
+		{name: "client-disabled", client: []string{"--clipboard-direction=disabled"}},
 		{name: "nx-clipboard-client", server: []string{"--clipboard=client"}, toServer: true},
+		{name: "nx-clipboard-server", server: []string{"--clipboard=server"}, toClient: true},
+		{name: "nx-clipboard-both", server: []string{"--clipboard=both"}, client: []string{"--clipboard=both"}, toServer: true, toClient: true},
+		{name: "nx-clipboard-none", server: []string{"--clipboard=none"}},
+		{name: "nx-client-none", client: []string{"--clipboard=none"}},
+		{name: "backend-name", server: []string{"--clipboard=x11"}, client: []string{"--clipboard=x11"}, toServer: true, toClient: true},
 		{name: "off", server: []string{"--clipboard=no"}},
+		{name: "client-off", client: []string{"--clipboard=no"}},
 		{name: "control", toServer: true, toClient: true, controlAfter: "disabled"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
