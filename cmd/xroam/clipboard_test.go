@@ -412,3 +412,59 @@ func TestClipboardTextTargets(t *testing.T) {
 		}
 	}
 }
+
+// TestClipboardServerVanishes kills the server while an application on
+// the client's display pastes the session's 20 MB: the paste ends in
+// bounded time and the client's display keeps a working clipboard (the
+// dead session's claim is gone with it).
+func TestClipboardServerVanishes(t *testing.T) {
+	e, server, client, a := clipSession(t, nil)
+	if !copyAcross(t, server, client, "CLIPBOARD", "UTF8_STRING", []byte("warm-up")) {
+		t.Fatal("the clipboard does not work to begin with")
+	}
+	big := make([]byte, 20<<20)
+	_, _ = rand.Read(big)
+	setClip(t, server, "CLIPBOARD", "image/png", big)
+	waitFor(t, "the image token on the client", func() bool {
+		out, _ := getClip(client, "CLIPBOARD", "TARGETS", 5*time.Second)
+		return strings.Contains(string(out), "image/png")
+	})
+	pid := readPid(t, filepath.Join(e.sockDir, fmt.Sprint(server), "server.pid"))
+	done := make(chan error, 1)
+	start := time.Now()
+	go func() {
+		out, err := getClip(client, "CLIPBOARD", "image/png", 60*time.Second)
+		if err == nil && !bytes.Equal(out, big) {
+			err = fmt.Errorf("the paste got %d bytes that are not the copy", len(out))
+			t.Error(err)
+		}
+		done <- err
+	}()
+	time.Sleep(50 * time.Millisecond)
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		t.Logf("the paste ended %v after it began (err %v)", time.Since(start).Round(time.Millisecond), err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("the paste on the client hung after the server died")
+	}
+	// Another paste of the dead session's claim: refused, not hung.
+	pasted := make(chan []byte, 1)
+	go func() {
+		out, _ := getClip(client, "CLIPBOARD", "image/png", 60*time.Second)
+		pasted <- out
+	}()
+	select {
+	case out := <-pasted:
+		if len(out) != 0 && !bytes.Equal(out, big) {
+			t.Errorf("a paste after the crash got %d bytes that are not the copy", len(out))
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("a paste after the server died hung")
+	}
+	if strings.Contains(a.out.String(), "panic") {
+		t.Errorf("the attach client panicked:\n%s", a.out.String())
+	}
+}
