@@ -128,10 +128,26 @@ func TestDPIOption(t *testing.T) {
 		t.Errorf("start-desktop --keyboard=pc105/gb: %v", q)
 	}
 
-	// Out of range: a clear error, no session.
-	out, code := e.run("start", "--dpi=5")
-	if code == 0 || !strings.Contains(out, "--dpi=5") {
-		t.Errorf("--dpi=5: exit %d\n%s", code, out)
+	// The bounds hold, and past them: a clear error, no session.
+	// (The screen's size in millimetres is a whole number, so xdpyinfo's
+	// figure may be one off at 500; Xft.dpi is exact.)
+	for _, dpi := range []int{10, 500} {
+		b := e.start(fmt.Sprintf("--dpi=%d", dpi))
+		var x, y int
+		got := xdpyinfoDPI(t, b)
+		fmt.Sscanf(got, "%dx%d", &x, &y)
+		if x < dpi-1 || x > dpi+1 || y < dpi-1 || y > dpi+1 {
+			t.Errorf("--dpi=%d: xdpyinfo says %s", dpi, got)
+		}
+		if v, err := x11.Resource(context.Background(), fmt.Sprintf(":%d", b), "Xft.dpi"); err != nil || v != fmt.Sprint(dpi) {
+			t.Errorf("--dpi=%d: Xft.dpi %q %v", dpi, v, err)
+		}
+	}
+	for _, bad := range []string{"5", "9", "501", "abc"} {
+		out, code := e.run("start", "--dpi="+bad)
+		if code == 0 || !strings.Contains(out, "--dpi") {
+			t.Errorf("--dpi=%s: exit %d\n%s", bad, code, out)
+		}
 	}
 }
 
