@@ -147,10 +147,21 @@ func TestClipboardDirections(t *testing.T) {
 		toServer2, toClient2 bool
 	}{
 		{name: "to-server", server: []string{"--clipboard-direction=to-server"}, toServer: true},
+		{name: "to-client", server: []string{"--clipboard-direction=to-client"}, toClient: true},
+		{name: "both", server: []string{"--clipboard-direction=both"}, client: []string{"--clipboard-direction=both"}, toServer: true, toClient: true},
+		{name: "disabled", server: []string{"--clipboard-direction=disabled"}},
 		{name: "nx-server", server: []string{"--clipboard-direction=server"}, toClient: true},
 		{name: "client-to-client", client: []string{"--clipboard-direction=to-client"}, toClient: true},
+		{name: "client-to-server", client: []string{"--clipboard-direction=to-server"}, toServer: true},
+		{name: "client-disabled", client: []string{"--clipboard-direction=disabled"}},
 		{name: "nx-clipboard-client", server: []string{"--clipboard=client"}, toServer: true},
+		{name: "nx-clipboard-server", server: []string{"--clipboard=server"}, toClient: true},
+		{name: "nx-clipboard-both", server: []string{"--clipboard=both"}, client: []string{"--clipboard=both"}, toServer: true, toClient: true},
+		{name: "nx-clipboard-none", server: []string{"--clipboard=none"}},
+		{name: "nx-client-none", client: []string{"--clipboard=none"}},
+		{name: "backend-name", server: []string{"--clipboard=x11"}, client: []string{"--clipboard=x11"}, toServer: true, toClient: true},
 		{name: "off", server: []string{"--clipboard=no"}},
+		{name: "client-off", client: []string{"--clipboard=no"}},
 		{name: "control", toServer: true, toClient: true, controlAfter: "disabled"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -346,5 +357,114 @@ func TestClipboardXpraServer(t *testing.T) {
 	}
 	if !copyAcross(t, server, client, "CLIPBOARD", "UTF8_STRING", []byte("from the xpra session")) {
 		t.Error("text did not reach the xroam client")
+	}
+}
+
+// TestClipboardSecondaryAndLimits configures the x11 backend on both
+// sides through conf.d (SECONDARY on, transfers of at most 1 MiB): the
+// SECONDARY selection crosses both ways, 512 KiB do, and 2 MiB are refused
+// in either direction without harm to the session.
+func TestClipboardSecondaryAndLimits(t *testing.T) {
+	needXclip(t)
+	e := newEnv(t)
+	confDir := filepath.Join(e.home, "conf.d")
+	os.MkdirAll(confDir, 0o700)
+	conf := "clipboard \"x11\" {\n  selections = [\"CLIPBOARD\", \"PRIMARY\", \"SECONDARY\"]\n  max_size   = 1048576\n}\n"
+	if err := os.WriteFile(filepath.Join(confDir, "40-clipboard.hcl"), []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	server := e.start("--config-dir=" + confDir)
+	client := clientDisplay(t)
+	e.attach(client, fmt.Sprintf(":%d", server), "--socket-dir="+e.sockDir, "--config-dir="+confDir)
+	waitAttached(t, e, server)
+	if !copyAcross(t, client, server, "SECONDARY", "UTF8_STRING", []byte("secondary from the client")) {
+		t.Error("SECONDARY did not reach the server")
+	}
+	if !copyAcross(t, server, client, "SECONDARY", "UTF8_STRING", []byte("secondary from the session")) {
+		t.Error("SECONDARY did not reach the client")
+	}
+	if info := e.mustRun("info", fmt.Sprintf(":%d", server)); !strings.Contains(info, "SECONDARY") {
+		t.Errorf("info does not list SECONDARY:\n%s", grepLines(info, "clipboard."))
+	}
+	half := bytes.Repeat([]byte("h"), 512<<10)
+	if !copyAcross(t, server, client, "CLIPBOARD", "UTF8_STRING", half) {
+		t.Error("512 KiB under the limit did not reach the client")
+	}
+	two := bytes.Repeat([]byte("t"), 2<<20)
+	notAcross(t, server, client, "CLIPBOARD", two)
+	notAcross(t, client, server, "CLIPBOARD", append([]byte("u"), two...))
+	// Still working after the refusals.
+	if !copyAcross(t, client, server, "CLIPBOARD", "UTF8_STRING", []byte("small again")) {
+		t.Error("the clipboard stopped after a refused transfer")
+	}
+}
+
+// TestClipboardTextTargets copies text offered only as STRING, and only
+// as TEXT, each way.
+func TestClipboardTextTargets(t *testing.T) {
+	_, server, client, _ := clipSession(t, nil)
+	for _, target := range []string{"STRING", "TEXT"} {
+		if !copyAcross(t, client, server, "CLIPBOARD", target, []byte("latin1 "+target+" up")) {
+			t.Errorf("%s did not reach the server", target)
+		}
+		if !copyAcross(t, server, client, "CLIPBOARD", target, []byte("latin1 "+target+" down")) {
+			t.Errorf("%s did not reach the client", target)
+		}
+	}
+}
+
+// TestClipboardServerVanishes kills the server while an application on
+// the client's display pastes the session's 20 MB: the paste ends in
+// bounded time and the client's display keeps a working clipboard (the
+// dead session's claim is gone with it).
+func TestClipboardServerVanishes(t *testing.T) {
+	e, server, client, a := clipSession(t, nil)
+	if !copyAcross(t, server, client, "CLIPBOARD", "UTF8_STRING", []byte("warm-up")) {
+		t.Fatal("the clipboard does not work to begin with")
+	}
+	big := make([]byte, 20<<20)
+	_, _ = rand.Read(big)
+	setClip(t, server, "CLIPBOARD", "image/png", big)
+	waitFor(t, "the image token on the client", func() bool {
+		out, _ := getClip(client, "CLIPBOARD", "TARGETS", 5*time.Second)
+		return strings.Contains(string(out), "image/png")
+	})
+	pid := readPid(t, filepath.Join(e.sockDir, fmt.Sprint(server), "server.pid"))
+	done := make(chan error, 1)
+	start := time.Now()
+	go func() {
+		out, err := getClip(client, "CLIPBOARD", "image/png", 60*time.Second)
+		if err == nil && !bytes.Equal(out, big) {
+			err = fmt.Errorf("the paste got %d bytes that are not the copy", len(out))
+			t.Error(err)
+		}
+		done <- err
+	}()
+	time.Sleep(50 * time.Millisecond)
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		t.Logf("the paste ended %v after it began (err %v)", time.Since(start).Round(time.Millisecond), err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("the paste on the client hung after the server died")
+	}
+	// Another paste of the dead session's claim: refused, not hung.
+	pasted := make(chan []byte, 1)
+	go func() {
+		out, _ := getClip(client, "CLIPBOARD", "image/png", 60*time.Second)
+		pasted <- out
+	}()
+	select {
+	case out := <-pasted:
+		if len(out) != 0 && !bytes.Equal(out, big) {
+			t.Errorf("a paste after the crash got %d bytes that are not the copy", len(out))
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("a paste after the server died hung")
+	}
+	if strings.Contains(a.out.String(), "panic") {
+		t.Errorf("the attach client panicked:\n%s", a.out.String())
 	}
 }

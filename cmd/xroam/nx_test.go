@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -128,10 +129,26 @@ func TestDPIOption(t *testing.T) {
 		t.Errorf("start-desktop --keyboard=pc105/gb: %v", q)
 	}
 
-	// Out of range: a clear error, no session.
-	out, code := e.run("start", "--dpi=5")
-	if code == 0 || !strings.Contains(out, "--dpi=5") {
-		t.Errorf("--dpi=5: exit %d\n%s", code, out)
+	// The bounds hold, and past them: a clear error, no session.
+	// (The screen's size in millimetres is a whole number, so xdpyinfo's
+	// figure may be one off at 500; Xft.dpi is exact.)
+	for _, dpi := range []int{10, 500} {
+		b := e.start(fmt.Sprintf("--dpi=%d", dpi))
+		var x, y int
+		got := xdpyinfoDPI(t, b)
+		fmt.Sscanf(got, "%dx%d", &x, &y)
+		if x < dpi-1 || x > dpi+1 || y < dpi-1 || y > dpi+1 {
+			t.Errorf("--dpi=%d: xdpyinfo says %s", dpi, got)
+		}
+		if v, err := x11.Resource(context.Background(), fmt.Sprintf(":%d", b), "Xft.dpi"); err != nil || v != fmt.Sprint(dpi) {
+			t.Errorf("--dpi=%d: Xft.dpi %q %v", dpi, v, err)
+		}
+	}
+	for _, bad := range []string{"5", "9", "501", "abc"} {
+		out, code := e.run("start", "--dpi="+bad)
+		if code == 0 || !strings.Contains(out, "--dpi") {
+			t.Errorf("--dpi=%s: exit %d\n%s", bad, code, out)
+		}
 	}
 }
 
@@ -398,9 +415,9 @@ func TestOptionsFile(t *testing.T) {
 	c.Close()
 
 	// A broken file at start: file:line:column, no session.
-	write("dpi=120,\nfullscreen=1")
+	write("dpi=120,\nrootless=1")
 	out, code := e.run("start", "--options-file="+opts)
-	if code == 0 || !strings.Contains(out, opts+":2:1:") || !strings.Contains(out, "fullscreen") {
+	if code == 0 || !strings.Contains(out, opts+":2:1:") || !strings.Contains(out, "rootless") {
 		t.Errorf("broken options file: exit %d\n%s", code, out)
 	}
 	if _, err := os.Stat(opts + "x"); err == nil {
@@ -470,4 +487,63 @@ func TestOptionsFileGeometry(t *testing.T) {
 	c, _ := nxConnect(t, e.socket(n), nil)
 	defer c.Close()
 	waitFor(t, "the screen to take the re-read geometry", func() bool { return screenSize(t, n) == "800x600" })
+}
+
+// TestOptionsFileFullscreen: NX's fullscreen=1 shows a desktop session's
+// window fullscreen on the client, and lets the client's desktop size a
+// seamless session's screen over geometry=; fullscreen=0 at a later
+// attach undoes both.
+func TestOptionsFileFullscreen(t *testing.T) {
+	needNXTools(t)
+	e := newEnv(t)
+	opts := filepath.Join(e.home, "nx.options")
+	write := func(s string) {
+		if err := os.WriteFile(opts, []byte(s), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("fullscreen=1")
+	n := e.startVerb("start-desktop", smallXvfb, "--session-name=fsdesk", "--options-file="+opts)
+	desk := func(cd int) x11.WindowInfo {
+		return waitWindowOn(t, cd, "the desktop window", func(w x11.WindowInfo) bool {
+			return w.Mapped && strings.Contains(w.Title, "fsdesk")
+		})
+	}
+	cd := clientDisplay(t)
+	a := e.attach(cd, "socket://"+e.socket(n))
+	cw := desk(cd)
+	waitFor(t, "the desktop window to be fullscreen", func() bool {
+		return slices.Contains(windowStates(cd, cw.ID), "fullscreen")
+	})
+	if info := e.mustRun("info", fmt.Sprintf(":%d", n)); !strings.Contains(info, "nx.fullscreen=true\n") {
+		t.Errorf("info lacks nx.fullscreen=true:\n%s", grepLines(info, "nx."))
+	}
+	a.cmd.Process.Kill()
+	write("fullscreen=0")
+	cd2 := clientDisplay(t)
+	e.attach(cd2, "socket://"+e.socket(n))
+	cw = desk(cd2)
+	waitFor(t, "nx.fullscreen=false", func() bool {
+		info, _ := e.run("info", fmt.Sprintf(":%d", n))
+		return strings.Contains(info, "nx.fullscreen=false\n")
+	})
+	time.Sleep(time.Second)
+	if st := windowStates(cd2, cw.ID); slices.Contains(st, "fullscreen") {
+		t.Errorf("fullscreen=0: the desktop window is still fullscreen (%v)", st)
+	}
+
+	// Seamless: fullscreen=1 wins over geometry=, the client's desktop
+	// sizes the screen; fullscreen=0 brings the geometry back.
+	write("geometry=800x600,fullscreen=1")
+	m := e.start("--options-file=" + opts)
+	if got := screenSize(t, m); got == "800x600" {
+		t.Errorf("fullscreen=1: the screen took the geometry %s", got)
+	}
+	c, _ := nxConnect(t, e.socket(m), wire.Dict{"desktop_size": []int64{1000, 700}})
+	waitFor(t, "the client's desktop size", func() bool { return screenSize(t, m) == "1000x700" })
+	c.Close()
+	write("geometry=800x600,fullscreen=0")
+	c, _ = nxConnect(t, e.socket(m), wire.Dict{"desktop_size": []int64{1000, 700}})
+	defer c.Close()
+	waitFor(t, "the geometry again", func() bool { return screenSize(t, m) == "800x600" })
 }

@@ -7,7 +7,10 @@ import (
 	"log/slog"
 
 	"github.com/xroam/xroam/core/client"
+	"github.com/xroam/xroam/core/clipsync"
 	"github.com/xroam/xroam/core/mmap"
+	"github.com/xroam/xroam/core/pluginhost"
+	"github.com/xroam/xroam/sdk/plugin"
 )
 
 func attachVerb() *Verb {
@@ -79,6 +82,10 @@ func runAttach(ctx context.Context, inv *Invocation) error {
 		return err
 	}
 	cc.Clipboard, cc.ClipboardDirection, cc.ClipboardFilterFile = cfg.Clipboard, cfg.ClipboardDirection, cfg.ClipboardFilterFile
+	if name, on, _, err := clipsync.Parse(cfg.Clipboard, cfg.ClipboardDirection, false); err == nil && on {
+		cs := pluginhost.ClipboardSettingsOf(inv.Config.Plugin(plugin.KindClipboard, name))
+		cc.ClipboardSelections, cc.ClipboardMaxBytes = cs.Selections, cs.MaxBytes
+	}
 	open, closeClipboard := clipboardOpener(inv, log)
 	defer closeClipboard()
 	cc.OpenClipboard = open

@@ -52,6 +52,12 @@ type Config struct {
 	// the backend (nil: no clipboard).
 	Clipboard, ClipboardDirection, ClipboardFilterFile string
 	OpenClipboard                                      ClipboardOpener
+	// ClipboardSelections are the selections the backend keeps
+	// (CLIPBOARD and PRIMARY when empty); ClipboardMaxBytes bounds one
+	// transfer (clipsync's default when zero). Both come from the
+	// backend's configuration block.
+	ClipboardSelections []string
+	ClipboardMaxBytes   int
 	// Reconnect dials again when an established connection drops (not
 	// when the server ends the session), for up to ReconnectTimeout
 	// (2 minutes when zero).

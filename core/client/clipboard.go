@@ -38,10 +38,10 @@ func (c *client) setupClipboard() error {
 	}
 	c.clip = &clientClip{name: name, sync: clipsync.New(clipsync.Config{
 		Send: c.w.WritePacket, Direction: dir, Filters: filters, Log: c.log,
-		Backend: lazyBackend{c}, Selections: []string{"CLIPBOARD", "PRIMARY"},
+		Backend: lazyBackend{c}, Selections: c.cfg.ClipboardSelections, MaxBytes: c.cfg.ClipboardMaxBytes,
 	})}
 	// Contents travel inline in one packet; the reader is not running yet.
-	c.r.SetMaxPacketSize(max(c.r.MaxPacketSize(), clipsync.DefaultMaxBytes+1<<20))
+	c.r.SetMaxPacketSize(max(c.r.MaxPacketSize(), clipsync.PacketLimit(c.cfg.ClipboardMaxBytes)))
 	return nil
 }
 

@@ -349,3 +349,51 @@ func TestSyncGreedyPeer(t *testing.T) {
 		t.Errorf("claimed with %v", claimed)
 	}
 }
+
+// TestSyncStalledPeer: a peer that stops reading never blocks the
+// caller of HandleEvent (the session's loop), and the local pastes it
+// would have served are refused after the timeout.
+func TestSyncStalledPeer(t *testing.T) {
+	fb := newFake()
+	stuck := make(chan struct{})
+	defer close(stuck)
+	s := New(Config{Backend: fb, Send: func(wire.Packet) error { <-stuck; return nil },
+		Direction: Direction{true, true}, Server: true, Timeout: 200 * time.Millisecond})
+	defer s.Close()
+	s.SetPeer(wire.Dict{"clipboard": true})
+	s.Handle(wire.Packet{TypeToken, "CLIPBOARD"})
+	const n = 200
+	refused := make(chan int, 1)
+	go func() {
+		got := 0
+		for id := range fb.answerC {
+			fb.mu.Lock()
+			if fb.answers[id] == nil {
+				got++
+			}
+			fb.mu.Unlock()
+			if got == n {
+				refused <- got
+				return
+			}
+		}
+	}()
+	done := make(chan struct{})
+	go func() {
+		for i := range n {
+			s.HandleEvent(clipboard.Event{Kind: clipboard.Wanted, Selection: "CLIPBOARD", Target: "UTF8_STRING", ID: uint64(i + 1)})
+			s.HandleEvent(clipboard.Event{Kind: clipboard.OwnerChanged, Selection: "PRIMARY"})
+		}
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("HandleEvent blocked on a peer that does not read")
+	}
+	select {
+	case <-refused:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the pastes a stalled peer could not serve were not all refused")
+	}
+}

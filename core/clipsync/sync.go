@@ -24,6 +24,15 @@ const (
 	maxInflight = 8
 )
 
+// PacketLimit is the largest packet a connection must accept for
+// contents of up to maxBytes (DefaultMaxBytes when 0), sent inline.
+func PacketLimit(maxBytes int) int {
+	if maxBytes <= 0 {
+		maxBytes = DefaultMaxBytes
+	}
+	return maxBytes + 1<<20
+}
+
 // AllSelections are the selections xpra synchronises.
 func AllSelections() []string { return []string{"CLIPBOARD", "PRIMARY", "SECONDARY"} }
 
@@ -73,6 +82,10 @@ type Sync struct {
 	nextID      int64
 	inflight    int
 	closed      bool
+
+	// out queues packets for the peer: a peer that stops reading fills
+	// it instead of blocking the caller (the session's clipboard loop).
+	out chan wire.Packet
 }
 
 type pendingReq struct {
@@ -97,8 +110,28 @@ func New(cfg Config) *Sync {
 		cfg.Selections = []string{"CLIPBOARD", "PRIMARY"}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Sync{cfg: cfg, log: cfg.Log, ctx: ctx, end: cancel, dir: cfg.Direction, peerSels: AllSelections(), sendLimit: min(cfg.MaxBytes, XpraMaxContents),
-		inline: map[string]map[string]*clipboard.Data{}, pending: map[int64]*pendingReq{}}
+	s := &Sync{cfg: cfg, log: cfg.Log, ctx: ctx, end: cancel, dir: cfg.Direction, peerSels: AllSelections(), sendLimit: min(cfg.MaxBytes, XpraMaxContents),
+		inline: map[string]map[string]*clipboard.Data{}, pending: map[int64]*pendingReq{}, out: make(chan wire.Packet, sendQueue)}
+	go s.writer()
+	return s
+}
+
+// sendQueue bounds the packets waiting for a slow peer; more are dropped
+// (a dropped request times out and its local paste is refused).
+const sendQueue = 64
+
+// writer sends the queued packets in order until Close.
+func (s *Sync) writer() {
+	for {
+		select {
+		case p := <-s.out:
+			if err := s.cfg.Send(p); err != nil {
+				s.log.Debug("clipboard: sending", "type", p.Type(), "err", err)
+			}
+		case <-s.ctx.Done():
+			return
+		}
+	}
 }
 
 // Caps are this side's hello capabilities. xroam asks for the targets
@@ -211,9 +244,13 @@ func (s *Sync) Close() {
 	}
 }
 
+// send queues p for the peer without waiting for it.
 func (s *Sync) send(p wire.Packet) {
-	if err := s.cfg.Send(p); err != nil {
-		s.log.Debug("clipboard: sending", "type", p.Type(), "err", err)
+	select {
+	case s.out <- p:
+	case <-s.ctx.Done():
+	default:
+		s.log.Warn("clipboard: the peer is not reading: packet dropped", "type", p.Type())
 	}
 }
 

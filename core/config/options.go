@@ -59,7 +59,7 @@ type Config struct {
 	Mdns                       bool     `opt:"mdns" group:"server" help:"announce the session with mDNS on the local network"`
 	HTML                       string   `opt:"html" group:"server" meta:"on|off|auto|DIR" help:"serve the HTML5 client on websocket ports"`
 	ReportWids                 bool     `opt:"report-wids" group:"server" help:"log a machine-readable line when a window is mapped or unmapped: xroam: window 0xXID mapped|unmapped wid=N (as nxagent -reportwids)"`
-	OptionsFile                string   `opt:"options-file" group:"server" meta:"FILE" help:"NX options file (key=value,key=value: keyboard, kbtype, clipboard, dpi, geometry=WxH, timeout), read at start, where its values win over the other options, and again at each attach"`
+	OptionsFile                string   `opt:"options-file" group:"server" meta:"FILE" help:"NX options file (key=value,key=value: keyboard, kbtype, clipboard, dpi, geometry=WxH, fullscreen=1|0, timeout), read at start, where its values win over the other options, and again at each attach"`
 
 	// Network
 	Bind           []string `opt:"bind" group:"network" meta:"PATH" help:"unix socket to listen on (auto: the default location, none: no unix socket; repeatable)"`

@@ -62,14 +62,15 @@ func (s *Server) clipboardHub(ctx context.Context) *clipHub {
 			s.log.Warn("clipboard disabled: its backend sends no events", "backend", name, "err", err)
 			return
 		}
+		cs := pluginhost.ClipboardSettingsOf(sp.Block)
 		h := &clipHub{backend: b, log: s.log, dir: dir, conns: map[*clientConn]*clipsync.Sync{},
 			cfg: clipsync.Config{Backend: b, Filters: filters, Server: true, Log: s.log,
-				Selections: []string{"CLIPBOARD", "PRIMARY"}}}
+				Selections: cs.Selections, MaxBytes: cs.MaxBytes}}
 		go h.run(evs)
 		s.mu.Lock()
 		s.clip = h
 		s.mu.Unlock()
-		s.log.Info("clipboard ready", "backend", name, "direction", dir.XpraName(true))
+		s.log.Info("clipboard ready", "backend", name, "direction", dir.XpraName(true), "selections", cs.Selections)
 	})
 	return s.clipHub()
 }
@@ -134,7 +135,7 @@ func (s *Server) attachClipboard(ctx context.Context, c *clientConn) func() {
 	h.mu.Unlock()
 	// Contents travel inline in one packet: let one as large as the
 	// clipboard's limit through (serve has not started reading yet).
-	c.r.SetMaxPacketSize(max(c.r.MaxPacketSize(), clipsync.DefaultMaxBytes+1<<20))
+	c.r.SetMaxPacketSize(max(c.r.MaxPacketSize(), clipsync.PacketLimit(cfg.MaxBytes)))
 	return func() {
 		h.mu.Lock()
 		delete(h.conns, c)
@@ -203,5 +204,5 @@ func (s *Server) clipboardInfo() map[string]any {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return map[string]any{"enabled": true, "direction": h.dir.XpraName(true), "clients": int64(len(h.conns)),
-		"filters": int64(len(h.cfg.Filters))}
+		"filters": int64(len(h.cfg.Filters)), "selections": h.cfg.Selections}
 }

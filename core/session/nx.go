@@ -31,6 +31,9 @@ type nxState struct {
 	idleTimeout        int
 	// geometry is the options file's screen size (zero: none).
 	geometry screenSize
+	// fullscreen is the options file's fullscreen=1: it overrides
+	// geometry and makes a desktop's window fullscreen on the client.
+	fullscreen bool
 	// lastInput is when each UI client last sent input.
 	lastInput map[*clientConn]time.Time
 }
@@ -60,11 +63,14 @@ func (s *Server) nxPrepare() error {
 		if o.IdleTimeout != nil {
 			s.cfg.IdleTimeout = *o.IdleTimeout
 		}
+		s.nx.mu.Lock()
 		if o.Geometry != nil {
-			s.nx.mu.Lock()
 			s.nx.geometry = *o.Geometry
-			s.nx.mu.Unlock()
 		}
+		if o.Fullscreen != nil {
+			s.nx.fullscreen = *o.Fullscreen
+		}
+		s.nx.mu.Unlock()
 	}
 	if d := s.cfg.DPI; d != 0 && (d < x11.MinDPI || d > x11.MaxDPI) {
 		return fmt.Errorf("--dpi=%d: the resolution must be from %d to %d (0: the client's)", d, x11.MinDPI, x11.MaxDPI)
@@ -114,9 +120,7 @@ func (s *Server) nxSetupDisplay(ctx context.Context) error {
 			return fmt.Errorf("--dpi: %w", err)
 		}
 	}
-	s.nx.mu.Lock()
-	spec, geom := s.nx.keyboard, s.nx.geometry
-	s.nx.mu.Unlock()
+	spec, geom := s.nxKeyboard(), s.nxGeometry()
 	if geom != (screenSize{}) {
 		s.resizeToGeometry(ctx, geom, s.log)
 	}
@@ -164,6 +168,16 @@ func (s *Server) nxAttach(ctx context.Context, c *clientConn, log *slog.Logger) 
 			var geom screenSize
 			if o.Geometry != nil && *o.Geometry != s.nx.geometry {
 				s.nx.geometry, geom = *o.Geometry, *o.Geometry
+			}
+			if o.Fullscreen != nil && *o.Fullscreen != s.nx.fullscreen {
+				s.nx.fullscreen = *o.Fullscreen
+				if !s.nx.fullscreen {
+					// Back from fullscreen: the geometry holds again.
+					geom = s.nx.geometry
+				}
+			}
+			if s.nx.fullscreen {
+				geom = screenSize{}
 			}
 			s.nx.mu.Unlock()
 			// A desktop's window keeps the size it was laid out for, as
@@ -339,14 +353,32 @@ func (s *Server) nxInfo() map[string]any {
 		"clipboard-direction": s.nx.clipboardDirection,
 		"report-wids":         s.cfg.ReportWids,
 		"options-file":        s.cfg.OptionsFile,
+		"fullscreen":          s.nx.fullscreen,
 	}
 }
 
-// nxGeometry is the options file's screen size, zero when it gives none.
+// nxGeometry is the options file's screen size, zero when it gives none
+// or when fullscreen=1 lets the client's desktop size the screen.
 func (s *Server) nxGeometry() screenSize {
 	s.nx.mu.Lock()
 	defer s.nx.mu.Unlock()
+	if s.nx.fullscreen {
+		return screenSize{}
+	}
 	return s.nx.geometry
+}
+
+// nxFullscreen reports the options file's fullscreen=1.
+func (s *Server) nxFullscreen() bool {
+	s.nx.mu.Lock()
+	defer s.nx.mu.Unlock()
+	return s.nx.fullscreen
+}
+
+func (s *Server) nxKeyboard() keyboardSpec {
+	s.nx.mu.Lock()
+	defer s.nx.mu.Unlock()
+	return s.nx.keyboard
 }
 
 // resizeToGeometry resizes the screen to the options file's geometry=

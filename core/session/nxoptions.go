@@ -23,6 +23,10 @@ type nxOptions struct {
 	// Geometry is the session's screen size (geometry=WxH): the screen is
 	// resized to it with RandR instead of following the client's desktop.
 	Geometry *screenSize
+	// Fullscreen (fullscreen=1|0): a desktop session's window fills the
+	// client's screen, and the session's screen follows the client's
+	// desktop over any geometry=.
+	Fullscreen *bool
 }
 
 // screenSize is a width and height in pixels; zero is "not set".
@@ -51,7 +55,7 @@ const maxOptionsFile = 64 << 10
 // unknown so that the user knows the file was read correctly.
 func nxKnownUnsupported(key string) bool {
 	switch key {
-	case "fullscreen", "rootless", "resize", "keyconv", "streaming", "backingstore",
+	case "rootless", "resize", "keyconv", "streaming", "backingstore",
 		"composite", "xinerama", "shmem", "shpix", "client", "shadow", "shadowuid", "shadowmode",
 		"defer", "tile", "menu", "magicpixel", "autodpi", "sleep", "tolerancechecks", "options", "render":
 		return true
@@ -161,6 +165,16 @@ func (o *nxOptions) set(item string) error {
 			return err
 		}
 		o.Geometry = &g
+	case "fullscreen":
+		var on bool
+		switch strings.ToLower(val) {
+		case "1", "true", "yes", "on":
+			on = true
+		case "0", "false", "no", "off":
+		default:
+			return fmt.Errorf("fullscreen: %q is not 1 or 0", val)
+		}
+		o.Fullscreen = &on
 	case "timeout":
 		n, err := strconv.Atoi(val)
 		if err != nil || n < 0 {
@@ -171,7 +185,7 @@ func (o *nxOptions) set(item string) error {
 		if nxKnownUnsupported(key) {
 			return fmt.Errorf("the NX option %q has no xroam equivalent", key)
 		}
-		return fmt.Errorf("unknown NX option %q (xroam reads keyboard, kbtype, clipboard, dpi, geometry and timeout)", key)
+		return fmt.Errorf("unknown NX option %q (xroam reads keyboard, kbtype, clipboard, dpi, geometry, fullscreen and timeout)", key)
 	}
 	return nil
 }

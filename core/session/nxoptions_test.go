@@ -24,13 +24,20 @@ func TestParseNXOptions(t *testing.T) {
 	if err != nil || o.Geometry == nil || *o.Geometry != (screenSize{1024, 768}) {
 		t.Errorf("geometry: %+v %v", o, err)
 	}
+	for in, want := range map[string]bool{"fullscreen=1": true, "fullscreen=0": false, "fullscreen=true": true} {
+		o, err = parseNXOptions("f", []byte(in))
+		if err != nil || o.Fullscreen == nil || *o.Fullscreen != want {
+			t.Errorf("%s: %+v %v", in, o, err)
+		}
+	}
 	o, err = parseNXOptions("f", []byte("kbtype=pc105/de"))
 	if err != nil || o.Keyboard == nil || *o.Keyboard != "pc105/de" || o.DPI != nil {
 		t.Errorf("kbtype: %+v %v", o, err)
 	}
 	for _, c := range []struct{ in, want string }{
 		{"dpi=120,bogus=1", `f:1:9: unknown NX option "bogus"`},
-		{"dpi=120,\n  fullscreen=1", `f:2:3: the NX option "fullscreen" has no xroam equivalent`},
+		{"dpi=120,\n  rootless=1", `f:2:3: the NX option "rootless" has no xroam equivalent`},
+		{"fullscreen=maybe", `f:1:1: fullscreen: "maybe" is not 1 or 0`},
 		{"dpi=5", "f:1:1: dpi:"},
 		{"clipboard=sideways", "f:1:1: clipboard:"},
 		{"geometry=800x600+10+10", "f:1:1: geometry: \"800x600+10+10\": offsets are not supported"},

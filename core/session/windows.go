@@ -42,6 +42,9 @@ type windowSet struct {
 	reportWids bool
 	// bell forwards the applications' bells (--bell).
 	bell bool
+	// fullscreen, in desktop and shadow sessions, reports whether the
+	// desktop's window is announced fullscreen (NX's fullscreen=1).
+	fullscreen func() bool
 }
 
 // windowClient is one attached client's view: its pixel pipeline.
@@ -81,6 +84,9 @@ func (s *Server) startWindows(ctx context.Context) {
 		return
 	}
 	ws := &windowSet{wm: wm, log: s.log, nextWID: 1, byXID: map[uint32]int64{}, wins: map[int64]x11.ManagedWindow{}, subs: map[*clientConn]*windowClient{}, asked: map[int64][]x11.Rect{}, reportWids: s.cfg.ReportWids, bell: s.cfg.Bell}
+	if s.opts.Mode != "seamless" {
+		ws.fullscreen = s.nxFullscreen
+	}
 	if cur, err := wm.CurrentCursor(); err == nil {
 		ws.cursor = &cur
 	}
@@ -196,7 +202,12 @@ func (ws *windowSet) announce(c *clientConn, wc *windowClient, wid int64, w x11.
 		typ = "new-override-redirect"
 	}
 	wc.p.AddWindow(wid, w.ID, w.Width, w.Height)
-	pkt := wire.Packet{typ, wid, int64(w.X), int64(w.Y), int64(max(w.Width, 1)), int64(max(w.Height, 1)), metadata(w, ws.byXID), wire.Dict{}}
+	meta := metadata(w, ws.byXID)
+	if ws.fullscreen != nil && ws.fullscreen() {
+		// The options file's fullscreen=1, read at this attach.
+		meta["fullscreen"] = true
+	}
+	pkt := wire.Packet{typ, wid, int64(w.X), int64(w.Y), int64(max(w.Width, 1)), int64(max(w.Height, 1)), meta, wire.Dict{}}
 	if direct {
 		_ = c.w.WritePacket(pkt)
 	} else {
