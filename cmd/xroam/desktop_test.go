@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xroam/xroam/core/rfb"
 	"github.com/xroam/xroam/core/x11"
 )
 
@@ -110,4 +111,60 @@ func deskWaitWindow(t *testing.T, display int, match func(x11.WindowInfo) bool) 
 		t.Fatalf("no such window on :%d: %v", display, err)
 	}
 	return w
+}
+
+// TestDesktopResizesWithItsWindow: resizing a desktop session's window
+// on the client resizes the session's screen with RandR; the client
+// shows the resized screen's exact pixels, and an RFB client of the same
+// session gets the new size as a desktop-size update.
+func TestDesktopResizesWithItsWindow(t *testing.T) {
+	e := newEnv(t)
+	needVNCViewer(t) // xdotool
+	port := freePort(t)
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	n := e.startVerb("start-desktop", smallXvfb, "--session-name=deskresize", "--bind-rfb="+addr,
+		"--start=xterm -T resize-app -geometry 40x8+0+0")
+	waitWindow(t, n, "resize-app")
+	if got := screenSize(t, n); got != "640x480" {
+		t.Fatalf("the desktop starts at %s", got)
+	}
+	rc, err := dialRFB(t, addr, "", rfb.EncRaw, rfb.EncDesktopSize)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc.update(false)
+	cd := clientDisplay(t)
+	e.attach(cd, fmt.Sprintf(":%d", n), "--socket-dir="+e.sockDir)
+	cw := deskWaitWindow(t, cd, func(w x11.WindowInfo) bool {
+		return w.Mapped && strings.Contains(w.Title, "deskresize")
+	})
+	if cw.Width != 640 || cw.Height != 480 {
+		t.Fatalf("client window %dx%d, want the screen's 640x480", cw.Width, cw.Height)
+	}
+	srvXdotool(t, cd, "windowsize", fmt.Sprint(cw.ID), "500", "400")
+	waitFor(t, "the desktop to follow its window to 500x400", func() bool { return screenSize(t, n) == "500x400" })
+	srv, err := x11.Probe(context.Background(), fmt.Sprintf(":%d", n))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srvWaitSamePixels(t, n, srv.Root, cd, cw.ID)
+	waitFor(t, "the RFB client to get the new size", func() bool {
+		rc.tryUpdate(true, 200*time.Millisecond)
+		return rc.dec.W == 500 && rc.dec.H == 400
+	})
+	if ok, why := rc.sameAsDisplay(n, srv.Root); !ok {
+		rc.update(false)
+		if ok, why = rc.sameAsDisplay(n, srv.Root); !ok {
+			t.Errorf("RFB client after the resize: %s", why)
+		}
+	}
+	// Larger than the X server allows (Xvfb cannot grow past its
+	// -screen): the desktop takes the largest size and the window is
+	// told so.
+	srvXdotool(t, cd, "windowsize", fmt.Sprint(cw.ID), "900", "700")
+	waitFor(t, "the desktop to take its largest size", func() bool { return screenSize(t, n) == "640x480" })
+	deskWaitWindow(t, cd, func(w x11.WindowInfo) bool {
+		return w.ID == cw.ID && w.Width == 640 && w.Height == 480
+	})
+	srvWaitSamePixels(t, n, srv.Root, cd, cw.ID)
 }
