@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -166,5 +167,38 @@ func TestDesktopResizesWithItsWindow(t *testing.T) {
 	deskWaitWindow(t, cd, func(w x11.WindowInfo) bool {
 		return w.ID == cw.ID && w.Width == 640 && w.Height == 480
 	})
+	srvWaitSamePixels(t, n, srv.Root, cd, cw.ID)
+}
+
+// TestDesktopFullscreen: with --desktop-fullscreen the client shows a
+// desktop session fullscreen: its window covers the local screen with
+// the fullscreen state, and the session's screen takes the local
+// screen's size.
+func TestDesktopFullscreen(t *testing.T) {
+	e := newEnv(t)
+	n := e.startVerb("start-desktop", "--xvfb=Xvfb +extension Composite +extension DAMAGE +extension RANDR +extension MIT-SHM +extension XTEST -screen 0 1600x1200x24+32 -nolisten tcp -noreset",
+		"--session-name=deskfull", "--start=xterm -T full-app -geometry 40x8+0+0")
+	waitWindow(t, n, "full-app")
+	// A desktop smaller than the client's screen: without the option it
+	// keeps its size (TestStartDesktopShowsTheScreen).
+	if _, _, err := x11.ResizeScreen(context.Background(), fmt.Sprintf(":%d", n), 800, 600); err != nil {
+		t.Fatal(err)
+	}
+	cd := clientDisplay(t) // 1280x1024
+	e.attach(cd, fmt.Sprintf(":%d", n), "--socket-dir="+e.sockDir, "--desktop-fullscreen=yes")
+	cw := deskWaitWindow(t, cd, func(w x11.WindowInfo) bool {
+		return w.Mapped && strings.Contains(w.Title, "deskfull")
+	})
+	if cw.X != 0 || cw.Y != 0 || cw.Width != 1280 || cw.Height != 1024 {
+		t.Errorf("client window %dx%d+%d+%d, want the whole 1280x1024 screen", cw.Width, cw.Height, cw.X, cw.Y)
+	}
+	if st := windowStates(cd, cw.ID); !slices.Contains(st, "fullscreen") {
+		t.Errorf("client window states %v, want fullscreen", st)
+	}
+	waitFor(t, "the desktop to take the client's 1280x1024", func() bool { return screenSize(t, n) == "1280x1024" })
+	srv, err := x11.Probe(context.Background(), fmt.Sprintf(":%d", n))
+	if err != nil {
+		t.Fatal(err)
+	}
 	srvWaitSamePixels(t, n, srv.Root, cd, cw.ID)
 }

@@ -67,6 +67,10 @@ type Config struct {
 	// KeyboardSync sends key presses and releases as they happen
 	// (--keyboard-sync); without it the server types each press at once.
 	KeyboardSync bool
+	// DesktopFullscreen shows the window of a desktop or shadow session
+	// fullscreen, at the local screen's size for a desktop session
+	// (whose screen follows its window).
+	DesktopFullscreen bool
 }
 
 // ServerDisconnect is returned by Run when the server ended the session.
