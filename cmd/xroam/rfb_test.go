@@ -730,3 +730,43 @@ func TestRFBShadowWithoutDamage(t *testing.T) {
 	srvWaitSamePixels(t, shared, info.Root, cd, cw.ID)
 	t.Logf("the xpra client's %dx%d window shows the change", cw.Width, cw.Height)
 }
+
+// TestRFBShadowFullAccess: without --readonly a shadow's clients control
+// the shadowed display: the pointer moves there and typed keys reach its
+// application (TestRFBShadow checks that --readonly drops them).
+func TestRFBShadowFullAccess(t *testing.T) {
+	e := newEnv(t)
+	needVNCViewer(t) // xdotool
+	shared := clientDisplay(t)
+	typed := filepath.Join(e.home, "typed")
+	app := exec.Command("xterm", "-T", "shadowed-full", "-geometry", "40x8+0+0", "-e", "sh", "-c", "read l; echo \"$l\" > "+typed+"; sleep 60")
+	app.Env = append(os.Environ(), fmt.Sprintf("DISPLAY=:%d", shared))
+	if err := app.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { app.Process.Kill(); app.Wait() })
+	waitWindow(t, shared, "shadowed-full")
+	port := freePort(t)
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	e.startVerb("shadow", fmt.Sprintf(":%d", shared), "--bind-rfb="+addr)
+	c, err := dialRFB(t, addr, "", rfb.EncZRLE)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.update(false)
+	c.send(rfb.AppendPointerEvent(nil, 0, 40, 40))
+	waitFor(t, "the pointer over the shadowed xterm", func() bool {
+		cmd := exec.Command("xdotool", "getmouselocation")
+		cmd.Env = append(os.Environ(), fmt.Sprintf("DISPLAY=:%d", shared))
+		b, _ := cmd.Output()
+		return strings.HasPrefix(string(b), "x:40 y:40 ")
+	})
+	for _, ks := range []uint32{'f', 'u', 'l', 'l', 0xff0d} {
+		c.send(rfb.AppendKeyEvent(nil, true, ks))
+		c.send(rfb.AppendKeyEvent(nil, false, ks))
+	}
+	waitFor(t, "the typed line on the shadowed display", func() bool {
+		b, _ := os.ReadFile(typed)
+		return strings.TrimSpace(string(b)) == "full"
+	})
+}
