@@ -85,7 +85,7 @@ func upgradeVerb() *Verb {
 		Summary: "replace a session's server by this one, keeping its display and applications",
 		Description: "Asks the server of :DISPLAY to exit (its X server and applications keep running), then starts this " +
 			"binary's server on the same display with --use-display, taking the windows and applications over. " +
-			"A desktop or shadow session is taken over as one again. Attached clients are told \"server upgrade\" and xroam's "+
+			"A desktop or shadow session is taken over as one again. Attached clients are told \"server upgrade\" and xroam's " +
 			"client (with --reconnect) attaches again. Accepts the options of start.",
 		Groups:  sessionGroups(),
 		MaxArgs: 1,
