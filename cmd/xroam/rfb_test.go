@@ -769,4 +769,33 @@ func TestRFBShadowFullAccess(t *testing.T) {
 		b, _ := os.ReadFile(typed)
 		return strings.TrimSpace(string(b)) == "full"
 	})
+
+	// NX's view-only shadow: shadowmode=0 in the options file drops the
+	// clients' input as --readonly does.
+	e.mustRun("stop", fmt.Sprintf(":%d", shared))
+	opts := filepath.Join(e.home, "options")
+	if err := os.WriteFile(opts, []byte("nx/nx,shadowmode=0\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	port2 := freePort(t)
+	addr2 := fmt.Sprintf("127.0.0.1:%d", port2)
+	e.startVerb("shadow", fmt.Sprintf(":%d", shared), "--bind-rfb="+addr2, "--options-file="+opts)
+	c2, err := dialRFB(t, addr2, "", rfb.EncZRLE)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c2.update(false)
+	c2.send(rfb.AppendPointerEvent(nil, 0, 200, 150))
+	// The pointer event was read before any later update is answered.
+	c2.tryUpdate(true, time.Second)
+	cmd := exec.Command("xdotool", "getmouselocation")
+	cmd.Env = append(os.Environ(), fmt.Sprintf("DISPLAY=:%d", shared))
+	if b, _ := cmd.Output(); !strings.HasPrefix(string(b), "x:40 y:40 ") {
+		t.Errorf("a view-only shadow's client moved the pointer: %s", b)
+	}
+	// shadowmode is for shadows only.
+	out, code := e.run("start-desktop", smallXvfb, "--options-file="+opts, "--daemon=no")
+	if code == 0 || !strings.Contains(out, "shadowmode= is for shadow sessions") {
+		t.Errorf("start-desktop with shadowmode: exit %d, %q", code, out)
+	}
 }

@@ -60,6 +60,16 @@ func (s *Server) nxPrepare() error {
 		if o.IdleTimeout != nil {
 			s.cfg.IdleTimeout = *o.IdleTimeout
 		}
+		// NX's view-only and full-access shadows. View only wins over
+		// full access: shadowmode=1 does not undo --readonly.
+		if o.ShadowFullAccess != nil {
+			if s.opts.Mode != "shadow" {
+				return fmt.Errorf("--options-file %s: shadowmode= is for shadow sessions", s.cfg.OptionsFile)
+			}
+			if !*o.ShadowFullAccess {
+				s.cfg.Readonly = true
+			}
+		}
 		if o.Geometry != nil {
 			s.nx.mu.Lock()
 			s.nx.geometry = *o.Geometry
