@@ -168,6 +168,29 @@ func TestDesktopResizesWithItsWindow(t *testing.T) {
 		return w.ID == cw.ID && w.Width == 640 && w.Height == 480
 	})
 	srvWaitSamePixels(t, n, srv.Root, cd, cw.ID)
+
+	// An RFB client's SetDesktopSize resizes the desktop as well: it is
+	// answered with the new size, and the xroam client's window follows.
+	ext, err := dialRFB(t, addr, "", rfb.EncRaw, rfb.EncExtendedDesktopSize)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ext.update(false)
+	ext.send(rfb.AppendSetDesktopSize(nil, 560, 420))
+	waitFor(t, "the answer to SetDesktopSize", func() bool {
+		ext.tryUpdate(true, 200*time.Millisecond)
+		return ext.dec.W == 560 && ext.dec.H == 420
+	})
+	if ext.dec.SizeReason != 1 || ext.dec.SizeStatus != 0 {
+		t.Errorf("SetDesktopSize answered with reason %d, status %d", ext.dec.SizeReason, ext.dec.SizeStatus)
+	}
+	if got := screenSize(t, n); got != "560x420" {
+		t.Errorf("after SetDesktopSize the screen is %s", got)
+	}
+	deskWaitWindow(t, cd, func(w x11.WindowInfo) bool {
+		return w.ID == cw.ID && w.Width == 560 && w.Height == 420
+	})
+	srvWaitSamePixels(t, n, srv.Root, cd, cw.ID)
 }
 
 // TestDesktopFullscreen: with --desktop-fullscreen the client shows a
