@@ -59,18 +59,19 @@ func (s *Server) desktopResizable() bool {
 // resizeDesktop sets a desktop session's screen to the size its window
 // was given on a client. The new size reaches every client as the
 // window's (the display watcher sees the root window change).
-func (s *Server) resizeDesktop(ctx context.Context, w, h int, log *slog.Logger) {
-	if !s.desktopResizable() || w <= 0 || h <= 0 {
-		return
+func (s *Server) resizeDesktop(ctx context.Context, w, h int, log *slog.Logger) (int, int, error) {
+	if !s.desktopResizable() {
+		return 0, 0, errors.New("this session's screen does not follow its clients")
 	}
 	rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	nw, nh, err := x11.ResizeScreen(rctx, fmt.Sprintf(":%d", s.display), w, h)
 	if err != nil {
 		log.Info("the desktop keeps its size", "wanted", fmt.Sprintf("%dx%d", w, h), "err", err)
-		return
+		return 0, 0, err
 	}
 	log.Info("desktop resized", "wanted", fmt.Sprintf("%dx%d", w, h), "size", fmt.Sprintf("%dx%d", nw, nh))
+	return nw, nh, nil
 }
 
 // fitDesktopInto shrinks a desktop session's screen that is larger than
@@ -83,7 +84,7 @@ func (s *Server) fitDesktopInto(ctx context.Context, w, h int, log *slog.Logger)
 	if err != nil || (info.Width <= w && info.Height <= h) {
 		return
 	}
-	s.resizeDesktop(ctx, min(info.Width, w), min(info.Height, h), log)
+	_, _, _ = s.resizeDesktop(ctx, min(info.Width, w), min(info.Height, h), log)
 }
 
 // canResize is the hello's resize_screen.

@@ -487,7 +487,7 @@ func (s *Server) configureDesktop(ws *windowSet, wid int64, w x11.ManagedWindow,
 		return
 	}
 	ws.configure(wid, w.ID, 0, 0, cw, ch)
-	s.resizeDesktop(context.Background(), cw, ch, log)
+	_, _, _ = s.resizeDesktop(context.Background(), cw, ch, log)
 }
 
 // configure applies a geometry a client asked for.
