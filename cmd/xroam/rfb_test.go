@@ -799,3 +799,30 @@ func TestRFBShadowFullAccess(t *testing.T) {
 		t.Errorf("start-desktop with shadowmode: exit %d, %q", code, out)
 	}
 }
+
+// TestRFBVncviewerRemoteResize: TigerVNC's vncviewer with RemoteResize
+// asks for its window's size when the window is resized: the desktop
+// session's screen takes it, and the viewer shows the resized screen.
+func TestRFBVncviewerRemoteResize(t *testing.T) {
+	e := newEnv(t)
+	needVNCViewer(t)
+	port := freePort(t)
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	n := e.startVerb("start-desktop", smallXvfb, "--session-name=rfbresize", "--bind-rfb="+addr,
+		"--start=xterm -T rr-app -geometry 40x8+0+0")
+	waitWindow(t, n, "rr-app")
+	cd := clientDisplay(t)
+	logs, _ := vncviewer(t, cd, addr, "-AutoSelect=0", "-FullColor=1", "-PreferredEncoding=ZRLE", "-RemoteResize=1")
+	cw := viewerWindow(t, cd, "rfbresize", 640, 480)
+	srvXdotool(t, cd, "windowsize", fmt.Sprint(cw.ID), "520", "360")
+	waitFor(t, "the desktop to take the viewer's 520x360", func() bool { return screenSize(t, n) == "520x360" })
+	srv, err := x11.Probe(context.Background(), fmt.Sprintf(":%d", n))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cw = viewerWindow(t, cd, "rfbresize", 520, 360)
+	srvWaitSamePixels(t, n, srv.Root, cd, cw.ID)
+	if t.Failed() {
+		t.Log(logs.String())
+	}
+}
