@@ -223,3 +223,25 @@ func TestDesktopFullscreen(t *testing.T) {
 	}
 	srvWaitSamePixels(t, n, srv.Root, cd, cw.ID)
 }
+
+// TestDesktopResizesWithXpraClient: the xpra 3.1.3 client's desktop
+// window, resized on its display, resizes the session's screen too.
+func TestDesktopResizesWithXpraClient(t *testing.T) {
+	e := newEnv(t)
+	needXpra(t)
+	needVNCViewer(t) // xdotool
+	n := e.startVerb("start-desktop", smallXvfb, "--session-name=xpraresize", "--start=xterm -T xr-app -geometry 40x8+0+0")
+	waitWindow(t, n, "xr-app")
+	cd := clientDisplay(t)
+	e.srvAttachXpra(t, "socket://"+e.socket(n), cd)
+	cw := deskWaitWindow(t, cd, func(w x11.WindowInfo) bool {
+		return w.Mapped && strings.Contains(w.Title, "xpraresize") && w.Width == 640 && w.Height == 480
+	})
+	srvXdotool(t, cd, "windowsize", fmt.Sprint(cw.ID), "520", "400")
+	waitFor(t, "the desktop to follow the xpra client's window to 520x400", func() bool { return screenSize(t, n) == "520x400" })
+	srv, err := x11.Probe(context.Background(), fmt.Sprintf(":%d", n))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srvWaitSamePixels(t, n, srv.Root, cd, cw.ID)
+}
