@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -14,8 +15,14 @@ func TestControl(t *testing.T) {
 	e := newEnv(t)
 	n := e.start()
 	disp := fmt.Sprintf(":%d", n)
-	if out := e.mustRun("control", disp, "help"); !strings.Contains(out, "start-child") {
-		t.Errorf("control help: %q", out)
+	// xpra's commands, each listed by help.
+	help := e.mustRun("control", disp, "help")
+	list := strings.TrimSpace(help[strings.Index(help, ":")+1:])
+	for _, c := range []string{"start", "start-child", "name", "debug", "quality", "min-quality", "speed", "min-speed",
+		"encoding", "auto-refresh", "clipboard-direction", "disconnect", "help"} {
+		if !slices.Contains(strings.Split(list, ", "), c) {
+			t.Errorf("control help does not list %s: %q", c, help)
+		}
 	}
 	if out := e.mustRun("control", disp, "start", "xterm -T ctl-app"); !strings.Contains(out, "started") {
 		t.Errorf("control start: %q", out)

@@ -6,10 +6,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/xroam/xroam/core/rfb"
 	"github.com/xroam/xroam/core/x11"
 )
 
@@ -110,4 +112,136 @@ func deskWaitWindow(t *testing.T, display int, match func(x11.WindowInfo) bool) 
 		t.Fatalf("no such window on :%d: %v", display, err)
 	}
 	return w
+}
+
+// TestDesktopResizesWithItsWindow: resizing a desktop session's window
+// on the client resizes the session's screen with RandR; the client
+// shows the resized screen's exact pixels, and an RFB client of the same
+// session gets the new size as a desktop-size update.
+func TestDesktopResizesWithItsWindow(t *testing.T) {
+	e := newEnv(t)
+	needVNCViewer(t) // xdotool
+	port := freePort(t)
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	n := e.startVerb("start-desktop", smallXvfb, "--session-name=deskresize", "--bind-rfb="+addr,
+		"--start=xterm -T resize-app -geometry 40x8+0+0")
+	waitWindow(t, n, "resize-app")
+	if got := screenSize(t, n); got != "640x480" {
+		t.Fatalf("the desktop starts at %s", got)
+	}
+	rc, err := dialRFB(t, addr, "", rfb.EncRaw, rfb.EncDesktopSize)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc.update(false)
+	cd := clientDisplay(t)
+	e.attach(cd, fmt.Sprintf(":%d", n), "--socket-dir="+e.sockDir)
+	cw := deskWaitWindow(t, cd, func(w x11.WindowInfo) bool {
+		return w.Mapped && strings.Contains(w.Title, "deskresize")
+	})
+	if cw.Width != 640 || cw.Height != 480 {
+		t.Fatalf("client window %dx%d, want the screen's 640x480", cw.Width, cw.Height)
+	}
+	srvXdotool(t, cd, "windowsize", fmt.Sprint(cw.ID), "500", "400")
+	waitFor(t, "the desktop to follow its window to 500x400", func() bool { return screenSize(t, n) == "500x400" })
+	srv, err := x11.Probe(context.Background(), fmt.Sprintf(":%d", n))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srvWaitSamePixels(t, n, srv.Root, cd, cw.ID)
+	waitFor(t, "the RFB client to get the new size", func() bool {
+		rc.tryUpdate(true, 200*time.Millisecond)
+		return rc.dec.W == 500 && rc.dec.H == 400
+	})
+	// The update with the new size carries the whole resized screen.
+	if ok, why := rc.sameAsDisplay(n, srv.Root); !ok {
+		t.Errorf("RFB client after the resize: %s", why)
+	}
+	// Larger than the X server allows (Xvfb cannot grow past its
+	// -screen): the desktop takes the largest size and the window is
+	// told so.
+	srvXdotool(t, cd, "windowsize", fmt.Sprint(cw.ID), "900", "700")
+	waitFor(t, "the desktop to take its largest size", func() bool { return screenSize(t, n) == "640x480" })
+	deskWaitWindow(t, cd, func(w x11.WindowInfo) bool {
+		return w.ID == cw.ID && w.Width == 640 && w.Height == 480
+	})
+	srvWaitSamePixels(t, n, srv.Root, cd, cw.ID)
+
+	// An RFB client's SetDesktopSize resizes the desktop as well: it is
+	// answered with the new size, and the xroam client's window follows.
+	ext, err := dialRFB(t, addr, "", rfb.EncRaw, rfb.EncExtendedDesktopSize)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ext.update(false)
+	ext.send(rfb.AppendSetDesktopSize(nil, 560, 420))
+	waitFor(t, "the answer to SetDesktopSize", func() bool {
+		ext.tryUpdate(true, 200*time.Millisecond)
+		return ext.dec.W == 560 && ext.dec.H == 420
+	})
+	if ext.dec.SizeReason != 1 || ext.dec.SizeStatus != 0 {
+		t.Errorf("SetDesktopSize answered with reason %d, status %d", ext.dec.SizeReason, ext.dec.SizeStatus)
+	}
+	if got := screenSize(t, n); got != "560x420" {
+		t.Errorf("after SetDesktopSize the screen is %s", got)
+	}
+	deskWaitWindow(t, cd, func(w x11.WindowInfo) bool {
+		return w.ID == cw.ID && w.Width == 560 && w.Height == 420
+	})
+	srvWaitSamePixels(t, n, srv.Root, cd, cw.ID)
+}
+
+// TestDesktopFullscreen: with --desktop-fullscreen the client shows a
+// desktop session fullscreen: its window covers the local screen with
+// the fullscreen state, and the session's screen takes the local
+// screen's size.
+func TestDesktopFullscreen(t *testing.T) {
+	e := newEnv(t)
+	n := e.startVerb("start-desktop", "--xvfb=Xvfb +extension Composite +extension DAMAGE +extension RANDR +extension MIT-SHM +extension XTEST -screen 0 1600x1200x24+32 -nolisten tcp -noreset",
+		"--session-name=deskfull", "--start=xterm -T full-app -geometry 40x8+0+0")
+	waitWindow(t, n, "full-app")
+	// A desktop smaller than the client's screen: without the option it
+	// keeps its size (TestStartDesktopShowsTheScreen).
+	if _, _, err := x11.ResizeScreen(context.Background(), fmt.Sprintf(":%d", n), 800, 600); err != nil {
+		t.Fatal(err)
+	}
+	cd := clientDisplay(t) // 1280x1024
+	e.attach(cd, fmt.Sprintf(":%d", n), "--socket-dir="+e.sockDir, "--desktop-fullscreen=yes")
+	cw := deskWaitWindow(t, cd, func(w x11.WindowInfo) bool {
+		return w.Mapped && strings.Contains(w.Title, "deskfull")
+	})
+	if cw.X != 0 || cw.Y != 0 || cw.Width != 1280 || cw.Height != 1024 {
+		t.Errorf("client window %dx%d+%d+%d, want the whole 1280x1024 screen", cw.Width, cw.Height, cw.X, cw.Y)
+	}
+	if st := windowStates(cd, cw.ID); !slices.Contains(st, "fullscreen") {
+		t.Errorf("client window states %v, want fullscreen", st)
+	}
+	waitFor(t, "the desktop to take the client's 1280x1024", func() bool { return screenSize(t, n) == "1280x1024" })
+	srv, err := x11.Probe(context.Background(), fmt.Sprintf(":%d", n))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srvWaitSamePixels(t, n, srv.Root, cd, cw.ID)
+}
+
+// TestDesktopResizesWithXpraClient: the xpra 3.1.3 client's desktop
+// window, resized on its display, resizes the session's screen too.
+func TestDesktopResizesWithXpraClient(t *testing.T) {
+	e := newEnv(t)
+	needXpra(t)
+	needVNCViewer(t) // xdotool
+	n := e.startVerb("start-desktop", smallXvfb, "--session-name=xpraresize", "--start=xterm -T xr-app -geometry 40x8+0+0")
+	waitWindow(t, n, "xr-app")
+	cd := clientDisplay(t)
+	e.srvAttachXpra(t, "socket://"+e.socket(n), cd)
+	cw := deskWaitWindow(t, cd, func(w x11.WindowInfo) bool {
+		return w.Mapped && strings.Contains(w.Title, "xpraresize") && w.Width == 640 && w.Height == 480
+	})
+	srvXdotool(t, cd, "windowsize", fmt.Sprint(cw.ID), "520", "400")
+	waitFor(t, "the desktop to follow the xpra client's window to 520x400", func() bool { return screenSize(t, n) == "520x400" })
+	srv, err := x11.Probe(context.Background(), fmt.Sprintf(":%d", n))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srvWaitSamePixels(t, n, srv.Root, cd, cw.ID)
 }

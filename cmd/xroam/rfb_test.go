@@ -730,3 +730,99 @@ func TestRFBShadowWithoutDamage(t *testing.T) {
 	srvWaitSamePixels(t, shared, info.Root, cd, cw.ID)
 	t.Logf("the xpra client's %dx%d window shows the change", cw.Width, cw.Height)
 }
+
+// TestRFBShadowFullAccess: without --readonly a shadow's clients control
+// the shadowed display: the pointer moves there and typed keys reach its
+// application (TestRFBShadow checks that --readonly drops them).
+func TestRFBShadowFullAccess(t *testing.T) {
+	e := newEnv(t)
+	needVNCViewer(t) // xdotool
+	shared := clientDisplay(t)
+	typed := filepath.Join(e.home, "typed")
+	app := exec.Command("xterm", "-T", "shadowed-full", "-geometry", "40x8+0+0", "-e", "sh", "-c", "read l; echo \"$l\" > "+typed+"; sleep 60")
+	app.Env = append(os.Environ(), fmt.Sprintf("DISPLAY=:%d", shared))
+	if err := app.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { app.Process.Kill(); app.Wait() })
+	waitWindow(t, shared, "shadowed-full")
+	port := freePort(t)
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	e.startVerb("shadow", fmt.Sprintf(":%d", shared), "--bind-rfb="+addr)
+	c, err := dialRFB(t, addr, "", rfb.EncZRLE)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.update(false)
+	c.send(rfb.AppendPointerEvent(nil, 0, 40, 40))
+	waitFor(t, "the pointer over the shadowed xterm", func() bool {
+		cmd := exec.Command("xdotool", "getmouselocation")
+		cmd.Env = append(os.Environ(), fmt.Sprintf("DISPLAY=:%d", shared))
+		b, _ := cmd.Output()
+		return strings.HasPrefix(string(b), "x:40 y:40 ")
+	})
+	for _, ks := range []uint32{'f', 'u', 'l', 'l', 0xff0d} {
+		c.send(rfb.AppendKeyEvent(nil, true, ks))
+		c.send(rfb.AppendKeyEvent(nil, false, ks))
+	}
+	waitFor(t, "the typed line on the shadowed display", func() bool {
+		b, _ := os.ReadFile(typed)
+		return strings.TrimSpace(string(b)) == "full"
+	})
+
+	// NX's view-only shadow: shadowmode=0 in the options file drops the
+	// clients' input as --readonly does.
+	e.mustRun("stop", fmt.Sprintf(":%d", shared))
+	opts := filepath.Join(e.home, "options")
+	if err := os.WriteFile(opts, []byte("nx/nx,shadowmode=0\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	port2 := freePort(t)
+	addr2 := fmt.Sprintf("127.0.0.1:%d", port2)
+	e.startVerb("shadow", fmt.Sprintf(":%d", shared), "--bind-rfb="+addr2, "--options-file="+opts)
+	c2, err := dialRFB(t, addr2, "", rfb.EncZRLE)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c2.update(false)
+	c2.send(rfb.AppendPointerEvent(nil, 0, 200, 150))
+	// The pointer event was read before any later update is answered.
+	c2.tryUpdate(true, time.Second)
+	cmd := exec.Command("xdotool", "getmouselocation")
+	cmd.Env = append(os.Environ(), fmt.Sprintf("DISPLAY=:%d", shared))
+	if b, _ := cmd.Output(); !strings.HasPrefix(string(b), "x:40 y:40 ") {
+		t.Errorf("a view-only shadow's client moved the pointer: %s", b)
+	}
+	// shadowmode is for shadows only.
+	out, code := e.run("start-desktop", smallXvfb, "--options-file="+opts, "--daemon=no")
+	if code == 0 || !strings.Contains(out, "shadowmode= is for shadow sessions") {
+		t.Errorf("start-desktop with shadowmode: exit %d, %q", code, out)
+	}
+}
+
+// TestRFBVncviewerRemoteResize: TigerVNC's vncviewer with RemoteResize
+// asks for its window's size when the window is resized: the desktop
+// session's screen takes it, and the viewer shows the resized screen.
+func TestRFBVncviewerRemoteResize(t *testing.T) {
+	e := newEnv(t)
+	needVNCViewer(t)
+	port := freePort(t)
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	n := e.startVerb("start-desktop", smallXvfb, "--session-name=rfbresize", "--bind-rfb="+addr,
+		"--start=xterm -T rr-app -geometry 40x8+0+0")
+	waitWindow(t, n, "rr-app")
+	cd := clientDisplay(t)
+	logs, _ := vncviewer(t, cd, addr, "-AutoSelect=0", "-FullColor=1", "-PreferredEncoding=ZRLE", "-RemoteResize=1")
+	cw := viewerWindow(t, cd, "rfbresize", 640, 480)
+	srvXdotool(t, cd, "windowsize", fmt.Sprint(cw.ID), "520", "360")
+	waitFor(t, "the desktop to take the viewer's 520x360", func() bool { return screenSize(t, n) == "520x360" })
+	srv, err := x11.Probe(context.Background(), fmt.Sprintf(":%d", n))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cw = viewerWindow(t, cd, "rfbresize", 520, 360)
+	srvWaitSamePixels(t, n, srv.Root, cd, cw.ID)
+	if t.Failed() {
+		t.Log(logs.String())
+	}
+}

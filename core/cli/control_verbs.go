@@ -85,7 +85,8 @@ func upgradeVerb() *Verb {
 		Summary: "replace a session's server by this one, keeping its display and applications",
 		Description: "Asks the server of :DISPLAY to exit (its X server and applications keep running), then starts this " +
 			"binary's server on the same display with --use-display, taking the windows and applications over. " +
-			"Attached clients are disconnected and attach again. Accepts the options of start.",
+			"A desktop or shadow session is taken over as one again. Attached clients are told \"server upgrade\" and xroam's " +
+			"client (with --reconnect) attaches again. Accepts the options of start.",
 		Groups:  sessionGroups(),
 		MaxArgs: 1,
 		Run: func(ctx context.Context, inv *Invocation) error {
@@ -108,7 +109,15 @@ func upgradeVerb() *Verb {
 			if err != nil {
 				return fmt.Errorf("reaching the running server: %w", err)
 			}
-			if err := rc.W.WritePacket(wire.Packet{"exit-server"}); err != nil {
+			// The new server runs in the old one's mode (xroam servers say it
+			// in their hello; others are taken for seamless ones).
+			mode := rc.Server.Str("server.mode", "seamless")
+			verb, ok := map[string]string{"seamless": "start", "desktop": "start-desktop", "shadow": "shadow"}[mode]
+			if !ok {
+				rc.Close()
+				return fmt.Errorf("the server of %s runs in an unknown mode %q", inv.Args[0], mode)
+			}
+			if err := rc.W.WritePacket(wire.Packet{"exit-server", "upgrade"}); err != nil {
 				rc.Close()
 				return fmt.Errorf("asking the server to exit: %w", err)
 			}
@@ -121,30 +130,35 @@ func upgradeVerb() *Verb {
 			if sock != "" && !session.WaitGone(ctx, sock, 10*time.Second) {
 				return fmt.Errorf("the old server answered %q but its socket %s is still there", reason, sock)
 			}
-			// Start as `start :N --use-display` would, with the same options;
-			// a daemon re-runs this binary with the start verb.
+			// Start as `start :N --use-display` would (start-desktop for a
+			// desktop, shadow :N for a shadow, which never owns its
+			// display), with the same options; a daemon re-runs this
+			// binary with that verb.
 			start := *inv
 			env := *inv.Env
-			env.Args = upgradeArgsToStart(inv.Env.Args)
+			env.Args = upgradeArgsToStart(inv.Env.Args, verb)
 			start.Env = &env
-			start.Config.Config.UseDisplay = true
-			return runStart(ctx, &start)
+			start.Config.Config.UseDisplay = mode != "shadow"
+			return runServer(ctx, &start, mode)
 		},
 	}
 }
 
-// upgradeArgsToStart rewrites an upgrade command line into the start
-// command line that takes the display over.
-func upgradeArgsToStart(args []string) []string {
+// upgradeArgsToStart rewrites an upgrade command line into the command
+// line of verb that takes the display over.
+func upgradeArgsToStart(args []string, verb string) []string {
 	out := make([]string, 0, len(args)+1)
 	replaced := false
 	for _, a := range args {
 		if !replaced && a == "upgrade" {
-			out = append(out, "start")
+			out = append(out, verb)
 			replaced = true
 			continue
 		}
 		out = append(out, a)
+	}
+	if verb == "shadow" {
+		return out
 	}
 	return append(out, "--use-display")
 }

@@ -79,6 +79,10 @@ type Config struct {
 	// Cursors shows the applications' cursors (--cursors); without it the
 	// hello asks the server for none and the local default stays.
 	Cursors bool
+	// DesktopFullscreen shows the window of a desktop or shadow session
+	// fullscreen, at the local screen's size for a desktop session
+	// (whose screen follows its window).
+	DesktopFullscreen bool
 }
 
 // ServerDisconnect is returned by Run when the server ended the session.

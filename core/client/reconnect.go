@@ -33,8 +33,15 @@ func runSessions(ctx context.Context, cfg Config, disp *x11.ClientDisplay, short
 		var sd *ServerDisconnect
 		var de *dialError
 		switch {
-		case !cfg.Reconnect || !established || errors.As(err, &sd):
+		case !cfg.Reconnect || !established:
 			return err
+		case errors.As(err, &sd):
+			// The server ended the session, unless it is an upgrade's:
+			// the new server takes the session over and is attached
+			// again.
+			if sd.Reason != wire.ReasonServerUpgrade {
+				return err
+			}
 		case !errors.Is(err, ErrConnectionLost) && !errors.As(err, &de):
 			return err
 		}

@@ -81,6 +81,16 @@ func (c *client) newWindow(p wire.Packet, or bool) {
 		meta = wire.Dict{}
 	}
 	or = or || meta.Bool("override-redirect", false)
+	fullscreen := !or && c.cfg.DesktopFullscreen && c.server != nil && (c.server.Bool("desktop", false) || c.server.Bool("shadow", false))
+	if fullscreen {
+		// A desktop session's screen follows its window (map-window
+		// below asks for this size); a shadow's keeps its size.
+		x, y = 0, 0
+		if c.server.Bool("desktop", false) {
+			scr := c.disp.Screen()
+			w, h = clampDim(int64(scr.Width)), clampDim(int64(scr.Height))
+		}
+	}
 	win := &window{wid: wid, or: or, x: x, y: y, w: w, h: h, meta: wire.Dict{}, backing: make([]byte, w*h*4)}
 	for k, v := range meta {
 		win.meta[k] = v
@@ -109,7 +119,11 @@ func (c *client) newWindow(p wire.Packet, or bool) {
 	if c.cursor != 0 {
 		c.disp.SetWindowCursor(local, c.cursor)
 	}
-	if st := metadataStates(meta, false); len(st) > 0 {
+	st := metadataStates(meta, false)
+	if fullscreen {
+		st["fullscreen"] = true
+	}
+	if len(st) > 0 {
 		c.disp.SetStates(local, st, false)
 	}
 	c.applyShape(local, meta)

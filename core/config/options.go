@@ -129,6 +129,8 @@ type Config struct {
 	Cursors     bool     `opt:"cursors" group:"client" help:"forward cursors"`
 	Bell        bool     `opt:"bell" group:"client" help:"forward the bell"`
 	Reconnect   bool     `opt:"reconnect" group:"client" help:"reconnect when the connection drops (not when the server ends the session)"`
+	// DesktopFullscreen is xpra's --desktop-fullscreen.
+	DesktopFullscreen bool `opt:"desktop-fullscreen" group:"client" help:"show the window of a desktop or shadow session fullscreen (a desktop session's screen takes the local screen's size)"`
 
 	// Keyboard
 	KeyboardSync     bool     `opt:"keyboard-sync" group:"keyboard" help:"send key presses and releases as they happen (off: the server repeats keys)"`

@@ -32,6 +32,9 @@ type Decoder struct {
 	// SizeStatus is the status of the last ExtendedDesktopSize (0: the
 	// layout changed, 1: a request was prohibited...).
 	SizeStatus int
+	// SizeReason is its reason: 0 the server's change, 1 the answer to
+	// this client's SetDesktopSize, 2 another client's.
+	SizeReason int
 	// MaxPixels bounds a DesktopSize change (MaxDecodePixels by default).
 	MaxPixels int
 
@@ -172,7 +175,7 @@ func (d *Decoder) readRect(r io.Reader, rect Rect, enc int32) error {
 		if _, err := readN(r, 16*int(b[0])); err != nil {
 			return err
 		}
-		d.SizeStatus = rect.Y
+		d.SizeReason, d.SizeStatus = rect.X, rect.Y
 		if rect.Y != 0 || (rect.W == d.W && rect.H == d.H) {
 			return nil
 		}

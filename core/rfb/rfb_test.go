@@ -476,3 +476,50 @@ func TestExtendedDesktopSize(t *testing.T) {
 		t.Fatalf("after the resize: %dx%d, %v", c.dec.W, c.dec.H, c.dec.Rects)
 	}
 }
+
+// TestSetDesktopSizeGranted: with Options.Resize a client's
+// SetDesktopSize resizes the screen; the client gets the new size as the
+// answer to its request (reason 1, status 0), another client as a
+// change of the server's, and a refused resize is answered with the
+// size unchanged.
+func TestSetDesktopSizeGranted(t *testing.T) {
+	m := &memScreen{w: 64, h: 48}
+	m.pix = make([]byte, m.w*m.h*4)
+	scr := NewScreen(m, m.w, m.h, nil)
+	resize := func(w, h int) (int, int, error) {
+		if w > 100 || h > 100 {
+			return 0, 0, errors.New("too large")
+		}
+		m.mu.Lock()
+		m.w, m.h, m.pix = w, h, make([]byte, w*h*4)
+		m.mu.Unlock()
+		return w, h, nil
+	}
+	addr, _ := serve(t, scr, Options{Interval: time.Millisecond, Resize: resize})
+	c, _, err := dial(t, addr, 8, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, _, err := dial(t, addr, 8, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, cl := range []*client{c, other} {
+		cl.send(AppendSetEncodings(nil, []int32{EncRaw, EncExtendedDesktopSize}))
+		cl.update(false)
+	}
+	c.send(AppendSetDesktopSize(nil, 40, 30))
+	c.update(true)
+	if c.dec.W != 40 || c.dec.H != 30 || c.dec.SizeStatus != 0 || c.dec.SizeReason != 1 {
+		t.Fatalf("after SetDesktopSize 40x30: %dx%d, reason %d, status %d", c.dec.W, c.dec.H, c.dec.SizeReason, c.dec.SizeStatus)
+	}
+	other.update(true)
+	if other.dec.W != 40 || other.dec.H != 30 || other.dec.SizeReason != 0 {
+		t.Fatalf("the other client: %dx%d, reason %d", other.dec.W, other.dec.H, other.dec.SizeReason)
+	}
+	c.send(AppendSetDesktopSize(nil, 800, 600))
+	c.update(true)
+	if c.dec.W != 40 || c.dec.SizeStatus != extSizeProhibited || c.dec.SizeReason != 1 {
+		t.Fatalf("after a refused SetDesktopSize: %dx%d, reason %d, status %d", c.dec.W, c.dec.H, c.dec.SizeReason, c.dec.SizeStatus)
+	}
+}

@@ -116,6 +116,10 @@ type Options struct {
 	// Interval is the shortest time between two updates.
 	Interval time.Duration
 	Log      *slog.Logger
+	// Resize, when set, carries out a client's SetDesktopSize: it
+	// returns the size the screen took. Without it (a shadow, a
+	// view-only client) requests are answered "prohibited".
+	Resize func(w, h int) (int, int, error)
 }
 
 // conn is one client.
@@ -136,6 +140,8 @@ type conn struct {
 	resize    bool
 	// refuseSize: a SetDesktopSize request waits for its answer.
 	refuseSize bool
+	// acceptSize: a granted SetDesktopSize waits for its answer.
+	acceptSize bool
 
 	// Writer-only state.
 	enc         *Encoder
@@ -270,11 +276,23 @@ func (c *conn) readLoop() error {
 				in.Pointer(m.Pointer.Buttons, x, y)
 			}
 		case m.DesktopSize != nil:
-			// The screen is the X server's: its size is not the
-			// client's to change. The refusal goes in the next update.
-			c.log.Debug("refusing a SetDesktopSize request", "size", *m.DesktopSize)
+			// The answer goes in the next update: the new size, or a
+			// refusal when the screen is not the client's to change.
+			accepted := false
+			if c.opts.Resize != nil {
+				if w, h, err := c.opts.Resize(m.DesktopSize.W, m.DesktopSize.H); err != nil {
+					c.log.Info("SetDesktopSize failed", "size", *m.DesktopSize, "err", err)
+				} else {
+					// Every client learns the new size; this one as the
+					// answer to its request.
+					c.s.Resize(w, h)
+					accepted = true
+				}
+			} else {
+				c.log.Debug("refusing a SetDesktopSize request", "size", *m.DesktopSize)
+			}
 			c.mu.Lock()
-			c.refuseSize = true
+			c.refuseSize, c.acceptSize = !accepted, accepted
 			c.mu.Unlock()
 			c.wake()
 		}
@@ -357,8 +375,8 @@ func (c *conn) update(bw *bufio.Writer) (bool, error) {
 	}
 	p := parsePrefs(c.encs)
 	pf, pfChanged := c.pf, c.pfChanged
-	resize, refuse := c.resize, c.refuseSize
-	c.refuseSize = false
+	resize, refuse, accept := c.resize, c.refuseSize, c.acceptSize
+	c.refuseSize, c.acceptSize = false, false
 	// Damage from now on goes to the next update: the capture below
 	// starts after this.
 	forced, dirty := c.forced, c.dirty
@@ -377,7 +395,11 @@ func (c *conn) update(bw *bufio.Writer) (bool, error) {
 		// part of the new screen that fits.
 		switch {
 		case p.extDesktopSize:
-			out = appendExtDesktopSize(out, 0, 0, sw, sh)
+			reason := 0
+			if accept {
+				reason, accept = 1, false
+			}
+			out = appendExtDesktopSize(out, reason, 0, sw, sh)
 			n++
 			c.extSent = true
 			c.setSize(sw, sh)
@@ -391,6 +413,11 @@ func (c *conn) update(bw *bufio.Writer) (bool, error) {
 	}
 	if p.extDesktopSize && refuse {
 		out = appendExtDesktopSize(out, 1, extSizeProhibited, c.w, c.h)
+		n++
+		c.extSent = true
+	} else if p.extDesktopSize && accept {
+		// Granted at the size the client has already.
+		out = appendExtDesktopSize(out, 1, 0, c.w, c.h)
 		n++
 		c.extSent = true
 	} else if p.extDesktopSize && !c.extSent {

@@ -351,6 +351,13 @@ func (s *Server) serve(c *clientConn, log *slog.Logger) {
 			s.requestEnd(EndStop)
 			return
 		case "exit-server":
+			// ["exit-server", "upgrade"] comes from `xroam upgrade`.
+			if pkt.Str(1) == "upgrade" {
+				log.Info("exit requested by an upgrade")
+				c.disconnect(wire.ReasonServerUpgrade)
+				s.requestEnd(EndUpgrade)
+				return
+			}
 			log.Info("exit requested by a client")
 			c.disconnect(wire.ReasonServerExit)
 			s.requestEnd(EndExit)
@@ -422,6 +429,8 @@ func (s *Server) versionCaps() wire.Dict {
 	h["hostname"] = host
 	h["platform"] = runtime.GOOS
 	h["server_type"] = "xroam"
+	// `xroam upgrade` starts the new server in the same mode.
+	h["server.mode"] = s.opts.Mode
 	return h
 }
 

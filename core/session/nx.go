@@ -63,6 +63,16 @@ func (s *Server) nxPrepare() error {
 		if o.IdleTimeout != nil {
 			s.cfg.IdleTimeout = *o.IdleTimeout
 		}
+		// NX's view-only and full-access shadows. View only wins over
+		// full access: shadowmode=1 does not undo --readonly.
+		if o.ShadowFullAccess != nil {
+			if s.opts.Mode != "shadow" {
+				return fmt.Errorf("--options-file %s: shadowmode= is for shadow sessions", s.cfg.OptionsFile)
+			}
+			if !*o.ShadowFullAccess {
+				s.cfg.Readonly = true
+			}
+		}
 		s.nx.mu.Lock()
 		if o.Geometry != nil {
 			s.nx.geometry = *o.Geometry

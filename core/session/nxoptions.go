@@ -27,6 +27,9 @@ type nxOptions struct {
 	// client's screen, and the session's screen follows the client's
 	// desktop over any geometry=.
 	Fullscreen *bool
+	// ShadowFullAccess is shadowmode=: a shadow's clients may control
+	// the display (1) or only view it (0, NX's default).
+	ShadowFullAccess *bool
 }
 
 // screenSize is a width and height in pixels; zero is "not set".
@@ -56,7 +59,7 @@ const maxOptionsFile = 64 << 10
 func nxKnownUnsupported(key string) bool {
 	switch key {
 	case "rootless", "resize", "keyconv", "streaming", "backingstore",
-		"composite", "xinerama", "shmem", "shpix", "client", "shadow", "shadowuid", "shadowmode",
+		"composite", "xinerama", "shmem", "shpix", "client", "shadow", "shadowuid",
 		"defer", "tile", "menu", "magicpixel", "autodpi", "sleep", "tolerancechecks", "options", "render":
 		return true
 	}
@@ -181,11 +184,17 @@ func (o *nxOptions) set(item string) error {
 			return fmt.Errorf("timeout: %q is not a number of seconds", val)
 		}
 		o.IdleTimeout = &n
+	case "shadowmode":
+		full, ok := map[string]bool{"0": false, "1": true}[val]
+		if !ok {
+			return fmt.Errorf("shadowmode: %q is not 0 (view only) or 1 (full access)", val)
+		}
+		o.ShadowFullAccess = &full
 	default:
 		if nxKnownUnsupported(key) {
 			return fmt.Errorf("the NX option %q has no xroam equivalent", key)
 		}
-		return fmt.Errorf("unknown NX option %q (xroam reads keyboard, kbtype, clipboard, dpi, geometry, fullscreen and timeout)", key)
+		return fmt.Errorf("unknown NX option %q (xroam reads keyboard, kbtype, clipboard, dpi, geometry, fullscreen, timeout and shadowmode)", key)
 	}
 	return nil
 }

@@ -34,7 +34,15 @@ func TestParseNXOptions(t *testing.T) {
 	if err != nil || o.Keyboard == nil || *o.Keyboard != "pc105/de" || o.DPI != nil {
 		t.Errorf("kbtype: %+v %v", o, err)
 	}
+	for in, want := range map[string]bool{"shadowmode=0": false, "shadowmode=1": true} {
+		o, err = parseNXOptions("f", []byte(in))
+		if err != nil || o.ShadowFullAccess == nil || *o.ShadowFullAccess != want {
+			t.Errorf("%s: %+v %v", in, o, err)
+		}
+	}
 	for _, c := range []struct{ in, want string }{
+		{"shadowmode=2", "f:1:1: shadowmode: \"2\" is not 0 (view only) or 1 (full access)"},
+		{"shadowuid=7", `the NX option "shadowuid" has no xroam equivalent`},
 		{"dpi=120,bogus=1", `f:1:9: unknown NX option "bogus"`},
 		{"dpi=120,\n  rootless=1", `f:2:3: the NX option "rootless" has no xroam equivalent`},
 		{"fullscreen=maybe", `f:1:1: fullscreen: "maybe" is not 1 or 0`},

@@ -277,6 +277,12 @@ func (svc *rfbService) serve(ctx context.Context, nc net.Conn, rfbSocket bool) {
 	opts := rfb.Options{Name: name, Check: check, Log: log}
 	if !s.cfg.Readonly {
 		opts.Input = &rfbInput{log: log, wm: wm, km: wm.Keymap()}
+		// A desktop session's screen follows its clients (vncviewer's
+		// RemoteResize, noVNC's remote resizing), as its window does
+		// for xpra clients.
+		if s.desktopResizable() {
+			opts.Resize = func(w, h int) (int, int, error) { return s.resizeDesktop(ctx, w, h, log) }
+		}
 	}
 	log.Info("RFB client connected", "rfb-socket", rfbSocket)
 	if err := scr.Serve(ctx, nc, opts); err != nil {

@@ -13,9 +13,12 @@ import (
 
 // This file fits the session's screen to the attached client's desktop
 // (RandR), at attach time from the hello's desktop_size and later from
-// the client's desktop_size packets, as xpra's server does. Only
-// seamless sessions are resized: a shadow shows a real display, and a
-// desktop session keeps the size its desktop was laid out for.
+// the client's desktop_size packets, as xpra's server does. A shadow
+// shows a real display and is never resized. A desktop session's screen
+// is its one window: it follows that window's size when the user
+// resizes it (configure-window), and shrinks to fit a client's desktop
+// that is smaller than it, but never grows to one: the desktop keeps the
+// size it was laid out for otherwise.
 
 // fitScreen resizes the screen to w x h when the session may; it
 // records whether the X server can resize at all, for the hello's
@@ -43,7 +46,45 @@ func (s *Server) fitScreen(ctx context.Context, w, h int64, log *slog.Logger) (i
 func (s *Server) fitScreenToHello(ctx context.Context, c *clientConn, log *slog.Logger) {
 	if w, h, ok := c.caps.IntPair("desktop_size"); ok {
 		s.fitScreen(ctx, w, h, log)
+		s.fitDesktopInto(ctx, int(w), int(h), log)
 	}
+}
+
+// desktopResizable says whether a desktop session's screen may follow
+// its window: --resize-display and no fixed NX geometry.
+func (s *Server) desktopResizable() bool {
+	return s.opts.Mode == "desktop" && s.cfg.ResizeDisplay && s.nxGeometry() == (screenSize{})
+}
+
+// resizeDesktop sets a desktop session's screen to the size its window
+// was given on a client. The new size reaches every client as the
+// window's (the display watcher sees the root window change).
+func (s *Server) resizeDesktop(ctx context.Context, w, h int, log *slog.Logger) (int, int, error) {
+	if !s.desktopResizable() {
+		return 0, 0, errors.New("this session's screen does not follow its clients")
+	}
+	rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	nw, nh, err := x11.ResizeScreen(rctx, fmt.Sprintf(":%d", s.display), w, h)
+	if err != nil {
+		log.Info("the desktop keeps its size", "wanted", fmt.Sprintf("%dx%d", w, h), "err", err)
+		return 0, 0, err
+	}
+	log.Info("desktop resized", "wanted", fmt.Sprintf("%dx%d", w, h), "size", fmt.Sprintf("%dx%d", nw, nh))
+	return nw, nh, nil
+}
+
+// fitDesktopInto shrinks a desktop session's screen that is larger than
+// a client's w x h desktop, so that the whole desktop shows there.
+func (s *Server) fitDesktopInto(ctx context.Context, w, h int, log *slog.Logger) {
+	if !s.desktopResizable() || w <= 0 || h <= 0 {
+		return
+	}
+	info, err := x11.Probe(ctx, fmt.Sprintf(":%d", s.display))
+	if err != nil || (info.Width <= w && info.Height <= h) {
+		return
+	}
+	_, _, _ = s.resizeDesktop(ctx, min(info.Width, w), min(info.Height, h), log)
 }
 
 // canResize is the hello's resize_screen.
@@ -65,6 +106,7 @@ func (s *Server) clientDesktopSize(c *clientConn, pkt wire.Packet, log *slog.Log
 		return
 	}
 	s.fitScreen(context.Background(), w, h, log)
+	s.fitDesktopInto(context.Background(), int(w), int(h), log)
 	info, err := x11.Probe(context.Background(), fmt.Sprintf(":%d", s.display))
 	if err != nil {
 		return

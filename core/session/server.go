@@ -17,6 +17,7 @@ import (
 	"github.com/xroam/xroam/core/config"
 	"github.com/xroam/xroam/core/mmap"
 	"github.com/xroam/xroam/core/pluginhost"
+	"github.com/xroam/xroam/core/wire"
 	"github.com/xroam/xroam/core/x11"
 )
 
@@ -53,6 +54,9 @@ const (
 	// EndExit ends only the server: the X server and its applications keep
 	// running so that `start --use-display` can take them over.
 	EndExit
+	// EndUpgrade is EndExit for `xroam upgrade`: the clients are told
+	// "server upgrade", so that they attach again to the new server.
+	EndUpgrade
 )
 
 // Server is a running session.
@@ -469,9 +473,12 @@ func (s *Server) wait(ctx context.Context) EndMode {
 func (s *Server) shutdown(mode EndMode) {
 	s.closeListeners()
 	s.stopRFB()
-	reason := "server shutdown"
-	if mode == EndExit {
-		reason = "server exit"
+	reason := wire.ReasonServerShutdown
+	switch mode {
+	case EndExit:
+		reason = wire.ReasonServerExit
+	case EndUpgrade:
+		reason, mode = wire.ReasonServerUpgrade, EndExit
 	}
 	s.disconnectAll(reason, nil)
 	waitCtx, cancel := context.WithTimeout(context.Background(), 3*time.Second)

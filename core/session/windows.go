@@ -393,7 +393,10 @@ func (s *Server) windowPacket(c *clientConn, pkt wire.Packet, log *slog.Logger) 
 		y, _ := pkt.Int(3)
 		cw, _ := pkt.Int(4)
 		ch, _ := pkt.Int(5)
-		if !w.OverrideRedirect && (int(x) != w.X || int(y) != w.Y || int(cw) != w.Width || int(ch) != w.Height) {
+		switch {
+		case ws.wm.IsDesktop():
+			s.configureDesktop(ws, wid, w, int(cw), int(ch), log)
+		case !w.OverrideRedirect && (int(x) != w.X || int(y) != w.Y || int(cw) != w.Width || int(ch) != w.Height):
 			ws.configure(wid, w.ID, int(x), int(y), int(cw), int(ch))
 		}
 		wc.p.SetScrolling(wid, clientScrolls(pkt, c.caps))
@@ -416,6 +419,10 @@ func (s *Server) windowPacket(c *clientConn, pkt wire.Packet, log *slog.Logger) 
 		cw, ok1 := pkt.Int(4)
 		ch, ok2 := pkt.Int(5)
 		if ok1 && ok2 {
+			if ws.wm.IsDesktop() {
+				s.configureDesktop(ws, wid, w, int(cw), int(ch), log)
+				return true
+			}
 			ws.configure(wid, w.ID, int(x), int(y), int(cw), int(ch))
 		}
 	case "close-window":
@@ -479,6 +486,19 @@ func (s *Server) windowPacket(c *clientConn, pkt wire.Packet, log *slog.Logger) 
 		return false
 	}
 	return true
+}
+
+// configureDesktop follows a client's resize of a desktop session's
+// window with the screen. Where the window sits on the client means
+// nothing to the screen: the size asked for is recorded at 0,0, where
+// the root window's own ConfigureNotify reports it, so that a size
+// granted as asked is not sent back as the application's resize.
+func (s *Server) configureDesktop(ws *windowSet, wid int64, w x11.ManagedWindow, cw, ch int, log *slog.Logger) {
+	if cw <= 0 || ch <= 0 || (cw == w.Width && ch == w.Height) || !s.desktopResizable() || s.cfg.Readonly {
+		return
+	}
+	ws.configure(wid, w.ID, 0, 0, cw, ch)
+	_, _, _ = s.resizeDesktop(context.Background(), cw, ch, log)
 }
 
 // configure applies a geometry a client asked for.

@@ -13,9 +13,15 @@ import (
 func FindLocalDisplay(limit int) (int, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
+	return findLiveDisplay(limit, func(n int) bool { return socketAccepts(ctx, n) })
+}
+
+// findLiveDisplay is FindLocalDisplay with the test of a display's
+// socket given.
+func findLiveDisplay(limit int, accepts func(n int) bool) (int, error) {
 	var live []int
 	for n := range limit {
-		if socketAccepts(ctx, n) {
+		if accepts(n) {
 			live = append(live, n)
 		}
 	}

@@ -317,6 +317,12 @@ func (wm *WM) setupDesktop(title string, w, h int) error {
 	if err := wm.setupCapture(); err != nil {
 		return err
 	}
+	// The screen's size follows RandR (a resized desktop session, a
+	// shadowed display whose user changes resolution): the root's
+	// ConfigureNotify reports it as the one window's new size.
+	if err := xproto.ChangeWindowAttributesChecked(wm.c, wm.root, xproto.CwEventMask, []uint32{xproto.EventMaskStructureNotify}).Check(); err != nil {
+		return fmt.Errorf("watching the screen's size: %w", err)
+	}
 	p := ManagedWindow{ID: uint32(wm.root), Width: w, Height: h, Title: title, Types: []string{"NORMAL"}}
 	if hasDamage {
 		d, err := damage.NewDamageId(wm.c)

@@ -29,6 +29,13 @@ func (wm *WM) pollDamage(win ManagedWindow) {
 			return
 		case <-t.C:
 		}
+		// A resized screen (RandR) starts the comparison afresh.
+		if now, ok := wm.Window(win.ID); ok && (now.Width != w || now.Height != h) && now.Width > 0 && now.Height > 0 {
+			win = now
+			w, h = now.Width, now.Height
+			full = Rect{0, 0, w, h}
+			prev, cur = nil, make([]byte, w*h*4)
+		}
 		if err := wm.CaptureInto(win.ID, full, cur); err != nil {
 			continue
 		}
