@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"image"
 	"image/draw"
-	"image/jpeg"
 	"image/png"
 	"io"
 
@@ -56,11 +55,7 @@ func decodeDraw(coding string, data []byte, width, height, rowstride int, opts w
 		}
 		return toBGRX(img, width, height), nil
 	case "jpeg":
-		img, err := jpeg.Decode(bytes.NewReader(data))
-		if err != nil {
-			return nil, fmt.Errorf("jpeg: %w", err)
-		}
-		return toBGRX(img, width, height), nil
+		return decodeJPEG(data, width, height)
 	}
 	return nil, fmt.Errorf("unsupported encoding %q", coding)
 }
