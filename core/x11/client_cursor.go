@@ -2,11 +2,11 @@ package x11
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 
 	"github.com/jezek/xgb/render"
-	"github.com/jezek/xgb/xfixes"
 	"github.com/jezek/xgb/xproto"
 )
 
@@ -106,27 +106,17 @@ type CursorImage struct {
 	Pix           []uint32
 }
 
-// CurrentCursor reads the cursor a display shows now (XFixes). Tests use
-// it to compare the client's cursor with the server's.
+// CurrentCursor reads the cursor a display shows now (XFixes), as
+// DisplayCursor does, with its pixels as ARGB words. Tests use it to
+// compare the client's cursor with the server's.
 func CurrentCursor(ctx context.Context, display string) (CursorImage, error) {
-	n, err := ParseDisplay(display)
+	cur, err := DisplayCursor(ctx, display)
 	if err != nil {
-		return CursorImage{}, fmt.Errorf("cursor image: %w", err)
+		return CursorImage{}, err
 	}
-	c, err := connect(ctx, display, n)
-	if err != nil {
-		return CursorImage{}, fmt.Errorf("cursor image on %s: %w", display, err)
+	pix := make([]uint32, len(cur.Pix)/4)
+	for i := range pix {
+		pix[i] = binary.LittleEndian.Uint32(cur.Pix[4*i:])
 	}
-	defer c.close()
-	if err := xfixes.Init(c.c); err != nil {
-		return CursorImage{}, fmt.Errorf("cursor image: %w", err)
-	}
-	if _, err := xfixes.QueryVersion(c.c, 4, 0).Reply(); err != nil {
-		return CursorImage{}, fmt.Errorf("cursor image: %w", replyErr(ctx, err))
-	}
-	r, err := xfixes.GetCursorImage(c.c).Reply()
-	if err != nil {
-		return CursorImage{}, fmt.Errorf("cursor image: %w", replyErr(ctx, err))
-	}
-	return CursorImage{Width: int(r.Width), Height: int(r.Height), XHot: int(r.Xhot), YHot: int(r.Yhot), Pix: r.CursorImage}, nil
+	return CursorImage{Width: cur.Width, Height: cur.Height, XHot: cur.XHot, YHot: cur.YHot, Pix: pix}, nil
 }
