@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -235,15 +234,7 @@ func TestAttachToXpraServer(t *testing.T) {
 	// The pointer over the window shows the application's cursor (xterm's
 	// I-beam), as the server's display does.
 	xdotool(t, cd, "mousemove", "--window", fmt.Sprint(client.ID), "100", "100")
-	var lastCursor string
-	waitFor(t, "the client to show the server's cursor", func() bool {
-		sc, err1 := x11.CurrentCursor(context.Background(), fmt.Sprintf(":%d", n))
-		cc, err2 := x11.CurrentCursor(context.Background(), fmt.Sprintf(":%d", cd))
-		lastCursor = fmt.Sprintf("server %dx%d+%d+%d (%v), client %dx%d+%d+%d (%v)", sc.Width, sc.Height, sc.XHot, sc.YHot, err1, cc.Width, cc.Height, cc.XHot, cc.YHot, err2)
-		return err1 == nil && err2 == nil && sc.Width > 0 && sc.Width == cc.Width && sc.Height == cc.Height &&
-			sc.XHot == cc.XHot && sc.YHot == cc.YHot && slices.Equal(sc.Pix, cc.Pix)
-	})
-	t.Logf("cursors: %s", lastCursor)
+	waitSameCursor(t, n, cd, "the client to show the server's cursor")
 
 	// Typing into the client window reaches the xterm on the server.
 	xdotool(t, cd, "windowfocus", "--sync", fmt.Sprint(client.ID))

@@ -106,20 +106,7 @@ func TestSeamlessEndToEnd(t *testing.T) {
 	// The pointer over the window shows the xterm's cursor (its I-beam)
 	// on the client as on the server.
 	srvXdotool(t, cd, "mousemove", "--window", fmt.Sprint(cliTerm.ID), "40", "40")
-	var cursors string
-	defer func() {
-		if t.Failed() {
-			t.Logf("last cursors: %s", cursors)
-		}
-	}()
-	waitFor(t, "the xterm's cursor on the client", func() bool {
-		sc, err1 := x11.CurrentCursor(context.Background(), fmt.Sprintf(":%d", n))
-		cc, err2 := x11.CurrentCursor(context.Background(), fmt.Sprintf(":%d", cd))
-		cursors = fmt.Sprintf("server %dx%d hot %d,%d (%v), client %dx%d hot %d,%d (%v)", sc.Width, sc.Height, sc.XHot, sc.YHot, err1,
-			cc.Width, cc.Height, cc.XHot, cc.YHot, err2)
-		return err1 == nil && err2 == nil && sameCursor(sc, cc)
-	})
-	t.Logf("cursors: %s", cursors)
+	waitSameCursor(t, n, cd, "the xterm's cursor on the client")
 
 	// `echo hello` + Enter, typed on the client, runs in the remote shell.
 	srvXdotool(t, cd, "mousemove", "--window", fmt.Sprint(cliTerm.ID), "30", "30")
@@ -341,4 +328,24 @@ func TestAttachFocusWheelAndCursors(t *testing.T) {
 
 func sameCursor(a, b x11.CursorImage) bool {
 	return a.Width > 0 && a.Width == b.Width && a.Height == b.Height && a.XHot == b.XHot && a.YHot == b.YHot && slices.Equal(a.Pix, b.Pix)
+}
+
+// waitSameCursor waits until the client display cd shows the cursor the
+// server display n shows, and logs both (the last ones seen on failure).
+func waitSameCursor(t *testing.T, n, cd int, what string) {
+	t.Helper()
+	var seen string
+	defer func() {
+		if t.Failed() {
+			t.Logf("last cursors: %s", seen)
+		}
+	}()
+	waitFor(t, what, func() bool {
+		sc, err1 := x11.CurrentCursor(context.Background(), fmt.Sprintf(":%d", n))
+		cc, err2 := x11.CurrentCursor(context.Background(), fmt.Sprintf(":%d", cd))
+		seen = fmt.Sprintf("server %dx%d hot %d,%d (%v), client %dx%d hot %d,%d (%v)", sc.Width, sc.Height, sc.XHot, sc.YHot, err1,
+			cc.Width, cc.Height, cc.XHot, cc.YHot, err2)
+		return err1 == nil && err2 == nil && sameCursor(sc, cc)
+	})
+	t.Logf("cursors: %s", seen)
 }

@@ -114,19 +114,7 @@ func TestXpraClientShowsWindow(t *testing.T) {
 	})
 
 	// The pointer over the window shows the application's cursor.
-	var cursorSeen string
-	defer func() {
-		if t.Failed() {
-			t.Logf("last cursors: %s", cursorSeen)
-		}
-	}()
-	waitFor(t, "the xterm cursor on the client", func() bool {
-		a, err1 := x11.DisplayCursor(context.Background(), fmt.Sprintf(":%d", n))
-		b, err2 := x11.DisplayCursor(context.Background(), fmt.Sprintf(":%d", cd))
-		cursorSeen = fmt.Sprintf("server %dx%d hot %d,%d (%v), client %dx%d hot %d,%d (%v)", a.Width, a.Height, a.XHot, a.YHot, err1,
-			b.Width, b.Height, b.XHot, b.YHot, err2)
-		return err1 == nil && err2 == nil && a.Width == b.Width && a.Height == b.Height && a.XHot == b.XHot && a.YHot == b.YHot && bytes.Equal(a.Pix, b.Pix)
-	})
+	waitSameCursor(t, n, cd, "the xterm cursor on the client")
 
 	// Control + button 1 pops xterm's menu: an override-redirect window on
 	// the server that the client shows at the same place.
