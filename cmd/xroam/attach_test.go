@@ -90,6 +90,26 @@ func (e *env) startXpraServer(command string, extra ...string) (int, string) {
 	return n, uri
 }
 
+// xpraWindow waits for the window titled exactly title on an xpra
+// server's display n and returns its id. xpra reparents the
+// application's windows into its own ("corral") windows, so the window
+// is found by name anywhere in the tree.
+func xpraWindow(t *testing.T, n int, title string) uint32 {
+	t.Helper()
+	var id uint32
+	waitFor(t, "the window "+title+" on the xpra server", func() bool {
+		cmd := exec.Command("xdotool", "search", "--name", "^"+title+"$")
+		cmd.Env = append(os.Environ(), fmt.Sprintf("DISPLAY=:%d", n))
+		out, err := cmd.Output()
+		if err != nil {
+			return false
+		}
+		_, err = fmt.Sscan(string(out), &id)
+		return err == nil
+	})
+	return id
+}
+
 // stopXpra stops an xpra server through its unix socket, which needs no
 // password.
 func (e *env) stopXpra(display int) (string, error) {
@@ -209,19 +229,7 @@ func TestAttachToXpraServer(t *testing.T) {
 	typed := filepath.Join(e.home, "typed.txt")
 	n, uri := e.startXpraServer(fmt.Sprintf("xterm -T clienttest -e sh -c 'cat > %s'", typed))
 	isApp := func(w x11.WindowInfo) bool { return w.Mapped && strings.Contains(w.Title, "clienttest") }
-	// xpra reparents the application's windows into its own ("corral")
-	// windows, so the xterm is found by name anywhere in the tree.
-	var server uint32
-	waitFor(t, "the xterm on the server", func() bool {
-		cmd := exec.Command("xdotool", "search", "--name", "^clienttest$")
-		cmd.Env = append(os.Environ(), fmt.Sprintf("DISPLAY=:%d", n))
-		out, err := cmd.Output()
-		if err != nil {
-			return false
-		}
-		_, err = fmt.Sscan(string(out), &server)
-		return err == nil
-	})
+	server := xpraWindow(t, n, "clienttest")
 
 	cd := clientDisplay(t)
 	a := e.attach(cd, uri, "--encoding=rgb")

@@ -149,17 +149,7 @@ func TestMMapToXpraServer(t *testing.T) {
 		t.Skip("xdotool is not installed")
 	}
 	n, uri := e.startXpraServer("xterm -T mmxpra -geometry 70x14 -e sh -c 'ls -l /usr; exec cat'", "--mmap=yes")
-	var server uint32
-	waitFor(t, "the xterm on the server", func() bool {
-		cmd := exec.Command("xdotool", "search", "--name", "^mmxpra$")
-		cmd.Env = append(os.Environ(), fmt.Sprintf("DISPLAY=:%d", n))
-		out, err := cmd.Output()
-		if err != nil {
-			return false
-		}
-		_, err = fmt.Sscan(string(out), &server)
-		return err == nil
-	})
+	server := xpraWindow(t, n, "mmxpra")
 	cd := clientDisplay(t)
 	e.attach(cd, uri, "--mmap=yes")
 	cli := waitWindow(t, cd, "mmxpra")

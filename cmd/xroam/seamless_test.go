@@ -54,6 +54,24 @@ func overrideRedirectOn(display int) (x11.WindowInfo, bool) {
 	return x11.WindowInfo{}, false
 }
 
+// waitSameMenu waits for a popup (an override-redirect window) on the
+// server display n and on the client display cd, and checks that the
+// client shows it at the server's place and size.
+func waitSameMenu(t *testing.T, n, cd int) (srv, cli x11.WindowInfo) {
+	t.Helper()
+	waitFor(t, "the xterm menu on both displays", func() bool {
+		var ok1, ok2 bool
+		srv, ok1 = overrideRedirectOn(n)
+		cli, ok2 = overrideRedirectOn(cd)
+		return ok1 && ok2
+	})
+	if srv.X != cli.X || srv.Y != cli.Y || srv.Width != cli.Width || srv.Height != cli.Height {
+		t.Errorf("menu at %d,%d %dx%d on the server, %d,%d %dx%d on the client", srv.X, srv.Y, srv.Width, srv.Height,
+			cli.X, cli.Y, cli.Width, cli.Height)
+	}
+	return srv, cli
+}
+
 // windowGone says whether no mapped window on display has title in its
 // title.
 func windowGone(display int, title string) func() bool {
@@ -126,17 +144,7 @@ func TestSeamlessEndToEnd(t *testing.T) {
 
 	// Control + button 1 pops xterm's menu, at the same place on both.
 	srvXdotool(t, cd, "keydown", "ctrl", "mousedown", "1")
-	var srvMenu, cliMenu x11.WindowInfo
-	waitFor(t, "the xterm menu on both displays", func() bool {
-		var ok1, ok2 bool
-		srvMenu, ok1 = overrideRedirectOn(n)
-		cliMenu, ok2 = overrideRedirectOn(cd)
-		return ok1 && ok2
-	})
-	if srvMenu.X != cliMenu.X || srvMenu.Y != cliMenu.Y || srvMenu.Width != cliMenu.Width || srvMenu.Height != cliMenu.Height {
-		t.Errorf("menu at %d,%d %dx%d on the server, %d,%d %dx%d on the client", srvMenu.X, srvMenu.Y, srvMenu.Width, srvMenu.Height,
-			cliMenu.X, cliMenu.Y, cliMenu.Width, cliMenu.Height)
-	}
+	srvMenu, cliMenu := waitSameMenu(t, n, cd)
 	samePixels(t, n, srvMenu.ID, cd, cliMenu.ID, 0)
 	// Released away from the menu, so that no item is chosen.
 	srvXdotool(t, cd, "mousemove", "--window", fmt.Sprint(cliTerm.ID), "300", "150")

@@ -120,32 +120,10 @@ func TestXpraClientShowsWindow(t *testing.T) {
 	// the server that the client shows at the same place.
 	srvDisp, cliDisp := fmt.Sprintf(":%d", n), fmt.Sprintf(":%d", cd)
 	srvXdotool(t, cd, "mousemove", "--window", fmt.Sprint(cli.ID), "30", "30", "keydown", "ctrl", "mousedown", "1")
-	menuOn := func(display string) (x11.WindowInfo, bool) {
-		di, err := x11.Probe(context.Background(), display)
-		if err != nil {
-			return x11.WindowInfo{}, false
-		}
-		for _, w := range di.Windows {
-			if w.OverrideRedirect && w.MapState == x11.Viewable && w.Width > 20 && w.Height > 20 {
-				return w, true
-			}
-		}
-		return x11.WindowInfo{}, false
-	}
-	var srvMenu, cliMenu x11.WindowInfo
-	waitFor(t, "the xterm menu on both displays", func() bool {
-		var ok1, ok2 bool
-		srvMenu, ok1 = menuOn(srvDisp)
-		cliMenu, ok2 = menuOn(cliDisp)
-		return ok1 && ok2
-	})
-	if srvMenu.X != cliMenu.X || srvMenu.Y != cliMenu.Y || srvMenu.Width != cliMenu.Width || srvMenu.Height != cliMenu.Height {
-		t.Errorf("menu at %d,%d %dx%d on the server, %d,%d %dx%d on the client", srvMenu.X, srvMenu.Y, srvMenu.Width, srvMenu.Height,
-			cliMenu.X, cliMenu.Y, cliMenu.Width, cliMenu.Height)
-	}
+	srvMenu, cliMenu := waitSameMenu(t, n, cd)
 	srvWaitSamePixels(t, n, srvMenu.ID, cd, cliMenu.ID)
 	srvXdotool(t, cd, "mouseup", "1", "keyup", "ctrl")
-	waitFor(t, "the menu to close on the client", func() bool { _, ok := menuOn(cliDisp); return !ok })
+	waitFor(t, "the menu to close on the client", func() bool { _, ok := overrideRedirectOn(cd); return !ok })
 
 	// Resizing the client window resizes the application's window.
 	srvXdotool(t, cd, "windowsize", fmt.Sprint(cli.ID), "500", "300")
