@@ -125,8 +125,14 @@ type attachProc struct {
 
 func (e *env) attach(display int, args ...string) *attachProc {
 	e.t.Helper()
+	return e.attachEnv(display, nil, args...)
+}
+
+// attachEnv is attach with extra environment variables.
+func (e *env) attachEnv(display int, extraEnv []string, args ...string) *attachProc {
+	e.t.Helper()
 	cmd := exec.Command(xroamBin, append([]string{"attach"}, args...)...)
-	cmd.Env = append(e.environ(), fmt.Sprintf("DISPLAY=:%d", display))
+	cmd.Env = append(append(e.environ(), fmt.Sprintf("DISPLAY=:%d", display)), extraEnv...)
 	a := &attachProc{cmd: cmd, out: &lockedBuffer{}, done: make(chan error, 1)}
 	cmd.Stdout, cmd.Stderr = a.out, a.out
 	if err := cmd.Start(); err != nil {
@@ -134,7 +140,7 @@ func (e *env) attach(display int, args ...string) *attachProc {
 	}
 	go func() { a.done <- cmd.Wait() }()
 	e.t.Cleanup(func() {
-		cmd.Process.Kill()
+		_ = cmd.Process.Kill()
 		<-a.done
 		if e.t.Failed() {
 			e.t.Logf("xroam attach output:\n%s", a.out.String())

@@ -176,24 +176,3 @@ func linesWith(s, word string) string {
 	}
 	return strings.Join(out, "\n")
 }
-
-// attachEnv is attach with extra environment variables.
-func (e *env) attachEnv(display int, extraEnv []string, args ...string) *attachProc {
-	e.t.Helper()
-	cmd := exec.Command(xroamBin, append([]string{"attach"}, args...)...)
-	cmd.Env = append(append(e.environ(), fmt.Sprintf("DISPLAY=:%d", display)), extraEnv...)
-	a := &attachProc{cmd: cmd, out: &lockedBuffer{}, done: make(chan error, 1)}
-	cmd.Stdout, cmd.Stderr = a.out, a.out
-	if err := cmd.Start(); err != nil {
-		e.t.Fatal(err)
-	}
-	go func() { a.done <- cmd.Wait() }()
-	e.t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		<-a.done
-		if e.t.Failed() {
-			e.t.Logf("xroam attach output:\n%s", a.out.String())
-		}
-	})
-	return a
-}
