@@ -97,7 +97,7 @@ func (m *clientMMap) accept(caps wire.Dict) error {
 	}
 	var want *big.Int
 	for _, key := range []string{"mmap_token", "mmap.token"} {
-		if want = bigOf(caps, key); want != nil {
+		if want = mmap.Token(caps, key); want != nil {
 			break
 		}
 	}
@@ -109,21 +109,6 @@ func (m *clientMMap) accept(caps wire.Dict) error {
 		return fmt.Errorf("mmap: the server's token is not in the area: it mapped another file")
 	}
 	m.on = true
-	return nil
-}
-
-// bigOf reads an integer key that may exceed 64 bits.
-func bigOf(caps wire.Dict, key string) *big.Int {
-	v, ok := caps.Get(key)
-	if !ok {
-		return nil
-	}
-	if b, ok := v.(*big.Int); ok {
-		return b
-	}
-	if n, ok := wire.AsInt(v); ok {
-		return big.NewInt(n)
-	}
 	return nil
 }
 

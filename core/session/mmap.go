@@ -12,27 +12,6 @@ import (
 	"github.com/xroam/xroam/core/wire"
 )
 
-// mmapToken reads a token from a hello: 3.1.3 sends a 128-bit integer
-// (rencode's decimal form), small ones come as plain integers.
-func mmapToken(caps wire.Dict, key string) *big.Int {
-	v, ok := caps.Get(key)
-	if !ok {
-		return nil
-	}
-	if t, ok := v.(*big.Int); ok {
-		return t
-	}
-	if n, ok := wire.AsInt(v); ok {
-		return big.NewInt(n)
-	}
-	if s, ok := wire.AsString(v); ok {
-		if n, ok := new(big.Int).SetString(s, 10); ok {
-			return n
-		}
-	}
-	return nil
-}
-
 // mmapAccept maps the area a client's hello offers, when --mmap allows
 // it and the client's token is found where it says; it returns the area
 // (nil: draws go on the socket) and the keys of the reply, which carry a
@@ -79,7 +58,7 @@ func (s *Server) mmapAccept(caps wire.Dict, local bool, log *slog.Logger) (*mmap
 		log.Warn("mmap: cannot use the client's area", "err", err)
 		return nil, reply
 	}
-	want := mmapToken(caps, key("token"))
+	want := mmap.Token(caps, key("token"))
 	index := int(caps.Int(key("token_index"), mmap.DefaultTokenIndex))
 	count := int(caps.Int(key("token_bytes"), mmap.DefaultTokenBytes))
 	got, err := area.ReadToken(index, count)
