@@ -701,9 +701,23 @@ func DrawPacket(wid int64, r Rect, lz4Data []byte, seq int64) wire.Packet {
 
 // DrawPacketFormat is DrawPacket for pixels in format (BGRX or RGBX).
 func DrawPacketFormat(wid int64, r Rect, lz4Data []byte, seq int64, format string) wire.Packet {
+	return rgbPacket(wid, r, lz4Data, seq, format, "lz4", 1)
+}
+
+// rgbPacket is an rgb32 draw whose data is compressed by compressor
+// ("lz4" or "zlib", xpra's option names) at level.
+func rgbPacket(wid int64, r Rect, data []byte, seq int64, format, compressor string, level int) wire.Packet {
 	return wire.Packet{"draw", wid, int64(r.X), int64(r.Y), int64(r.W), int64(r.H), "rgb32",
-		wire.RawChunk{Data: lz4Data}, seq, int64(r.W * 4),
-		wire.Dict{"lz4": int64(1), "rgb_format": format}}
+		wire.RawChunk{Data: data}, seq, int64(r.W * 4),
+		wire.Dict{compressor: int64(level), "rgb_format": format}}
+}
+
+// rgbFormat is the layout of the rgb32 draws: the client's, else BGRX.
+func (p *Pipeline) rgbFormat() string {
+	if p.cfg.RGBFormat == "" {
+		return BGRX
+	}
+	return p.cfg.RGBFormat
 }
 
 // The rgb32 pixel layouts the pipeline sends: BGRX is what the X server
@@ -748,11 +762,7 @@ func (p *Pipeline) rgb(pix []byte) []byte {
 // layout, and its size on the wire.
 func (p *Pipeline) rgbDraw(wid int64, r Rect, pix []byte, seq int64) (wire.Packet, int) {
 	data := p.enc.Encode(p.rgb(pix))
-	format := p.cfg.RGBFormat
-	if format == "" {
-		format = BGRX
-	}
-	return DrawPacketFormat(wid, r, data, seq, format), len(data)
+	return DrawPacketFormat(wid, r, data, seq, p.rgbFormat()), len(data)
 }
 
 // rawDraw is the lossless draw of pix: through the client's mmap area
@@ -790,11 +800,7 @@ func (p *Pipeline) mmapDraw(wid int64, r Rect, pix []byte, seq int64) (wire.Pack
 	}
 	p.stats.MMapBytes += int64(len(pix))
 	p.stats.MMapFree = int64(free)
-	format := p.cfg.RGBFormat
-	if format == "" {
-		format = BGRX
-	}
-	return MMapPacket(wid, r, chunks, seq, format), 16 * len(chunks)
+	return MMapPacket(wid, r, chunks, seq, p.rgbFormat()), 16 * len(chunks)
 }
 
 // MMapPacket is the draw of a rgb32 area in format that lies in the

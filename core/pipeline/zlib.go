@@ -61,11 +61,5 @@ func (p *Pipeline) zlibDraw(wid int64, r Rect, pix []byte, seq int64) (wire.Pack
 		p.cfg.Log.Debug("zlib failed", "wid", wid, "err", err)
 		return nil, 0
 	}
-	format := p.cfg.RGBFormat
-	if format == "" {
-		format = BGRX
-	}
-	return wire.Packet{"draw", wid, int64(r.X), int64(r.Y), int64(r.W), int64(r.H), "rgb32",
-		wire.RawChunk{Data: data}, seq, int64(r.W * 4),
-		wire.Dict{"zlib": int64(level), "rgb_format": format}}, len(data)
+	return rgbPacket(wid, r, data, seq, p.rgbFormat(), "zlib", level), len(data)
 }
