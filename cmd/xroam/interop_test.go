@@ -39,23 +39,7 @@ func (e *env) xpra(timeout time.Duration, args ...string) (string, error) {
 // clientDisplay starts an Xvfb for a client to show its windows on.
 func clientDisplay(t *testing.T) int {
 	t.Helper()
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", "1280x1024x24", "-nolisten", "tcp")
-	cmd.ExtraFiles = []*os.File{w}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	w.Close()
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	var n int
-	if _, err := fmt.Fscan(r, &n); err != nil {
-		t.Fatalf("client Xvfb: %v", err)
-	}
-	r.Close()
-	return n
+	return sizedDisplay(t, "1280x1024x24")
 }
 
 func TestXpraClientsAgainstXroam(t *testing.T) {

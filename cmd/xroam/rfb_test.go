@@ -608,14 +608,18 @@ func TestRFBTightJPEGVncviewer(t *testing.T) {
 	t.Logf("defaults: PSNR %.1f dB", waitClosePixels(t, shared, srv.Root, cd2, cw2.ID, 30))
 }
 
-// sizedDisplay starts an Xvfb with the given screen and options.
+// sizedDisplay starts an Xvfb with the given screen and options, on a
+// display number it picks. -noreset: without it the X server resets
+// whenever its last client leaves (a test's probe, say), and a
+// connection made during the reset is refused ("connection reset by
+// peer"), as a session starting on it then found once in a few runs.
 func sizedDisplay(t *testing.T, screen string, extra ...string) int {
 	t.Helper()
 	r, w, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command("Xvfb", append([]string{"-displayfd", "3", "-screen", "0", screen, "-nolisten", "tcp"}, extra...)...)
+	cmd := exec.Command("Xvfb", append([]string{"-displayfd", "3", "-screen", "0", screen, "-nolisten", "tcp", "-noreset"}, extra...)...)
 	cmd.ExtraFiles = []*os.File{w}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -624,7 +628,7 @@ func sizedDisplay(t *testing.T, screen string, extra ...string) int {
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 	var n int
 	if _, err := fmt.Fscan(r, &n); err != nil {
-		t.Fatalf("viewer Xvfb: %v", err)
+		t.Fatalf("Xvfb %s: %v", screen, err)
 	}
 	r.Close()
 	return n
@@ -715,7 +719,8 @@ func TestRFBShadowWithoutDamage(t *testing.T) {
 		return
 	}
 	cd := clientDisplay(t)
-	e.srvAttachXpra(t, "socket://"+e.socket(shared), cd)
+	out, stop := e.srvAttachXpra(t, "socket://"+e.socket(shared), cd)
+	defer e.dumpOnFailure(t, shared, out, stop)
 	cw := deskWaitWindow(t, cd, func(w x11.WindowInfo) bool {
 		return w.Mapped && w.Width == info.Width && w.Height == info.Height
 	})
