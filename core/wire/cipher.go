@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"os"
 	"slices"
 )
 
@@ -196,4 +197,18 @@ func (d *Decrypter) open(buf []byte, size int) ([]byte, error) {
 		}
 	}
 	return buf[:size], nil
+}
+
+// LoadKey reads a key file as xpra does: every byte but the line ends
+// around it.
+func LoadKey(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("encryption key file: %w", err)
+	}
+	b = bytes.Trim(b, "\r\n")
+	if len(b) == 0 {
+		return nil, fmt.Errorf("encryption key file %s is empty", path)
+	}
+	return b, nil
 }

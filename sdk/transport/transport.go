@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"os"
+	"time"
 )
 
 // Socket types, as the --X-auth options and xpra name them.
@@ -14,6 +15,26 @@ const (
 	WSS   = "wss"
 	Vsock = "vsock"
 	QUIC  = "quic"
+)
+
+// QUICALPN is the application protocol both ends of a QUIC connection
+// agree on.
+const QUICALPN = "xpra"
+
+// A peer that vanishes without closing (killed, unplugged) is only
+// noticed by the idle timeout: UDP has no reset. The session should see
+// such a client leave within seconds, as it does over TCP, so the
+// timeout is short; keep-alives, well inside it, stop a quiet session
+// (no screen updates, no input) from reaching it, and leave room for
+// two lost ones before a live link is given up. A dead peer is noticed
+// about QUICKeepAlive + QUICIdleTimeout after its last packet: the idle
+// clock restarts at the first keep-alive left unanswered. The
+// connection uses the lower of the two ends' timeouts, so a server with
+// these values notices a dead client whatever the client asked for.
+// Both ends, the quic transport plugin and xroam's client, use them.
+const (
+	QUICIdleTimeout = 6 * time.Second
+	QUICKeepAlive   = 2 * time.Second
 )
 
 // Bind is one address to listen on.
