@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/xroam/xroam/core/dial"
 	"github.com/xroam/xroam/core/session"
 	"github.com/xroam/xroam/core/wire"
 )
@@ -58,7 +59,7 @@ func controlVerb() *Verb {
 			for k, v := range loginCaps(inv) {
 				extra[k] = v
 			}
-			rc, err := session.RequestWithPassword(ctx, p, t, "command", extra, pw)
+			rc, err := dial.RequestWithPassword(ctx, p, t, "command", extra, pw)
 			if err != nil {
 				return err
 			}
@@ -93,7 +94,7 @@ func upgradeVerb() *Verb {
 			if len(inv.Args) != 1 {
 				return &UsageError{Msg: "upgrade needs the display to take over, e.g. xroam upgrade :7"}
 			}
-			t, err := session.ParseTarget(inv.Args[0])
+			t, err := dial.ParseTarget(inv.Args[0])
 			if err != nil || t.Display < 0 {
 				return &UsageError{Msg: fmt.Sprintf("%q is not a display such as :7", inv.Args[0])}
 			}
@@ -105,7 +106,7 @@ func upgradeVerb() *Verb {
 			if err != nil {
 				return err
 			}
-			rc, err := session.RequestWithPassword(ctx, p, t, "exit", loginCaps(inv), pw)
+			rc, err := dial.RequestWithPassword(ctx, p, t, "exit", loginCaps(inv), pw)
 			if err != nil {
 				return fmt.Errorf("reaching the running server: %w", err)
 			}

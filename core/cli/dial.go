@@ -3,14 +3,14 @@ package cli
 import (
 	"cmp"
 
-	"github.com/xroam/xroam/core/session"
+	"github.com/xroam/xroam/core/dial"
 )
 
 // dialOptions are the client's transport options (TLS checks, the ssh
 // command) from the configuration.
-func dialOptions(inv *Invocation) session.DialOptions {
+func dialOptions(inv *Invocation) dial.Options {
 	cfg := &inv.Config.Config
-	return session.DialOptions{
+	return dial.Options{
 		SSLCACerts:          cfg.SSLCACerts,
 		SSLCAData:           cfg.SSLCAData,
 		SSLServerVerifyMode: cfg.SSLServerVerifyMode,

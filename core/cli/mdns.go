@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/xroam/xroam/core/session"
+	"github.com/xroam/xroam/core/dial"
 )
 
 func listMDNSVerb() *Verb {
@@ -24,7 +24,7 @@ func listMDNSVerb() *Verb {
 			if err != nil || secs <= 0 || secs > 600 {
 				return &UsageError{Msg: fmt.Sprintf("--wait=%s is not a number of seconds (0 to 600)", inv.Flags["wait"])}
 			}
-			ents, err := session.BrowseMDNS(ctx, time.Duration(secs*float64(time.Second)))
+			ents, err := dial.BrowseMDNS(ctx, time.Duration(secs*float64(time.Second)))
 			if err != nil {
 				return err
 			}

@@ -8,7 +8,7 @@ import (
 	"net"
 	"time"
 
-	"github.com/xroam/xroam/core/session"
+	"github.com/xroam/xroam/core/dial"
 )
 
 func proxyVerb() *Verb {
@@ -38,7 +38,7 @@ func runProxy(ctx context.Context, inv *Invocation) error {
 	if t.Network != "unix" {
 		return &UsageError{Msg: fmt.Sprintf("proxy joins local sessions only, not %s", t)}
 	}
-	nc, _, err := session.Dial(ctx, p, t)
+	nc, _, err := dial.Connect(ctx, p, t)
 	if err != nil {
 		return err
 	}

@@ -14,8 +14,10 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/xroam/xroam/core/dial"
 	"github.com/xroam/xroam/core/pluginhost"
 	"github.com/xroam/xroam/core/session"
+	"github.com/xroam/xroam/core/sockdir"
 	"github.com/xroam/xroam/core/wire"
 	"github.com/xroam/xroam/core/x11"
 )
@@ -24,9 +26,9 @@ func sessionGroups() []string {
 	return []string{"general", "server", "network", "auth", "picture", "keyboard", "clipboard"}
 }
 
-func paths(inv *Invocation) (session.Paths, error) {
+func paths(inv *Invocation) (sockdir.Paths, error) {
 	c := &inv.Config.Config
-	return session.NewPaths(c.SocketDir, c.SocketDirs, inv.Env.Getenv)
+	return sockdir.NewPaths(c.SocketDir, c.SocketDirs, inv.Env.Getenv)
 }
 
 // serverLogger logs the server's events to its standard error, which is
@@ -108,7 +110,7 @@ func runServer(ctx context.Context, inv *Invocation, mode string) error {
 	}
 	display := -1
 	if len(inv.Args) == 1 {
-		t, err := session.ParseTarget(inv.Args[0])
+		t, err := dial.ParseTarget(inv.Args[0])
 		if err != nil || t.Display < 0 {
 			return &UsageError{Msg: fmt.Sprintf("%q is not a display such as :7", inv.Args[0])}
 		}
@@ -308,15 +310,15 @@ func initenvVerb() *Verb {
 
 // resolveTarget turns the optional connection string argument into a
 // target; without one, the only live session of this host is used.
-func resolveTarget(ctx context.Context, inv *Invocation, p session.Paths) (session.Target, error) {
+func resolveTarget(ctx context.Context, inv *Invocation, p sockdir.Paths) (dial.Target, error) {
 	t, err := findTarget(ctx, inv, p)
 	t.Opts = dialOptions(inv)
 	return t, err
 }
 
-func findTarget(ctx context.Context, inv *Invocation, p session.Paths) (session.Target, error) {
+func findTarget(ctx context.Context, inv *Invocation, p sockdir.Paths) (dial.Target, error) {
 	if len(inv.Args) > 0 {
-		t, err := session.ParseTarget(inv.Args[0])
+		t, err := dial.ParseTarget(inv.Args[0])
 		if err != nil {
 			return t, &UsageError{Msg: err.Error()}
 		}
@@ -324,32 +326,32 @@ func findTarget(ctx context.Context, inv *Invocation, p session.Paths) (session.
 	}
 	ents, err := p.List(ctx, false)
 	if err != nil {
-		return session.Target{}, err
+		return dial.Target{}, err
 	}
-	var live []session.Entry
+	var live []sockdir.Entry
 	for _, e := range ents {
-		if e.State == session.Live {
+		if e.State == sockdir.Live {
 			live = append(live, e)
 		}
 	}
 	switch len(live) {
 	case 0:
-		return session.Target{}, fmt.Errorf("no live session found in %s", strings.Join(p.Dirs(), ", "))
+		return dial.Target{}, fmt.Errorf("no live session found in %s", strings.Join(p.Dirs(), ", "))
 	case 1:
-		return session.Target{Network: "unix", Address: live[0].Socket, Display: live[0].Display}, nil
+		return dial.Target{Network: "unix", Address: live[0].Socket, Display: live[0].Display}, nil
 	}
 	var names []string
 	for _, e := range live {
 		names = append(names, fmt.Sprintf(":%d", e.Display))
 	}
-	return session.Target{}, &UsageError{Msg: "several live sessions (" + strings.Join(names, ", ") + "): say which one"}
+	return dial.Target{}, &UsageError{Msg: "several live sessions (" + strings.Join(names, ", ") + "): say which one"}
 }
 
 // request runs a command-line request against the chosen session.
-func request(ctx context.Context, inv *Invocation, kind string) (*session.RequestConn, session.Target, error) {
+func request(ctx context.Context, inv *Invocation, kind string) (*dial.RequestConn, dial.Target, error) {
 	p, err := paths(inv)
 	if err != nil {
-		return nil, session.Target{}, err
+		return nil, dial.Target{}, err
 	}
 	t, err := resolveTarget(ctx, inv, p)
 	if err != nil {
@@ -359,7 +361,7 @@ func request(ctx context.Context, inv *Invocation, kind string) (*session.Reques
 	if err != nil {
 		return nil, t, err
 	}
-	rc, err := session.RequestWithPassword(ctx, p, t, kind, loginCaps(inv), pw)
+	rc, err := dial.RequestWithPassword(ctx, p, t, kind, loginCaps(inv), pw)
 	return rc, t, err
 }
 
@@ -375,7 +377,7 @@ func loginCaps(inv *Invocation) wire.Dict {
 // --password-file, else $XROAM_PASSWORD; nil when neither is given.
 func password(inv *Invocation) ([]byte, error) {
 	if files := inv.Config.Config.PasswordFile; len(files) > 0 {
-		return session.ReadPasswordFile(files[0])
+		return dial.ReadPasswordFile(files[0])
 	}
 	if v := inv.Env.Getenv("XROAM_PASSWORD"); v != "" {
 		return []byte(v), nil
@@ -481,7 +483,7 @@ func detachVerb() *Verb {
 		MaxArgs:     1,
 		Run: func(ctx context.Context, inv *Invocation) error {
 			rc, _, err := request(ctx, inv, "detach")
-			var de *session.DisconnectedError
+			var de *dial.DisconnectedError
 			if errors.As(err, &de) && de.Reason == wire.ReasonDone {
 				msg := "detached"
 				if len(de.Extra) > 0 {

@@ -4,7 +4,7 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/xroam/xroam/core/session"
+	"github.com/xroam/xroam/core/dial"
 	"github.com/xroam/xroam/core/wire"
 	"github.com/xroam/xroam/sdk/auth"
 )
@@ -30,7 +30,7 @@ func (c *client) handleChallenge(p wire.Packet) error {
 		return errors.New("authentication failed: the server challenged again")
 	}
 	c.challenged = true
-	answer, err := session.AnswerChallenge(p, c.cfg.Password)
+	answer, err := dial.AnswerChallenge(p, c.cfg.Password)
 	if err != nil {
 		return fmt.Errorf("authentication: %w", err)
 	}

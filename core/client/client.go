@@ -12,15 +12,16 @@ import (
 	"slices"
 	"time"
 
-	"github.com/xroam/xroam/core/session"
+	"github.com/xroam/xroam/core/dial"
+	"github.com/xroam/xroam/core/sockdir"
 	"github.com/xroam/xroam/core/wire"
 	"github.com/xroam/xroam/core/x11"
 )
 
 // Config is what an attach needs.
 type Config struct {
-	Paths  session.Paths
-	Target session.Target
+	Paths  sockdir.Paths
+	Target dial.Target
 	// Display is the local X display ("" for $DISPLAY).
 	Display string
 	// Title is the window title template (DefaultTitle when empty).
@@ -154,7 +155,7 @@ type client struct {
 	log    *slog.Logger
 	disp   *x11.ClientDisplay
 	nc     net.Conn
-	target session.Target
+	target dial.Target
 	r      *wire.Reader
 	w      *wire.Writer
 	server wire.Dict
@@ -166,8 +167,8 @@ type client struct {
 	shortcuts  []shortcut
 	challenged bool // a challenge was answered already
 	cursor     x11.ClientCursor
-	clip       *clientClip           // nil when the clipboard is off
-	cipher     *session.ClientCipher // nil: no encryption
+	clip       *clientClip  // nil when the clipboard is off
+	cipher     *dial.Cipher // nil: no encryption
 	// onHello is called when the server's hello arrives.
 	onHello func()
 	border  border
@@ -429,7 +430,7 @@ func (c *client) hello() wire.Dict {
 		dpi = int(float64(scr.Width)*25.4/float64(scr.WidthMM) + 0.5)
 	}
 	h := wire.Dict{
-		"version":           session.ProtocolVersion,
+		"version":           wire.ProtocolVersion,
 		"client_type":       "xroam",
 		"rencode":           true,
 		"bencode":           true,

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/xroam/xroam/core/session"
+	"github.com/xroam/xroam/core/dial"
 	"github.com/xroam/xroam/core/wire"
 	"github.com/xroam/xroam/core/x11"
 )
@@ -72,11 +72,11 @@ func (e *dialError) Unwrap() error { return e.err }
 // the server's hello arrives.
 func attachOnce(ctx context.Context, cfg Config, disp *x11.ClientDisplay, shortcuts []shortcut, established func()) error {
 	// Each connection has its own cipher state (IVs, salts).
-	cc, err := session.NewClientCipher(cfg.Target.Opts)
+	cc, err := dial.NewCipher(cfg.Target.Opts)
 	if err != nil {
 		return err
 	}
-	nc, t, err := session.Dial(ctx, cfg.Paths, cfg.Target)
+	nc, t, err := dial.Connect(ctx, cfg.Paths, cfg.Target)
 	if err != nil {
 		return &dialError{err}
 	}

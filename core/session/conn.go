@@ -20,10 +20,6 @@ import (
 	"github.com/xroam/xroam/core/x11"
 )
 
-// ProtocolVersion is the xpra protocol version xroam speaks. Peers compare
-// it with their own; xroam's release is sent separately as xroam.version.
-const ProtocolVersion = "3.1.3"
-
 // loginTimeout bounds the wait for a new connection's hello.
 const loginTimeout = 10 * time.Second
 
@@ -172,7 +168,7 @@ func (s *Server) handle(ctx context.Context, nc net.Conn) {
 		if !caps.Bool("info-namespace", false) {
 			v = flatten(info)
 		}
-		hello := protocolCaps()
+		hello := wire.ProtocolCaps()
 		for k, val := range toDict(v) {
 			hello[k] = val
 		}
@@ -193,7 +189,7 @@ func (s *Server) handle(ctx context.Context, nc net.Conn) {
 		_ = c.w.WritePacket(c.helloPacket(h))
 		c.drain(5 * time.Second)
 	case "command":
-		h := protocolCaps()
+		h := wire.ProtocolCaps()
 		h["command_response"] = s.controlAs(c.who, caps.List("command_request"))
 		_ = c.w.WritePacket(c.helloPacket(h))
 		c.drain(5 * time.Second)
@@ -404,28 +400,12 @@ func (s *Server) uuid() string {
 	return fmt.Sprintf("%x-%d-%d", s.started.UnixNano(), os.Getpid(), s.display)
 }
 
-// protocolCaps are the keys every reply hello carries so that the peer
-// can check the version and pick its packet encoder and compressor.
-func protocolCaps() wire.Dict {
-	return wire.Dict{
-		"version":           ProtocolVersion,
-		"rencode":           true,
-		"bencode":           true,
-		"rencodeplus":       true,
-		"encoders":          []string{"rencodeplus", "rencode", "bencode"},
-		"compressors":       []string{"lz4", "zlib"},
-		"lz4":               true,
-		"zlib":              true,
-		"compression_level": int64(wire.DefaultCompressionLevel),
-	}
-}
-
-// versionCaps adds who the server is to protocolCaps.
+// versionCaps adds who the server is to wire.ProtocolCaps.
 func (s *Server) versionCaps() wire.Dict {
 	host, _ := os.Hostname()
-	h := protocolCaps()
+	h := wire.ProtocolCaps()
 	h["xroam.version"] = s.opts.Version
-	h["build.version"] = ProtocolVersion
+	h["build.version"] = wire.ProtocolVersion
 	h["hostname"] = host
 	h["platform"] = runtime.GOOS
 	h["server_type"] = "xroam"
@@ -545,7 +525,7 @@ func (s *Server) info(ctx context.Context) map[string]any {
 		"server": map[string]any{
 			"type":         "xroam",
 			"version":      s.opts.Version,
-			"protocol":     ProtocolVersion,
+			"protocol":     wire.ProtocolVersion,
 			"mode":         s.opts.Mode,
 			"pid":          int64(os.Getpid()),
 			"start_time":   s.started.Unix(),

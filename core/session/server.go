@@ -17,6 +17,7 @@ import (
 	"github.com/xroam/xroam/core/config"
 	"github.com/xroam/xroam/core/mmap"
 	"github.com/xroam/xroam/core/pluginhost"
+	"github.com/xroam/xroam/core/sockdir"
 	"github.com/xroam/xroam/core/wire"
 	"github.com/xroam/xroam/core/x11"
 )
@@ -26,7 +27,7 @@ type ServerOptions struct {
 	Config *config.Config
 	// Display is the requested display number, -1 to let Xvfb pick one.
 	Display int
-	Paths   Paths
+	Paths   sockdir.Paths
 	Version string
 	Getenv  func(string) string
 	Logger  *slog.Logger
@@ -217,7 +218,7 @@ func (s *Server) setupDisplay(ctx context.Context) error {
 		// The display is someone else's: watch it, never start or stop it.
 		s.display = s.opts.Display
 		if sock, err := s.opts.Paths.FindSocket(s.display); err == nil {
-			if Probe(ctx, sock, serverPID(filepath.Dir(sock), s.display)) == Live {
+			if sockdir.Probe(ctx, sock, sockdir.ServerPID(filepath.Dir(sock), s.display)) == sockdir.Live {
 				return fmt.Errorf("display :%d already has a session (%s): attach to it instead of shadowing it", s.display, sock)
 			}
 		}
@@ -237,7 +238,7 @@ func (s *Server) setupDisplay(ctx context.Context) error {
 		// no live server owns the session, and remember its pid so that
 		// stop can end it.
 		if sock, err := s.opts.Paths.FindSocket(s.display); err == nil {
-			if Probe(ctx, sock, serverPID(filepath.Dir(sock), s.display)) == Live {
+			if sockdir.Probe(ctx, sock, sockdir.ServerPID(filepath.Dir(sock), s.display)) == sockdir.Live {
 				return fmt.Errorf("display :%d is still served by a live server (%s); stop or exit it first", s.display, sock)
 			}
 		}
@@ -248,7 +249,7 @@ func (s *Server) setupDisplay(ctx context.Context) error {
 		if err := x11.RequireExtensions(info, "Composite", "DAMAGE", "RANDR", "XTEST"); err != nil {
 			return err
 		}
-		if b, err := os.ReadFile(filepath.Join(SessionDir(s.socketDir, s.display), "xvfb.pid")); err == nil {
+		if b, err := os.ReadFile(filepath.Join(sockdir.SessionDir(s.socketDir, s.display), "xvfb.pid")); err == nil {
 			s.xvfbPID, _ = strconv.Atoi(strings.TrimSpace(string(b)))
 		}
 		s.log.Info("took over the existing display", "display", s.display, "xvfb-pid", s.xvfbPID)
@@ -256,7 +257,7 @@ func (s *Server) setupDisplay(ctx context.Context) error {
 	}
 	if s.opts.Display >= 0 {
 		if sock, err := s.opts.Paths.FindSocket(s.opts.Display); err == nil {
-			if Probe(ctx, sock, serverPID(filepath.Dir(sock), s.opts.Display)) == Live {
+			if sockdir.Probe(ctx, sock, sockdir.ServerPID(filepath.Dir(sock), s.opts.Display)) == sockdir.Live {
 				return fmt.Errorf("a session is already running on display :%d (%s)", s.opts.Display, sock)
 			}
 		}
@@ -295,7 +296,7 @@ func (s *Server) abortDisplay(ctx context.Context) {
 // setupSession writes the session directory: the pids that list, stop and
 // use-display rely on.
 func (s *Server) setupSession() error {
-	s.sessionDir = SessionDir(s.socketDir, s.display)
+	s.sessionDir = sockdir.SessionDir(s.socketDir, s.display)
 	if err := os.MkdirAll(s.sessionDir, 0o700); err != nil {
 		return fmt.Errorf("session directory: %w", err)
 	}
@@ -452,7 +453,7 @@ func (s *Server) wait(ctx context.Context) EndMode {
 			return EndStop
 		case <-tick.C:
 			s.checkIdle()
-			if s.cfg.UseDisplay && s.xvfbPID > 0 && !processAlive(s.xvfbPID) {
+			if s.cfg.UseDisplay && s.xvfbPID > 0 && !sockdir.ProcessAlive(s.xvfbPID) {
 				s.log.Error("the X server has exited: stopping")
 				return EndStop
 			}
@@ -496,10 +497,10 @@ func (s *Server) shutdown(mode EndMode) {
 		} else if s.xvfbPID > 0 {
 			// A taken-over X server is not our child: signal it by pid.
 			_ = syscall.Kill(s.xvfbPID, syscall.SIGTERM)
-			for processAlive(s.xvfbPID) && ctx.Err() == nil {
+			for sockdir.ProcessAlive(s.xvfbPID) && ctx.Err() == nil {
 				time.Sleep(50 * time.Millisecond)
 			}
-			if processAlive(s.xvfbPID) {
+			if sockdir.ProcessAlive(s.xvfbPID) {
 				_ = syscall.Kill(s.xvfbPID, syscall.SIGKILL)
 			}
 		}

@@ -35,7 +35,7 @@ func (s *Server) checkEncryption() error {
 		if o.keyfile == "" {
 			return fmt.Errorf("--%s needs a key: give it with --%s-keyfile", o.name, o.name)
 		}
-		if _, err := LoadEncryptionKey(o.keyfile); err != nil {
+		if _, err := wire.LoadKey(o.keyfile); err != nil {
 			return err
 		}
 	}
@@ -62,7 +62,7 @@ func (s *Server) setupCipher(c *clientConn, caps wire.Dict) error {
 	if keyfile == "" {
 		return errors.New("encryption key is missing: the server has no encryption-keyfile")
 	}
-	key, err := LoadEncryptionKey(keyfile)
+	key, err := wire.LoadKey(keyfile)
 	if err != nil {
 		return err
 	}

@@ -22,7 +22,7 @@ const QUICSocketType = transport.QUIC
 
 // QUICALPN is the application protocol both ends of a QUIC connection
 // agree on.
-const QUICALPN = "xpra"
+const QUICALPN = transport.QUICALPN
 
 // QUIC is the quic transport: UDP sockets whose QUIC connections carry
 // xpra's protocol on their first bidirectional stream, relayed to the core.
@@ -58,19 +58,11 @@ func newQUIC(cfg schema.Values) (*quicTransport, error) {
 	return &quicTransport{tls: tc, timeout: d, log: slog.New(slog.NewTextHandler(os.Stderr, nil)).With("transport", "quic")}, nil
 }
 
-// A peer that vanishes without closing (killed, unplugged) is only
-// noticed by the idle timeout: UDP has no reset. The session should see
-// such a client leave within seconds, as it does over TCP, so the
-// timeout is short; keep-alives, well inside it, stop a quiet session
-// (no screen updates, no input) from reaching it, and leave room for
-// two lost ones before a live link is given up. A dead peer is noticed
-// about QUICKeepAlive + QUICIdleTimeout after its last packet: the idle
-// clock restarts at the first keep-alive left unanswered. The
-// connection uses the lower of the two ends' timeouts, so a server with
-// these values notices a dead client whatever the client asked for.
+// QUICIdleTimeout and QUICKeepAlive are the idle timeout and keep-alive
+// period of both ends (see transport.QUICIdleTimeout).
 const (
-	QUICIdleTimeout = 6 * time.Second
-	QUICKeepAlive   = 2 * time.Second
+	QUICIdleTimeout = transport.QUICIdleTimeout
+	QUICKeepAlive   = transport.QUICKeepAlive
 )
 
 // QUICConfig is the QUIC configuration of both ends.

@@ -1,4 +1,4 @@
-package session
+package dial
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/xroam/xroam/core/sockdir"
 	"github.com/xroam/xroam/core/wire"
 	"github.com/xroam/xroam/sdk/auth"
 )
@@ -53,7 +54,7 @@ func requestHello(kind string, extra wire.Dict) wire.Dict {
 	if u, err := user.Current(); err == nil {
 		name = u.Username
 	}
-	h := protocolCaps()
+	h := wire.ProtocolCaps()
 	for k, v := range map[string]any{
 		"client_type":       "xroam",
 		"compression_level": int64(0), // replies are small; no need to compress
@@ -89,14 +90,14 @@ func requestHello(kind string, extra wire.Dict) wire.Dict {
 // Request connects, sends a request hello of the given kind and reads the
 // server's reply hello. Requests answered by a disconnect (detach) return
 // a *DisconnectedError carrying the server's words.
-func Request(ctx context.Context, p Paths, t Target, kind string, extra wire.Dict) (*RequestConn, error) {
+func Request(ctx context.Context, p sockdir.Paths, t Target, kind string, extra wire.Dict) (*RequestConn, error) {
 	return RequestWithPassword(ctx, p, t, kind, extra, nil)
 }
 
 // RequestWithPassword is Request for servers that may challenge: password
 // answers the challenge (nil: a challenge is an error saying so).
-func RequestWithPassword(ctx context.Context, p Paths, t Target, kind string, extra wire.Dict, password []byte) (*RequestConn, error) {
-	cc, err := NewClientCipher(t.Opts)
+func RequestWithPassword(ctx context.Context, p sockdir.Paths, t Target, kind string, extra wire.Dict, password []byte) (*RequestConn, error) {
+	cc, err := NewCipher(t.Opts)
 	if err != nil {
 		return nil, err
 	}
@@ -104,7 +105,7 @@ func RequestWithPassword(ctx context.Context, p Paths, t Target, kind string, ex
 		// xpra answers version requests before any login or encryption.
 		cc = nil
 	}
-	nc, _, err := Dial(ctx, p, t)
+	nc, _, err := Connect(ctx, p, t)
 	if err != nil {
 		return nil, err
 	}

@@ -1,4 +1,4 @@
-package session
+package dial
 
 import (
 	"fmt"
@@ -23,7 +23,7 @@ type Target struct {
 	User string
 	// Opts are how to dial: TLS checks, the ssh command. The caller fills
 	// them in from its options; the zero value is the safe default.
-	Opts DialOptions
+	Opts Options
 }
 
 func (t Target) String() string {

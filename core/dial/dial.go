@@ -1,4 +1,4 @@
-package session
+package dial
 
 import (
 	"context"
@@ -23,12 +23,13 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/xroam/xroam/core/sockdir"
 	"github.com/xroam/xroam/core/x11"
 )
 
-// DialOptions say how a client reaches a target beyond its address. The
+// Options say how a client reaches a target beyond its address. The
 // zero value verifies TLS servers fully and runs "ssh -x" and "xroam".
-type DialOptions struct {
+type Options struct {
 	// SSLCACerts is a PEM file or a directory of them with the certificate
 	// authorities to trust; "" or "default": the system's.
 	SSLCACerts string
@@ -72,8 +73,8 @@ func (t Target) Encrypted() bool {
 	return false
 }
 
-// Dial connects to a target; display targets are looked up in p.
-func Dial(ctx context.Context, p Paths, t Target) (net.Conn, Target, error) {
+// Connect connects to a target; display targets are looked up in p.
+func Connect(ctx context.Context, p sockdir.Paths, t Target) (net.Conn, Target, error) {
 	if t.Network == "unix" && t.Address == "" {
 		sock, err := p.FindSocket(t.Display)
 		if err != nil {

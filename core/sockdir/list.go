@@ -1,4 +1,4 @@
-package session
+package sockdir
 
 import (
 	"context"
@@ -37,8 +37,8 @@ type Entry struct {
 	Cleaned bool
 }
 
-// serverPID reads the pid a server recorded in its session directory.
-func serverPID(socketDir string, display int) int {
+// ServerPID reads the pid a server recorded in its session directory.
+func ServerPID(socketDir string, display int) int {
 	b, err := os.ReadFile(filepath.Join(SessionDir(socketDir, display), "server.pid"))
 	if err != nil {
 		return 0
@@ -47,8 +47,8 @@ func serverPID(socketDir string, display int) int {
 	return pid
 }
 
-// processAlive reports whether pid is a running (not zombie) process.
-func processAlive(pid int) bool {
+// ProcessAlive reports whether pid is a running (not zombie) process.
+func ProcessAlive(pid int) bool {
 	if pid <= 0 {
 		return false
 	}
@@ -84,7 +84,7 @@ func Probe(ctx context.Context, socket string, pid int) State {
 	case errors.Is(err, syscall.ECONNREFUSED):
 		// Refused with a live server process: it may be starting or busy.
 		// Refused with none: the server died and left its socket.
-		if processAlive(pid) {
+		if ProcessAlive(pid) {
 			return Unknown
 		}
 		return Dead
@@ -115,7 +115,7 @@ func (p Paths) List(ctx context.Context, clean bool) ([]Entry, error) {
 				continue
 			}
 			sock := filepath.Join(dir, e.Name())
-			pid := serverPID(dir, disp)
+			pid := ServerPID(dir, disp)
 			ent := Entry{Display: disp, Socket: sock, PID: pid, State: Probe(ctx, sock, pid)}
 			if clean && ent.State == Dead && ownedByMe(sock) {
 				os.Remove(sock)

@@ -1,38 +1,22 @@
-package session
+package dial
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"maps"
-	"os"
 
 	"github.com/xroam/xroam/core/wire"
 )
 
-// LoadEncryptionKey reads a key file as xpra does: every byte but the line
-// ends around it.
-func LoadEncryptionKey(path string) ([]byte, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("encryption key file: %w", err)
-	}
-	b = bytes.Trim(b, "\r\n")
-	if len(b) == 0 {
-		return nil, fmt.Errorf("encryption key file %s is empty", path)
-	}
-	return b, nil
-}
-
-// ClientCipher is a client's side of xpra's packet encryption: each hello
+// Cipher is a client's side of xpra's packet encryption: each hello
 // it sends announces fresh parameters for what it receives, and the
 // server's hello (or challenge) those for what it sends.
-type ClientCipher struct {
+type Cipher struct {
 	key []byte
 }
 
-// NewClientCipher returns the cipher the options ask for, or nil.
-func NewClientCipher(o DialOptions) (*ClientCipher, error) {
+// NewCipher returns the cipher the options ask for, or nil.
+func NewCipher(o Options) (*Cipher, error) {
 	switch o.Encryption {
 	case "":
 		return nil, nil
@@ -43,16 +27,16 @@ func NewClientCipher(o DialOptions) (*ClientCipher, error) {
 	if o.EncryptionKeyfile == "" {
 		return nil, errors.New("encryption needs a key: give it with --encryption-keyfile")
 	}
-	key, err := LoadEncryptionKey(o.EncryptionKeyfile)
+	key, err := wire.LoadKey(o.EncryptionKeyfile)
 	if err != nil {
 		return nil, err
 	}
-	return &ClientCipher{key: key}, nil
+	return &Cipher{key: key}, nil
 }
 
 // Prepare adds the cipher keys to a hello about to be sent and makes r
 // decrypt with them: the server's next packet is encrypted.
-func (cc *ClientCipher) Prepare(r *wire.Reader, hello wire.Dict) error {
+func (cc *Cipher) Prepare(r *wire.Reader, hello wire.Dict) error {
 	if cc == nil {
 		return nil
 	}
@@ -71,7 +55,7 @@ func (cc *ClientCipher) Prepare(r *wire.Reader, hello wire.Dict) error {
 
 // Accept reads the server's parameters from its hello or challenge
 // keys and makes w encrypt with them.
-func (cc *ClientCipher) Accept(w *wire.Writer, caps wire.Dict) error {
+func (cc *Cipher) Accept(w *wire.Writer, caps wire.Dict) error {
 	if cc == nil {
 		return nil
 	}
