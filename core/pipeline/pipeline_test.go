@@ -194,16 +194,6 @@ func TestUnmapAndRemoveStopDraws(t *testing.T) {
 	}
 }
 
-func TestParseAck(t *testing.T) {
-	wid, seq, err := ParseAck(wire.Packet{"damage-sequence", int64(7), int64(2), int64(10), int64(10), int64(150), ""})
-	if err != nil || wid != 2 || seq != 7 {
-		t.Errorf("ParseAck = %d, %d, %v", wid, seq, err)
-	}
-	if _, _, err := ParseAck(wire.Packet{"damage-sequence"}); err == nil {
-		t.Error("a short ack parsed")
-	}
-}
-
 func BenchmarkEncodeLZ4(b *testing.B) {
 	src := make([]byte, 1280*720*4)
 	for i := range src {

@@ -171,18 +171,6 @@ func TestNoAutoRefresh(t *testing.T) {
 	s.none(t, 500*time.Millisecond)
 }
 
-func TestAckDecodeTime(t *testing.T) {
-	if d := AckDecodeTime(wire.Packet{"damage-sequence", int64(1), int64(2), int64(3), int64(4), int64(1500), ""}); d != 1500*time.Microsecond {
-		t.Errorf("decode time %v", d)
-	}
-	if d := AckDecodeTime(wire.Packet{"damage-sequence", int64(1), int64(2), int64(3), int64(4), int64(-1), "failed"}); d >= 0 {
-		t.Errorf("a failed paint gave decode time %v", d)
-	}
-	if d := AckDecodeTime(wire.Packet{"damage-sequence", int64(1)}); d >= 0 {
-		t.Errorf("a short ack gave decode time %v", d)
-	}
-}
-
 // TestAutoModeVideoGoesLossy: in auto mode, small updates stay rgb32; a
 // window whose whole area changes at video rate goes to the lossy
 // encoder, and once it settles is refreshed losslessly.
