@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/xroam/xroam/core/wire"
+	"github.com/xroam/xroam/core/xpra"
 )
 
 // TestMalformedInputLosesNothing throws bad bytes at a live session: each
@@ -49,12 +50,12 @@ func TestMalformedInputLosesNothing(t *testing.T) {
 			// either way the connection must end, not hang.
 			pkt, err := wire.NewReader(nc).ReadPacket()
 			if err == nil {
-				if pkt.Type() != "disconnect" {
+				d, err := xpra.ParseDisconnect(pkt)
+				if err != nil {
 					t.Errorf("got %q, want a disconnect", pkt.Type())
 				}
-				reason, extra, _ := wire.ParseDisconnect(pkt)
-				if reason != wire.ReasonProtocolError {
-					t.Errorf("reason %q %q", reason, extra)
+				if d.Reason != xpra.ReasonProtocolError {
+					t.Errorf("reason %q %q", d.Reason, d.Extra)
 				}
 			} else if ne, ok := err.(net.Error); ok && ne.Timeout() {
 				t.Fatal("the server neither answered nor closed")

@@ -16,6 +16,7 @@ import (
 
 	"github.com/xroam/xroam/core/wire"
 	"github.com/xroam/xroam/core/x11"
+	"github.com/xroam/xroam/core/xpra"
 )
 
 // testIcon is an 8x8 icon with a different colour in every pixel, some
@@ -135,8 +136,8 @@ func TestWindowIconAndStates(t *testing.T) {
 			}
 		}
 	}()
-	if err := w.WritePacket(wire.Packet{"configure-window", int64(1), int64(0), int64(0), int64(100), int64(100),
-		wire.Dict{}, int64(0), wire.Dict{"maximized": true, "sticky": false, "focused": true}, true}); err != nil {
+	if err := w.WritePacket(xpra.ConfigureWindow{WID: 1, Width: 100, Height: 100,
+		State: wire.Dict{"maximized": true, "sticky": false, "focused": true}, SkipGeometry: true}.Packet()); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "the requested state on the server window", func() bool {
@@ -220,9 +221,9 @@ func TestKeyboardModifiersAndMissingKeysyms(t *testing.T) {
 		}
 	}()
 	w := wire.NewWriter(nc)
-	key := func(name string, keyval int64, mods ...any) {
+	key := func(name string, keyval int64, mods ...string) {
 		for _, down := range []bool{true, false} {
-			if err := w.WritePacket(wire.Packet{"key-action", int64(1), name, down, append([]any{}, mods...), keyval, "", int64(0), int64(0)}); err != nil {
+			if err := w.WritePacket(xpra.KeyAction{WID: 1, Name: name, Pressed: down, Modifiers: mods, Keyval: keyval}.Packet()); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -257,7 +258,7 @@ func TestBellReachesClients(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer nc.Close()
-	if err := wire.NewWriter(nc).WritePacket(wire.NewHello(wire.Dict{"version": "3.1.3", "rencode": true, "ui_client": true, "bell": true})); err != nil {
+	if err := wire.NewWriter(nc).WritePacket(xpra.NewHello(wire.Dict{"version": "3.1.3", "rencode": true, "ui_client": true, "bell": true})); err != nil {
 		t.Fatal(err)
 	}
 	nc.SetReadDeadline(time.Now().Add(30 * time.Second))
@@ -427,7 +428,7 @@ func TestWMHintsInputAndUrgency(t *testing.T) {
 		}
 	}()
 	w := wire.NewWriter(nc)
-	if err := w.WritePacket(wire.Packet{"focus", int64(1), []any{}}); err != nil {
+	if err := w.WritePacket(xpra.Focus{WID: 1}.Packet()); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(time.Second)
@@ -439,7 +440,7 @@ func TestWMHintsInputAndUrgency(t *testing.T) {
 		out, _ := e.run("info", fmt.Sprintf(":%d", n), "--socket-dir="+e.sockDir)
 		return strings.Contains(out, "windows.0.urgent=false")
 	})
-	if err := w.WritePacket(wire.Packet{"focus", int64(1), []any{}}); err != nil {
+	if err := w.WritePacket(xpra.Focus{WID: 1}.Packet()); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "the focus on the window that takes input", func() bool { return inputFocus(t, n) == id })
@@ -463,7 +464,7 @@ func TestKeyboardWithoutSync(t *testing.T) {
 	}
 	defer nc.Close()
 	w := wire.NewWriter(nc)
-	if err := w.WritePacket(wire.NewHello(wire.Dict{"version": "3.1.3", "rencode": true, "ui_client": true, "keyboard_sync": false})); err != nil {
+	if err := w.WritePacket(xpra.NewHello(wire.Dict{"version": "3.1.3", "rencode": true, "ui_client": true, "keyboard_sync": false})); err != nil {
 		t.Fatal(err)
 	}
 	go func() {
@@ -475,7 +476,7 @@ func TestKeyboardWithoutSync(t *testing.T) {
 		}
 	}()
 	send := func(name string, keyval int64, down bool) {
-		if err := w.WritePacket(wire.Packet{"key-action", int64(1), name, down, []any{}, keyval, "", int64(0), int64(0)}); err != nil {
+		if err := w.WritePacket(xpra.KeyAction{WID: 1, Name: name, Pressed: down, Keyval: keyval}.Packet()); err != nil {
 			t.Fatal(err)
 		}
 	}

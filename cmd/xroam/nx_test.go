@@ -15,6 +15,7 @@ import (
 
 	"github.com/xroam/xroam/core/wire"
 	"github.com/xroam/xroam/core/x11"
+	"github.com/xroam/xroam/core/xpra"
 )
 
 // The NX session features (issue 8): --dpi and the client's DPI, the
@@ -34,7 +35,7 @@ func nxConnect(t *testing.T, sock string, extra wire.Dict) (net.Conn, *wire.Read
 	for k, v := range extra {
 		hello[k] = v
 	}
-	if err := wire.NewWriter(nc).WritePacket(wire.NewHello(hello)); err != nil {
+	if err := wire.NewWriter(nc).WritePacket(xpra.NewHello(hello)); err != nil {
 		t.Fatal(err)
 	}
 	r := wire.NewReader(nc)
@@ -188,7 +189,7 @@ func TestKeyboardForms(t *testing.T) {
 		"xkbmap_query_struct": map[string]any{"rules": "evdev", "model": "pc105", "layout": "fr"}})
 	waitFor(t, "the client's layout", func() bool { return xkbQuery(t, n)["layout"] == "fr" })
 	// The client's layout changes: the session follows (layout-changed).
-	if err := wire.NewWriter(c).WritePacket(wire.Packet{"layout-changed", "de", "nodeadkeys"}); err != nil {
+	if err := wire.NewWriter(c).WritePacket(xpra.LayoutChanged{Layout: "de", Variant: "nodeadkeys"}.Packet()); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "the client's new layout", func() bool {
@@ -196,7 +197,7 @@ func TestKeyboardForms(t *testing.T) {
 		return q["layout"] == "de" && q["variant"] == "nodeadkeys"
 	})
 	// A bad name is refused and changes nothing.
-	wire.NewWriter(c).WritePacket(wire.Packet{"layout-changed", "-print", ""})
+	wire.NewWriter(c).WritePacket(xpra.LayoutChanged{Layout: "-print"}.Packet())
 	time.Sleep(300 * time.Millisecond)
 	if q := xkbQuery(t, n); q["layout"] != "de" {
 		t.Errorf("a bad layout-changed changed the keyboard: %v", q)
@@ -288,9 +289,8 @@ func readDisconnect(t *testing.T, nc net.Conn, r *wire.Reader, within time.Durat
 		if err != nil {
 			t.Fatalf("no disconnect packet: %v", err)
 		}
-		if pkt.Type() == wire.TypeDisconnect {
-			reason, _, _ := wire.ParseDisconnect(pkt)
-			return reason
+		if d, err := xpra.ParseDisconnect(pkt); err == nil {
+			return d.Reason
 		}
 	}
 }
@@ -308,8 +308,8 @@ func TestIdleTimeout(t *testing.T) {
 		w := waitWindow(t, n, "idle")
 		start := time.Now()
 		nc, r := nxConnect(t, e.socket(n), nil)
-		if reason := readDisconnect(t, nc, r, 30*time.Second); reason != wire.ReasonIdleTimeout {
-			t.Errorf("%s: disconnected with %q, want %q", arg, reason, wire.ReasonIdleTimeout)
+		if reason := readDisconnect(t, nc, r, 30*time.Second); reason != xpra.ReasonIdleTimeout {
+			t.Errorf("%s: disconnected with %q, want %q", arg, reason, xpra.ReasonIdleTimeout)
 		}
 		if d := time.Since(start); d < 2*time.Second {
 			t.Errorf("%s: disconnected after %v", arg, d)
@@ -328,13 +328,13 @@ func TestIdleTimeout(t *testing.T) {
 	nc, r := nxConnect(t, e.socket(n), nil)
 	w := wire.NewWriter(nc)
 	for range 6 {
-		if err := w.WritePacket(wire.Packet{"pointer-position", int64(0), []int64{10, 10}, []string{}}); err != nil {
+		if err := w.WritePacket(xpra.PointerPosition{Pointer: xpra.Pointer{10, 10}}.Packet()); err != nil {
 			t.Fatal(err)
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
 	lastInput := time.Now()
-	if reason := readDisconnect(t, nc, r, 30*time.Second); reason != wire.ReasonIdleTimeout {
+	if reason := readDisconnect(t, nc, r, 30*time.Second); reason != xpra.ReasonIdleTimeout {
 		t.Errorf("disconnected with %q", reason)
 	}
 	// The disconnect comes a timeout after the last input, not after the

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/xroam/xroam/core/wire"
+	"github.com/xroam/xroam/core/xpra"
 )
 
 // uiConnect attaches as a minimal UI client would: a hello without a
@@ -24,7 +25,7 @@ func uiConnect(t *testing.T, network, addr string) net.Conn {
 		t.Fatal(err)
 	}
 	w := wire.NewWriter(nc)
-	if err := w.WritePacket(wire.NewHello(wire.Dict{"version": "3.1.3", "rencode": true, "ui_client": true, "client_type": "test"})); err != nil {
+	if err := w.WritePacket(xpra.NewHello(wire.Dict{"version": "3.1.3", "rencode": true, "ui_client": true, "client_type": "test"})); err != nil {
 		t.Fatal(err)
 	}
 	nc.SetReadDeadline(time.Now().Add(20 * time.Second))

@@ -18,6 +18,7 @@ import (
 
 	"github.com/xroam/xroam/core/wire"
 	"github.com/xroam/xroam/core/x11"
+	"github.com/xroam/xroam/core/xpra"
 )
 
 // The adaptive pipeline seen from the wire (issue 6): control commands
@@ -82,31 +83,24 @@ func (c *rawClient) read(r *wire.Reader) {
 			return
 		}
 		switch pkt.Type() {
-		case "new-window":
-			wid, _ := pkt.Int(1)
-			x, _ := pkt.Int(2)
-			y, _ := pkt.Int(3)
-			w, _ := pkt.Int(4)
-			h, _ := pkt.Int(5)
+		case xpra.TypeNewWindow:
+			nw, err := xpra.ParseNewWindow(pkt)
+			if err != nil {
+				continue
+			}
 			c.mu.Lock()
-			c.wins[wid] = &rawWin{w: int(w), h: int(h), pix: make([]byte, w*h*4)}
+			c.wins[nw.WID] = &rawWin{w: int(nw.Width), h: int(nw.Height), pix: make([]byte, nw.Width*nw.Height*4)}
 			c.mu.Unlock()
-			c.send(wire.Packet{"map-window", wid, x, y, w, h, wire.Dict{}})
-		case "draw":
+			c.send(xpra.MapWindow{WID: nw.WID, X: nw.X, Y: nw.Y, Width: nw.Width, Height: nw.Height}.Packet())
+		case xpra.TypeDraw:
 			c.draw(pkt)
 		}
 	}
 }
 
 func (c *rawClient) draw(pkt wire.Packet) {
-	wid, _ := pkt.Int(1)
-	x, _ := pkt.Int(2)
-	y, _ := pkt.Int(3)
-	w, _ := pkt.Int(4)
-	h, _ := pkt.Int(5)
-	seq, _ := pkt.Int(8)
-	enc := pkt.Str(6)
-	data := pkt.Bytes(7)
+	d, _ := xpra.ParseDraw(pkt)
+	wid, x, y, w, h, seq, enc, data := d.WID, d.X, d.Y, d.Width, d.Height, d.Sequence, d.Coding, d.Bytes()
 	start := time.Now()
 	px, err := decodeTestDraw(enc, data, int(w), int(h))
 	c.mu.Lock()
@@ -118,14 +112,14 @@ func (c *rawClient) draw(pkt wire.Packet) {
 			copy(win.pix[((int(y)+row)*win.w+int(x))*4:], px[row*int(w)*4:(row+1)*int(w)*4])
 		}
 	}
-	c.draws = append(c.draws, rawDraw{wid: wid, enc: enc, bytes: len(data), quality: pkt.Dict(10).Int("quality", -1), at: time.Now()})
+	c.draws = append(c.draws, rawDraw{wid: wid, enc: enc, bytes: len(data), quality: d.Options.Int("quality", -1), at: time.Now()})
 	hold := c.hold[wid]
 	if hold {
 		c.held[wid] = append(c.held[wid], seq)
 	}
 	c.mu.Unlock()
 	if !hold {
-		c.send(wire.Packet{"damage-sequence", seq, wid, w, h, time.Since(start).Microseconds(), ""})
+		c.send(xpra.DamageSequence{Sequence: seq, WID: wid, Width: w, Height: h, DecodeTime: time.Since(start).Microseconds()}.Packet())
 	}
 }
 
@@ -140,7 +134,7 @@ func (c *rawClient) holdAcks(wid int64, on bool) {
 	}
 	c.mu.Unlock()
 	for _, s := range seqs {
-		c.send(wire.Packet{"damage-sequence", s, wid, int64(0), int64(0), int64(0), ""})
+		c.send(xpra.DamageSequence{Sequence: s, WID: wid}.Packet())
 	}
 }
 
@@ -347,7 +341,7 @@ func TestBandwidthLimitOnTheWire(t *testing.T) {
 			c := rawAttach(t, e.socket(n), tc.hello)
 			c.waitDraw(time.Time{}, "first", func(rawDraw) bool { return true })
 			if tc.packet {
-				c.send(wire.Packet{"bandwidth-limit", int64(1_000_000)})
+				c.send(xpra.BandwidthLimit{BPS: 1_000_000}.Packet())
 				time.Sleep(500 * time.Millisecond) // what was sent before it
 			}
 			start := time.Now()

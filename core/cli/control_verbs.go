@@ -11,6 +11,7 @@ import (
 	"github.com/xroam/xroam/core/dial"
 	"github.com/xroam/xroam/core/session"
 	"github.com/xroam/xroam/core/wire"
+	"github.com/xroam/xroam/core/xpra"
 )
 
 // looksLikeTarget tells a connection string from a control command word.
@@ -118,7 +119,7 @@ func upgradeVerb() *Verb {
 				rc.Close()
 				return fmt.Errorf("the server of %s runs in an unknown mode %q", inv.Args[0], mode)
 			}
-			if err := rc.W.WritePacket(wire.Packet{"exit-server", "upgrade"}); err != nil {
+			if err := rc.W.WritePacket(xpra.ExitServer{Reason: xpra.ExitUpgrade}.Packet()); err != nil {
 				rc.Close()
 				return fmt.Errorf("asking the server to exit: %w", err)
 			}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+
+	"github.com/xroam/xroam/core/xpra"
 )
 
 func screenshotVerb() *Verb {
@@ -28,13 +30,11 @@ func screenshotVerb() *Verb {
 				return err
 			}
 			defer rc.Close()
-			pkt := rc.Reply
-			if pkt == nil || pkt.Type() != "screenshot" || len(pkt) < 6 {
+			shot, err := xpra.ParseScreenshot(rc.Reply)
+			if err != nil {
 				return errors.New("the server sent no screenshot")
 			}
-			w, _ := pkt.Int(1)
-			h, _ := pkt.Int(2)
-			data := pkt.Bytes(5)
+			w, h, data := shot.Width, shot.Height, shot.Data
 			if w == 0 || h == 0 || len(data) == 0 {
 				return errors.New("the session has no windows to take a picture of")
 			}

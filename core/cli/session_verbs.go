@@ -20,6 +20,7 @@ import (
 	"github.com/xroam/xroam/core/sockdir"
 	"github.com/xroam/xroam/core/wire"
 	"github.com/xroam/xroam/core/x11"
+	"github.com/xroam/xroam/core/xpra"
 )
 
 func sessionGroups() []string {
@@ -425,7 +426,7 @@ func infoVerb() *Verb {
 
 // endVerb builds stop and exit, which differ in the packet they send and
 // what the server leaves running.
-func endVerb(name, packet, summary, desc string) *Verb {
+func endVerb(name string, packet wire.Packet, summary, desc string) *Verb {
 	return &Verb{
 		Name:        name,
 		Args:        "[DISPLAY|URI]",
@@ -439,8 +440,8 @@ func endVerb(name, packet, summary, desc string) *Verb {
 				return err
 			}
 			defer rc.Close()
-			if err := rc.W.WritePacket(wire.Packet{packet}); err != nil {
-				return fmt.Errorf("sending %s: %w", packet, err)
+			if err := rc.W.WritePacket(packet); err != nil {
+				return fmt.Errorf("sending %s: %w", packet.Type(), err)
 			}
 			reason, err := rc.WaitDisconnect(10 * time.Second)
 			if err != nil {
@@ -462,13 +463,13 @@ func endVerb(name, packet, summary, desc string) *Verb {
 }
 
 func stopVerb() *Verb {
-	return endVerb("stop", "shutdown-server", "stop a session: its commands, its display and its sockets",
+	return endVerb("stop", xpra.ShutdownServer{}.Packet(), "stop a session: its commands, its display and its sockets",
 		"Asks the session's server to shut down: the commands started in the session are terminated, the X server ends "+
 			"and the sockets are removed. Waits up to 10 s for the socket to disappear.")
 }
 
 func exitVerb() *Verb {
-	return endVerb("exit", "exit-server", "end the server but leave its display and applications running",
+	return endVerb("exit", xpra.ExitServer{}.Packet(), "end the server but leave its display and applications running",
 		"Asks the session's server to exit without stopping the session: the X server and its applications keep running, "+
 			"and 'xroam start :N --use-display' takes them over again.")
 }
@@ -484,7 +485,7 @@ func detachVerb() *Verb {
 		Run: func(ctx context.Context, inv *Invocation) error {
 			rc, _, err := request(ctx, inv, "detach")
 			var de *dial.DisconnectedError
-			if errors.As(err, &de) && de.Reason == wire.ReasonDone {
+			if errors.As(err, &de) && de.Reason == xpra.ReasonDone {
 				msg := "detached"
 				if len(de.Extra) > 0 {
 					msg = de.Extra[0]

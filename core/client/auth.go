@@ -6,6 +6,7 @@ import (
 
 	"github.com/xroam/xroam/core/dial"
 	"github.com/xroam/xroam/core/wire"
+	"github.com/xroam/xroam/core/xpra"
 	"github.com/xroam/xroam/sdk/auth"
 )
 
@@ -41,12 +42,16 @@ func (c *client) handleChallenge(p wire.Packet) error {
 	if c.cipher != nil {
 		// The challenge carries the server's parameters; the new hello
 		// announces new ones of ours.
-		if err := c.cipher.Accept(c.w, p.Dict(2)); err != nil {
+		ch, err := xpra.ParseChallenge(p)
+		if err != nil {
+			return err
+		}
+		if err := c.cipher.Accept(c.w, ch.CipherCaps); err != nil {
 			return err
 		}
 		if err := c.cipher.Prepare(c.r, h); err != nil {
 			return err
 		}
 	}
-	return c.send(wire.NewHello(h))
+	return c.send(xpra.NewHello(h))
 }

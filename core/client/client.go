@@ -16,6 +16,7 @@ import (
 	"github.com/xroam/xroam/core/sockdir"
 	"github.com/xroam/xroam/core/wire"
 	"github.com/xroam/xroam/core/x11"
+	"github.com/xroam/xroam/core/xpra"
 )
 
 // Config is what an attach needs.
@@ -109,7 +110,7 @@ func (e *ServerDisconnect) Error() string {
 }
 
 // IsError says whether xpra would treat the disconnect as a failure.
-func (e *ServerDisconnect) IsError() bool { return e.Early || wire.DisconnectIsError(e.Reason) }
+func (e *ServerDisconnect) IsError() bool { return e.Early || xpra.DisconnectIsError(e.Reason) }
 
 // ErrConnectionLost is returned when the connection ends without a
 // disconnect packet.
@@ -187,7 +188,7 @@ func (c *client) run(ctx context.Context) error {
 	if err := c.cipher.Prepare(c.r, h); err != nil {
 		return err
 	}
-	if err := c.send(wire.NewHello(h)); err != nil {
+	if err := c.send(xpra.NewHello(h)); err != nil {
 		return fmt.Errorf("sending the hello: %w", err)
 	}
 	packets := make(chan readResult, 16)
@@ -232,7 +233,7 @@ func (c *client) run(ctx context.Context) error {
 			}
 		case ev, ok := <-events:
 			if !ok {
-				c.sendDisconnect(wire.ReasonClientExit, "the local display closed")
+				c.sendDisconnect(xpra.ReasonClientExit, "the local display closed")
 				return errors.New("the local X display closed the connection")
 			}
 			if quit := c.handleEvent(ev); quit {
@@ -241,11 +242,11 @@ func (c *client) run(ctx context.Context) error {
 			}
 		case <-ping.C:
 			if since := time.Since(lastRecv); since > c.cfg.PingTimeout {
-				c.sendDisconnect(wire.ReasonClientPingTimeout, fmt.Sprintf("nothing from the server for %s", since.Round(time.Second)))
+				c.sendDisconnect(xpra.ReasonClientPingTimeout, fmt.Sprintf("nothing from the server for %s", since.Round(time.Second)))
 				return fmt.Errorf("%w: server ping timeout: nothing received for %s", ErrConnectionLost, since.Round(time.Second))
 			}
 			if c.server != nil {
-				c.sendLog(wire.Ping{Time: time.Since(c.start).Milliseconds()}.Packet())
+				c.sendLog(xpra.Ping{Time: time.Since(c.start).Milliseconds()}.Packet())
 			}
 		}
 	}
@@ -254,12 +255,12 @@ func (c *client) run(ctx context.Context) error {
 // goodbye sends "client request" and waits a little for the server's
 // own disconnect, as xpra's client does.
 func (c *client) goodbye(packets <-chan readResult) {
-	c.sendDisconnect(wire.ReasonClientRequest, "exit on user request")
+	c.sendDisconnect(xpra.ReasonClientRequest, "exit on user request")
 	timeout := time.After(c.cfg.DisconnectWaitTimeout)
 	for {
 		select {
 		case rr := <-packets:
-			if rr.err != nil || rr.pkt.Type() == wire.TypeDisconnect {
+			if rr.err != nil || rr.pkt.Type() == xpra.TypeDisconnect {
 				return
 			}
 		case <-timeout:
@@ -270,7 +271,7 @@ func (c *client) goodbye(packets <-chan readResult) {
 
 func (c *client) sendDisconnect(reason string, extra ...string) {
 	_ = c.nc.SetWriteDeadline(time.Now().Add(2 * time.Second))
-	_ = c.w.WritePacket(wire.NewDisconnect(reason, extra...))
+	_ = c.w.WritePacket(xpra.NewDisconnect(reason, extra...))
 }
 
 func (c *client) send(p wire.Packet) error { return c.w.WritePacket(p) }
@@ -286,55 +287,61 @@ func (c *client) sendLog(p wire.Packet) {
 // handle processes one server packet; done reports the end of the session.
 func (c *client) handle(p wire.Packet) (done bool, err error) {
 	switch p.Type() {
-	case wire.TypeHello:
+	case xpra.TypeHello:
 		return false, c.handleHello(p)
-	case "challenge":
+	case xpra.TypeChallenge:
 		return false, c.handleChallenge(p)
-	case wire.TypeDisconnect:
-		reason, extra, _ := wire.ParseDisconnect(p)
-		c.log.Info("attach: the server disconnected", "reason", reason)
-		return true, &ServerDisconnect{Reason: reason, Extra: extra, Early: c.server == nil}
-	case wire.TypePing:
-		pg, err := wire.ParsePing(p)
+	case xpra.TypeDisconnect:
+		d, _ := xpra.ParseDisconnect(p)
+		c.log.Info("attach: the server disconnected", "reason", d.Reason)
+		return true, &ServerDisconnect{Reason: d.Reason, Extra: d.Extra, Early: c.server == nil}
+	case xpra.TypePing:
+		pg, err := xpra.ParsePing(p)
 		if err != nil {
 			return false, nil
 		}
 		l1, l5, l15 := loadavg()
-		pe := wire.NewPingEcho(pg.Time, l1, l5, l15)
+		pe := xpra.NewPingEcho(pg.Time, l1, l5, l15)
 		if pg.SID != "" {
 			pe.SID, pe.HasSID = pg.SID, true
 		}
 		c.sendLog(pe.Packet())
-	case wire.TypePingEcho, wire.TypeSetDeflate:
-	case "startup-complete":
+	case xpra.TypePingEcho, xpra.TypeSetDeflate:
+	case xpra.TypeStartupComplete:
 		c.log.Info("attach: the session is ready", "windows", len(c.windows))
-	case "new-window":
-		c.newWindow(p, false)
-	case "new-override-redirect":
-		c.newWindow(p, true)
-	case "window-metadata":
+	case xpra.TypeNewWindow, xpra.TypeNewOverrideRedirect:
+		c.newWindow(p)
+	case xpra.TypeWindowMetadata:
 		c.windowMetadata(p)
-	case "window-move-resize", "configure-override-redirect":
-		c.moveResize(p)
-	case "window-resized":
-		c.resized(p)
-	case "lost-window":
-		c.lostWindow(p)
-	case "raise-window":
-		if w := c.window(p); w != nil {
-			c.disp.Raise(w.local)
+	case xpra.TypeWindowMoveResize:
+		if m, err := xpra.ParseWindowMoveResize(p); err == nil {
+			c.moveResize(m)
 		}
-	case "draw":
+	case xpra.TypeConfigureOverrideRedirect:
+		if m, err := xpra.ParseConfigureOverrideRedirect(p); err == nil {
+			c.moveResize(xpra.WindowMoveResize{WID: m.WID, X: m.X, Y: m.Y, Width: m.Width, Height: m.Height})
+		}
+	case xpra.TypeWindowResized:
+		c.resized(p)
+	case xpra.TypeLostWindow:
+		c.lostWindow(p)
+	case xpra.TypeRaiseWindow:
+		if r, err := xpra.ParseRaiseWindow(p); err == nil {
+			if w := c.windows[r.WID]; w != nil {
+				c.disp.Raise(w.local)
+			}
+		}
+	case xpra.TypeDraw:
 		c.draw(p)
-	case "cursor":
+	case xpra.TypeCursor:
 		if c.cfg.Cursors {
 			c.setCursor(p)
 		}
-	case "window-icon":
+	case xpra.TypeWindowIcon:
 		c.windowIcon(p)
-	case "bell":
-		if c.cfg.Bell {
-			c.disp.Bell(int(intAt(p, 3)))
+	case xpra.TypeBell:
+		if b, err := xpra.ParseBell(p); err == nil && c.cfg.Bell {
+			c.disp.Bell(int(b.Percent))
 		}
 	default:
 		if c.clipboardPacket(p) {
@@ -346,7 +353,7 @@ func (c *client) handle(p wire.Packet) (done bool, err error) {
 }
 
 func (c *client) handleHello(p wire.Packet) error {
-	caps, err := wire.ParseHello(p)
+	caps, err := xpra.ParseHello(p)
 	if err != nil {
 		return fmt.Errorf("the server's hello: %w", err)
 	}
@@ -357,7 +364,7 @@ func (c *client) handleHello(p wire.Packet) error {
 	c.w.Apply(wire.Negotiate(caps))
 	if c.mmap != nil {
 		if err := c.mmap.accept(caps); err != nil {
-			c.sendDisconnect(wire.ReasonClientExit, err.Error())
+			c.sendDisconnect(xpra.ReasonClientExit, err.Error())
 			return err
 		}
 		if c.mmap.on {
@@ -369,7 +376,7 @@ func (c *client) handleHello(p wire.Packet) error {
 	}
 	c.log.Info("attach: connected", "server", c.target.String(), "version", caps.Str("version", ""),
 		"hostname", caps.Str("hostname", ""), "encoding", c.w.Encoding().String())
-	c.sendLog(wire.Ping{Time: time.Since(c.start).Milliseconds()}.Packet())
+	c.sendLog(xpra.Ping{Time: time.Since(c.start).Milliseconds()}.Packet())
 	c.startClipboard()
 	return nil
 }
@@ -430,7 +437,7 @@ func (c *client) hello() wire.Dict {
 		dpi = int(float64(scr.Width)*25.4/float64(scr.WidthMM) + 0.5)
 	}
 	h := wire.Dict{
-		"version":           wire.ProtocolVersion,
+		"version":           xpra.ProtocolVersion,
 		"client_type":       "xroam",
 		"rencode":           true,
 		"bencode":           true,
@@ -564,9 +571,4 @@ func (c *client) keyboardCaps() wire.Dict {
 	}
 	h["xkbmap_mod_meanings"] = mm
 	return h
-}
-
-func intAt(p wire.Packet, i int) int64 {
-	v, _ := p.Int(i)
-	return v
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/xroam/xroam/core/clipsync"
 	"github.com/xroam/xroam/core/wire"
+	"github.com/xroam/xroam/core/xpra"
 	"github.com/xroam/xroam/sdk/clipboard"
 )
 
@@ -150,13 +151,14 @@ func (c *client) startClipboard() {
 
 // clipboardPacket handles a clipboard packet; false when p is not one.
 func (c *client) clipboardPacket(p wire.Packet) bool {
-	if p.Type() == "setting-change" && p.Str(1) == "clipboard-direction" && c.clip != nil {
-		if d, err := clipsync.ParseDirection(p.Str(2), false); err == nil {
+	if sc, err := xpra.ParseSettingChange(p); err == nil && sc.Setting == xpra.SettingClipboardDirection && c.clip != nil {
+		name, _ := wire.AsString(sc.Value)
+		if d, err := clipsync.ParseDirection(name, false); err == nil {
 			c.clip.sync.SetDirection(d)
 		}
 		return true
 	}
-	if !clipsync.IsClipboardPacket(p.Type()) {
+	if !xpra.IsClipboardPacket(p.Type()) {
 		return false
 	}
 	if c.clip != nil && c.clip.backend != nil {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/xroam/xroam/core/wire"
 	"github.com/xroam/xroam/core/x11"
+	"github.com/xroam/xroam/core/xpra"
 )
 
 // cursorBGRA decodes a PNG cursor image to premultiplied BGRA, the
@@ -40,16 +41,15 @@ func cursorBGRA(data []byte) (w, h int, pix []byte, err error) {
 // maxCursorSide bounds the cursor images taken from a server.
 const maxCursorSide = 512
 
-// setCursor handles ["cursor", ""] (the default cursor),
-// ["cursor", "png", x, y, w, h, xhot, yhot, serial, pixels, name, ...]
-// and the same with "raw": premultiplied BGRA pixels, as XFixes gives
-// them to xroam's and xpra's servers.
+// setCursor handles the default cursor, png cursors and raw ones:
+// premultiplied BGRA pixels, as XFixes gives them to xroam's and xpra's
+// servers.
 func (c *client) setCursor(p wire.Packet) {
 	var cur x11.ClientCursor
-	if len(p) >= 10 && (p.Str(1) == "png" || p.Str(1) == "raw") {
-		w, h, pix, err := cursorImage(p)
+	if pc, err := xpra.ParseCursor(p); err == nil && pc.Encoding != "" {
+		w, h, pix, err := cursorImage(pc)
 		if err == nil {
-			cur, err = c.disp.NewCursor(w, h, int(intAt(p, 6)), int(intAt(p, 7)), pix)
+			cur, err = c.disp.NewCursor(w, h, int(pc.XHot), int(pc.YHot), pix)
 		}
 		if err != nil {
 			c.log.Debug("attach: cursor not shown", "err", err)
@@ -64,11 +64,11 @@ func (c *client) setCursor(p wire.Packet) {
 }
 
 // cursorImage decodes the image of a png or raw cursor packet.
-func cursorImage(p wire.Packet) (w, h int, pix []byte, err error) {
-	if p.Str(1) == "png" {
-		return cursorBGRA(p.Bytes(9))
+func cursorImage(p xpra.Cursor) (w, h int, pix []byte, err error) {
+	if p.Encoding == xpra.CursorPNG {
+		return cursorBGRA(p.Pixels)
 	}
-	w, h, pix = int(intAt(p, 4)), int(intAt(p, 5)), p.Bytes(9)
+	w, h, pix = int(p.Width), int(p.Height), p.Pixels
 	if w <= 0 || h <= 0 || w > maxCursorSide || h > maxCursorSide {
 		return 0, 0, nil, fmt.Errorf("raw cursor of %dx%d", w, h)
 	}

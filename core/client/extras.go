@@ -10,6 +10,7 @@ import (
 
 	"github.com/xroam/xroam/core/wire"
 	"github.com/xroam/xroam/core/x11"
+	"github.com/xroam/xroam/core/xpra"
 )
 
 // This file shows a remote window's icon and EWMH state (fullscreen,
@@ -77,11 +78,15 @@ func decodeWindowIcon(coding string, w, h int, data []byte) (int, int, []byte, e
 var errDefaultIcon = errors.New("window icon: the default icon")
 
 func (c *client) windowIcon(p wire.Packet) {
-	win := c.window(p)
-	if win == nil || len(p) < 6 {
+	icon, err := xpra.ParseWindowIcon(p)
+	if err != nil {
 		return
 	}
-	w, h, pix, err := decodeWindowIcon(p.Str(4), int(intAt(p, 2)), int(intAt(p, 3)), p.Bytes(5))
+	win := c.windows[icon.WID]
+	if win == nil {
+		return
+	}
+	w, h, pix, err := decodeWindowIcon(icon.Encoding, int(icon.Width), int(icon.Height), icon.Data)
 	if errors.Is(err, errDefaultIcon) {
 		return
 	}

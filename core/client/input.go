@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/xroam/xroam/core/wire"
 	"github.com/xroam/xroam/core/x11"
+	"github.com/xroam/xroam/core/xpra"
 )
 
 // shortcut is a parsed --key-shortcut: modifiers + key name -> action.
@@ -76,27 +76,23 @@ func matchShortcut(scs []shortcut, name string, state uint16) string {
 
 // pointerAt is xpra's pointer position: root coordinates, plus window
 // coordinates when the server wants them.
-func (c *client) pointerAt(rootX, rootY, x, y int) []any {
+func (c *client) pointerAt(rootX, rootY, x, y int) xpra.Pointer {
 	if c.server.Bool("pointer.relative", false) {
-		return []any{int64(rootX), int64(rootY), int64(x), int64(y)}
+		return xpra.Pointer{int64(rootX), int64(rootY), int64(x), int64(y)}
 	}
-	return []any{int64(rootX), int64(rootY)}
+	return xpra.Pointer{int64(rootX), int64(rootY)}
 }
 
-func buttons(state uint16) []any {
-	out := []any{}
+func buttons(state uint16) []int64 {
+	out := []int64{}
 	for _, b := range x11.ButtonsFromState(state) {
 		out = append(out, int64(b))
 	}
 	return out
 }
 
-func modifiers(state uint16) []any {
-	out := []any{}
-	for _, m := range x11.ModifierNames(state) {
-		out = append(out, m)
-	}
-	return out
+func modifiers(state uint16) []string {
+	return x11.ModifierNames(state)
 }
 
 // focus tells the server which window has the keyboard.
@@ -105,7 +101,7 @@ func (c *client) focus(wid int64, state uint16) {
 		return
 	}
 	c.focused = wid
-	c.sendLog(wire.Packet{"focus", wid, modifiers(state)})
+	c.sendLog(xpra.Focus{WID: wid, Modifiers: modifiers(state)}.Packet())
 }
 
 // handleEvent forwards a local X event; quit reports a quit shortcut.
@@ -132,11 +128,11 @@ func (c *client) handleEvent(ev any) (quit bool) {
 		}
 		win.x, win.y = e.X, e.Y
 		win.resize(clampDim(int64(e.Width)), clampDim(int64(e.Height)))
-		c.sendLog(wire.Packet{"configure-window", win.wid, int64(win.x), int64(win.y), int64(win.w), int64(win.h),
-			wire.Dict{}, win.resizeCounter, wire.Dict{}, false})
+		c.sendLog(xpra.ConfigureWindow{WID: win.wid, X: int64(win.x), Y: int64(win.y), Width: int64(win.w), Height: int64(win.h),
+			ResizeCounter: win.resizeCounter}.Packet())
 	case *x11.ClientCloseEvent:
 		if win := c.byLocal[e.Window]; win != nil {
-			c.sendLog(wire.Packet{"close-window", win.wid})
+			c.sendLog(xpra.CloseWindow{WID: win.wid}.Packet())
 		}
 	case *x11.ClientFocusEvent:
 		if c.cfg.Readonly {
@@ -160,14 +156,14 @@ func (c *client) handleEvent(ev any) (quit bool) {
 			return false
 		}
 		c.focus(win.wid, e.State)
-		c.sendLog(wire.Packet{"key-action", win.wid, e.Name, e.Pressed, modifiers(e.State), int64(e.Keysym),
-			e.String, int64(e.Keycode), int64(0)})
+		c.sendLog(xpra.KeyAction{WID: win.wid, Name: e.Name, Pressed: e.Pressed, Modifiers: modifiers(e.State), Keyval: int64(e.Keysym),
+			String: e.String, Keycode: int64(e.Keycode), HasKeycode: true}.Packet())
 	case *x11.ClientMotionEvent:
 		win := c.byLocal[e.Window]
 		if win == nil || c.cfg.Readonly {
 			return false
 		}
-		c.sendLog(wire.Packet{"pointer-position", win.wid, c.pointerAt(e.RootX, e.RootY, e.X, e.Y), modifiers(e.State), buttons(e.State)})
+		c.sendLog(xpra.PointerPosition{WID: win.wid, Pointer: c.pointerAt(e.RootX, e.RootY, e.X, e.Y), Modifiers: modifiers(e.State), Buttons: buttons(e.State)}.Packet())
 	case *x11.ClientButtonEvent:
 		win := c.byLocal[e.Window]
 		if win == nil || c.cfg.Readonly {
@@ -176,8 +172,8 @@ func (c *client) handleEvent(ev any) (quit bool) {
 		if e.Pressed && !win.or {
 			c.focus(win.wid, e.State)
 		}
-		c.sendLog(wire.Packet{"button-action", win.wid, int64(e.Button), e.Pressed, c.pointerAt(e.RootX, e.RootY, e.X, e.Y),
-			modifiers(e.State), buttons(e.State)})
+		c.sendLog(xpra.ButtonAction{WID: win.wid, Button: int64(e.Button), Pressed: e.Pressed, Pointer: c.pointerAt(e.RootX, e.RootY, e.X, e.Y),
+			Modifiers: modifiers(e.State), HasModifiers: true, Buttons: buttons(e.State)}.Packet())
 	}
 	return false
 }

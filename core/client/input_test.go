@@ -3,10 +3,12 @@ package client
 import (
 	"bytes"
 	"log/slog"
+	"slices"
 	"testing"
 
 	"github.com/xroam/xroam/core/wire"
 	"github.com/xroam/xroam/core/x11"
+	"github.com/xroam/xroam/core/xpra"
 )
 
 // inputClient is a client with one window whose packets go to out.
@@ -45,25 +47,25 @@ func TestKeyForwarding(t *testing.T) {
 		t.Fatalf("sent %v", ps)
 	}
 	// The server learns the focus before the first key.
-	if ps[0].Type() != "focus" || ps[1].Type() != "key-action" || ps[2].Type() != "button-action" {
+	if ps[0].Type() != xpra.TypeFocus || ps[1].Type() != xpra.TypeKeyAction || ps[2].Type() != xpra.TypeButtonAction {
 		t.Fatalf("sent %v", ps)
 	}
-	k := ps[1]
-	if wid, _ := k.Int(1); wid != 7 || k.Str(2) != "a" || !wire.Truthy(k[3]) {
-		t.Errorf("key-action %v", k)
+	k, err := xpra.ParseKeyAction(ps[1])
+	if err != nil || k.WID != 7 || k.Name != "a" || !k.Pressed {
+		t.Errorf("key-action %+v, %v", k, err)
 	}
-	if mods := k.List(4); len(mods) != 1 || !wire.EqualLoose(mods[0], "shift") {
-		t.Errorf("modifiers %v", k.List(4))
+	if !slices.Equal(k.Modifiers, []string{"shift"}) {
+		t.Errorf("modifiers %v", k.Modifiers)
 	}
-	if ks, _ := k.Int(5); ks != 'a' {
-		t.Errorf("keyval %d", ks)
+	if k.Keyval != 'a' {
+		t.Errorf("keyval %d", k.Keyval)
 	}
-	if kc, _ := k.Int(7); kc != 38 {
-		t.Errorf("keycode %d", kc)
+	if k.Keycode != 38 {
+		t.Errorf("keycode %d", k.Keycode)
 	}
-	b := ps[2]
-	if btn, _ := b.Int(2); btn != 4 || !wire.EqualLoose(b.List(4), []any{int64(15), int64(16)}) {
-		t.Errorf("button-action %v", b)
+	b, err := xpra.ParseButtonAction(ps[2])
+	if err != nil || b.Button != 4 || !slices.Equal(b.Pointer, xpra.Pointer{15, 16}) {
+		t.Errorf("button-action %+v, %v", b, err)
 	}
 }
 
@@ -79,7 +81,7 @@ func TestReadonlyDropsInput(t *testing.T) {
 	}
 	// Closing is not input: it still reaches the server.
 	c.handleEvent(&x11.ClientCloseEvent{Window: 0x400001})
-	if ps := sentPackets(t, &out); len(ps) != 1 || ps[0].Type() != "close-window" {
+	if ps := sentPackets(t, &out); len(ps) != 1 || ps[0].Type() != xpra.TypeCloseWindow {
 		t.Errorf("close sent %v", ps)
 	}
 }
@@ -101,11 +103,11 @@ func TestConfigureSendsNewGeometry(t *testing.T) {
 	c.handleEvent(&x11.ClientConfigureEvent{Window: 0x400001, X: 0, Y: 0, Width: 100, Height: 50})
 	c.handleEvent(&x11.ClientConfigureEvent{Window: 0x400001, X: 10, Y: 20, Width: 300, Height: 200})
 	ps := sentPackets(t, &out)
-	if len(ps) != 1 || ps[0].Type() != "configure-window" {
+	if len(ps) != 1 || ps[0].Type() != xpra.TypeConfigureWindow {
 		t.Fatalf("sent %v", ps)
 	}
-	if w, _ := ps[0].Int(4); w != 300 {
-		t.Errorf("configure-window %v", ps[0])
+	if cf, err := xpra.ParseConfigureWindow(ps[0]); err != nil || cf.Width != 300 {
+		t.Errorf("configure-window %+v, %v", cf, err)
 	}
 	if win := c.windows[7]; len(win.backing) != 300*200*4 {
 		t.Errorf("backing is %d bytes", len(win.backing))

@@ -7,11 +7,12 @@ import (
 
 	"github.com/xroam/xroam/core/mmap"
 	"github.com/xroam/xroam/core/wire"
+	"github.com/xroam/xroam/core/xpra"
 )
 
 // mmapCoding is the coding of draws whose pixels lie in the mmap area,
 // uncompressed, with the rowstride and rgb_format of rgb32 draws.
-const mmapCoding = "mmap"
+const mmapCoding = xpra.CodingMMap
 
 // clientMMap is the client's side of xpra's mmap transfer: the area it
 // offers in its hello and, once the server has proved it mapped it too,

@@ -9,6 +9,7 @@ import (
 	"github.com/xroam/xroam/core/dial"
 	"github.com/xroam/xroam/core/wire"
 	"github.com/xroam/xroam/core/x11"
+	"github.com/xroam/xroam/core/xpra"
 )
 
 // runSessions attaches, and with cfg.Reconnect attaches again after an
@@ -39,7 +40,7 @@ func runSessions(ctx context.Context, cfg Config, disp *x11.ClientDisplay, short
 			// The server ended the session, unless it is an upgrade's:
 			// the new server takes the session over and is attached
 			// again.
-			if sd.Reason != wire.ReasonServerUpgrade {
+			if sd.Reason != xpra.ReasonServerUpgrade {
 				return err
 			}
 		case !errors.Is(err, ErrConnectionLost) && !errors.As(err, &de):

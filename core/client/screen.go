@@ -5,11 +5,12 @@ import (
 
 	"github.com/xroam/xroam/core/wire"
 	"github.com/xroam/xroam/core/x11"
+	"github.com/xroam/xroam/core/xpra"
 )
 
 // screenChanged tells the server that the local screen changed size, as
-// xpra's client does: ["desktop_size", w, h, screen_sizes]. Servers that
-// did not say desktop_size in their hello do not want it.
+// xpra's client does. Servers that did not say desktop_size in their
+// hello do not want it.
 func (c *client) screenChanged(e *x11.ClientScreenEvent) {
 	if c.server == nil || !c.server.Has("desktop_size") {
 		return
@@ -18,7 +19,7 @@ func (c *client) screenChanged(e *x11.ClientScreenEvent) {
 	monitor := []any{"screen", 0, 0, e.Width, e.Height, e.WidthMM, e.HeightMM}
 	sizes := []any{[]any{scr.Name, e.Width, e.Height, e.WidthMM, e.HeightMM, []any{monitor}, 0, 0, e.Width, e.Height}}
 	c.log.Debug("attach: the local screen changed", "width", e.Width, "height", e.Height)
-	c.sendLog(wire.Packet{"desktop_size", int64(e.Width), int64(e.Height), sizes})
+	c.sendLog(xpra.ClientDesktopSize{Width: int64(e.Width), Height: int64(e.Height), ScreenSizes: sizes}.Packet())
 }
 
 // localStates tells the server about states the local window manager
@@ -40,8 +41,8 @@ func (c *client) localStates(e *x11.ClientStateEvent) {
 	if len(changed) == 0 {
 		return
 	}
-	c.sendLog(wire.Packet{"configure-window", win.wid, int64(win.x), int64(win.y), int64(win.w), int64(win.h),
-		wire.Dict{}, win.resizeCounter, changed, true})
+	c.sendLog(xpra.ConfigureWindow{WID: win.wid, X: int64(win.x), Y: int64(win.y), Width: int64(win.w), Height: int64(win.h),
+		ResizeCounter: win.resizeCounter, State: changed, SkipGeometry: true}.Packet())
 }
 
 // xpraStateName is the window_state key of a metadata state name.

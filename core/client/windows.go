@@ -6,6 +6,7 @@ import (
 
 	"github.com/xroam/xroam/core/wire"
 	"github.com/xroam/xroam/core/x11"
+	"github.com/xroam/xroam/core/xpra"
 )
 
 // window is one remote window and its local counterpart.
@@ -21,14 +22,6 @@ type window struct {
 	resizeCounter int64
 	// video decodes the window's h264, vp8 or vp9 stream, if it has one.
 	video *h264Decoder
-}
-
-func (c *client) window(p wire.Packet) *window {
-	wid, ok := p.Int(1)
-	if !ok {
-		return nil
-	}
-	return c.windows[wid]
 }
 
 func (c *client) title(meta wire.Dict) string {
@@ -64,23 +57,24 @@ func sizeHints(meta wire.Dict) x11.ClientSizeHints {
 
 func clampDim(v int64) int { return int(min(max(v, 1), 32767)) }
 
-func (c *client) newWindow(p wire.Packet, or bool) {
-	if len(p) < 6 {
-		c.log.Warn("attach: malformed new-window packet", "len", len(p))
+func (c *client) newWindow(p wire.Packet) {
+	nw, err := xpra.ParseNewWindow(p)
+	if err != nil {
+		c.log.Warn("attach: malformed new-window packet", "len", len(p), "err", err)
 		return
 	}
-	wid, _ := p.Int(1)
+	wid := nw.WID
 	if _, dup := c.windows[wid]; dup || wid <= 0 {
 		c.log.Warn("attach: bad or duplicate window id", "wid", wid)
 		return
 	}
-	x, y := int(intAt(p, 2)), int(intAt(p, 3))
-	w, h := clampDim(intAt(p, 4)), clampDim(intAt(p, 5))
-	meta := p.Dict(6)
+	x, y := int(nw.X), int(nw.Y)
+	w, h := clampDim(nw.Width), clampDim(nw.Height)
+	meta := nw.Metadata
 	if meta == nil {
 		meta = wire.Dict{}
 	}
-	or = or || meta.Bool("override-redirect", false)
+	or := nw.OverrideRedirect || meta.Bool("override-redirect", false)
 	fullscreen := !or && c.cfg.DesktopFullscreen && c.server != nil && (c.server.Bool("desktop", false) || c.server.Bool("shadow", false))
 	if fullscreen {
 		// A desktop session's screen follows its window (map-window
@@ -129,15 +123,18 @@ func (c *client) newWindow(p wire.Packet, or bool) {
 	c.applyShape(local, meta)
 	c.disp.Map(local)
 	if !or {
-		c.sendLog(wire.Packet{"map-window", wid, int64(x), int64(y), int64(w), int64(h), wire.Dict{}, wire.Dict{}})
+		c.sendLog(xpra.MapWindow{WID: wid, X: int64(x), Y: int64(y), Width: int64(w), Height: int64(h)}.Packet())
 	}
 	c.log.Debug("attach: new window", "wid", wid, "title", spec.Title, "override-redirect", or, "geometry", fmt.Sprintf("%dx%d+%d+%d", w, h, x, y))
 }
 
 func (c *client) windowMetadata(p wire.Packet) {
-	win := c.window(p)
-	meta := p.Dict(2)
-	if win == nil || meta == nil {
+	wm, err := xpra.ParseWindowMetadata(p)
+	if err != nil {
+		return
+	}
+	win, meta := c.windows[wm.WID], wm.Metadata
+	if win == nil {
 		return
 	}
 	for k, v := range meta {
@@ -174,33 +171,43 @@ func (win *window) resize(w, h int) {
 	win.backing, win.w, win.h = nb, w, h
 }
 
-func (c *client) moveResize(p wire.Packet) {
-	win := c.window(p)
-	if win == nil || len(p) < 6 {
+// moveResize follows the server's window-move-resize (and
+// configure-override-redirect, which has no resize counter).
+func (c *client) moveResize(m xpra.WindowMoveResize) {
+	win := c.windows[m.WID]
+	if win == nil {
 		return
 	}
-	win.x, win.y = int(intAt(p, 2)), int(intAt(p, 3))
-	win.resize(clampDim(intAt(p, 4)), clampDim(intAt(p, 5)))
-	if rc, ok := p.Int(6); ok {
-		win.resizeCounter = rc
+	win.x, win.y = int(m.X), int(m.Y)
+	win.resize(clampDim(m.Width), clampDim(m.Height))
+	if m.HasResizeCounter {
+		win.resizeCounter = m.ResizeCounter
 	}
 	c.disp.MoveResize(win.local, win.x, win.y, win.w, win.h)
 }
 
 func (c *client) resized(p wire.Packet) {
-	win := c.window(p)
-	if win == nil || len(p) < 4 {
+	r, err := xpra.ParseWindowResized(p)
+	if err != nil {
 		return
 	}
-	win.resize(clampDim(intAt(p, 2)), clampDim(intAt(p, 3)))
-	if rc, ok := p.Int(4); ok {
-		win.resizeCounter = rc
+	win := c.windows[r.WID]
+	if win == nil {
+		return
+	}
+	win.resize(clampDim(r.Width), clampDim(r.Height))
+	if r.HasResizeCounter {
+		win.resizeCounter = r.ResizeCounter
 	}
 	c.disp.MoveResize(win.local, win.x, win.y, win.w, win.h)
 }
 
 func (c *client) lostWindow(p wire.Packet) {
-	win := c.window(p)
+	l, err := xpra.ParseLostWindow(p)
+	if err != nil {
+		return
+	}
+	win := c.windows[l.WID]
 	if win == nil {
 		return
 	}
@@ -216,48 +223,49 @@ func (c *client) lostWindow(p wire.Packet) {
 // draw decodes a draw packet into the window's backing, paints the area
 // and acknowledges it with the time taken (µs), or -1 and the error.
 func (c *client) draw(p wire.Packet) {
-	wid, _ := p.Int(1)
-	seq := intAt(p, 8)
-	width, height := intAt(p, 4), intAt(p, 5)
+	// A short draw still has what the acknowledgement needs.
+	d, perr := xpra.ParseDraw(p)
+	wid, seq := d.WID, d.Sequence
+	width, height := d.Width, d.Height
 	ack := func(us int64, msg string) {
-		c.sendLog(wire.Packet{"damage-sequence", seq, wid, width, height, us, msg})
+		c.sendLog(xpra.DamageSequence{Sequence: seq, WID: wid, Width: width, Height: height, DecodeTime: us, Message: msg}.Packet())
 	}
 	win := c.windows[wid]
 	if win == nil {
-		if p.Str(6) == mmapCoding && len(p) > 7 {
+		if d.Coding == mmapCoding && d.Data != nil {
 			// The area must be freed even for a window that is gone.
-			if _, release, err := c.mmap.pixels(p[7]); err == nil {
+			if _, release, err := c.mmap.pixels(d.Data); err == nil {
 				release()
 			}
 		}
 		ack(0, "")
 		return
 	}
-	if len(p) < 10 {
+	if perr != nil {
 		ack(-1, "malformed draw packet")
 		return
 	}
 	t0 := time.Now()
-	if err := c.paintDraw(win, p); err != nil {
-		c.log.Warn("attach: draw failed", "wid", wid, "coding", p.Str(6), "err", err)
+	if err := c.paintDraw(win, d); err != nil {
+		c.log.Warn("attach: draw failed", "wid", wid, "coding", d.Coding, "err", err)
 		ack(-1, err.Error())
 		return
 	}
 	us := max(time.Since(t0).Microseconds(), 1)
-	c.log.Debug("attach: draw", "wid", wid, "seq", seq, "coding", p.Str(6), "size", fmt.Sprintf("%dx%d", width, height), "us", us)
+	c.log.Debug("attach: draw", "wid", wid, "seq", seq, "coding", d.Coding, "size", fmt.Sprintf("%dx%d", width, height), "us", us)
 	ack(us, "")
 }
 
-func (c *client) paintDraw(win *window, p wire.Packet) error {
-	x, y := int(intAt(p, 2)), int(intAt(p, 3))
-	w, h := int(intAt(p, 4)), int(intAt(p, 5))
-	coding := p.Str(6)
-	opts := p.Dict(10)
+func (c *client) paintDraw(win *window, d xpra.Draw) error {
+	x, y := int(d.X), int(d.Y)
+	w, h := int(d.Width), int(d.Height)
+	coding := d.Coding
+	opts := d.Options
 	if opts == nil {
 		opts = wire.Dict{}
 	}
-	if coding == "scroll" {
-		moves, err := parseScrolls(p[7])
+	if coding == xpra.CodingScroll {
+		moves, err := parseScrolls(d.Data)
 		if err != nil {
 			return fmt.Errorf("scroll: %w", err)
 		}
@@ -267,19 +275,19 @@ func (c *client) paintDraw(win *window, p wire.Packet) error {
 	var pix []byte
 	var err error
 	if _, ok := videoCodings[coding]; ok {
-		pix, err = win.decodeVideo(coding, p.Bytes(7), w, h, opts)
+		pix, err = win.decodeVideo(coding, d.Bytes(), w, h, opts)
 	} else if coding == mmapCoding {
 		var raw []byte
 		var release func()
-		raw, release, err = c.mmap.pixels(p[7])
+		raw, release, err = c.mmap.pixels(d.Data)
 		if err == nil {
 			// decodeRGB may return a view of the area: paint from it
 			// before freeing it.
 			defer release()
-			pix, err = decodeRGB("rgb32", raw, w, h, int(intAt(p, 9)), wire.Dict{"rgb_format": opts.Str("rgb_format", "")})
+			pix, err = decodeRGB("rgb32", raw, w, h, int(d.Rowstride), wire.Dict{"rgb_format": opts.Str("rgb_format", "")})
 		}
 	} else {
-		pix, err = decodeDraw(coding, p.Bytes(7), w, h, int(intAt(p, 9)), opts)
+		pix, err = decodeDraw(coding, d.Bytes(), w, h, int(d.Rowstride), opts)
 	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", coding, err)

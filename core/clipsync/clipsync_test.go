@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/xroam/xroam/core/wire"
+	"github.com/xroam/xroam/core/xpra"
 	"github.com/xroam/xroam/sdk/clipboard"
 )
 
@@ -101,64 +102,6 @@ func TestLoadFilters(t *testing.T) {
 	}
 	if _, err := LoadFilters(filepath.Join(dir, "missing")); err == nil {
 		t.Error("a missing file was accepted")
-	}
-}
-
-func TestPacketsRoundTrip(t *testing.T) {
-	tok := &Token{Selection: "CLIPBOARD", Targets: []string{"UTF8_STRING", "TEXT"}, HasTargets: true, Target: "UTF8_STRING",
-		Data: &clipboard.Data{Type: "UTF8_STRING", Format: 8, Bytes: []byte("hi")}, Claim: true}
-	got, err := ParseToken(tok.Packet(), 1<<20)
-	if err != nil || !reflect.DeepEqual(got, tok) {
-		t.Errorf("token %+v, %v; want %+v", got, err, tok)
-	}
-	// The plain 3.1.3 form.
-	got, err = ParseToken(wire.Packet{"clipboard-token", []byte("PRIMARY")}, 1<<20)
-	if err != nil || got.Selection != "PRIMARY" || got.HasTargets || !got.Claim {
-		t.Errorf("plain token %+v, %v", got, err)
-	}
-	for _, d := range []*clipboard.Data{
-		{Type: "ATOM", Format: 32, Targets: []string{"TARGETS", "UTF8_STRING"}},
-		{Type: "INTEGER", Format: 32, Bytes: []byte{1, 0, 0, 0, 2, 0, 0, 0}},
-		{Type: "CARDINAL", Format: 16, Bytes: []byte{1, 0, 255, 255}},
-		{Type: "image/png", Format: 8, Bytes: []byte{0x89, 'P', 'N', 'G'}},
-	} {
-		c := &Contents{ID: 7, Selection: "CLIPBOARD", Data: d}
-		p := c.Packet(true)
-		if len(p) != 8 {
-			t.Errorf("contents packet without the truncated count: %v", p)
-		}
-		back, err := ParseContents(p, 1<<20)
-		if err != nil || !reflect.DeepEqual(back, c) {
-			t.Errorf("contents %+v, %v; want %+v", back, err, c)
-		}
-	}
-	none := (&Contents{ID: 3, Selection: "PRIMARY"}).Packet(true)
-	if c, err := ParseContents(none, 10); err != nil || c.Data != nil || c.ID != 3 {
-		t.Errorf("contents-none %+v, %v", c, err)
-	}
-	if _, err := ParseContents(wire.Packet{"clipboard-contents", int64(1), "CLIPBOARD", "UTF8_STRING", int64(8), "bytes", bytes.Repeat([]byte("x"), 11)}, 10); err == nil {
-		t.Error("contents over the limit accepted")
-	}
-	for _, bad := range []wire.Packet{
-		{"clipboard-token"},
-		{"clipboard-token", int64(1)},
-		{"clipboard-token", ""},
-		{"clipboard-token", "CLIPBOARD", "notalist"},
-		{"clipboard-token", "CLIPBOARD", []any{}, "UTF8_STRING", "UTF8_STRING", int64(7), "bytes", []byte("x")},
-		{"clipboard-token", "CLIPBOARD", []any{}, "UTF8_STRING", "UTF8_STRING", int64(8), "weird", []byte("x")},
-	} {
-		if _, err := ParseToken(bad, 100); err == nil {
-			t.Errorf("bad token %v accepted", bad)
-		}
-	}
-	for _, bad := range []wire.Packet{
-		{"clipboard-request", "x", "CLIPBOARD", "UTF8_STRING"},
-		{"clipboard-request", int64(1), "CLIPBOARD"},
-		{"clipboard-request", int64(1), "CLIPBOARD", ""},
-	} {
-		if _, err := ParseRequest(bad); err == nil {
-			t.Errorf("bad request %v accepted", bad)
-		}
 	}
 }
 
@@ -252,28 +195,27 @@ func TestSyncServerFlows(t *testing.T) {
 
 	// Local owner change: a plain token.
 	s.HandleEvent(clipboard.Event{Kind: clipboard.OwnerChanged, Selection: "CLIPBOARD"})
-	if p := out.wait(t, TypeToken); len(p) != 2 {
+	if p := out.wait(t, xpra.TypeClipboardToken); len(p) != 2 {
 		t.Errorf("token for a plain peer: %v", p)
 	}
 	// The peer pastes: contents, then a filtered one refused.
 	fb.data["CLIPBOARD/UTF8_STRING"] = &clipboard.Data{Type: "UTF8_STRING", Format: 8, Bytes: []byte("hello")}
-	s.Handle(wire.Packet{TypeRequest, int64(4), "CLIPBOARD", "UTF8_STRING"})
-	if p := out.wait(t, TypeContents); p.Str(6) != "hello" || len(p) != 8 {
-		t.Errorf("contents %v", p)
+	s.Handle(xpra.ClipboardRequest{ID: 4, Selection: "CLIPBOARD", Target: "UTF8_STRING"}.Packet())
+	if c, err := xpra.ParseClipboardContents(out.wait(t, xpra.TypeClipboardContents), 1<<20); err != nil || c.Data == nil || string(c.Data.Bytes) != "hello" || !c.SliceFix {
+		t.Errorf("contents %+v, %v", c, err)
 	}
 	fb.data["CLIPBOARD/UTF8_STRING"] = &clipboard.Data{Type: "UTF8_STRING", Format: 8, Bytes: []byte("a secret")}
-	s.Handle(wire.Packet{TypeRequest, int64(5), "CLIPBOARD", "UTF8_STRING"})
-	out.wait(t, TypeContentsNone)
+	s.Handle(xpra.ClipboardRequest{ID: 5, Selection: "CLIPBOARD", Target: "UTF8_STRING"}.Packet())
+	out.wait(t, xpra.TypeClipboardContentsNone)
 
 	// The peer's token: a claim, then a local paste forwarded and answered.
-	s.Handle(wire.Packet{TypeToken, "CLIPBOARD"})
+	s.Handle(xpra.ClipboardToken{Selection: "CLIPBOARD", Claim: true}.Packet())
 	s.HandleEvent(clipboard.Event{Kind: clipboard.Wanted, Selection: "CLIPBOARD", Target: "UTF8_STRING", ID: 11})
-	req := out.wait(t, TypeRequest)
-	if pend := out.wait(t, TypePendingRequests); pend[1] != int64(1) {
+	req, _ := xpra.ParseClipboardRequest(out.wait(t, xpra.TypeClipboardRequest))
+	if pend, _ := xpra.ParseClipboardPendingRequests(out.wait(t, xpra.TypeClipboardPendingRequests)); pend.Count != 1 {
 		t.Errorf("pending %v", pend)
 	}
-	id, _ := req.Int(1)
-	s.Handle(wire.Packet{TypeContents, id, "CLIPBOARD", "UTF8_STRING", int64(8), "bytes", []byte("from peer"), int64(0)})
+	s.Handle(xpra.ClipboardContents{ID: req.ID, Selection: "CLIPBOARD", Data: &clipboard.Data{Type: "UTF8_STRING", Format: 8, Bytes: []byte("from peer")}, SliceFix: true}.Packet())
 	if got := <-fb.answerC; got != 11 || string(fb.answers[11].Bytes) != "from peer" {
 		t.Errorf("answer %d: %+v", got, fb.answers[got])
 	}
@@ -289,11 +231,11 @@ func TestSyncServerFlows(t *testing.T) {
 	}
 	// Direction: nothing goes out when sending is off.
 	s.SetDirection(Direction{Receive: true})
-	out.wait(t, "setting-change")
-	s.Handle(wire.Packet{TypeRequest, int64(6), "CLIPBOARD", "UTF8_STRING"})
-	out.wait(t, TypeContentsNone)
+	out.wait(t, xpra.TypeSettingChange)
+	s.Handle(xpra.ClipboardRequest{ID: 6, Selection: "CLIPBOARD", Target: "UTF8_STRING"}.Packet())
+	out.wait(t, xpra.TypeClipboardContentsNone)
 	// Garbage is dropped without harm.
-	for _, p := range []wire.Packet{{TypeToken}, {TypeContents, "x"}, {TypeEnableSelections, int64(3)}} {
+	for _, p := range []wire.Packet{{xpra.TypeClipboardToken}, {xpra.TypeClipboardContents, "x"}, {xpra.TypeClipboardEnableSelections, int64(3)}} {
 		if !s.Handle(p) {
 			t.Errorf("%v not taken as a clipboard packet", p)
 		}
@@ -321,8 +263,8 @@ func TestSyncGreedyPeer(t *testing.T) {
 	fb.data["CLIPBOARD/TARGETS"] = &clipboard.Data{Type: "ATOM", Format: 32, Targets: []string{"TARGETS", "UTF8_STRING", "SAVE_TARGETS"}}
 	fb.data["CLIPBOARD/UTF8_STRING"] = &clipboard.Data{Type: "UTF8_STRING", Format: 8, Bytes: []byte("inline")}
 	s.HandleEvent(clipboard.Event{Kind: clipboard.OwnerChanged, Selection: "CLIPBOARD"})
-	p := out.wait(t, TypeToken)
-	tok, err := ParseToken(p, 1<<20)
+	p := out.wait(t, xpra.TypeClipboardToken)
+	tok, err := xpra.ParseClipboardToken(p, 1<<20)
 	if err != nil || tok.Target != "UTF8_STRING" || tok.Data == nil || string(tok.Data.Bytes) != "inline" || len(p) != 10 {
 		t.Fatalf("greedy token %v: %+v, %v", p, tok, err)
 	}
@@ -330,7 +272,8 @@ func TestSyncGreedyPeer(t *testing.T) {
 		t.Errorf("targets %v: SAVE_TARGETS should be dropped", tok.Targets)
 	}
 	// The peer's token with inline data: a local paste needs no request.
-	s.Handle(wire.Packet{TypeToken, "CLIPBOARD", []any{"UTF8_STRING"}, "UTF8_STRING", "UTF8_STRING", int64(8), "bytes", []byte("from browser"), true, false})
+	s.Handle(xpra.ClipboardToken{Selection: "CLIPBOARD", Targets: []string{"UTF8_STRING"}, HasTargets: true, Target: "UTF8_STRING",
+		Data: &clipboard.Data{Type: "UTF8_STRING", Format: 8, Bytes: []byte("from browser")}, Claim: true}.Packet())
 	s.HandleEvent(clipboard.Event{Kind: clipboard.Wanted, Selection: "CLIPBOARD", Target: "UTF8_STRING", ID: 21})
 	if got := <-fb.answerC; got != 21 || string(fb.answers[21].Bytes) != "from browser" {
 		t.Errorf("inline answer %d: %+v", got, fb.answers[got])
@@ -361,7 +304,7 @@ func TestSyncStalledPeer(t *testing.T) {
 		Direction: Direction{true, true}, Server: true, Timeout: 200 * time.Millisecond})
 	defer s.Close()
 	s.SetPeer(wire.Dict{"clipboard": true})
-	s.Handle(wire.Packet{TypeToken, "CLIPBOARD"})
+	s.Handle(xpra.ClipboardToken{Selection: "CLIPBOARD", Claim: true}.Packet())
 	const n = 200
 	refused := make(chan int, 1)
 	go func() {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/xroam/xroam/core/wire"
+	"github.com/xroam/xroam/core/xpra"
 	"github.com/xroam/xroam/sdk/clipboard"
 )
 
@@ -31,11 +32,11 @@ func (s *Sync) localOwner(sel string) {
 		return
 	}
 	if !want {
-		s.send((&Token{Selection: sel, Claim: true}).Packet())
+		s.send(xpra.ClipboardToken{Selection: sel, Claim: true}.Packet())
 		return
 	}
 	go func() {
-		t := &Token{Selection: sel, Claim: true}
+		t := &xpra.ClipboardToken{Selection: sel, Claim: true}
 		var d *clipboard.Data
 		err := s.call(func(ctx context.Context) (err error) {
 			d, err = s.cfg.Backend.Read(ctx, &clipboard.ReadRequest{Selection: sel, Target: "TARGETS"})
@@ -56,7 +57,7 @@ func (s *Sync) localOwner(sel string) {
 
 // inlineData adds the contents of the best target to a token for a
 // greedy peer (HTML5), which pastes without asking.
-func (s *Sync) inlineData(t *Token, preferred []string) {
+func (s *Sync) inlineData(t *xpra.ClipboardToken, preferred []string) {
 	target := ""
 	if slices.Contains(t.Targets, "image/png") && slices.Contains(preferred, "image/png") {
 		target = "image/png"
@@ -103,9 +104,9 @@ func (s *Sync) localWants(ev clipboard.Event) {
 	n := len(s.pending)
 	s.mu.Unlock()
 	if s.cfg.Server {
-		s.send(wire.Packet{TypePendingRequests, int64(n)})
+		s.send(xpra.ClipboardPendingRequests{Count: int64(n)}.Packet())
 	}
-	s.send((&Request{ID: id, Selection: ev.Selection, Target: ev.Target}).Packet())
+	s.send(xpra.ClipboardRequest{ID: id, Selection: ev.Selection, Target: ev.Target}.Packet())
 }
 
 // expire gives up on a request the peer did not answer in time.
@@ -128,7 +129,7 @@ func (s *Sync) take(id int64) *pendingReq {
 	if p != nil {
 		p.timer.Stop()
 		if server {
-			s.send(wire.Packet{TypePendingRequests, int64(n)})
+			s.send(xpra.ClipboardPendingRequests{Count: int64(n)}.Packet())
 		}
 	}
 	return p
@@ -138,7 +139,7 @@ func (s *Sync) take(id int64) *pendingReq {
 // pkt was one. A malformed packet is logged and dropped.
 func (s *Sync) Handle(pkt wire.Packet) bool {
 	t := pkt.Type()
-	if !IsClipboardPacket(t) {
+	if !xpra.IsClipboardPacket(t) {
 		return false
 	}
 	s.mu.Lock()
@@ -149,24 +150,27 @@ func (s *Sync) Handle(pkt wire.Packet) bool {
 	}
 	var err error
 	switch t {
-	case TypeToken:
+	case xpra.TypeClipboardToken:
 		err = s.peerToken(pkt)
-	case TypeRequest:
+	case xpra.TypeClipboardRequest:
 		err = s.peerRequest(pkt)
-	case TypeContents, TypeContentsNone:
+	case xpra.TypeClipboardContents, xpra.TypeClipboardContentsNone:
 		err = s.peerContents(pkt)
-	case TypeEnableSelections:
-		var sels []string
-		if sels, err = ParseSelections(pkt); err == nil {
+	case xpra.TypeClipboardEnableSelections:
+		var sels xpra.ClipboardEnableSelections
+		if sels, err = xpra.ParseClipboardEnableSelections(pkt); err == nil {
 			s.mu.Lock()
-			s.peerSels = sels
+			s.peerSels = sels.Selections
 			s.mu.Unlock()
 		}
-	case TypeSetEnabled:
-		s.mu.Lock()
-		s.peerOn = len(pkt) > 1 && wire.Truthy(pkt[1])
-		s.mu.Unlock()
-	case TypePendingRequests, TypeLoopUUIDs:
+	case xpra.TypeSetClipboardEnabled:
+		var on xpra.SetClipboardEnabled
+		if on, err = xpra.ParseSetClipboardEnabled(pkt); err == nil {
+			s.mu.Lock()
+			s.peerOn = on.Enabled
+			s.mu.Unlock()
+		}
+	case xpra.TypeClipboardPendingRequests, xpra.TypeClipboardLoopUUIDs:
 	}
 	if err != nil {
 		s.log.Warn("clipboard: bad packet from the peer", "type", t, "err", err)
@@ -175,7 +179,7 @@ func (s *Sync) Handle(pkt wire.Packet) bool {
 }
 
 func (s *Sync) peerToken(pkt wire.Packet) error {
-	tok, err := ParseToken(pkt, s.cfg.MaxBytes)
+	tok, err := xpra.ParseClipboardToken(pkt, s.cfg.MaxBytes)
 	if err != nil {
 		return err
 	}
@@ -210,11 +214,11 @@ func (s *Sync) peerToken(pkt wire.Packet) error {
 }
 
 func (s *Sync) peerRequest(pkt wire.Packet) error {
-	req, err := ParseRequest(pkt)
+	req, err := xpra.ParseClipboardRequest(pkt)
 	if err != nil {
 		return err
 	}
-	none := &Contents{ID: req.ID, Selection: req.Selection}
+	none := xpra.ClipboardContents{ID: req.ID, Selection: req.Selection}
 	s.mu.Lock()
 	ok := s.peerOn && s.dir.Send && s.selected(req.Selection) && !discarded(req.Target) && s.inflight < maxInflight
 	if ok {
@@ -223,7 +227,7 @@ func (s *Sync) peerRequest(pkt wire.Packet) error {
 	sliceFix := s.sliceFix
 	s.mu.Unlock()
 	if !ok {
-		s.send(none.Packet(false))
+		s.send(none.Packet())
 		return nil
 	}
 	go func() {
@@ -250,14 +254,16 @@ func (s *Sync) peerRequest(pkt wire.Packet) error {
 		if d != nil && d.Type == "ATOM" {
 			d.Targets = slices.DeleteFunc(d.Targets, discarded)
 		}
-		s.send((&Contents{ID: req.ID, Selection: req.Selection, Data: d}).Packet(sliceFix))
+		s.send(xpra.ClipboardContents{ID: req.ID, Selection: req.Selection, Data: d, SliceFix: sliceFix}.Packet())
 	}()
 	return nil
 }
 
 func (s *Sync) peerContents(pkt wire.Packet) error {
-	c, err := ParseContents(pkt, s.cfg.MaxBytes)
-	id, _ := pkt.Int(1)
+	// The ID comes with an error too: the request is answered even when
+	// its contents are bad.
+	c, err := xpra.ParseClipboardContents(pkt, s.cfg.MaxBytes)
+	id := c.ID
 	p := s.take(id)
 	if p == nil {
 		if err != nil {

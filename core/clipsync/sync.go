@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/xroam/xroam/core/wire"
+	"github.com/xroam/xroam/core/xpra"
 	"github.com/xroam/xroam/sdk/clipboard"
 )
 
@@ -212,7 +213,7 @@ func (s *Sync) SetDirection(d Direction) {
 	server := s.cfg.Server
 	s.mu.Unlock()
 	if server {
-		s.send(wire.Packet{"setting-change", "clipboard-direction", d.XpraName(true)})
+		s.send(xpra.SettingChange{Setting: xpra.SettingClipboardDirection, Value: d.XpraName(true)}.Packet())
 	}
 }
 
@@ -222,8 +223,8 @@ func (s *Sync) Start() {
 	if s.cfg.Server || !s.Enabled() {
 		return
 	}
-	s.send(wire.Packet{TypeEnableSelections, s.cfg.Selections})
-	s.send(wire.Packet{TypeSetEnabled, true})
+	s.send(xpra.ClipboardEnableSelections{Selections: s.cfg.Selections}.Packet())
+	s.send(xpra.SetClipboardEnabled{Enabled: true}.Packet())
 }
 
 // Close refuses what is pending and stops the goroutines' work.

@@ -10,7 +10,7 @@ import (
 
 	"github.com/grandcat/zeroconf"
 
-	"github.com/xroam/xroam/core/wire"
+	"github.com/xroam/xroam/core/xpra"
 )
 
 // MDNSEntry is a session found with mDNS.
@@ -45,7 +45,7 @@ func BrowseMDNS(ctx context.Context, wait time.Duration) ([]MDNSEntry, error) {
 	ctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
 	ch := make(chan *zeroconf.ServiceEntry, 16)
-	if err := r.Browse(ctx, wire.MDNSService, "local.", ch); err != nil {
+	if err := r.Browse(ctx, xpra.MDNSService, "local.", ch); err != nil {
 		return nil, fmt.Errorf("mdns: %w", err)
 	}
 	found := map[string]*MDNSEntry{}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/xroam/xroam/core/sockdir"
 	"github.com/xroam/xroam/core/wire"
+	"github.com/xroam/xroam/core/xpra"
 	"github.com/xroam/xroam/sdk/auth"
 )
 
@@ -54,7 +55,7 @@ func requestHello(kind string, extra wire.Dict) wire.Dict {
 	if u, err := user.Current(); err == nil {
 		name = u.Username
 	}
-	h := wire.ProtocolCaps()
+	h := xpra.ProtocolCaps()
 	for k, v := range map[string]any{
 		"client_type":       "xroam",
 		"compression_level": int64(0), // replies are small; no need to compress
@@ -120,7 +121,7 @@ func RequestWithPassword(ctx context.Context, p sockdir.Paths, t Target, kind st
 		nc.Close()
 		return nil, err
 	}
-	if err := rc.W.WritePacket(wire.NewHello(hello)); err != nil {
+	if err := rc.W.WritePacket(xpra.NewHello(hello)); err != nil {
 		nc.Close()
 		return nil, fmt.Errorf("sending the request: %w", err)
 	}
@@ -134,8 +135,8 @@ func RequestWithPassword(ctx context.Context, p sockdir.Paths, t Target, kind st
 			return nil, fmt.Errorf("reading the reply: %w", err)
 		}
 		switch pkt.Type() {
-		case wire.TypeHello:
-			caps, err := wire.ParseHello(pkt)
+		case xpra.TypeHello:
+			caps, err := xpra.ParseHello(pkt)
 			if err != nil {
 				nc.Close()
 				return nil, err
@@ -154,15 +155,15 @@ func RequestWithPassword(ctx context.Context, p sockdir.Paths, t Target, kind st
 			rc.W.Apply(wire.Negotiate(caps))
 			_ = nc.SetDeadline(time.Time{})
 			return rc, nil
-		case wire.TypeDisconnect:
-			reason, extra, _ := wire.ParseDisconnect(pkt)
+		case xpra.TypeDisconnect:
+			d, _ := xpra.ParseDisconnect(pkt)
 			nc.Close()
-			return nil, &DisconnectedError{Reason: reason, Extra: extra}
-		case "screenshot":
+			return nil, &DisconnectedError{Reason: d.Reason, Extra: d.Extra}
+		case xpra.TypeScreenshot:
 			rc.Reply = pkt
 			_ = nc.SetDeadline(time.Time{})
 			return rc, nil
-		case "challenge":
+		case xpra.TypeChallenge:
 			if password == nil {
 				nc.Close()
 				return nil, errors.New("the server asks for a password: give it with --password-file")
@@ -178,7 +179,8 @@ func RequestWithPassword(ctx context.Context, p sockdir.Paths, t Target, kind st
 			if cc != nil {
 				// The challenge carries the server's parameters; the
 				// new hello announces new ones of ours.
-				if err := cc.Accept(rc.W, pkt.Dict(2)); err != nil {
+				ch, _ := xpra.ParseChallenge(pkt)
+				if err := cc.Accept(rc.W, ch.CipherCaps); err != nil {
 					nc.Close()
 					return nil, err
 				}
@@ -187,7 +189,7 @@ func RequestWithPassword(ctx context.Context, p sockdir.Paths, t Target, kind st
 					return nil, err
 				}
 			}
-			if err := rc.W.WritePacket(wire.NewHello(hello)); err != nil {
+			if err := rc.W.WritePacket(xpra.NewHello(hello)); err != nil {
 				nc.Close()
 				return nil, fmt.Errorf("answering the challenge: %w", err)
 			}
@@ -209,9 +211,9 @@ func (rc *RequestConn) WaitDisconnect(timeout time.Duration) (string, error) {
 			}
 			return "", nil
 		}
-		if pkt.Type() == wire.TypeDisconnect {
-			reason, _, _ := wire.ParseDisconnect(pkt)
-			return reason, nil
+		if pkt.Type() == xpra.TypeDisconnect {
+			d, _ := xpra.ParseDisconnect(pkt)
+			return d.Reason, nil
 		}
 	}
 }
@@ -219,8 +221,11 @@ func (rc *RequestConn) WaitDisconnect(timeout time.Duration) (string, error) {
 // AnswerChallenge computes the keys a client adds to its hello to answer
 // xpra's ["challenge", server_salt, cipher, digest, salt_digest, prompt].
 func AnswerChallenge(pkt wire.Packet, password []byte) (wire.Dict, error) {
-	serverSalt := pkt.Bytes(1)
-	digest, saltDigest := pkt.Str(3), pkt.Str(4)
+	chal, err := xpra.ParseChallenge(pkt)
+	if err != nil {
+		return nil, fmt.Errorf("malformed challenge from the server: %w", err)
+	}
+	serverSalt, digest, saltDigest := chal.ServerSalt, chal.Digest, chal.SaltDigest
 	if len(serverSalt) < 16 || digest == "" {
 		return nil, errors.New("malformed challenge from the server")
 	}

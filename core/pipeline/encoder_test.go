@@ -53,17 +53,17 @@ func TestEncoderDrawsAndFallback(t *testing.T) {
 	p.AddWindow(1, 0x100, 20, 10)
 	p.Map(1)
 	d := s.next(t)
-	if drawRect(t, d) != (Rect{X: 0, Y: 0, W: 20, H: 10}) || d.Str(6) != "png" {
+	if drawRect(t, d) != (Rect{X: 0, Y: 0, W: 20, H: 10}) || xdraw(d).Coding != "png" {
 		t.Fatalf("draw %v", d[:7])
 	}
-	if stride, _ := d.Int(9); stride != 0 {
+	if stride := xdraw(d).Rowstride; stride != 0 {
 		t.Errorf("rowstride %d, want 0", stride)
 	}
-	if q := d.Dict(10).Int("quality", -1); q != 42 {
-		t.Errorf("options %v: want quality 42 as an integer", d.Dict(10))
+	if q := xdraw(d).Options.Int("quality", -1); q != 42 {
+		t.Errorf("options %v: want quality 42 as an integer", xdraw(d).Options)
 	}
-	if rc, ok := d[7].(wire.RawChunk); !ok || len(rc.Data) != 80 || rc.Data[4] != 1 {
-		t.Errorf("data %T %v", d[7], d[7])
+	if rc, ok := xdraw(d).Data.(wire.RawChunk); !ok || len(rc.Data) != 80 || rc.Data[4] != 1 {
+		t.Errorf("data %T %v", xdraw(d).Data, xdraw(d).Data)
 	}
 	fe.mu.Lock()
 	req := fe.reqs[0]
@@ -75,7 +75,7 @@ func TestEncoderDrawsAndFallback(t *testing.T) {
 	if !inShm {
 		t.Log("the frame was not in shared memory (no System V shm here?)")
 	}
-	seq, _ := d.Int(8)
+	seq := xdraw(d).Sequence
 	p.Ack(1, seq)
 
 	// The encoder goes down: the frame goes out as rgb32, and the next
@@ -83,15 +83,15 @@ func TestEncoderDrawsAndFallback(t *testing.T) {
 	fe.setDown(true)
 	p.Damage(1, Rect{X: 0, Y: 0, W: 5, H: 5})
 	d = s.next(t)
-	if d.Str(6) != "rgb32" || drawRect(t, d) != (Rect{X: 0, Y: 0, W: 5, H: 5}) {
+	if xdraw(d).Coding != "rgb32" || drawRect(t, d) != (Rect{X: 0, Y: 0, W: 5, H: 5}) {
 		t.Fatalf("fallback draw %v", d[:7])
 	}
 	decode(t, d)
-	seq, _ = d.Int(8)
+	seq = xdraw(d).Sequence
 	p.Ack(1, seq)
 	fe.setDown(false)
 	p.Damage(1, Rect{X: 1, Y: 1, W: 4, H: 4})
-	if d = s.next(t); d.Str(6) != "png" {
+	if d = s.next(t); xdraw(d).Coding != "png" {
 		t.Fatalf("after recovery: %v", d[:7])
 	}
 	st := p.Stats(context.Background())
@@ -174,10 +174,10 @@ func TestBorrowedOutputsGoBack(t *testing.T) {
 	p.Map(1)
 	for i := range 3 {
 		d := s.next(t)
-		if d.Str(6) != "png" {
+		if xdraw(d).Coding != "png" {
 			t.Fatalf("draw %d: %v", i, d[:7])
 		}
-		seq, _ := d.Int(8)
+		seq := xdraw(d).Sequence
 		p.Ack(1, seq)
 		p.Damage(1, Rect{X: 0, Y: 0, W: 4, H: 4})
 	}
@@ -198,7 +198,7 @@ func TestBorrowedOutputsGoBack(t *testing.T) {
 	le.mu.Unlock()
 	p.Ack(1, 4)
 	p.Damage(1, Rect{X: 0, Y: 0, W: 4, H: 4})
-	if d := s.next(t); d.Str(6) != "rgb32" {
+	if d := s.next(t); xdraw(d).Coding != "rgb32" {
 		t.Fatalf("a wrong encoding was sent: %v", d[:7])
 	}
 	cancel()

@@ -86,19 +86,14 @@ func (c *canvasClient) send(pkt wire.Packet) error {
 	if pkt.Type() != "draw" {
 		return nil
 	}
-	wid, _ := pkt.Int(1)
-	x, _ := pkt.Int(2)
-	y, _ := pkt.Int(3)
-	w, _ := pkt.Int(4)
-	h, _ := pkt.Int(5)
-	seq, _ := pkt.Int(8)
-	enc := pkt.Str(6)
+	d := xdraw(pkt)
+	wid, x, y, w, h, seq, enc := d.WID, d.X, d.Y, d.Width, d.Height, d.Sequence, d.Coding
 	if enc == "scroll" {
 		return c.scroll(pkt, wid, seq)
 	}
-	data := pkt[7].(wire.RawChunk).Data
+	data := d.Data.(wire.RawChunk).Data
 	var px []byte
-	opts, _ := wire.AsDict(pkt[10])
+	opts := d.Options
 	switch {
 	case enc == "rgb32" && opts.Int("zlib", 0) > 0:
 		zr, err := zlib.NewReader(bytes.NewReader(data))
@@ -343,7 +338,7 @@ func (c *canvasClient) scroll(pkt wire.Packet, wid, seq int64) error {
 		return fmt.Errorf("scroll before any pixels")
 	}
 	old := bytes.Clone(cv)
-	for _, item := range pkt.List(7) {
+	for _, item := range drawList(pkt) {
 		m, _ := item.([]any)
 		v := make([]int, 6)
 		for i := range v {
@@ -376,7 +371,7 @@ func TestDamageAfterWaitIsPrompt(t *testing.T) {
 	s.none(t, 100*time.Millisecond) // waits for the ack, with a retry in 5 s
 	p.Ack(1, 1)
 	d := s.next(t)
-	seq, _ := d.Int(8)
+	seq := xdraw(d).Sequence
 	p.Ack(1, seq)
 	p.Damage(1, Rect{X: 3, Y: 3, W: 2, H: 2})
 	select {

@@ -43,13 +43,13 @@ func TestMMapDraws(t *testing.T) {
 	p.AddWindow(1, 0x100, 200, 100)
 	p.Map(1)
 	d := s.next(t)
-	if d.Str(6) != MMap {
-		t.Fatalf("coding %q, want mmap", d.Str(6))
+	if xdraw(d).Coding != MMap {
+		t.Fatalf("coding %q, want mmap", xdraw(d).Coding)
 	}
-	if stride, _ := d.Int(9); stride != 800 || d.Dict(10).Str("rgb_format", "") != "BGRX" {
-		t.Errorf("rowstride %d, options %v", stride, d.Dict(10))
+	if stride := xdraw(d).Rowstride; stride != 800 || xdraw(d).Options.Str("rgb_format", "") != "BGRX" {
+		t.Errorf("rowstride %d, options %v", stride, xdraw(d).Options)
 	}
-	chunks, err := mmap.ParseChunks(d[7])
+	chunks, err := mmap.ParseChunks(xdraw(d).Data)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,9 +71,9 @@ func TestMMapDraws(t *testing.T) {
 	var last []mmap.Chunk
 	for seq := int64(1); seq <= 5; seq++ {
 		d := s.next(t)
-		codings = append(codings, d.Str(6))
-		if d.Str(6) == MMap {
-			if last, err = mmap.ParseChunks(d[7]); err != nil {
+		codings = append(codings, xdraw(d).Coding)
+		if xdraw(d).Coding == MMap {
+			if last, err = mmap.ParseChunks(xdraw(d).Data); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -161,7 +161,7 @@ func BenchmarkDraw1280x720(b *testing.B) {
 				pkt, _ := p.rgbDraw(1, r, pix, seq)
 				return pkt
 			}, func(pkt wire.Packet, dst []byte) {
-				data := pkt.Bytes(7)
+				data := xdraw(pkt).Bytes()
 				n := binary.LittleEndian.Uint32(data)
 				if m, err := lz4.UncompressBlock(data[4:], dst[:n]); err != nil || m != len(dst) {
 					b.Errorf("lz4: %d: %v", m, err)
@@ -180,11 +180,11 @@ func BenchmarkDraw1280x720(b *testing.B) {
 				}
 				return pkt
 			}, func(pkt wire.Packet, dst []byte) {
-				if pkt.Str(6) != MMap {
+				if xdraw(pkt).Coding != MMap {
 					b.Error("the area was full")
 					return
 				}
-				chunks, err := mmap.ParseChunks(pkt[7])
+				chunks, err := mmap.ParseChunks(xdraw(pkt).Data)
 				if err != nil {
 					b.Error(err)
 					return

@@ -17,6 +17,7 @@ import (
 
 	"github.com/xroam/xroam/core/mmap"
 	"github.com/xroam/xroam/core/wire"
+	"github.com/xroam/xroam/core/xpra"
 	"github.com/xroam/xroam/sdk/encoder"
 	"github.com/xroam/xroam/sdk/shm"
 )
@@ -680,8 +681,8 @@ func EncodedPacket(wid int64, r Rect, enc string, data []byte, seq int64, opts m
 	for k, v := range opts {
 		d[k] = wireValue(v)
 	}
-	return wire.Packet{"draw", wid, int64(r.X), int64(r.Y), int64(r.W), int64(r.H), enc,
-		wire.RawChunk{Data: data}, seq, int64(0), d}
+	return xpra.Draw{WID: wid, X: int64(r.X), Y: int64(r.Y), Width: int64(r.W), Height: int64(r.H), Coding: enc,
+		Data: wire.RawChunk{Data: data}, Sequence: seq, Options: d}.Packet()
 }
 
 // wireValue turns the float64 that integers become on their way back
@@ -707,9 +708,9 @@ func DrawPacketFormat(wid int64, r Rect, lz4Data []byte, seq int64, format strin
 // rgbPacket is an rgb32 draw whose data is compressed by compressor
 // ("lz4" or "zlib", xpra's option names) at level.
 func rgbPacket(wid int64, r Rect, data []byte, seq int64, format, compressor string, level int) wire.Packet {
-	return wire.Packet{"draw", wid, int64(r.X), int64(r.Y), int64(r.W), int64(r.H), "rgb32",
-		wire.RawChunk{Data: data}, seq, int64(r.W * 4),
-		wire.Dict{compressor: int64(level), "rgb_format": format}}
+	return xpra.Draw{WID: wid, X: int64(r.X), Y: int64(r.Y), Width: int64(r.W), Height: int64(r.H), Coding: RGB32,
+		Data: wire.RawChunk{Data: data}, Sequence: seq, Rowstride: int64(r.W * 4),
+		Options: wire.Dict{compressor: int64(level), "rgb_format": format}}.Packet()
 }
 
 // rgbFormat is the layout of the rgb32 draws: the client's, else BGRX.
@@ -786,7 +787,7 @@ func (p *Pipeline) rawDraw(win *window, r Rect, pix []byte, seq int64) (wire.Pac
 
 // MMap is the encoding of draws whose pixels lie in the client's mmap
 // area.
-const MMap = "mmap"
+const MMap = xpra.CodingMMap
 
 // mmapDraw writes pix into the client's mmap area and returns the draw
 // that says where, and the bytes it costs on the socket; nil when the
@@ -806,8 +807,8 @@ func (p *Pipeline) mmapDraw(wid int64, r Rect, pix []byte, seq int64) (wire.Pack
 // MMapPacket is the draw of a rgb32 area in format that lies in the
 // client's mmap area at chunks.
 func MMapPacket(wid int64, r Rect, chunks []mmap.Chunk, seq int64, format string) wire.Packet {
-	return wire.Packet{"draw", wid, int64(r.X), int64(r.Y), int64(r.W), int64(r.H), MMap,
-		mmap.WireChunks(chunks), seq, int64(r.W * 4), wire.Dict{"rgb_format": format}}
+	return xpra.Draw{WID: wid, X: int64(r.X), Y: int64(r.Y), Width: int64(r.W), Height: int64(r.H), Coding: MMap,
+		Data: mmap.WireChunks(chunks), Sequence: seq, Rowstride: int64(r.W * 4), Options: wire.Dict{"rgb_format": format}}.Packet()
 }
 
 // EncodeLZ4 compresses pixels as xpra's lz4 option wants: an LZ4 block
@@ -839,14 +840,4 @@ func (e *Encoder) Encode(src []byte) []byte {
 		return out[:4]
 	}
 	return out[:4+m]
-}
-
-// ParseAck reads a damage-sequence packet: [seq, wid, w, h, decode_us, msg].
-func ParseAck(pkt wire.Packet) (wid, seq int64, err error) {
-	s, ok1 := pkt.Int(1)
-	w, ok2 := pkt.Int(2)
-	if !ok1 || !ok2 {
-		return 0, 0, fmt.Errorf("damage-sequence: want sequence and window id, got %d items", len(pkt))
-	}
-	return w, s, nil
 }

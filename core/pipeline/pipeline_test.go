@@ -10,6 +10,7 @@ import (
 	"github.com/pierrec/lz4/v4"
 
 	"github.com/xroam/xroam/core/wire"
+	"github.com/xroam/xroam/core/xpra"
 )
 
 // fakeSource paints every pixel with its coordinates so that a draw's
@@ -78,27 +79,39 @@ func drawRect(t *testing.T, p wire.Packet) Rect {
 	if p.Type() != "draw" || len(p) != 11 {
 		t.Fatalf("not a draw: %v", p)
 	}
-	v := func(i int) int { n, _ := p.Int(i); return int(n) }
-	return Rect{X: v(2), Y: v(3), W: v(4), H: v(5)}
+	d := xdraw(p)
+	return Rect{X: int(d.X), Y: int(d.Y), W: int(d.Width), H: int(d.Height)}
+}
+
+// xdraw reads a draw the pipeline sent.
+func xdraw(p wire.Packet) xpra.Draw {
+	d, _ := xpra.ParseDraw(p)
+	return d
+}
+
+// drawList is the data of a scroll or mmap draw.
+func drawList(p wire.Packet) []any {
+	l, _ := wire.AsList(xdraw(p).Data)
+	return l
 }
 
 // decode checks a draw's encoding and returns its pixels.
 func decode(t *testing.T, p wire.Packet) []byte {
 	t.Helper()
 	r := drawRect(t, p)
-	if p.Str(6) != "rgb32" {
-		t.Errorf("coding %q", p.Str(6))
+	if xdraw(p).Coding != "rgb32" {
+		t.Errorf("coding %q", xdraw(p).Coding)
 	}
-	if stride, _ := p.Int(9); int(stride) != r.W*4 {
+	if stride := xdraw(p).Rowstride; int(stride) != r.W*4 {
 		t.Errorf("rowstride %d for width %d", stride, r.W)
 	}
-	opts := p.Dict(10)
+	opts := xdraw(p).Options
 	if opts.Str("rgb_format", "") != "BGRX" || opts.Int("lz4", 0) != 1 {
 		t.Errorf("options %v", opts)
 	}
-	rc, ok := p[7].(wire.RawChunk)
+	rc, ok := xdraw(p).Data.(wire.RawChunk)
 	if !ok {
-		t.Fatalf("data is %T", p[7])
+		t.Fatalf("data is %T", xdraw(p).Data)
 	}
 	n := binary.LittleEndian.Uint32(rc.Data)
 	out := make([]byte, n)
@@ -119,7 +132,7 @@ func TestBatchingMergesDamage(t *testing.T) {
 	if r := drawRect(t, first); r != (Rect{X: 0, Y: 0, W: 200, H: 100}) {
 		t.Fatalf("map drew %v, want the whole window", r)
 	}
-	if seq, _ := first.Int(8); seq != 1 {
+	if seq := xdraw(first).Sequence; seq != 1 {
 		t.Errorf("first sequence %d", seq)
 	}
 	px := decode(t, first)
@@ -135,7 +148,7 @@ func TestBatchingMergesDamage(t *testing.T) {
 	if r := drawRect(t, second); r != (Rect{X: 10, Y: 20, W: 190, H: 80}) {
 		t.Errorf("batched draw %v, want the bounding box {10 20 190 80}", r)
 	}
-	if seq, _ := second.Int(8); seq != 2 {
+	if seq := xdraw(second).Sequence; seq != 2 {
 		t.Errorf("second sequence %d", seq)
 	}
 	decode(t, second)
@@ -194,16 +207,6 @@ func TestUnmapAndRemoveStopDraws(t *testing.T) {
 	}
 }
 
-func TestParseAck(t *testing.T) {
-	wid, seq, err := ParseAck(wire.Packet{"damage-sequence", int64(7), int64(2), int64(10), int64(10), int64(150), ""})
-	if err != nil || wid != 2 || seq != 7 {
-		t.Errorf("ParseAck = %d, %d, %v", wid, seq, err)
-	}
-	if _, _, err := ParseAck(wire.Packet{"damage-sequence"}); err == nil {
-		t.Error("a short ack parsed")
-	}
-}
-
 func BenchmarkEncodeLZ4(b *testing.B) {
 	src := make([]byte, 1280*720*4)
 	for i := range src {
@@ -222,7 +225,7 @@ func TestStalledClient(t *testing.T) {
 	// reading.
 	p := New(Config{Source: &fakeSource{}, Send: func(wire.Packet) error { return nil }, OnStall: func() { close(stalled) }})
 	for i := 0; i < 5000; i++ {
-		p.Send(wire.Packet{"window-metadata", int64(1), wire.Dict{}})
+		p.Send(xpra.WindowMetadata{WID: 1, Metadata: wire.Dict{}}.Packet())
 		p.Damage(1, Rect{X: 0, Y: 0, W: 1, H: 1})
 	}
 	select {

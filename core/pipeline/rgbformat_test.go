@@ -33,12 +33,12 @@ func TestRGBXDraws(t *testing.T) {
 	p.AddWindow(1, 0x100, 20, 10)
 	p.Map(1)
 	d := s.next(t)
-	if f := d.Dict(10).Str("rgb_format", ""); f != RGBX {
+	if f := xdraw(d).Options.Str("rgb_format", ""); f != RGBX {
 		t.Fatalf("rgb_format %q", f)
 	}
-	rc, ok := d[7].(wire.RawChunk)
+	rc, ok := xdraw(d).Data.(wire.RawChunk)
 	if !ok {
-		t.Fatalf("data is %T", d[7])
+		t.Fatalf("data is %T", xdraw(d).Data)
 	}
 	px := make([]byte, binary.LittleEndian.Uint32(rc.Data))
 	if _, err := lz4.UncompressBlock(rc.Data[4:], px); err != nil {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/xroam/xroam/core/wire"
+	"github.com/xroam/xroam/core/xpra"
 )
 
 // Scroll detection: a terminal or a browser that scrolls redraws most of
@@ -170,7 +171,8 @@ func ScrollPacket(wid int64, r Rect, moves [][6]int, seq int64) wire.Packet {
 	for i, m := range moves {
 		list[i] = []any{int64(m[0]), int64(m[1]), int64(m[2]), int64(m[3]), int64(m[4]), int64(m[5])}
 	}
-	return wire.Packet{"draw", wid, int64(r.X), int64(r.Y), int64(r.W), int64(r.H), "scroll", list, seq, int64(0), wire.Dict{}}
+	return xpra.Draw{WID: wid, X: int64(r.X), Y: int64(r.Y), Width: int64(r.W), Height: int64(r.H), Coding: xpra.CodingScroll,
+		Data: list, Sequence: seq}.Packet()
 }
 
 // sendScroll sends a scrolled update: the scroll draw, then the new rows

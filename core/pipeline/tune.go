@@ -2,8 +2,6 @@ package pipeline
 
 import (
 	"time"
-
-	"github.com/xroam/xroam/core/wire"
 )
 
 // Quality and speed tuning. A fixed --quality or --speed (1..100) is
@@ -101,15 +99,4 @@ func smooth(avg, sample time.Duration) time.Duration {
 		return sample
 	}
 	return (avg*7 + sample) / 8
-}
-
-// AckDecodeTime is the decode time a damage-sequence packet reports
-// ([seq, wid, w, h, decode_us, msg]); negative when it has none or the
-// client failed to paint the draw (xpra clients send -1 then).
-func AckDecodeTime(pkt wire.Packet) time.Duration {
-	us, ok := pkt.Int(5)
-	if !ok || us < 0 {
-		return -1
-	}
-	return time.Duration(us) * time.Microsecond
 }

@@ -29,7 +29,7 @@ func drawAndAck(t *testing.T, p *Pipeline, s *sink, decode time.Duration) wire.P
 	t.Helper()
 	p.Damage(1, Rect{X: 0, Y: 0, W: 8, H: 8})
 	d := s.next(t)
-	seq, _ := d.Int(8)
+	seq := xdraw(d).Sequence
 	p.AckDecode(1, seq, decode)
 	return d
 }
@@ -40,7 +40,7 @@ func TestFixedQualityAndSpeed(t *testing.T) {
 	p.AddWindow(1, 0x100, 8, 8)
 	p.Map(1)
 	d := s.next(t)
-	seq, _ := d.Int(8)
+	seq := xdraw(d).Sequence
 	p.AckDecode(1, seq, time.Second)
 	for i := 0; i < 5; i++ {
 		drawAndAck(t, p, s, time.Second)
@@ -59,7 +59,7 @@ func TestAutoQualityFollowsAcks(t *testing.T) {
 	p.AddWindow(1, 0x100, 8, 8)
 	p.Map(1)
 	d := s.next(t)
-	seq, _ := d.Int(8)
+	seq := xdraw(d).Sequence
 	p.AckDecode(1, seq, time.Millisecond)
 	drawAndAck(t, p, s, time.Millisecond)
 	q0, s0 := fe.lastReq(t)
@@ -99,15 +99,15 @@ func TestSetEncodingAndQuality(t *testing.T) {
 	p.AddWindow(1, 0x100, 8, 8)
 	p.Map(1)
 	d := s.next(t)
-	if d.Str(6) != RGB32 {
-		t.Fatalf("first draw %q", d.Str(6))
+	if xdraw(d).Coding != RGB32 {
+		t.Fatalf("first draw %q", xdraw(d).Coding)
 	}
-	seq, _ := d.Int(8)
+	seq := xdraw(d).Sequence
 	p.Ack(1, seq)
 	p.SetPicture("quality", 55)
 	p.SetEncoding("jpeg", fe)
 	d = s.next(t) // the switch sends the window again
-	if d.Str(6) != "jpeg" || drawRect(t, d) != (Rect{X: 0, Y: 0, W: 8, H: 8}) {
+	if xdraw(d).Coding != "jpeg" || drawRect(t, d) != (Rect{X: 0, Y: 0, W: 8, H: 8}) {
 		t.Fatalf("after the switch: %v", d[:7])
 	}
 	if p.Encoding() != "jpeg" {
@@ -116,10 +116,10 @@ func TestSetEncodingAndQuality(t *testing.T) {
 	if q, _ := fe.lastReq(t); q != 55 {
 		t.Errorf("quality %d, want the 55 set", q)
 	}
-	seq, _ = d.Int(8)
+	seq = xdraw(d).Sequence
 	p.Ack(1, seq)
 	p.SetEncoding(RGB32, nil)
-	if d = s.next(t); d.Str(6) != RGB32 {
+	if d = s.next(t); xdraw(d).Coding != RGB32 {
 		t.Fatalf("back to rgb32: %v", d[:7])
 	}
 	decode(t, d)
@@ -150,7 +150,7 @@ func TestAutoRefreshAfterLossy(t *testing.T) {
 	c.mu.Lock()
 	last := c.lastDraw
 	c.mu.Unlock()
-	if last.Str(6) != RGB32 || drawRect(t, last) != (Rect{X: 0, Y: 0, W: side, H: side}) {
+	if xdraw(last).Coding != RGB32 || drawRect(t, last) != (Rect{X: 0, Y: 0, W: side, H: side}) {
 		t.Fatalf("the last draw is %v, want a lossless refresh of the window", last[:7])
 	}
 	c.matches(t, src, 1, 1)
@@ -165,22 +165,10 @@ func TestNoAutoRefresh(t *testing.T) {
 	p, s, _ := start(t, Config{Encoding: "jpeg", Encoder: fe})
 	p.AddWindow(1, 0x100, 8, 8)
 	p.Map(1)
-	if d := s.next(t); d.Str(6) != "jpeg" {
+	if d := s.next(t); xdraw(d).Coding != "jpeg" {
 		t.Fatalf("draw %v", d[:7])
 	}
 	s.none(t, 500*time.Millisecond)
-}
-
-func TestAckDecodeTime(t *testing.T) {
-	if d := AckDecodeTime(wire.Packet{"damage-sequence", int64(1), int64(2), int64(3), int64(4), int64(1500), ""}); d != 1500*time.Microsecond {
-		t.Errorf("decode time %v", d)
-	}
-	if d := AckDecodeTime(wire.Packet{"damage-sequence", int64(1), int64(2), int64(3), int64(4), int64(-1), "failed"}); d >= 0 {
-		t.Errorf("a failed paint gave decode time %v", d)
-	}
-	if d := AckDecodeTime(wire.Packet{"damage-sequence", int64(1)}); d >= 0 {
-		t.Errorf("a short ack gave decode time %v", d)
-	}
 }
 
 // TestAutoModeVideoGoesLossy: in auto mode, small updates stay rgb32; a

@@ -14,6 +14,7 @@ import (
 	"github.com/xroam/xroam/core/config"
 	"github.com/xroam/xroam/core/pluginhost"
 	"github.com/xroam/xroam/core/wire"
+	"github.com/xroam/xroam/core/xpra"
 	"github.com/xroam/xroam/sdk/auth"
 )
 
@@ -114,14 +115,14 @@ func (s *Server) authenticate(ctx context.Context, c *clientConn, caps wire.Dict
 	deny := func(module, reason string) (wire.Dict, bool) {
 		log.Warn("authentication failed", "module", module, "username", caps.Str("username", ""), "reason", reason)
 		_ = auth.FailureDelay(ctx, authFailureDelay)
-		c.disconnect(wire.ReasonAuthenticationFailed)
+		c.disconnect(xpra.ReasonAuthenticationFailed)
 		return nil, false
 	}
 	// refuse turns away a user who proved who they are but may not have
 	// this session as they asked: they are told why.
 	refuse := func(module string, err error) (wire.Dict, bool) {
 		log.Warn("login refused", "module", module, "username", caps.Str("username", ""), "reason", err.Error())
-		c.disconnect(wire.ReasonAuthenticationFailed, err.Error())
+		c.disconnect(xpra.ReasonAuthenticationFailed, err.Error())
 		return nil, false
 	}
 	who := &authResult{}
@@ -149,11 +150,8 @@ func (s *Server) authenticate(ctx context.Context, c *clientConn, caps wire.Dict
 			if prompt == "" {
 				prompt = "password"
 			}
-			var cipherCaps any = ""
-			if c.cipherCaps != nil {
-				cipherCaps = c.cipherCaps
-			}
-			if err := c.w.WritePacket(wire.Packet{"challenge", salt, cipherCaps, digest, saltDigest, prompt}); err != nil {
+			ch := xpra.Challenge{ServerSalt: salt, CipherCaps: c.cipherCaps, Digest: digest, SaltDigest: saltDigest, Prompt: prompt}
+			if err := c.w.WritePacket(ch.Packet()); err != nil {
 				return nil, false
 			}
 			next, err := c.readHello()
@@ -208,9 +206,9 @@ func (c *clientConn) readHello() (wire.Dict, error) {
 	if err != nil {
 		return nil, err
 	}
-	if pkt.Type() == wire.TypeDisconnect {
-		reason, _, _ := wire.ParseDisconnect(pkt)
-		return nil, errors.New("the client gave up: " + reason)
+	if pkt.Type() == xpra.TypeDisconnect {
+		d, _ := xpra.ParseDisconnect(pkt)
+		return nil, errors.New("the client gave up: " + d.Reason)
 	}
-	return wire.ParseHello(pkt)
+	return xpra.ParseHello(pkt)
 }

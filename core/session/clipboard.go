@@ -9,6 +9,7 @@ import (
 	"github.com/xroam/xroam/core/clipsync"
 	"github.com/xroam/xroam/core/pluginhost"
 	"github.com/xroam/xroam/core/wire"
+	"github.com/xroam/xroam/core/xpra"
 	"github.com/xroam/xroam/sdk/clipboard"
 	"github.com/xroam/xroam/sdk/plugin"
 )
@@ -153,7 +154,7 @@ func (s *Server) attachClipboard(ctx context.Context, c *clientConn) func() {
 // clipboardPacket handles a clipboard packet of a UI client; false when
 // pkt is not one.
 func (s *Server) clipboardPacket(c *clientConn, pkt wire.Packet) bool {
-	if !clipsync.IsClipboardPacket(pkt.Type()) {
+	if !xpra.IsClipboardPacket(pkt.Type()) {
 		return false
 	}
 	h := s.clipHub()

@@ -18,6 +18,7 @@ import (
 	"github.com/xroam/xroam/core/mmap"
 	"github.com/xroam/xroam/core/wire"
 	"github.com/xroam/xroam/core/x11"
+	"github.com/xroam/xroam/core/xpra"
 )
 
 // loginTimeout bounds the wait for a new connection's hello.
@@ -52,7 +53,7 @@ func (c *clientConn) close() {
 // disconnect tells the peer why it is being dropped, then closes.
 func (c *clientConn) disconnect(reason string, extra ...string) {
 	_ = c.nc.SetWriteDeadline(time.Now().Add(2 * time.Second))
-	_ = c.w.WritePacket(wire.NewDisconnect(reason, extra...))
+	_ = c.w.WritePacket(xpra.NewDisconnect(reason, extra...))
 	// Give the peer a moment to read it before the close resets the link.
 	if cw, ok := c.nc.(interface{ CloseWrite() error }); ok {
 		_ = cw.CloseWrite()
@@ -91,23 +92,7 @@ func (s *Server) waitConns(ctx context.Context) {
 
 // requestKind reads what a command-line client asks for, from the request
 // string or the legacy booleans of older clients.
-func requestKind(caps wire.Dict) string {
-	if r := caps.Str("request", ""); r != "" {
-		return r
-	}
-	for _, k := range []string{"info", "version", "stop", "exit", "detach", "screenshot", "event", "print", "id"} {
-		if caps.Bool(k+"_request", false) {
-			return k
-		}
-	}
-	if caps.Has("connect_test_request") {
-		return "connect_test"
-	}
-	if caps.Has("command_request") {
-		return "command"
-	}
-	return ""
-}
+func requestKind(caps wire.Dict) string { return xpra.RequestKind(caps) }
 
 func (s *Server) handle(ctx context.Context, nc net.Conn) {
 	nc, upgraded := s.rfbUpgrade(ctx, nc)
@@ -129,17 +114,17 @@ func (s *Server) handle(ctx context.Context, nc net.Conn) {
 		if errors.Is(err, io.EOF) {
 			log.Debug("connection closed before its hello")
 		} else if ne, ok := err.(net.Error); ok && ne.Timeout() {
-			c.disconnect(wire.ReasonLoginTimeout)
+			c.disconnect(xpra.ReasonLoginTimeout)
 		} else {
 			log.Warn("invalid first packet", "err", err)
-			c.disconnect(wire.ReasonProtocolError, err.Error())
+			c.disconnect(xpra.ReasonProtocolError, err.Error())
 		}
 		return
 	}
-	caps, err := wire.ParseHello(pkt)
+	caps, err := xpra.ParseHello(pkt)
 	if err != nil {
 		log.Warn("the first packet is not a hello", "err", err)
-		c.disconnect(wire.ReasonProtocolError, "expected a hello packet")
+		c.disconnect(xpra.ReasonProtocolError, "expected a hello packet")
 		return
 	}
 	_ = nc.SetReadDeadline(time.Time{})
@@ -148,7 +133,7 @@ func (s *Server) handle(ctx context.Context, nc net.Conn) {
 	// not required of version requests (xpra answers those first).
 	if err := s.setupCipher(c, caps); err != nil && requestKind(caps) != "version" {
 		log.Warn("encryption refused", "err", err)
-		c.disconnect(wire.ReasonAuthenticationFailed, err.Error())
+		c.disconnect(xpra.ReasonAuthenticationFailed, err.Error())
 		return
 	}
 	caps, ok := s.authenticate(ctx, c, caps, log)
@@ -168,7 +153,7 @@ func (s *Server) handle(ctx context.Context, nc net.Conn) {
 		if !caps.Bool("info-namespace", false) {
 			v = flatten(info)
 		}
-		hello := wire.ProtocolCaps()
+		hello := xpra.ProtocolCaps()
 		for k, val := range toDict(v) {
 			hello[k] = val
 		}
@@ -189,7 +174,7 @@ func (s *Server) handle(ctx context.Context, nc net.Conn) {
 		_ = c.w.WritePacket(c.helloPacket(h))
 		c.drain(5 * time.Second)
 	case "command":
-		h := wire.ProtocolCaps()
+		h := xpra.ProtocolCaps()
 		h["command_response"] = s.controlAs(c.who, caps.List("command_request"))
 		_ = c.w.WritePacket(c.helloPacket(h))
 		c.drain(5 * time.Second)
@@ -198,20 +183,20 @@ func (s *Server) handle(ctx context.Context, nc net.Conn) {
 		w, h, data, err := s.screenshot()
 		if err != nil {
 			log.Warn("screenshot failed", "err", err)
-			c.disconnect(wire.ReasonServerError, "screenshot failed: "+err.Error())
+			c.disconnect(xpra.ReasonServerError, "screenshot failed: "+err.Error())
 			return
 		}
-		_ = c.w.WritePacket(wire.Packet{"screenshot", int64(w), int64(h), "png", int64(w * 4), data})
+		_ = c.w.WritePacket(xpra.Screenshot{Width: int64(w), Height: int64(h), Encoding: "png", Rowstride: int64(w * 4), Data: data}.Packet())
 		c.drain(5 * time.Second)
 	case "detach":
-		n := s.disconnectAll(wire.ReasonDetachRequest, c)
+		n := s.disconnectAll(xpra.ReasonDetachRequest, c)
 		log.Info("detached the clients", "count", n)
-		c.disconnect(wire.ReasonDone, fmt.Sprintf("%d other clients have been disconnected", n))
+		c.disconnect(xpra.ReasonDone, fmt.Sprintf("%d other clients have been disconnected", n))
 	case "stop", "exit":
 		// xpra's command-line client sends shutdown-server or exit-server
 		// after the hello; that packet, not the request, ends the server.
 		_ = c.w.WritePacket(c.helloPacket(s.versionCaps()))
-		_ = c.w.WritePacket(wire.Packet{"startup-complete"})
+		_ = c.w.WritePacket(xpra.StartupComplete{}.Packet())
 		s.serve(c, log)
 	case "":
 		if !caps.Bool("ui_client", true) {
@@ -222,7 +207,7 @@ func (s *Server) handle(ctx context.Context, nc net.Conn) {
 		s.attach(ctx, c, log)
 	default:
 		log.Warn("unsupported request", "request", req)
-		c.disconnect(wire.ReasonControlCommandError, fmt.Sprintf("request %q is not supported by this server", req))
+		c.disconnect(xpra.ReasonControlCommandError, fmt.Sprintf("request %q is not supported by this server", req))
 	}
 }
 
@@ -259,7 +244,7 @@ func (s *Server) attach(ctx context.Context, c *clientConn, log *slog.Logger) {
 	s.startList(s.cfg.StartOnConnect, s.cfg.StartChildOnConnect, "on-connect")
 	s.nxAttach(ctx, c, log)
 	for _, o := range others {
-		o.disconnect(wire.ReasonNewClient)
+		o.disconnect(xpra.ReasonNewClient)
 	}
 	s.fitScreenToHello(ctx, c, log)
 	hello, err := s.uiCaps(ctx, c.caps)
@@ -270,7 +255,7 @@ func (s *Server) attach(ctx context.Context, c *clientConn, log *slog.Logger) {
 	}
 	if err != nil {
 		log.Warn("cannot describe the display", "err", err)
-		c.disconnect(wire.ReasonServerError, err.Error())
+		c.disconnect(xpra.ReasonServerError, err.Error())
 		s.removeClient(c)
 		return
 	}
@@ -278,7 +263,7 @@ func (s *Server) attach(ctx context.Context, c *clientConn, log *slog.Logger) {
 	detachWindows := s.attachWindows(ctx, c, log)
 	defer detachWindows()
 	defer s.attachClipboard(ctx, c)()
-	_ = c.w.WritePacket(wire.Packet{"startup-complete"})
+	_ = c.w.WritePacket(xpra.StartupComplete{}.Packet())
 	log.Info("client attached", "uuid", c.caps.Str("uuid", ""), "hostname", c.caps.Str("hostname", ""))
 	s.serve(c, log)
 	s.nxDetach(c)
@@ -322,44 +307,44 @@ func (s *Server) serve(c *clientConn, log *slog.Logger) {
 			continue
 		}
 		switch pkt.Type() {
-		case wire.TypePing:
-			p, err := wire.ParsePing(pkt)
+		case xpra.TypePing:
+			p, err := xpra.ParsePing(pkt)
 			if err != nil {
 				log.Warn("bad ping", "err", err)
 				continue
 			}
 			l1, l5, l15 := loadavg()
-			_ = c.w.WritePacket(wire.NewPingEcho(p.Time, l1, l5, l15).Packet())
-		case wire.TypePingEcho:
-		case wire.TypeSetDeflate:
-			if lvl, err := wire.ParseSetDeflate(pkt); err == nil {
-				c.w.SetLevel(lvl)
-				_ = c.w.WritePacket(wire.NewSetDeflate(lvl))
+			_ = c.w.WritePacket(xpra.NewPingEcho(p.Time, l1, l5, l15).Packet())
+		case xpra.TypePingEcho:
+		case xpra.TypeSetDeflate:
+			if sd, err := xpra.ParseSetDeflate(pkt); err == nil {
+				c.w.SetLevel(sd.Level)
+				_ = c.w.WritePacket(sd.Packet())
 			}
-		case wire.TypeDisconnect:
-			reason, _, _ := wire.ParseDisconnect(pkt)
-			log.Info("client disconnected", "reason", reason)
-			c.disconnect(wire.ReasonClientRequest)
+		case xpra.TypeDisconnect:
+			d, _ := xpra.ParseDisconnect(pkt)
+			log.Info("client disconnected", "reason", d.Reason)
+			c.disconnect(xpra.ReasonClientRequest)
 			return
-		case "shutdown-server":
+		case xpra.TypeShutdownServer:
 			log.Info("shutdown requested by a client")
-			c.disconnect(wire.ReasonServerShutdown)
+			c.disconnect(xpra.ReasonServerShutdown)
 			s.requestEnd(EndStop)
 			return
-		case "exit-server":
-			// ["exit-server", "upgrade"] comes from `xroam upgrade`.
-			if pkt.Str(1) == "upgrade" {
+		case xpra.TypeExitServer:
+			// ExitUpgrade comes from `xroam upgrade`.
+			if e, _ := xpra.ParseExitServer(pkt); e.Reason == xpra.ExitUpgrade {
 				log.Info("exit requested by an upgrade")
-				c.disconnect(wire.ReasonServerUpgrade)
+				c.disconnect(xpra.ReasonServerUpgrade)
 				s.requestEnd(EndUpgrade)
 				return
 			}
 			log.Info("exit requested by a client")
-			c.disconnect(wire.ReasonServerExit)
+			c.disconnect(xpra.ReasonServerExit)
 			s.requestEnd(EndExit)
 			return
-		case "info-request":
-			_ = c.w.WritePacket(wire.Packet{"info-response", s.info(context.Background())})
+		case xpra.TypeInfoRequest:
+			_ = c.w.WritePacket(xpra.InfoResponse{Info: s.info(context.Background())}.Packet())
 		default:
 			if c.ui && (s.windowPacket(c, pkt, log) || s.clipboardPacket(c, pkt)) {
 				continue
@@ -400,12 +385,28 @@ func (s *Server) uuid() string {
 	return fmt.Sprintf("%x-%d-%d", s.started.UnixNano(), os.Getpid(), s.display)
 }
 
-// versionCaps adds who the server is to wire.ProtocolCaps.
+// protocolCaps are the keys every reply hello carries so that the peer
+// can check the version and pick its packet encoder and compressor.
+func protocolCaps() wire.Dict {
+	return wire.Dict{
+		"version":           xpra.ProtocolVersion,
+		"rencode":           true,
+		"bencode":           true,
+		"rencodeplus":       true,
+		"encoders":          []string{"rencodeplus", "rencode", "bencode"},
+		"compressors":       []string{"lz4", "zlib"},
+		"lz4":               true,
+		"zlib":              true,
+		"compression_level": int64(wire.DefaultCompressionLevel),
+	}
+}
+
+// versionCaps adds who the server is to protocolCaps.
 func (s *Server) versionCaps() wire.Dict {
 	host, _ := os.Hostname()
-	h := wire.ProtocolCaps()
+	h := xpra.ProtocolCaps()
 	h["xroam.version"] = s.opts.Version
-	h["build.version"] = wire.ProtocolVersion
+	h["build.version"] = xpra.ProtocolVersion
 	h["hostname"] = host
 	h["platform"] = runtime.GOOS
 	h["server_type"] = "xroam"
@@ -525,7 +526,7 @@ func (s *Server) info(ctx context.Context) map[string]any {
 		"server": map[string]any{
 			"type":         "xroam",
 			"version":      s.opts.Version,
-			"protocol":     wire.ProtocolVersion,
+			"protocol":     xpra.ProtocolVersion,
 			"mode":         s.opts.Mode,
 			"pid":          int64(os.Getpid()),
 			"start_time":   s.started.Unix(),

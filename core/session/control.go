@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/xroam/xroam/core/wire"
+	"github.com/xroam/xroam/core/xpra"
 )
 
 // controlCommand is one command of `xroam control` (xpra's control
@@ -98,7 +99,7 @@ func controlCommands() map[string]controlCommand {
 			}
 			s.mu.Unlock()
 			for _, c := range drop {
-				c.disconnect(wire.ReasonDetachRequest)
+				c.disconnect(xpra.ReasonDetachRequest)
 			}
 			return 0, fmt.Sprintf("%d clients disconnected", len(drop))
 		}},

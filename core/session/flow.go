@@ -10,6 +10,7 @@ import (
 
 	"github.com/xroam/xroam/core/pipeline"
 	"github.com/xroam/xroam/core/wire"
+	"github.com/xroam/xroam/core/xpra"
 )
 
 // The picture settings of a client's pipeline (--quality, --speed and
@@ -61,10 +62,11 @@ func (s *Server) pictureConfig(cfg *pipeline.Config, caps wire.Dict) {
 // bandwidthPacket handles a client's ["bandwidth-limit", bps]: a new
 // limit of its own (0: none), never above the server's.
 func (s *Server) bandwidthPacket(c *clientConn, pkt wire.Packet) {
-	bps, ok := pkt.Int(1)
-	if !ok {
+	bl, err := xpra.ParseBandwidthLimit(pkt)
+	if err != nil {
 		return
 	}
+	bps := bl.BPS
 	server, _ := s.serverBandwidth()
 	for _, p := range s.clientPipelines(c) {
 		p.SetBandwidthLimit(effectiveBandwidth(server, bps))
@@ -225,13 +227,10 @@ func (s *Server) startAutoLossy(ctx context.Context, p *pipeline.Pipeline, encNa
 
 // clientScrolls says whether the client paints scroll draws in a window:
 // the 3.1.3 GTK client says so with "encoding.scrolling" in the
-// map-window properties ([wid, x, y, w, h, props, state]), or for all
-// windows in its hello.
-func clientScrolls(pkt wire.Packet, caps wire.Dict) bool {
-	if len(pkt) > 6 {
-		if v, ok := pkt.Dict(6)["encoding.scrolling"]; ok {
-			return wire.Truthy(v)
-		}
+// map-window properties, or for all windows in its hello.
+func clientScrolls(props wire.Dict, caps wire.Dict) bool {
+	if v, ok := props["encoding.scrolling"]; ok {
+		return wire.Truthy(v)
 	}
 	return caps.Bool("encoding.scrolling", false)
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/xroam/xroam/core/wire"
 	"github.com/xroam/xroam/core/x11"
+	"github.com/xroam/xroam/core/xpra"
 )
 
 // keyboardSpec is a parsed NX keyboard= value (--keyboard).
@@ -178,9 +179,11 @@ func (s *Server) rawKeyAction(c *clientConn, pkt wire.Packet) bool {
 	if ws == nil {
 		return false
 	}
-	wid, _ := pkt.Int(1)
-	pressed := wire.Truthy(listItem(pkt, 3))
-	code, ok := pkt.Int(7)
+	k, err := xpra.ParseKeyAction(pkt)
+	if err != nil {
+		return false
+	}
+	wid, pressed, code, ok := k.WID, k.Pressed, k.Keycode, k.HasKeycode
 	ws.mu.Lock()
 	_, sub := ws.subs[c]
 	w, known := ws.wins[wid]

@@ -2,10 +2,9 @@ package session
 
 import (
 	"log/slog"
-	"slices"
 
-	"github.com/xroam/xroam/core/wire"
 	"github.com/xroam/xroam/core/x11"
+	"github.com/xroam/xroam/core/xpra"
 )
 
 // serverKeycode finds the server keycode for a client's key: with
@@ -41,22 +40,20 @@ func (s *Server) serverKeycode(ws *windowSet, keyval uint32, name string, client
 // and releases are dropped, so that a release lost on the way never
 // leaves a key held (and repeating) on the server. Modifier keys stay
 // held until their release as usual. It reports whether it handled pkt.
-func (s *Server) unsyncedKey(ws *windowSet, wc *windowClient, pkt wire.Packet) bool {
+func (s *Server) unsyncedKey(ws *windowSet, wc *windowClient, k xpra.KeyAction) bool {
 	if wc.keySync.Load() {
 		return false
 	}
-	keyval, _ := pkt.Int(5)
-	clientCode, _ := pkt.Int(7)
-	code, _, _ := s.serverKeycode(ws, uint32(keyval), pkt.Str(2), int(clientCode))
+	code, _, _ := s.serverKeycode(ws, uint32(k.Keyval), k.Name, int(k.Keycode))
 	if ws.wm.IsModifierKey(code) {
 		return false
 	}
-	if !wire.Truthy(listItem(pkt, 3)) {
+	if !k.Pressed {
 		return true
 	}
-	s.keyAction(ws, pkt, slog.New(slog.DiscardHandler))
-	release := slices.Clone(pkt)
-	release[3] = false
+	s.keyAction(ws, k, slog.New(slog.DiscardHandler))
+	release := k
+	release.Pressed = false
 	s.keyAction(ws, release, slog.New(slog.DiscardHandler))
 	return true
 }

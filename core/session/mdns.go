@@ -9,7 +9,8 @@ import (
 	"strings"
 
 	"github.com/grandcat/zeroconf"
-	"github.com/xroam/xroam/core/wire"
+
+	"github.com/xroam/xroam/core/xpra"
 	"github.com/xroam/xroam/sdk/transport"
 )
 
@@ -50,11 +51,11 @@ func (s *Server) announce() func() {
 		}
 		var srv *zeroconf.Server
 		if ifaces == nil {
-			srv, err = zeroconf.Register(instance, wire.MDNSService, "local.", ta.Port, txt, nil)
+			srv, err = zeroconf.Register(instance, xpra.MDNSService, "local.", ta.Port, txt, nil)
 		} else {
 			// The address bound, whatever the interface (the library
 			// would leave out a loopback one).
-			srv, err = zeroconf.RegisterProxy(instance, wire.MDNSService, "local.", ta.Port, mdnsHostName(host), []string{ta.IP.String()}, txt, ifaces)
+			srv, err = zeroconf.RegisterProxy(instance, xpra.MDNSService, "local.", ta.Port, mdnsHostName(host), []string{ta.IP.String()}, txt, ifaces)
 		}
 		if err != nil {
 			s.log.Warn("mdns: cannot announce the session", "addr", ta.String(), "err", err)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/xroam/xroam/core/wire"
 	"github.com/xroam/xroam/core/x11"
+	"github.com/xroam/xroam/core/xpra"
 )
 
 // nxState holds the session settings that NX lets an attach change
@@ -269,22 +270,21 @@ func (s *Server) nxPacket(c *clientConn, pkt wire.Packet) bool {
 		return false
 	}
 	switch pkt.Type() {
-	case "key-action", "button-action", "pointer-position":
+	case xpra.TypeKeyAction, xpra.TypeButtonAction, xpra.TypePointerPosition:
 		s.nx.mu.Lock()
 		if s.nx.lastInput != nil {
 			s.nx.lastInput[c] = time.Now()
 		}
 		s.nx.mu.Unlock()
 	}
-	if pkt.Type() == "layout-changed" && s.layoutChanged(c, pkt) {
+	if pkt.Type() == xpra.TypeLayoutChanged && s.layoutChanged(c, pkt) {
 		return true
 	}
-	return pkt.Type() == "key-action" && s.rawKeyAction(c, pkt)
+	return pkt.Type() == xpra.TypeKeyAction && s.rawKeyAction(c, pkt)
 }
 
-// layoutChanged follows a client's new layout (["layout-changed",
-// layout, variant(, options)]) when the session clones the client's; it
-// reports whether it handled the packet.
+// layoutChanged follows a client's new layout when the session clones
+// the client's; it reports whether it handled the packet.
 func (s *Server) layoutChanged(c *clientConn, pkt wire.Packet) bool {
 	s.nx.mu.Lock()
 	clone := s.nx.keyboard.Mode == "clone"
@@ -293,7 +293,11 @@ func (s *Server) layoutChanged(c *clientConn, pkt wire.Packet) bool {
 	if !clone {
 		return false
 	}
-	kn := x11.KeyboardNames{Layout: pkt.Str(1), Variant: pkt.Str(2), Options: pkt.Str(3)}
+	lc, err := xpra.ParseLayoutChanged(pkt)
+	if err != nil {
+		return false
+	}
+	kn := x11.KeyboardNames{Layout: lc.Layout, Variant: lc.Variant, Options: lc.Options}
 	for _, v := range []string{kn.Layout, kn.Variant, kn.Options} {
 		if !xkbName(v) {
 			log.Warn("layout-changed: not an XKB name", "value", v)
@@ -335,7 +339,7 @@ func (s *Server) checkIdle() {
 	s.nx.mu.Unlock()
 	for _, c := range idle {
 		s.log.Info("no input for --idle-timeout: disconnecting the client", "seconds", int(t.Seconds()), "uuid", c.caps.Str("uuid", ""))
-		go c.disconnect(wire.ReasonIdleTimeout)
+		go c.disconnect(xpra.ReasonIdleTimeout)
 	}
 }
 

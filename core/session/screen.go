@@ -9,6 +9,7 @@ import (
 
 	"github.com/xroam/xroam/core/wire"
 	"github.com/xroam/xroam/core/x11"
+	"github.com/xroam/xroam/core/xpra"
 )
 
 // This file fits the session's screen to the attached client's desktop
@@ -95,21 +96,20 @@ func (s *Server) canResize() bool {
 	return s.resizable && s.opts.Mode == "seamless" && s.cfg.ResizeDisplay && !fixed
 }
 
-// clientDesktopSize handles ["desktop_size", w, h, screen_sizes...]: the
-// client's screen changed. The answer is the screen's size then and its
-// largest, as ["desktop_size", w, h, max_w, max_h].
+// clientDesktopSize handles a client's desktop_size: its screen
+// changed. The answer is the screen's size then and its largest.
 func (s *Server) clientDesktopSize(c *clientConn, pkt wire.Packet, log *slog.Logger) {
-	w, ok1 := pkt.Int(1)
-	h, ok2 := pkt.Int(2)
-	if !ok1 || !ok2 {
-		log.Warn("malformed desktop_size packet", "len", len(pkt))
+	ds, err := xpra.ParseClientDesktopSize(pkt)
+	if err != nil {
+		log.Warn("malformed desktop_size packet", "len", len(pkt), "err", err)
 		return
 	}
+	w, h := ds.Width, ds.Height
 	s.fitScreen(context.Background(), w, h, log)
 	s.fitDesktopInto(context.Background(), int(w), int(h), log)
 	info, err := x11.Probe(context.Background(), fmt.Sprintf(":%d", s.display))
 	if err != nil {
 		return
 	}
-	_ = c.w.WritePacket(wire.Packet{"desktop_size", int64(info.Width), int64(info.Height), int64(info.Width), int64(info.Height)})
+	_ = c.w.WritePacket(xpra.DesktopSize{Width: int64(info.Width), Height: int64(info.Height), MaxWidth: int64(info.Width), MaxHeight: int64(info.Height)}.Packet())
 }

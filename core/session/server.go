@@ -18,8 +18,8 @@ import (
 	"github.com/xroam/xroam/core/mmap"
 	"github.com/xroam/xroam/core/pluginhost"
 	"github.com/xroam/xroam/core/sockdir"
-	"github.com/xroam/xroam/core/wire"
 	"github.com/xroam/xroam/core/x11"
+	"github.com/xroam/xroam/core/xpra"
 )
 
 // ServerOptions configures a session server.
@@ -474,12 +474,12 @@ func (s *Server) wait(ctx context.Context) EndMode {
 func (s *Server) shutdown(mode EndMode) {
 	s.closeListeners()
 	s.stopRFB()
-	reason := wire.ReasonServerShutdown
+	reason := xpra.ReasonServerShutdown
 	switch mode {
 	case EndExit:
-		reason = wire.ReasonServerExit
+		reason = xpra.ReasonServerExit
 	case EndUpgrade:
-		reason, mode = wire.ReasonServerUpgrade, EndExit
+		reason, mode = xpra.ReasonServerUpgrade, EndExit
 	}
 	s.disconnectAll(reason, nil)
 	waitCtx, cancel := context.WithTimeout(context.Background(), 3*time.Second)

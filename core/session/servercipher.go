@@ -7,6 +7,7 @@ import (
 	"maps"
 
 	"github.com/xroam/xroam/core/wire"
+	"github.com/xroam/xroam/core/xpra"
 )
 
 // encryptionPolicy is what a server asks of connections of one socket
@@ -88,9 +89,9 @@ func (s *Server) setupCipher(c *clientConn, caps wire.Dict) error {
 // it is encrypted.
 func (c *clientConn) helloPacket(caps wire.Dict) wire.Packet {
 	if len(c.cipherCaps) == 0 {
-		return wire.NewHello(caps)
+		return xpra.NewHello(caps)
 	}
 	h := maps.Clone(caps)
 	maps.Copy(h, c.cipherCaps)
-	return wire.NewHello(h)
+	return xpra.NewHello(h)
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/xroam/xroam/core/wire"
 	"github.com/xroam/xroam/core/x11"
+	"github.com/xroam/xroam/core/xpra"
 )
 
 // This file carries the window state beyond geometry and names: the
@@ -79,19 +80,19 @@ func iconPacket(caps wire.Dict, wid int64, icon *x11.WindowIcon) wire.Packet {
 	accepted := caps.Strings("encodings.window-icon")
 	if icon == nil {
 		if slices.Contains(accepted, "default") {
-			return wire.Packet{"window-icon", wid, int64(0), int64(0), "default", ""}
+			return xpra.WindowIcon{WID: wid, Encoding: xpra.IconDefault}.Packet()
 		}
 		return nil
 	}
 	switch {
-	case slices.Contains(accepted, "png"):
+	case slices.Contains(accepted, xpra.IconPNG):
 		b, err := iconPNG(icon)
 		if err != nil {
 			return nil
 		}
-		return wire.Packet{"window-icon", wid, int64(icon.Width), int64(icon.Height), "png", b}
-	case slices.Contains(accepted, "BGRA"):
-		return wire.Packet{"window-icon", wid, int64(icon.Width), int64(icon.Height), "BGRA", icon.BGRA}
+		return xpra.WindowIcon{WID: wid, Width: int64(icon.Width), Height: int64(icon.Height), Encoding: xpra.IconPNG, Data: b}.Packet()
+	case slices.Contains(accepted, xpra.IconBGRA):
+		return xpra.WindowIcon{WID: wid, Width: int64(icon.Width), Height: int64(icon.Height), Encoding: xpra.IconBGRA, Data: icon.BGRA}.Packet()
 	}
 	return nil
 }
@@ -148,7 +149,7 @@ func (ws *windowSet) ringBell(b *x11.Bell) {
 		if !c.caps.Bool("bell", false) {
 			continue
 		}
-		wc.p.Send(wire.Packet{"bell", wid, int64(b.DeviceID), int64(b.Percent), int64(b.Pitch), int64(b.Duration),
-			int64(b.Class), int64(b.ID), b.Name})
+		wc.p.Send(xpra.Bell{WID: wid, Device: int64(b.DeviceID), Percent: int64(b.Percent), Pitch: int64(b.Pitch), Duration: int64(b.Duration),
+			Class: int64(b.Class), ID: int64(b.ID), Name: b.Name}.Packet())
 	}
 }

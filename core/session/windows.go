@@ -13,6 +13,7 @@ import (
 	"github.com/xroam/xroam/core/pipeline"
 	"github.com/xroam/xroam/core/wire"
 	"github.com/xroam/xroam/core/x11"
+	"github.com/xroam/xroam/core/xpra"
 	"github.com/xroam/xroam/sdk/encoder"
 )
 
@@ -148,13 +149,13 @@ func (ws *windowSet) handle(ev x11.WMEvent) {
 				wc.p.Resize(wid, w.Width, w.Height)
 			}
 			if byApp {
-				wc.p.Send(wire.Packet{"window-resized", wid, int64(w.Width), int64(w.Height)})
+				wc.p.Send(xpra.WindowResized{WID: wid, Width: int64(w.Width), Height: int64(w.Height)}.Packet())
 			}
 			if len(meta) > 0 {
-				wc.p.Send(wire.Packet{"window-metadata", wid, meta})
+				wc.p.Send(xpra.WindowMetadata{WID: wid, Metadata: meta}.Packet())
 			}
 			if w.OverrideRedirect && (resized || moved) {
-				wc.p.Send(wire.Packet{"configure-override-redirect", wid, int64(w.X), int64(w.Y), int64(w.Width), int64(w.Height)})
+				wc.p.Send(xpra.ConfigureOverrideRedirect{WID: wid, X: int64(w.X), Y: int64(w.Y), Width: int64(w.Width), Height: int64(w.Height)}.Packet())
 			}
 		}
 	case x11.WindowRemoved:
@@ -168,7 +169,7 @@ func (ws *windowSet) handle(ev x11.WMEvent) {
 		delete(ws.asked, wid)
 		for _, wc := range ws.subs {
 			wc.p.Remove(wid)
-			wc.p.Send(wire.Packet{"lost-window", wid})
+			wc.p.Send(xpra.LostWindow{WID: wid}.Packet())
 		}
 	case x11.BellRung:
 		ws.ringBell(ev.Bell)
@@ -197,17 +198,14 @@ func (ws *windowSet) handle(ev x11.WMEvent) {
 // pipeline, so that a client that stopped reading never blocks the
 // window manager.
 func (ws *windowSet) announce(c *clientConn, wc *windowClient, wid int64, w x11.ManagedWindow, direct bool) {
-	typ := "new-window"
-	if w.OverrideRedirect {
-		typ = "new-override-redirect"
-	}
 	wc.p.AddWindow(wid, w.ID, w.Width, w.Height)
 	meta := metadata(w, ws.byXID)
 	if ws.fullscreen != nil && ws.fullscreen() {
 		// The options file's fullscreen=1, read at this attach.
 		meta["fullscreen"] = true
 	}
-	pkt := wire.Packet{typ, wid, int64(w.X), int64(w.Y), int64(max(w.Width, 1)), int64(max(w.Height, 1)), meta, wire.Dict{}}
+	pkt := xpra.NewWindow{WID: wid, X: int64(w.X), Y: int64(w.Y), Width: int64(max(w.Width, 1)), Height: int64(max(w.Height, 1)),
+		Metadata: meta, OverrideRedirect: w.OverrideRedirect}.Packet()
 	if direct {
 		_ = c.w.WritePacket(pkt)
 	} else {
@@ -233,8 +231,9 @@ func cursorPacket(c *clientConn, cur *x11.Cursor) wire.Packet {
 	if !c.caps.Bool("cursors", true) || cur == nil {
 		return nil
 	}
-	return wire.Packet{"cursor", "raw", int64(cur.X), int64(cur.Y), int64(cur.Width), int64(cur.Height),
-		int64(cur.XHot), int64(cur.YHot), int64(cur.Serial), cur.Pix, cur.Name, int64(32), int64(64), int64(64)}
+	return xpra.Cursor{Encoding: xpra.CursorRaw, X: int64(cur.X), Y: int64(cur.Y), Width: int64(cur.Width), Height: int64(cur.Height),
+		XHot: int64(cur.XHot), YHot: int64(cur.YHot), Serial: int64(cur.Serial), Pixels: cur.Pix, Name: cur.Name,
+		DefaultSize: 32, MaxWidth: 64, MaxHeight: 64}.Packet()
 }
 
 // metadata is the full xpra metadata of a window.
@@ -319,7 +318,7 @@ func (s *Server) attachWindows(ctx context.Context, c *clientConn, log *slog.Log
 		Encoding: encName, Encoder: enc,
 		OnStall: func() {
 			log.Warn("the client stopped reading: dropping it")
-			go c.disconnect(wire.ReasonServerError, "the client stopped reading")
+			go c.disconnect(xpra.ReasonServerError, "the client stopped reading")
 		},
 	}
 	s.pictureConfig(&pcfg, c.caps)
@@ -366,76 +365,95 @@ func (s *Server) windowPacket(c *clientConn, pkt wire.Packet, log *slog.Logger) 
 	if wc == nil {
 		return false
 	}
-	wid, _ := pkt.Int(1)
-	xidOf := func() (x11.ManagedWindow, bool) {
+	xidOf := func(wid int64) (x11.ManagedWindow, bool) {
 		ws.mu.Lock()
 		defer ws.mu.Unlock()
 		w, ok := ws.wins[wid]
 		return w, ok
 	}
+	bad := func(err error) bool {
+		log.Debug("malformed packet", "type", pkt.Type(), "err", err)
+		return true
+	}
 	readonly := s.cfg.Readonly
 	switch pkt.Type() {
-	case "damage-sequence":
-		if w, seq, err := pipeline.ParseAck(pkt); err == nil {
-			wc.p.AckDecode(w, seq, pipeline.AckDecodeTime(pkt))
+	case xpra.TypeDamageSequence:
+		if ack, err := xpra.ParseDamageSequence(pkt); err == nil {
+			wc.p.AckDecode(ack.WID, ack.Sequence, ack.Decode())
 		}
-	case "bandwidth-limit":
+	case xpra.TypeBandwidthLimit:
 		s.bandwidthPacket(c, pkt)
-	case "map-window":
-		w, ok := xidOf()
+	case xpra.TypeMapWindow:
+		m, err := xpra.ParseMapWindow(pkt)
+		if err != nil {
+			return bad(err)
+		}
+		w, ok := xidOf(m.WID)
 		if !ok {
 			return true
 		}
-		if st := clientStates(pkt.Dict(7)); len(st) > 0 && !w.OverrideRedirect {
+		if st := clientStates(m.State); len(st) > 0 && !w.OverrideRedirect {
 			ws.wm.SetStates(w.ID, st)
 		}
-		x, _ := pkt.Int(2)
-		y, _ := pkt.Int(3)
-		cw, _ := pkt.Int(4)
-		ch, _ := pkt.Int(5)
+		x, y, cw, ch := m.X, m.Y, m.Width, m.Height
 		switch {
 		case ws.wm.IsDesktop():
-			s.configureDesktop(ws, wid, w, int(cw), int(ch), log)
+			s.configureDesktop(ws, m.WID, w, int(cw), int(ch), log)
 		case !w.OverrideRedirect && (int(x) != w.X || int(y) != w.Y || int(cw) != w.Width || int(ch) != w.Height):
-			ws.configure(wid, w.ID, int(x), int(y), int(cw), int(ch))
+			ws.configure(m.WID, w.ID, int(x), int(y), int(cw), int(ch))
 		}
-		wc.p.SetScrolling(wid, clientScrolls(pkt, c.caps))
-		wc.p.Map(wid)
-	case "unmap-window":
-		wc.p.Unmap(wid)
-	case "configure-window":
-		w, ok := xidOf()
+		wc.p.SetScrolling(m.WID, clientScrolls(m.ClientProperties, c.caps))
+		wc.p.Map(m.WID)
+	case xpra.TypeUnmapWindow:
+		u, err := xpra.ParseUnmapWindow(pkt)
+		if err != nil {
+			return bad(err)
+		}
+		wc.p.Unmap(u.WID)
+	case xpra.TypeConfigureWindow:
+		cf, err := xpra.ParseConfigureWindow(pkt)
+		if err != nil {
+			return bad(err)
+		}
+		w, ok := xidOf(cf.WID)
 		if !ok || w.OverrideRedirect {
 			return true
 		}
-		if st := clientStates(pkt.Dict(8)); len(st) > 0 {
+		if st := clientStates(cf.State); len(st) > 0 {
 			ws.wm.SetStates(w.ID, st)
 		}
-		if wire.Truthy(listItem(pkt, 9)) { // skip_geometry: only properties changed
+		if cf.SkipGeometry { // only properties changed
 			return true
 		}
-		x, _ := pkt.Int(2)
-		y, _ := pkt.Int(3)
-		cw, ok1 := pkt.Int(4)
-		ch, ok2 := pkt.Int(5)
-		if ok1 && ok2 {
-			if ws.wm.IsDesktop() {
-				s.configureDesktop(ws, wid, w, int(cw), int(ch), log)
-				return true
-			}
-			ws.configure(wid, w.ID, int(x), int(y), int(cw), int(ch))
+		// An absent size reads as 0, which configure ignores.
+		if ws.wm.IsDesktop() {
+			s.configureDesktop(ws, cf.WID, w, int(cf.Width), int(cf.Height), log)
+			return true
 		}
-	case "close-window":
-		if w, ok := xidOf(); ok {
+		ws.configure(cf.WID, w.ID, int(cf.X), int(cf.Y), int(cf.Width), int(cf.Height))
+	case xpra.TypeCloseWindow:
+		cw, err := xpra.ParseCloseWindow(pkt)
+		if err != nil {
+			return bad(err)
+		}
+		if w, ok := xidOf(cw.WID); ok {
 			ws.wm.CloseWindow(w.ID)
 		}
-	case "buffer-refresh":
-		wc.p.Refresh(wid)
-	case "focus":
+	case xpra.TypeBufferRefresh:
+		br, err := xpra.ParseBufferRefresh(pkt)
+		if err != nil {
+			return bad(err)
+		}
+		wc.p.Refresh(br.WID)
+	case xpra.TypeFocus:
 		if readonly {
 			return true
 		}
-		w, ok := xidOf()
+		f, err := xpra.ParseFocus(pkt)
+		if err != nil {
+			return bad(err)
+		}
+		w, ok := xidOf(f.WID)
 		ws.mu.Lock()
 		if ok {
 			ws.focused = w.ID
@@ -447,40 +465,54 @@ func (s *Server) windowPacket(c *clientConn, pkt wire.Packet, log *slog.Logger) 
 			ws.wm.Raise(w.ID)
 		}
 		ws.wm.Focus(w.ID)
-	case "pointer-position":
+	case xpra.TypePointerPosition:
 		if readonly {
 			return true
 		}
-		if x, y, ok := pointerXY(pkt, 2); ok {
-			ws.wm.MovePointer(x, y)
+		m, err := xpra.ParsePointerPosition(pkt)
+		if err != nil {
+			return bad(err)
 		}
-	case "button-action":
+		if x, y, ok := m.Pointer.XY(); ok {
+			ws.wm.MovePointer(int(x), int(y))
+		}
+	case xpra.TypeButtonAction:
 		if readonly {
 			return true
 		}
-		button, _ := pkt.Int(2)
-		if button < 1 || button > 255 {
+		b, err := xpra.ParseButtonAction(pkt)
+		if err != nil {
+			return bad(err)
+		}
+		if b.Button < 1 || b.Button > 255 {
 			return true
 		}
-		pressed := wire.Truthy(listItem(pkt, 3))
-		if x, y, ok := pointerXY(pkt, 4); ok {
-			ws.wm.MovePointer(x, y)
+		if x, y, ok := b.Pointer.XY(); ok {
+			ws.wm.MovePointer(int(x), int(y))
 		}
-		if mods := pkt.List(5); len(pkt) > 5 {
-			ws.wm.SyncModifiers(modifierNames(mods), 0, false)
+		if b.HasModifiers {
+			ws.wm.SyncModifiers(b.Modifiers, 0, false)
 		}
-		ws.wm.Button(int(button), pressed)
-	case "key-action":
+		ws.wm.Button(int(b.Button), b.Pressed)
+	case xpra.TypeKeyAction:
 		if readonly {
 			return true
 		}
-		if s.unsyncedKey(ws, wc, pkt) {
+		k, err := xpra.ParseKeyAction(pkt)
+		if err != nil {
+			return bad(err)
+		}
+		if s.unsyncedKey(ws, wc, k) {
 			return true
 		}
-		s.keyAction(ws, pkt, log)
-	case "set-keyboard-sync-enabled":
-		wc.keySync.Store(wire.Truthy(listItem(pkt, 1)))
-	case "desktop_size":
+		s.keyAction(ws, k, log)
+	case xpra.TypeKeyboardSync:
+		ks, err := xpra.ParseKeyboardSync(pkt)
+		if err != nil {
+			return bad(err)
+		}
+		wc.keySync.Store(ks.Enabled)
+	case xpra.TypeDesktopSize:
 		s.clientDesktopSize(c, pkt, log)
 	default:
 		return false
@@ -517,33 +549,10 @@ func (ws *windowSet) configure(wid int64, xid uint32, x, y, w, h int) {
 	ws.wm.Configure(xid, x, y, w, h)
 }
 
-func listItem(pkt wire.Packet, i int) any {
-	if i < len(pkt) {
-		return pkt[i]
-	}
-	return nil
-}
-
-// pointerXY reads the root coordinates of a pointer list at pkt[i].
-func pointerXY(pkt wire.Packet, i int) (int, int, bool) {
-	l := pkt.List(i)
-	if len(l) < 2 {
-		return 0, 0, false
-	}
-	x, ok1 := wire.AsInt(l[0])
-	y, ok2 := wire.AsInt(l[1])
-	return int(x), int(y), ok1 && ok2
-}
-
-// keyAction injects [wid, keyname, pressed, modifiers, keyval, string,
-// keycode, group]: the server keycode is found from the keysym, then the
-// name, and only then is the client's keycode used as it is.
-func (s *Server) keyAction(ws *windowSet, pkt wire.Packet, log *slog.Logger) {
-	wid, _ := pkt.Int(1)
-	name := pkt.Str(2)
-	pressed := wire.Truthy(listItem(pkt, 3))
-	keyval, _ := pkt.Int(5)
-	clientCode, _ := pkt.Int(7)
+// keyAction injects a key: the server keycode is found from the keysym,
+// then the name, and only then is the client's keycode used as it is.
+func (s *Server) keyAction(ws *windowSet, k xpra.KeyAction, log *slog.Logger) {
+	wid, name, pressed, keyval, clientCode := k.WID, k.Name, k.Pressed, k.Keyval, k.Keycode
 	ws.mu.Lock()
 	w, ok := ws.wins[wid]
 	focus := ok && !w.OverrideRedirect && ws.focused != w.ID
@@ -555,7 +564,7 @@ func (s *Server) keyAction(ws *windowSet, pkt wire.Packet, log *slog.Logger) {
 		ws.wm.Focus(w.ID)
 	}
 	code, shifted, found := s.serverKeycode(ws, uint32(keyval), name, int(clientCode))
-	mods := modifierNames(pkt.List(4))
+	mods := k.Modifiers
 	ws.wm.SyncModifiers(mods, code, true)
 	log.Debug("key", "name", name, "keyval", keyval, "pressed", pressed, "keycode", code)
 	// A keysym that sits on the shifted level of the server's keyboard
@@ -573,16 +582,6 @@ func (s *Server) keyAction(ws *windowSet, pkt wire.Packet, log *slog.Logger) {
 		ws.wm.Key(code, false)
 		ws.wm.Key(shift, false)
 	}
-}
-
-func modifierNames(l []any) []string {
-	out := make([]string, 0, len(l))
-	for _, v := range l {
-		if s, ok := wire.AsString(v); ok {
-			out = append(out, s)
-		}
-	}
-	return out
 }
 
 // windowsInfo describes the managed windows for info.

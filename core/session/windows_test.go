@@ -41,16 +41,3 @@ func TestWindowMetadata(t *testing.T) {
 		t.Errorf("no change gave %v", d)
 	}
 }
-
-func TestPointerXY(t *testing.T) {
-	x, y, ok := pointerXY(wire.Packet{"pointer-position", int64(1), []any{int64(50), int64(60), int64(5), int64(6)}}, 2)
-	if !ok || x != 50 || y != 60 {
-		t.Errorf("pointerXY = %d, %d, %v", x, y, ok)
-	}
-	if _, _, ok := pointerXY(wire.Packet{"pointer-position", int64(1), []any{int64(50)}}, 2); ok {
-		t.Error("a one-coordinate pointer parsed")
-	}
-	if _, _, ok := pointerXY(wire.Packet{"pointer-position"}, 2); ok {
-		t.Error("a missing pointer parsed")
-	}
-}

@@ -1,8 +1,7 @@
 // Package wire implements the xpra network protocol layer as spoken by
 // xpra 3.1.3 (Debian 12) and compatible peers: chunk framing, compression,
-// the packet encoders (rencode, rencodeplus, bencode) and the few typed
-// packets every session needs (hello, ping, ping_echo, disconnect,
-// set_deflate) plus encoder/compressor negotiation.
+// the packet encoders (rencode, rencodeplus, bencode) and encoder/compressor
+// negotiation. The packets themselves, typed, are in core/xpra.
 //
 // # Framing
 //

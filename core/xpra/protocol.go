@@ -1,8 +1,6 @@
-package wire
+package xpra
 
-// ProtocolVersion is the xpra protocol version xroam speaks. Peers compare
-// it with their own; xroam's release is sent separately as xroam.version.
-const ProtocolVersion = "3.1.3"
+import "github.com/xroam/xroam/core/wire"
 
 // MDNSService is the DNS-SD service type of xpra sessions, announced by
 // servers and browsed by clients.
@@ -11,8 +9,8 @@ const MDNSService = "_xpra._tcp"
 // ProtocolCaps are the keys every hello carries, the server's replies and
 // the command-line clients' requests alike, so that the peer can check
 // the version and pick its packet encoder and compressor.
-func ProtocolCaps() Dict {
-	return Dict{
+func ProtocolCaps() wire.Dict {
+	return wire.Dict{
 		"version":           ProtocolVersion,
 		"rencode":           true,
 		"bencode":           true,
@@ -21,6 +19,6 @@ func ProtocolCaps() Dict {
 		"compressors":       []string{"lz4", "zlib"},
 		"lz4":               true,
 		"zlib":              true,
-		"compression_level": int64(DefaultCompressionLevel),
+		"compression_level": int64(wire.DefaultCompressionLevel),
 	}
 }

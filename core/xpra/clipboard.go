@@ -1,4 +1,4 @@
-package clipsync
+package xpra
 
 import (
 	"encoding/binary"
@@ -9,33 +9,26 @@ import (
 	"github.com/xroam/xroam/sdk/clipboard"
 )
 
-// The clipboard packet types.
+// Bounds on what a peer's clipboard packets may hold.
 const (
-	TypeToken             = "clipboard-token"
-	TypeRequest           = "clipboard-request"
-	TypeContents          = "clipboard-contents"
-	TypeContentsNone      = "clipboard-contents-none"
-	TypePendingRequests   = "clipboard-pending-requests"
-	TypeEnableSelections  = "clipboard-enable-selections"
-	TypeSetEnabled        = "set-clipboard-enabled"
-	TypeLoopUUIDs         = "clipboard-loop-uuids"
 	maxTargets            = 256
 	maxSelectionNameBytes = 64
 )
 
-// IsClipboardPacket reports whether t is one of the types Handle takes.
+// IsClipboardPacket reports whether t is one of the clipboard packet
+// types.
 func IsClipboardPacket(t string) bool {
 	switch t {
-	case TypeToken, TypeRequest, TypeContents, TypeContentsNone, TypePendingRequests,
-		TypeEnableSelections, TypeSetEnabled, TypeLoopUUIDs:
+	case TypeClipboardToken, TypeClipboardRequest, TypeClipboardContents, TypeClipboardContentsNone,
+		TypeClipboardPendingRequests, TypeClipboardEnableSelections, TypeSetClipboardEnabled, TypeClipboardLoopUUIDs:
 		return true
 	}
 	return false
 }
 
-// Token is a clipboard-token: the sender owns Selection now. Targets and
+// ClipboardToken is a clipboard-token: the sender owns Selection now. Targets and
 // the inline Data are optional (greedy and want_targets peers).
-type Token struct {
+type ClipboardToken struct {
 	Selection string
 	Targets   []string
 	// HasTargets distinguishes an empty list from none.
@@ -47,18 +40,22 @@ type Token struct {
 	Claim bool
 }
 
-// Request is a clipboard-request.
-type Request struct {
+// ClipboardRequest is a clipboard-request: send the contents of
+// Selection as Target.
+type ClipboardRequest struct {
 	ID                int64
 	Selection, Target string
 }
 
-// Contents is a clipboard-contents, or a clipboard-contents-none when
-// Data is nil.
-type Contents struct {
+// ClipboardContents is a clipboard-contents, or a clipboard-contents-none
+// when Data is nil: the answer to the request ID.
+type ClipboardContents struct {
 	ID        int64
 	Selection string
 	Data      *clipboard.Data
+	// SliceFix adds xpra's truncated count, for peers that say
+	// contents-slice-fix.
+	SliceFix bool
 }
 
 func str(p wire.Packet, i int, what string) (string, error) {
@@ -181,16 +178,28 @@ func encodeData(d *clipboard.Data) (string, any) {
 	return "bytes", d.Bytes
 }
 
-// ParseToken reads a clipboard-token.
-func ParseToken(p wire.Packet, maxBytes int) (*Token, error) {
+// ParseClipboardToken reads a clipboard-token; inline data above
+// maxBytes is refused.
+func ParseClipboardToken(p wire.Packet, maxBytes int) (ClipboardToken, error) {
+	if err := expect(p, 2, TypeClipboardToken); err != nil {
+		return ClipboardToken{}, err
+	}
+	t, err := parseToken(p, maxBytes)
+	if err != nil {
+		return ClipboardToken{}, err
+	}
+	return *t, nil
+}
+
+func parseToken(p wire.Packet, maxBytes int) (*ClipboardToken, error) {
 	sel, err := selectionName(p, 1)
 	if err != nil {
 		return nil, err
 	}
-	t := &Token{Selection: sel, Claim: true}
+	t := &ClipboardToken{Selection: sel, Claim: true}
 	if len(p) >= 3 && p[2] != nil {
 		if t.Targets, err = strList(p[2], "targets"); err != nil {
-			return nil, fmt.Errorf("%s: %w", TypeToken, err)
+			return nil, fmt.Errorf("%s: %w", TypeClipboardToken, err)
 		}
 		t.HasTargets = true
 	}
@@ -203,14 +212,14 @@ func ParseToken(p wire.Packet, maxBytes int) (*Token, error) {
 			}
 			format, ok := wire.AsInt(p[5])
 			if !ok {
-				return nil, fmt.Errorf("%s: dformat is not an integer", TypeToken)
+				return nil, fmt.Errorf("%s: dformat is not an integer", TypeClipboardToken)
 			}
 			enc, err := str(p, 6, "wire encoding")
 			if err != nil {
 				return nil, err
 			}
 			if t.Data, err = decodeData(dtype, format, enc, p[7], maxBytes); err != nil {
-				return nil, fmt.Errorf("%s: %w", TypeToken, err)
+				return nil, fmt.Errorf("%s: %w", TypeClipboardToken, err)
 			}
 			t.Target = target
 		}
@@ -223,8 +232,8 @@ func ParseToken(p wire.Packet, maxBytes int) (*Token, error) {
 
 // Packet encodes the token. Data, when set, goes inline with the claim flag
 // and the sender's greedy flag false, as xpra's server sends it.
-func (t *Token) Packet() wire.Packet {
-	p := wire.Packet{TypeToken, t.Selection}
+func (t ClipboardToken) Packet() wire.Packet {
+	p := wire.Packet{TypeClipboardToken, t.Selection}
 	if !t.HasTargets && t.Data == nil && t.Claim {
 		return p
 	}
@@ -249,11 +258,22 @@ func (t *Token) Packet() wire.Packet {
 	return p
 }
 
-// ParseRequest reads a clipboard-request.
-func ParseRequest(p wire.Packet) (*Request, error) {
+// ParseClipboardRequest reads a clipboard-request.
+func ParseClipboardRequest(p wire.Packet) (ClipboardRequest, error) {
+	if err := expect(p, 2, TypeClipboardRequest); err != nil {
+		return ClipboardRequest{}, err
+	}
+	r, err := parseRequest(p)
+	if err != nil {
+		return ClipboardRequest{}, err
+	}
+	return *r, nil
+}
+
+func parseRequest(p wire.Packet) (*ClipboardRequest, error) {
 	id, ok := p.Int(1)
 	if !ok {
-		return nil, fmt.Errorf("%s: the request id is not an integer", TypeRequest)
+		return nil, fmt.Errorf("%s: the request id is not an integer", TypeClipboardRequest)
 	}
 	sel, err := selectionName(p, 2)
 	if err != nil {
@@ -264,24 +284,38 @@ func ParseRequest(p wire.Packet) (*Request, error) {
 		return nil, err
 	}
 	if target == "" || len(target) > 256 {
-		return nil, fmt.Errorf("%s: bad target %q", TypeRequest, target)
+		return nil, fmt.Errorf("%s: bad target %q", TypeClipboardRequest, target)
 	}
-	return &Request{ID: id, Selection: sel, Target: target}, nil
+	return &ClipboardRequest{ID: id, Selection: sel, Target: target}, nil
 }
 
 // Packet encodes the request.
-func (r *Request) Packet() wire.Packet {
-	return wire.Packet{TypeRequest, r.ID, r.Selection, r.Target}
+func (r ClipboardRequest) Packet() wire.Packet {
+	return wire.Packet{TypeClipboardRequest, r.ID, r.Selection, r.Target}
 }
 
-// ParseContents reads a clipboard-contents or a clipboard-contents-none.
-func ParseContents(p wire.Packet, maxBytes int) (*Contents, error) {
+// ParseClipboardContents reads a clipboard-contents or a
+// clipboard-contents-none; data above maxBytes is refused. An error
+// comes with the request ID when it could be read, so that the request
+// can still be answered.
+func ParseClipboardContents(p wire.Packet, maxBytes int) (ClipboardContents, error) {
+	if err := expect(p, 2, TypeClipboardContents, TypeClipboardContentsNone); err != nil {
+		return ClipboardContents{}, err
+	}
+	c, err := parseContents(p, maxBytes)
+	if err != nil {
+		return ClipboardContents{ID: intOr(p, 1)}, err
+	}
+	return *c, nil
+}
+
+func parseContents(p wire.Packet, maxBytes int) (*ClipboardContents, error) {
 	id, ok := p.Int(1)
 	if !ok {
 		return nil, fmt.Errorf("%s: the request id is not an integer", p.Type())
 	}
-	c := &Contents{ID: id}
-	if p.Type() == TypeContentsNone {
+	c := &ClipboardContents{ID: id}
+	if p.Type() == TypeClipboardContentsNone {
 		// The selection is optional in old peers.
 		c.Selection = p.Str(2)
 		return c, nil
@@ -297,42 +331,94 @@ func ParseContents(p wire.Packet, maxBytes int) (*Contents, error) {
 	}
 	format, ok := p.Int(4)
 	if !ok {
-		return nil, fmt.Errorf("%s: dformat is not an integer", TypeContents)
+		return nil, fmt.Errorf("%s: dformat is not an integer", TypeClipboardContents)
 	}
 	enc, err := str(p, 5, "wire encoding")
 	if err != nil {
 		return nil, err
 	}
 	if len(p) < 7 {
-		return nil, fmt.Errorf("%s: missing data", TypeContents)
+		return nil, fmt.Errorf("%s: missing data", TypeClipboardContents)
 	}
 	if c.Data, err = decodeData(dtype, format, enc, p[6], maxBytes); err != nil {
-		return nil, fmt.Errorf("%s: %w", TypeContents, err)
+		return nil, fmt.Errorf("%s: %w", TypeClipboardContents, err)
 	}
+	c.SliceFix = len(p) > 7
 	return c, nil
 }
 
-// Packet encodes the contents; sliceFix adds xpra's truncated count.
-func (c *Contents) Packet(sliceFix bool) wire.Packet {
+// Packet encodes the contents.
+func (c ClipboardContents) Packet() wire.Packet {
 	if c.Data == nil {
-		return wire.Packet{TypeContentsNone, c.ID, c.Selection}
+		return wire.Packet{TypeClipboardContentsNone, c.ID, c.Selection}
 	}
 	enc, v := encodeData(c.Data)
-	p := wire.Packet{TypeContents, c.ID, c.Selection, c.Data.Type, int64(c.Data.Format), enc, v}
-	if sliceFix {
+	p := wire.Packet{TypeClipboardContents, c.ID, c.Selection, c.Data.Type, int64(c.Data.Format), enc, v}
+	if c.SliceFix {
 		p = append(p, int64(0))
 	}
 	return p
 }
 
-// ParseSelections reads a clipboard-enable-selections.
-func ParseSelections(p wire.Packet) ([]string, error) {
+// ClipboardEnableSelections is ["clipboard-enable-selections",
+// [selection, ...]]: the selections the client wants synchronised.
+type ClipboardEnableSelections struct{ Selections []string }
+
+// Packet encodes the list (nil sent empty).
+func (e ClipboardEnableSelections) Packet() wire.Packet {
+	l := e.Selections
+	if l == nil {
+		l = []string{}
+	}
+	return wire.Packet{TypeClipboardEnableSelections, l}
+}
+
+// ParseClipboardEnableSelections reads a clipboard-enable-selections.
+func ParseClipboardEnableSelections(p wire.Packet) (ClipboardEnableSelections, error) {
+	if err := expect(p, 1, TypeClipboardEnableSelections); err != nil {
+		return ClipboardEnableSelections{}, err
+	}
 	if len(p) < 2 {
-		return nil, errors.New(TypeEnableSelections + ": missing list")
+		return ClipboardEnableSelections{}, errors.New(TypeClipboardEnableSelections + ": missing list")
 	}
 	l, err := strList(p[1], "selections")
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", TypeEnableSelections, err)
+		return ClipboardEnableSelections{}, fmt.Errorf("%s: %w", TypeClipboardEnableSelections, err)
 	}
-	return l, nil
+	return ClipboardEnableSelections{Selections: l}, nil
+}
+
+// SetClipboardEnabled is ["set-clipboard-enabled", enabled]: the
+// sender's clipboard is on or off (off when the flag is absent).
+type SetClipboardEnabled struct{ Enabled bool }
+
+// Packet encodes the flag.
+func (s SetClipboardEnabled) Packet() wire.Packet {
+	return wire.Packet{TypeSetClipboardEnabled, s.Enabled}
+}
+
+// ParseSetClipboardEnabled reads a set-clipboard-enabled packet.
+func ParseSetClipboardEnabled(p wire.Packet) (SetClipboardEnabled, error) {
+	if err := expect(p, 1, TypeSetClipboardEnabled); err != nil {
+		return SetClipboardEnabled{}, err
+	}
+	return SetClipboardEnabled{Enabled: wire.Truthy(item(p, 1))}, nil
+}
+
+// ClipboardPendingRequests is the server's ["clipboard-pending-requests",
+// count]: how many of its requests to the client wait for an answer.
+type ClipboardPendingRequests struct{ Count int64 }
+
+// Packet encodes the count.
+func (c ClipboardPendingRequests) Packet() wire.Packet {
+	return wire.Packet{TypeClipboardPendingRequests, c.Count}
+}
+
+// ParseClipboardPendingRequests reads a clipboard-pending-requests packet.
+func ParseClipboardPendingRequests(p wire.Packet) (ClipboardPendingRequests, error) {
+	if err := expect(p, 2, TypeClipboardPendingRequests); err != nil {
+		return ClipboardPendingRequests{}, err
+	}
+	n, err := intField(p, 1, "count")
+	return ClipboardPendingRequests{Count: n}, err
 }
