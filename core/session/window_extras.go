@@ -6,6 +6,7 @@ import (
 	"image"
 	"image/png"
 	"slices"
+	"strings"
 
 	"github.com/xroam/xroam/core/wire"
 	"github.com/xroam/xroam/core/x11"
@@ -15,6 +16,21 @@ import (
 // _NET_WM_STATE flags as xpra's boolean metadata (and the clients'
 // requests to change them), and the application icons as window-icon
 // packets.
+
+// wireText is text from X (titles, class names, atom names: bytes an X
+// client chose) made valid UTF-8, for packet fields that are text: a
+// client decodes them as UTF-8, and xpra's shows what does not decode as
+// b'…'. Invalid sequences become U+FFFD.
+func wireText(s string) string { return strings.ToValidUTF8(s, "\uFFFD") }
+
+// wireTexts is wireText for each string of l.
+func wireTexts(l []string) []string {
+	out := make([]string, len(l))
+	for i, s := range l {
+		out[i] = wireText(s)
+	}
+	return out
+}
 
 // addExtras adds a window's states to its metadata: only the set ones,
 // as xpra does for a new window.
@@ -149,6 +165,6 @@ func (ws *windowSet) ringBell(b *x11.Bell) {
 			continue
 		}
 		wc.p.Send(wire.Packet{"bell", wid, int64(b.DeviceID), int64(b.Percent), int64(b.Pitch), int64(b.Duration),
-			int64(b.Class), int64(b.ID), b.Name})
+			int64(b.Class), int64(b.ID), wireText(b.Name)})
 	}
 }

@@ -234,15 +234,15 @@ func cursorPacket(c *clientConn, cur *x11.Cursor) wire.Packet {
 		return nil
 	}
 	return wire.Packet{"cursor", "raw", int64(cur.X), int64(cur.Y), int64(cur.Width), int64(cur.Height),
-		int64(cur.XHot), int64(cur.YHot), int64(cur.Serial), cur.Pix, cur.Name, int64(32), int64(64), int64(64)}
+		int64(cur.XHot), int64(cur.YHot), int64(cur.Serial), cur.Pix, wireText(cur.Name), int64(32), int64(64), int64(64)}
 }
 
 // metadata is the full xpra metadata of a window.
 func metadata(w x11.ManagedWindow, byXID map[uint32]int64) wire.Dict {
 	m := wire.Dict{
-		"title":          w.Title,
-		"class-instance": []string{w.Instance, w.Class},
-		"window-type":    w.Types,
+		"title":          wireText(w.Title),
+		"class-instance": wireTexts([]string{w.Instance, w.Class}),
+		"window-type":    wireTexts(w.Types),
 		"xid":            fmt.Sprintf("0x%x", w.ID),
 	}
 	if w.OverrideRedirect {
@@ -602,9 +602,9 @@ func (s *Server) windowsInfo() (map[string]any, bool) {
 	for i, wid := range wids {
 		w := ws.wins[wid]
 		out[fmt.Sprint(i)] = map[string]any{
-			"wid": wid, "id": int64(w.ID), "title": w.Title, "x": int64(w.X), "y": int64(w.Y),
+			"wid": wid, "id": int64(w.ID), "title": wireText(w.Title), "x": int64(w.X), "y": int64(w.Y),
 			"width": int64(w.Width), "height": int64(w.Height),
-			"class-instance": []string{w.Instance, w.Class}, "window-type": w.Types,
+			"class-instance": wireTexts([]string{w.Instance, w.Class}), "window-type": wireTexts(w.Types),
 			"override-redirect": w.OverrideRedirect, "pid": int64(w.PID),
 			"state": w.Extra.States, "urgent": w.Extra.Urgent, "has-icon": w.Extra.Icon != nil,
 		}
