@@ -206,7 +206,7 @@ func htmlHandler(v string) (http.Handler, error) {
 	if err != nil || !st.IsDir() {
 		return nil, fmt.Errorf("html=%s: %s is not a directory of the HTML5 client", v, dir)
 	}
-	h, err := newWWWHandler(dir)
+	h, err := newWWWHandler(dir, SharedJS)
 	if err != nil {
 		return nil, fmt.Errorf("html=%s: %w", v, err)
 	}

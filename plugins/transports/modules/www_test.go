@@ -22,20 +22,23 @@ func wwwTree(t *testing.T) string {
 	base := t.TempDir()
 	outside := filepath.Join(base, "outside")
 	root := filepath.Join(base, "www")
-	for _, d := range []string{outside, root, filepath.Join(root, "sub"), filepath.Join(root, "empty"), filepath.Join(root, ".git")} {
+	shared := filepath.Join(base, "shared")
+	for _, d := range []string{outside, root, filepath.Join(root, "sub"), filepath.Join(root, "empty"), filepath.Join(root, ".git"), filepath.Join(shared, "lib")} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			t.Fatal(err)
 		}
 	}
 	files := map[string]string{
-		filepath.Join(outside, "shadow"):          "SECRET-OUTSIDE",
-		filepath.Join(root, "index.html"):         "INDEX",
-		filepath.Join(root, "app.js"):             "APP",
-		filepath.Join(root, "sub", "index.html"):  "SUBINDEX",
-		filepath.Join(root, "sub", ".hidden"):     "SECRET-HIDDEN",
-		filepath.Join(root, ".secret"):            "SECRET-DOT",
-		filepath.Join(root, ".git", "config"):     "SECRET-GIT",
-		filepath.Join(root, "empty", "notes.txt"): "NOTES",
+		filepath.Join(outside, "shadow"):           "SECRET-OUTSIDE",
+		filepath.Join(root, "index.html"):          "INDEX",
+		filepath.Join(root, "app.js"):              "APP",
+		filepath.Join(root, "sub", "index.html"):   "SUBINDEX",
+		filepath.Join(root, "sub", ".hidden"):      "SECRET-HIDDEN",
+		filepath.Join(root, ".secret"):             "SECRET-DOT",
+		filepath.Join(root, ".git", "config"):      "SECRET-GIT",
+		filepath.Join(root, "empty", "notes.txt"):  "NOTES",
+		filepath.Join(shared, "lib", "x.js"):       "SHAREDJS",
+		filepath.Join(shared, "lib", ".hidden.js"): "SECRET-SHARED-DOT",
 	}
 	for p, s := range files {
 		if err := os.WriteFile(p, []byte(s), 0o644); err != nil {
@@ -47,6 +50,12 @@ func wwwTree(t *testing.T) string {
 		filepath.Join(root, "outfile"):  filepath.Join(outside, "shadow"),
 		filepath.Join(root, "abslink"):  "/etc",
 		filepath.Join(root, "samelink"): "app.js",
+		// As Debian's packaged HTML5 clients link to /usr/share/javascript.
+		filepath.Join(root, "sub", "sharedrel"): "../../shared/lib/x.js",
+		filepath.Join(root, "sharedabs"):        filepath.Join(shared, "lib", "x.js"),
+		filepath.Join(root, "shareddot"):        filepath.Join(shared, "lib", ".hidden.js"),
+		filepath.Join(root, "shareddir"):        filepath.Join(shared, "lib"),
+		filepath.Join(root, "sharedout"):        filepath.Join(shared, "..", "outside", "shadow"),
 	}
 	for p, target := range links {
 		if err := os.Symlink(target, p); err != nil {
@@ -93,6 +102,7 @@ func TestWWWServesOnlyRegularFilesInside(t *testing.T) {
 		{"GET", "/etclink/", 404, "", ""},
 		{"GET", "/outfile", 404, "", ""},
 		{"GET", "/abslink/passwd", 404, "", ""},
+		{"GET", "/sharedabs", 404, "", ""}, // not below /usr/share/javascript
 		{"GET", "/../outside/shadow", 404, "", ""},
 		{"GET", "/sub/../../outside/shadow", 404, "", ""},
 		{"GET", "/%2e%2e/outside/shadow", 404, "", ""},
@@ -120,6 +130,42 @@ func TestWWWServesOnlyRegularFilesInside(t *testing.T) {
 		}
 		if tc.location != "" && rec.Header().Get("Location") != tc.location {
 			t.Errorf("%s %s: Location %q, want %q", tc.method, tc.path, rec.Header().Get("Location"), tc.location)
+		}
+	}
+}
+
+// TestWWWSharedLibraries: a symlink may lead to a file of the shared
+// JavaScript directory, and nowhere else outside the served one.
+func TestWWWSharedLibraries(t *testing.T) {
+	root := wwwTree(t)
+	h, err := newWWWHandler(root, filepath.Join(filepath.Dir(root), "shared"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]int{
+		"/sub/sharedrel": 200, "/sharedabs": 200, "/shareddot": 404, "/shareddir": 404,
+		"/shareddir/x.js": 404, "/sharedout": 404, "/etclink/shadow": 404, "/outfile": 404, "/app.js": 200,
+	} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", "http://localhost"+path, nil))
+		if rec.Code != want {
+			t.Errorf("GET %s: %d %q, want %d", path, rec.Code, rec.Body.String(), want)
+		}
+		if want == 200 && path != "/app.js" && rec.Body.String() != "SHAREDJS" {
+			t.Errorf("GET %s: %q", path, rec.Body.String())
+		}
+	}
+	// Debian's xpra HTML5 client links its jQuery into /usr/share/javascript.
+	const xpraWWW = "/usr/share/xpra/www"
+	if _, err := os.Stat(xpraWWW + "/js/lib/jquery.js"); err == nil {
+		h, err := htmlHandler(xpraWWW)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", "http://localhost/js/lib/jquery.js", nil))
+		if rec.Code != 200 || rec.Body.Len() == 0 {
+			t.Errorf("xpra's jquery.js: %d", rec.Code)
 		}
 	}
 }
