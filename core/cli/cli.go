@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/xroam/xroam/core/config"
+	"github.com/xroam/xroam/core/session"
 	"github.com/xroam/xroam/core/x11"
 )
 
@@ -126,6 +127,15 @@ func Main(ctx context.Context, env Env) int {
 	}
 	// xgb logs to its own process-wide logger; send it to ours.
 	x11.RouteXGBLog(env.Logger)
+	if fd := env.Getenv(session.ArgsFDEnv); fd != "" {
+		// A daemonized server: its real command line is in the pipe.
+		args, err := session.ReadArgs(fd)
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "xroam: %v\n", err)
+			return ExitFailure
+		}
+		env.Args = args
+	}
 	verbs := Verbs()
 	opts := config.Options()
 	p := parseArgs(env.Args, opts, verbs)
@@ -171,7 +181,9 @@ func Main(ctx context.Context, env Env) int {
 	}
 	inv := &Invocation{Env: &env, Verb: verb, Args: p.args, Flags: p.local, Config: eff}
 	if err := verb.Run(ctx, inv); err != nil {
-		fmt.Fprintf(env.Stderr, "xroam %s: %v\n", verb.Name, err)
+		if !errors.As(err, new(shownError)) {
+			fmt.Fprintf(env.Stderr, "xroam %s: %v\n", verb.Name, err)
+		}
 		var ue *UsageError
 		if errors.As(err, &ue) {
 			return ExitUsage

@@ -135,7 +135,7 @@ func runServer(ctx context.Context, inv *Invocation, mode string) error {
 		} else if d, ok := p.Expand(logDir); ok {
 			logDir = d
 		}
-		res, err := session.Daemonize(ctx, inv.Env.Args, os.Environ(), logDir)
+		res, err := session.Daemonize(ctx, inv.Verb.Name, inv.Env.Args, os.Environ(), logDir)
 		if err != nil {
 			return err
 		}
@@ -180,7 +180,9 @@ func runServer(ctx context.Context, inv *Invocation, mode string) error {
 		LogPath:   inv.Env.Getenv("XROAM_LOG_FILE"),
 		Mode:      mode,
 	})
-	return srv.Run(ctx, func(d int, logPath string) {
+	reported := false
+	err = srv.Run(ctx, func(d int, logPath string) {
+		reported = true
 		displayfd := cfg.Displayfd
 		if inv.Env.Getenv(session.ReadyFDEnv) != "" {
 			displayfd = 0 // the starting process reports on it
@@ -192,7 +194,23 @@ func runServer(ctx context.Context, inv *Invocation, mode string) error {
 			fmt.Fprintf(inv.Env.Stdout, "xroam session :%d ready\n", d)
 		}
 	})
+	if err != nil && !reported && inv.Env.Getenv(session.ReadyFDEnv) != "" {
+		// The starting process shows the cause, which the log (on a
+		// full disk, say) may not hold.
+		fmt.Fprintf(inv.Env.Stderr, "xroam %s: %v\n", inv.Verb.Name, err)
+		if rerr := session.ReportFailure(inv.Env.Getenv, err, srv.LogPath()); rerr != nil {
+			fmt.Fprintf(inv.Env.Stderr, "xroam %s: reporting the failure: %v\n", inv.Verb.Name, rerr)
+		}
+		return shownError{err}
+	}
+	return err
 }
+
+// shownError is an error already written out: Main exits with its code
+// without writing it again.
+type shownError struct{ error }
+
+func (e shownError) Unwrap() error { return e.error }
 
 // dropPrivileges switches to the --uid/--gid user when running as root.
 func dropPrivileges(uidSpec, gidSpec string) error {

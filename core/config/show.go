@@ -32,12 +32,14 @@ type ShowOptions struct {
 // Formats lists the showconfig output formats.
 func Formats() []string { return []string{"text", "hcl", "json"} }
 
-// redactSpec hides the secret parts of an auth module spec such as
-// "password:value=hunter2". It runs only when showing a configuration, so
-// compiling the pattern each time costs nothing that matters.
-func redactSpec(s string) string {
-	re := regexp.MustCompile(`(?i)((?:^|[:,])(?:value|password|passwd|secret|token)=)[^,]*`)
-	return re.ReplaceAllString(s, "${1}"+Redacted)
+// secretOption matches the secret options of an auth module spec.
+var secretOption = regexp.MustCompile(`(?i)((?:^|[:,])(?:value|password|passwd|secret|token)=)[^,]*`)
+
+// RedactSpec hides the secret parts of an auth module spec such as
+// "password:value=hunter2": showconfig prints and the server logs specs
+// only through it.
+func RedactSpec(s string) string {
+	return secretOption.ReplaceAllString(s, "${1}"+Redacted)
 }
 
 // secretAttr reports whether a plugin block attribute holds a secret.
@@ -65,7 +67,7 @@ func shownValue(o *Option, c *Config) (any, bool) {
 		out := make([]string, len(l))
 		changed := false
 		for i, s := range l {
-			out[i] = redactSpec(s)
+			out[i] = RedactSpec(s)
 			changed = changed || out[i] != s
 		}
 		return out, changed

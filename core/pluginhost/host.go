@@ -92,6 +92,7 @@ type Host struct {
 	mu      sync.Mutex
 	remotes []*remote
 	inproc  []Status
+	authEnv []string // see AuthEnv
 }
 
 // New returns a host. Nothing starts until a plugin is asked for.
@@ -248,6 +249,7 @@ func (h *Host) open(ctx context.Context, sp Spec) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	h.noteAuthEnv(sp.Kind, d.Schema, vals)
 	pin, err := PinnedSHA256(sp.Block)
 	if err != nil {
 		return nil, err
@@ -269,16 +271,47 @@ func (h *Host) open(ctx context.Context, sp Spec) (any, error) {
 // passEnv copies the server's variables that PassEnv attributes name.
 func passEnv(s schema.Schema, vals schema.Values) []string {
 	var env []string
-	for _, a := range s.Attrs {
-		if !a.PassEnv {
-			continue
-		}
-		name := vals.String(a.Name)
-		if v, ok := os.LookupEnv(name); ok && name != "" {
+	for _, name := range passEnvNames(s, vals) {
+		if v, ok := os.LookupEnv(name); ok {
 			env = append(env, name+"="+v)
 		}
 	}
 	return env
+}
+
+// passEnvNames lists the variables that PassEnv attributes name.
+func passEnvNames(s schema.Schema, vals schema.Values) []string {
+	var names []string
+	for _, a := range s.Attrs {
+		if name := vals.String(a.Name); a.PassEnv && name != "" {
+			names = append(names, name)
+		}
+	}
+	return names
+}
+
+// noteAuthEnv records the variables an auth module reads, for AuthEnv.
+func (h *Host) noteAuthEnv(kind string, s schema.Schema, vals schema.Values) {
+	if kind != plugin.KindAuth {
+		return
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, n := range passEnvNames(s, vals) {
+		if !slices.Contains(h.authEnv, n) {
+			h.authEnv = append(h.authEnv, n)
+		}
+	}
+}
+
+// AuthEnv names the server's environment variables that the auth modules
+// opened so far read (their PassEnv attributes, such as the env module's
+// XROAM_PASSWORD): they hold secrets, which the session's commands and X
+// server must not inherit.
+func (h *Host) AuthEnv() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return slices.Clone(h.authEnv)
 }
 
 func (h *Host) openBuiltin(ctx context.Context, sp Spec, b plugin.Servable) (any, error) {
@@ -290,6 +323,7 @@ func (h *Host) openBuiltin(ctx context.Context, sp Spec, b plugin.Servable) (any
 	if err != nil {
 		return nil, err
 	}
+	h.noteAuthEnv(d.Kind, d.Schema, vals)
 	var v any
 	switch p := b.(type) {
 	case plugin.Auth:

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -305,6 +306,10 @@ func TestMinimalEnvironment(t *testing.T) {
 	}
 	if !strings.Contains(string(env), "XROAM_PASSWORD=envpw") {
 		t.Errorf("the variable the env module names was not passed: %q", vars)
+	}
+	// The server keeps it from the session's commands.
+	if got := h.AuthEnv(); !slices.Equal(got, []string{"XROAM_PASSWORD"}) {
+		t.Errorf("AuthEnv() = %q, want [XROAM_PASSWORD]", got)
 	}
 }
 

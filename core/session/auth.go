@@ -24,7 +24,7 @@ const authFailureDelay = time.Second
 
 // authModule is one configured module of a socket type's chain.
 type authModule struct {
-	spec string
+	spec string // as logged: secrets redacted
 	a    auth.Authenticator
 }
 
@@ -60,14 +60,15 @@ func (s *Server) setupAuth(ctx context.Context) error {
 			if err != nil {
 				return fmt.Errorf("--%s: %w", authOption(st), err)
 			}
+			shown := config.RedactSpec(spec)
 			if s.opts.Plugins == nil {
-				return fmt.Errorf("--%s=%s: no plugin host", authOption(st), spec)
+				return fmt.Errorf("--%s=%s: no plugin host", authOption(st), shown)
 			}
 			a, err := s.opts.Plugins.Auth(ctx, sp)
 			if err != nil {
-				return fmt.Errorf("--%s=%s: %w", authOption(st), spec, err)
+				return fmt.Errorf("--%s=%s: %w", authOption(st), shown, err)
 			}
-			s.auth[st] = append(s.auth[st], authModule{spec: spec, a: a})
+			s.auth[st] = append(s.auth[st], authModule{spec: shown, a: a})
 		}
 	}
 	return nil

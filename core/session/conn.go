@@ -512,7 +512,7 @@ func (s *Server) info(ctx context.Context) map[string]any {
 			if !w.Mapped {
 				continue
 			}
-			windows[fmt.Sprint(n)] = map[string]any{"id": int64(w.ID), "title": w.Title, "x": int64(w.X), "y": int64(w.Y), "width": int64(w.Width), "height": int64(w.Height)}
+			windows[fmt.Sprint(n)] = map[string]any{"id": int64(w.ID), "title": wireText(w.Title), "x": int64(w.X), "y": int64(w.Y), "width": int64(w.Width), "height": int64(w.Height)}
 			n++
 		}
 		windows["count"] = int64(n)

@@ -3,11 +3,14 @@ package session
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -17,6 +20,16 @@ import (
 // ReadyFDEnv names the environment variable through which a daemonized
 // server learns the descriptor on which it reports readiness.
 const ReadyFDEnv = "XROAM_READY_FD"
+
+// ArgsFDEnv names the environment variable through which a daemonized
+// server learns the descriptor it reads its command line from (see
+// ReadArgs). The arguments may hold secrets (--tcp-auth=password:value=…)
+// and every user can read a process's argv in /proc/PID/cmdline, so they
+// never travel in the daemon's argv.
+const ArgsFDEnv = "XROAM_ARGS_FD"
+
+// maxArgsSize bounds the command line read from the starting process.
+const maxArgsSize = 1 << 20
 
 // DaemonResult is what the starting process learns from its daemon.
 type DaemonResult struct {
@@ -29,8 +42,9 @@ type DaemonResult struct {
 // /dev/null, output to a log file in logDir), with args plus --daemon=no,
 // and waits until the daemon reports the display it serves or dies. The
 // daemon renames the log to its final name (see RenameLog) once it knows
-// the display.
-func Daemonize(ctx context.Context, args []string, env []string, logDir string) (DaemonResult, error) {
+// the display. The daemon's argv is only verb and --daemon=no, for ps: the
+// arguments travel through an inherited pipe (ArgsFDEnv).
+func Daemonize(ctx context.Context, verb string, args []string, env []string, logDir string) (DaemonResult, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return DaemonResult{}, fmt.Errorf("finding this executable: %w", err)
@@ -55,18 +69,36 @@ func Daemonize(ctx context.Context, args []string, env []string, logDir string) 
 		return DaemonResult{}, err
 	}
 	defer devnull.Close()
-	cmd := exec.Command(self, append(append([]string{}, args...), "--daemon=no")...)
-	cmd.Env = append(append([]string{}, env...), ReadyFDEnv+"=3", "XROAM_LOG_FILE="+logPath)
+	argsJSON, err := json.Marshal(append(slices.Clone(args), "--daemon=no"))
+	if err != nil {
+		pw.Close()
+		return DaemonResult{}, err
+	}
+	ar, aw, err := os.Pipe()
+	if err != nil {
+		pw.Close()
+		return DaemonResult{}, fmt.Errorf("pipe: %w", err)
+	}
+	cmd := exec.Command(self, verb, "--daemon=no")
+	cmd.Env = append(slices.Clone(env), ReadyFDEnv+"=3", ArgsFDEnv+"=4", "XROAM_LOG_FILE="+logPath)
 	cmd.Stdin = devnull
 	cmd.Stdout = logf
 	cmd.Stderr = logf
-	cmd.ExtraFiles = []*os.File{pw}
+	cmd.ExtraFiles = []*os.File{pw, ar}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	if err := cmd.Start(); err != nil {
-		pw.Close()
+	err = cmd.Start()
+	pw.Close()
+	ar.Close()
+	if err != nil {
+		aw.Close()
 		return DaemonResult{}, fmt.Errorf("starting the daemon: %w", err)
 	}
-	pw.Close()
+	// A daemon that dies first makes the write fail, and its report (or
+	// its absence) below says why.
+	go func() {
+		_, _ = aw.Write(argsJSON)
+		aw.Close()
+	}()
 	pid := cmd.Process.Pid
 	// Reap it in the background should it die before reporting; if it
 	// lives, it outlives us and init adopts it.
@@ -86,6 +118,16 @@ func Daemonize(ctx context.Context, args []string, env []string, logDir string) 
 			tail := logTail(logPath, 20)
 			return DaemonResult{PID: pid, LogPath: logPath}, fmt.Errorf("the server failed to start; its log %s ends with:\n%s", logPath, tail)
 		}
+		if rest, ok := strings.CutPrefix(l.s, failurePrefix); ok {
+			var f failure
+			if err := json.Unmarshal([]byte(rest), &f); err != nil {
+				return DaemonResult{PID: pid}, fmt.Errorf("the server failed to start (bad report %q)", l.s)
+			}
+			if f.Log == "" {
+				return DaemonResult{PID: pid}, fmt.Errorf("the server failed to start: %s", f.Error)
+			}
+			return DaemonResult{PID: pid, LogPath: f.Log}, fmt.Errorf("the server failed to start: %s (its log: %s)", f.Error, f.Log)
+		}
 		// The daemon writes "DISPLAY LOGPATH".
 		f := strings.SplitN(strings.TrimSpace(l.s), " ", 2)
 		n, err := strconv.Atoi(f[0])
@@ -100,6 +142,30 @@ func Daemonize(ctx context.Context, args []string, env []string, logDir string) 
 	case <-ctx.Done():
 		return DaemonResult{PID: pid, LogPath: logPath}, ctx.Err()
 	}
+}
+
+// ReadArgs reads the command line a starting process passed through the
+// descriptor fd (the value of ArgsFDEnv) and closes it, so that nothing
+// the daemon starts inherits it.
+func ReadArgs(fd string) ([]string, error) {
+	n, err := strconv.Atoi(fd)
+	if err != nil || n < 3 {
+		return nil, fmt.Errorf("%s=%q: not a descriptor", ArgsFDEnv, fd)
+	}
+	f := os.NewFile(uintptr(n), "args")
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxArgsSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading the command line: %w", err)
+	}
+	if len(b) > maxArgsSize {
+		return nil, fmt.Errorf("reading the command line: over %d bytes", maxArgsSize)
+	}
+	var args []string
+	if err := json.Unmarshal(b, &args); err != nil {
+		return nil, fmt.Errorf("reading the command line: %w", err)
+	}
+	return args, nil
 }
 
 func logTail(path string, n int) string {
@@ -133,6 +199,42 @@ func ReportReady(getenv func(string) string, displayfd int, display int, logPath
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
+}
+
+// failurePrefix starts a daemon's report that it failed to start, before
+// a JSON failure: the starting process shows the real cause from it even
+// where the log could not be written (a full disk) or was renamed.
+const failurePrefix = "error "
+
+type failure struct {
+	Error string `json:"error"`
+	Log   string `json:"log,omitempty"`
+}
+
+// ReportFailure tells the starting process (through the descriptor named
+// by XROAM_READY_FD, which must not have been used for ReportReady) why
+// the server did not start. Write the error to the log first: this
+// removes the log at logPath when it is still empty (a full disk took
+// nothing), and the report then names no log.
+func ReportFailure(getenv func(string) string, cause error, logPath string) error {
+	if logPath != "" {
+		if st, err := os.Stat(logPath); err == nil && st.Size() == 0 && os.Remove(logPath) == nil {
+			logPath = ""
+		}
+	}
+	s := getenv(ReadyFDEnv)
+	fd, err := strconv.Atoi(s)
+	if s == "" || err != nil {
+		return nil
+	}
+	b, err := json.Marshal(failure{Error: cause.Error(), Log: logPath})
+	if err != nil {
+		return err
+	}
+	f := os.NewFile(uintptr(fd), "ready")
+	defer f.Close()
+	_, err = fmt.Fprintf(f, "%s%s\n", failurePrefix, b)
+	return err
 }
 
 // RenameLog moves the daemon's log to its final name once the display is

@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/xroam/xroam/core/config"
 	"github.com/xroam/xroam/core/pluginhost"
 	"github.com/xroam/xroam/core/rfb"
 	"github.com/xroam/xroam/core/x11"
@@ -67,14 +68,15 @@ func (s *Server) setupRFB(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("--rfb-auth: %w", err)
 		}
+		shown := config.RedactSpec(spec)
 		if s.opts.Plugins == nil {
-			return fmt.Errorf("--rfb-auth=%s: no plugin host", spec)
+			return fmt.Errorf("--rfb-auth=%s: no plugin host", shown)
 		}
 		a, err := s.opts.Plugins.Auth(ctx, sp)
 		if err != nil {
-			return fmt.Errorf("--rfb-auth=%s: %w", spec, err)
+			return fmt.Errorf("--rfb-auth=%s: %w", shown, err)
 		}
-		svc.mods = append(svc.mods, authModule{spec: spec, a: a})
+		svc.mods = append(svc.mods, authModule{spec: shown, a: a})
 	}
 	s.rfb = svc
 	return nil

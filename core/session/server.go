@@ -73,6 +73,7 @@ type Server struct {
 	socketDir  string
 	socketPath string
 	sessionDir string
+	logPath    string // see LogPath
 	listeners  []net.Listener
 	auth       map[string][]authModule // by socket type
 	children   *Children
@@ -129,6 +130,7 @@ func (s *Server) requestEnd(m EndMode) {
 func (s *Server) Run(ctx context.Context, ready func(display int, logPath string)) error {
 	s.started = time.Now()
 	s.lastSeen = s.started
+	s.logPath = s.opts.LogPath
 	if err := s.setupAuth(ctx); err != nil {
 		return err
 	}
@@ -164,16 +166,17 @@ func (s *Server) Run(ctx context.Context, ready func(display int, logPath string
 		return err
 	}
 	s.log = s.log.With("display", fmt.Sprintf(":%d", s.display))
-	logPath := s.opts.LogPath
-	if logPath != "" {
+	if s.logPath != "" {
 		final := s.logFileName()
-		if err := RenameLog(logPath, final); err != nil {
+		if err := RenameLog(s.logPath, final); err != nil {
 			s.log.Warn("keeping the log under its first name", "err", err)
 		} else {
-			logPath = final
+			s.logPath = final
 		}
 	}
 	if err := s.setupSession(); err != nil {
+		// A taken-over display keeps the xvfb.pid that stop relies on.
+		s.cleanupFiles(s.cfg.UseDisplay)
 		s.abortDisplay(ctx)
 		return err
 	}
@@ -187,7 +190,7 @@ func (s *Server) Run(ctx context.Context, ready func(display int, logPath string
 	s.startCommands(ctx)
 	s.log.Info("session ready", "socket", s.socketPath, "pid", os.Getpid())
 	if ready != nil {
-		ready(s.display, logPath)
+		ready(s.display, s.logPath)
 	}
 	for _, l := range s.listeners {
 		go s.acceptLoop(ctx, l)
@@ -198,6 +201,11 @@ func (s *Server) Run(ctx context.Context, ready func(display int, logPath string
 	s.shutdown(mode)
 	return nil
 }
+
+// LogPath is the daemon's log file under its current name ("" in the
+// foreground): the first name until Run has renamed it. Call it only once
+// Run has returned.
+func (s *Server) LogPath() string { return s.logPath }
 
 func (s *Server) logFileName() string {
 	dir := s.cfg.LogDir
@@ -266,6 +274,7 @@ func (s *Server) setupDisplay(ctx context.Context) error {
 		Command: s.xvfbCommand(),
 		Display: s.opts.Display,
 		LogPath: "",
+		BaseEnv: withoutVars(os.Environ(), append(s.secretEnv(), ReadyFDEnv, ArgsFDEnv, "XROAM_LOG_FILE")),
 		Logger:  s.log,
 	})
 	if err != nil {
@@ -373,9 +382,9 @@ func (s *Server) closeListeners() {
 
 // childEnv is the environment of the session's commands.
 func (s *Server) childEnv() []string {
-	skip := map[string]bool{"DISPLAY": true, ReadyFDEnv: true, "XROAM_LOG_FILE": true, "WAYLAND_DISPLAY": true}
+	skip := map[string]bool{"DISPLAY": true, ReadyFDEnv: true, ArgsFDEnv: true, "XROAM_LOG_FILE": true, "WAYLAND_DISPLAY": true}
 	var env []string
-	for _, kv := range os.Environ() {
+	for _, kv := range withoutVars(os.Environ(), s.secretEnv()) {
 		k, _, _ := strings.Cut(kv, "=")
 		if !skip[k] {
 			env = append(env, kv)

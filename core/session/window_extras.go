@@ -6,6 +6,7 @@ import (
 	"image"
 	"image/png"
 	"slices"
+	"strings"
 
 	"github.com/xroam/xroam/core/wire"
 	"github.com/xroam/xroam/core/x11"
@@ -16,6 +17,21 @@ import (
 // _NET_WM_STATE flags as xpra's boolean metadata (and the clients'
 // requests to change them), and the application icons as window-icon
 // packets.
+
+// wireText is text from X (titles, class names, atom names: bytes an X
+// client chose) made valid UTF-8, for packet fields that are text: a
+// client decodes them as UTF-8, and xpra's shows what does not decode as
+// b'…'. Invalid sequences become U+FFFD.
+func wireText(s string) string { return strings.ToValidUTF8(s, "\uFFFD") }
+
+// wireTexts is wireText for each string of l.
+func wireTexts(l []string) []string {
+	out := make([]string, len(l))
+	for i, s := range l {
+		out[i] = wireText(s)
+	}
+	return out
+}
 
 // addExtras adds a window's states to its metadata: only the set ones,
 // as xpra does for a new window.
@@ -150,6 +166,6 @@ func (ws *windowSet) ringBell(b *x11.Bell) {
 			continue
 		}
 		wc.p.Send(xpra.Bell{WID: wid, Device: int64(b.DeviceID), Percent: int64(b.Percent), Pitch: int64(b.Pitch), Duration: int64(b.Duration),
-			Class: int64(b.Class), ID: int64(b.ID), Name: b.Name}.Packet())
+			Class: int64(b.Class), ID: int64(b.ID), Name: wireText(b.Name)}.Packet())
 	}
 }

@@ -232,16 +232,16 @@ func cursorPacket(c *clientConn, cur *x11.Cursor) wire.Packet {
 		return nil
 	}
 	return xpra.Cursor{Encoding: xpra.CursorRaw, X: int64(cur.X), Y: int64(cur.Y), Width: int64(cur.Width), Height: int64(cur.Height),
-		XHot: int64(cur.XHot), YHot: int64(cur.YHot), Serial: int64(cur.Serial), Pixels: cur.Pix, Name: cur.Name,
+		XHot: int64(cur.XHot), YHot: int64(cur.YHot), Serial: int64(cur.Serial), Pixels: cur.Pix, Name: wireText(cur.Name),
 		DefaultSize: 32, MaxWidth: 64, MaxHeight: 64}.Packet()
 }
 
 // metadata is the full xpra metadata of a window.
 func metadata(w x11.ManagedWindow, byXID map[uint32]int64) wire.Dict {
 	m := wire.Dict{
-		"title":          w.Title,
-		"class-instance": []string{w.Instance, w.Class},
-		"window-type":    w.Types,
+		"title":          wireText(w.Title),
+		"class-instance": wireTexts([]string{w.Instance, w.Class}),
+		"window-type":    wireTexts(w.Types),
 		"xid":            fmt.Sprintf("0x%x", w.ID),
 	}
 	if w.OverrideRedirect {
@@ -601,9 +601,9 @@ func (s *Server) windowsInfo() (map[string]any, bool) {
 	for i, wid := range wids {
 		w := ws.wins[wid]
 		out[fmt.Sprint(i)] = map[string]any{
-			"wid": wid, "id": int64(w.ID), "title": w.Title, "x": int64(w.X), "y": int64(w.Y),
+			"wid": wid, "id": int64(w.ID), "title": wireText(w.Title), "x": int64(w.X), "y": int64(w.Y),
 			"width": int64(w.Width), "height": int64(w.Height),
-			"class-instance": []string{w.Instance, w.Class}, "window-type": w.Types,
+			"class-instance": wireTexts([]string{w.Instance, w.Class}), "window-type": wireTexts(w.Types),
 			"override-redirect": w.OverrideRedirect, "pid": int64(w.PID),
 			"state": w.Extra.States, "urgent": w.Extra.Urgent, "has-icon": w.Extra.Icon != nil,
 		}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/xroam/xroam/core/wire"
 	"github.com/xroam/xroam/core/x11"
+	"github.com/xroam/xroam/core/xpra"
 )
 
 func TestWindowMetadata(t *testing.T) {
@@ -39,5 +40,35 @@ func TestWindowMetadata(t *testing.T) {
 	}
 	if d := metadataChanges(w, w, byXID); len(d) != 0 {
 		t.Errorf("no change gave %v", d)
+	}
+}
+
+// TestWindowTextIsValidUTF8: titles, class names and window types are
+// bytes an X client chose; the packets carry them as valid UTF-8, with
+// U+FFFD for what does not decode, never as raw bytes.
+func TestWindowTextIsValidUTF8(t *testing.T) {
+	w := x11.ManagedWindow{ID: 0x400001, Title: "caf\xe9 \xff\xfe ok", Instance: "in\xc3", Class: "Cl\x80ss", Types: []string{"NORMAL", "X\xf0\x9f"}}
+	m := metadata(w, nil)
+	want := map[string]any{
+		"title":          "caf\uFFFD \uFFFD ok",
+		"class-instance": []string{"in\uFFFD", "Cl\uFFFDss"},
+		"window-type":    []string{"NORMAL", "X\uFFFD"},
+	}
+	for k, v := range want {
+		if !reflect.DeepEqual(m[k], v) {
+			t.Errorf("%s = %q, want %q", k, m[k], v)
+		}
+	}
+	changed := w
+	changed.Title = "\xc0\xc0"
+	if d := metadataChanges(w, changed, nil); d["title"] != "\uFFFD" {
+		t.Errorf("changed title = %q", d["title"])
+	}
+	cur, err := xpra.ParseCursor(cursorPacket(&clientConn{caps: wire.Dict{}}, &x11.Cursor{Name: "left\xffptr"}))
+	if err != nil || cur.Name != "left\uFFFDptr" {
+		t.Errorf("cursor name = %q (%v)", cur.Name, err)
+	}
+	if ok := wireText("já válido ✓"); ok != "já válido ✓" {
+		t.Errorf("valid text changed: %q", ok)
 	}
 }

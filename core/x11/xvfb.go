@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -56,9 +57,12 @@ type XvfbConfig struct {
 	Display int
 	// LogPath receives Xvfb's stdout and stderr, appended; "" discards them.
 	LogPath string
-	// Env holds extra "KEY=value" variables, added to (and overriding) this
-	// process's environment.
+	// Env holds extra "KEY=value" variables, added to (and overriding)
+	// BaseEnv.
 	Env []string
+	// BaseEnv is Xvfb's environment before Env; nil means this process's.
+	// The server passes its own less the variables that hold secrets.
+	BaseEnv []string
 	// StartTimeout bounds the wait until the display accepts connections,
 	// in addition to the context; 0 means 10 s.
 	StartTimeout time.Duration
@@ -149,9 +153,11 @@ func StartXvfb(ctx context.Context, cfg XvfbConfig) (*Xvfb, error) {
 	// Not exec.CommandContext: ctx bounds the start-up only, and Xvfb must
 	// keep running after it.
 	cmd := exec.Command(argv[0], args...)
-	if len(cfg.Env) > 0 {
-		cmd.Env = append(os.Environ(), cfg.Env...)
+	base := cfg.BaseEnv
+	if base == nil {
+		base = os.Environ()
 	}
+	cmd.Env = append(slices.Clone(base), cfg.Env...)
 	cmd.Stdout = out
 	cmd.Stderr = out
 	if pw != nil {

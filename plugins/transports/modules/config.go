@@ -206,7 +206,11 @@ func htmlHandler(v string) (http.Handler, error) {
 	if err != nil || !st.IsDir() {
 		return nil, fmt.Errorf("html=%s: %s is not a directory of the HTML5 client", v, dir)
 	}
-	return http.FileServer(http.Dir(dir)), nil
+	h, err := newWWWHandler(dir, SharedJS)
+	if err != nil {
+		return nil, fmt.Errorf("html=%s: %w", v, err)
+	}
+	return h, nil
 }
 
 // htmlOff reports whether --html turns HTTP off on tcp sockets.
