@@ -18,9 +18,13 @@ import (
 // Version is the encoder's version.
 const Version = "0.1.0"
 
+// encodings are what the plugin serves, as its description and Info
+// list them.
+func encodings() []string { return []string{"rgb24", "rgb32"} }
+
 // Plugin returns the rgb encoder plugin.
 func Plugin() plugin.Encoder {
-	return plugin.Encoder{Name: "rgb", Version: Version,
+	return plugin.Encoder{Name: "rgb", Version: Version, Encodings: encodings(),
 		Schema: schema.Schema{Attrs: []schema.Attr{
 			{Name: "compressor", Type: schema.String, Default: "lz4", Help: "lz4, zlib or none"},
 			{Name: "zlib_level", Type: schema.Int, Default: 1, Help: "zlib level 1-9"},
@@ -74,7 +78,7 @@ func (e *rgbEncoder) buffer(pool *sync.Pool, n int) ([]byte, *[]byte) {
 }
 
 func (e *rgbEncoder) Info(context.Context) (*encoder.Info, error) {
-	return &encoder.Info{Encodings: []string{"rgb24", "rgb32"}, PixelFormats: []string{"BGRX", "BGRA"}}, nil
+	return &encoder.Info{Encodings: encodings(), PixelFormats: []string{"BGRX", "BGRA"}}, nil
 }
 
 func (e *rgbEncoder) Encode(_ context.Context, req *encoder.Request) (*encoder.Response, error) {
