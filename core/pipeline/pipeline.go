@@ -525,7 +525,7 @@ func (p *Pipeline) flush(win *window) {
 	var encr encoder.Encoder
 	if !win.lossless {
 		encName, encr = p.encoderFor(win, r, now)
-		if encr != nil && isVideo(encName) {
+		if encr != nil && IsVideo(encName) {
 			p.flushVideo(win, r, now, encName, encr)
 			return
 		}
