@@ -56,25 +56,20 @@ func Append(dst, src []byte) ([]byte, error) {
 	return c.Append(dst, src)
 }
 
-// Size is the uncompressed size data claims.
-func Size(data []byte) (int, error) {
-	if len(data) < prefix {
-		return 0, fmt.Errorf("lz4block: %d bytes, shorter than the size prefix", len(data))
-	}
-	return int(binary.LittleEndian.Uint32(data)), nil
-}
-
 // Decode returns the uncompressed bytes of data, refusing (before it
 // allocates) data that claims more than limit bytes, and data whose block
 // does not decompress to exactly the claimed size.
 func Decode(data []byte, limit int) ([]byte, error) {
-	n, err := Size(data)
-	if err != nil {
-		return nil, err
+	if len(data) < prefix {
+		return nil, fmt.Errorf("lz4block: %d bytes, shorter than the size prefix", len(data))
 	}
-	if n > limit {
-		return nil, fmt.Errorf("%w: %d bytes claimed, at most %d expected", ErrTooLarge, n, limit)
+	// Compared as uint64: a claim over 2 GiB is not a negative int on a
+	// 32-bit machine.
+	claim := binary.LittleEndian.Uint32(data)
+	if limit < 0 || uint64(claim) > uint64(limit) {
+		return nil, fmt.Errorf("%w: %d bytes claimed, at most %d expected", ErrTooLarge, claim, limit)
 	}
+	n := int(claim)
 	out := make([]byte, n)
 	if n == 0 {
 		return out, nil
