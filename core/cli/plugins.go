@@ -9,9 +9,11 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/xroam/xroam/core/config"
+	"github.com/xroam/xroam/core/pipeline"
 	"github.com/xroam/xroam/core/pluginhost"
-	"github.com/xroam/xroam/core/session"
 	"github.com/xroam/xroam/sdk"
+	"github.com/xroam/xroam/sdk/plugin"
 )
 
 // pluginDirs are the directories searched for plugin binaries.
@@ -34,13 +36,15 @@ func showPlugins(ctx context.Context, inv *Invocation) error {
 			API     int    `json:"api_version,omitempty"`
 			State   string `json:"state"`
 			Why     string `json:"why,omitempty"`
+			// Encodings are what an encoder serves.
+			Encodings []string `json:"encodings,omitempty"`
 		}
 		out := struct {
 			Dirs    []string `json:"dirs"`
 			Plugins []jentry `json:"plugins"`
 		}{Dirs: dirs, Plugins: []jentry{}}
 		for _, e := range entries {
-			out.Plugins = append(out.Plugins, jentry{e.Kind, e.Name, e.Version, e.Path, e.API, e.State, e.Why})
+			out.Plugins = append(out.Plugins, jentry{e.Kind, e.Name, e.Version, e.Path, e.API, e.State, e.Why, e.Encodings})
 		}
 		enc := json.NewEncoder(inv.Env.Stdout)
 		enc.SetIndent("", "  ")
@@ -62,28 +66,43 @@ func showPlugins(ctx context.Context, inv *Invocation) error {
 }
 
 // videoEncodersHelp answers --video-encoders=help: each video encoder
-// plugin, the encodings it serves, and whether this installation can use
-// it.
+// plugin (an installed encoder whose description lists a video encoding,
+// or a name the option accepts), the video encodings it serves, and
+// whether this installation can use it.
 func videoEncodersHelp(ctx context.Context, inv *Invocation) error {
 	found := map[string]pluginhost.Entry{}
 	for _, e := range pluginhost.Inventory(ctx, pluginDirs(inv), pluginhost.DefaultBuiltins(), inv.Config, sdk.APIVersions()) {
-		if e.Kind == "encoder" {
+		if _, seen := found[e.Name]; !seen && e.Kind == plugin.KindEncoder && slices.ContainsFunc(e.Encodings, pipeline.IsVideo) {
 			found[e.Name] = e
 		}
 	}
-	vp := session.VideoEncoderPlugins()
-	names := slices.Sorted(maps.Keys(vp))
+	names := slices.Collect(maps.Keys(found))
+	if o := config.Lookup(config.Options(), "video-encoders"); o != nil {
+		for _, n := range o.Enum {
+			if n != "all" && n != "none" && n != "help" && !slices.Contains(names, n) {
+				names = append(names, n)
+			}
+		}
+	}
+	slices.Sort(names)
 	fmt.Fprintln(inv.Env.Stdout, "video encoders (--video-encoders=all, none, or a comma-separated list of):")
 	tw := tabwriter.NewWriter(inv.Env.Stdout, 0, 4, 2, ' ', 0)
 	for _, n := range names {
-		state := "not installed"
+		state, encs := "not installed", "-"
 		if e, ok := found[n]; ok {
 			state = e.State
 			if e.Why != "" {
 				state += " (" + e.Why + ")"
 			}
+			var video []string
+			for _, enc := range e.Encodings {
+				if pipeline.IsVideo(enc) {
+					video = append(video, enc)
+				}
+			}
+			encs = strings.Join(video, ", ")
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\n", n, strings.Join(vp[n], ", "), state)
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", n, encs, state)
 	}
 	return tw.Flush()
 }
@@ -101,13 +120,12 @@ var cscModules = [...]struct{ name, what string }{
 func cscModulesHelp(ctx context.Context, inv *Invocation) error {
 	has := map[string][]string{}
 	found, _ := pluginhost.Discover(pluginDirs(inv))
-	vp := session.VideoEncoderPlugins()
 	for _, f := range found {
-		if _, video := vp[f.Name]; f.Kind != "encoder" || !video {
+		if f.Kind != plugin.KindEncoder {
 			continue
 		}
 		d, err := pluginhost.Describe(ctx, f.Path, pluginhost.MinimalEnv())
-		if err != nil {
+		if err != nil || !slices.ContainsFunc(d.Encodings, pipeline.IsVideo) {
 			continue
 		}
 		for _, a := range d.Schema.Attrs {

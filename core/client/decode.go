@@ -3,7 +3,6 @@ package client
 import (
 	"bytes"
 	"compress/zlib"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"image"
@@ -11,9 +10,8 @@ import (
 	"image/png"
 	"io"
 
-	"github.com/pierrec/lz4/v4"
-
 	"github.com/xroam/xroam/core/wire"
+	"github.com/xroam/xroam/sdk/lz4block"
 )
 
 // maxPixels bounds a draw region (a 16k x 16k area), so that a malformed
@@ -137,19 +135,11 @@ func decodeRGB(coding string, data []byte, width, height, rowstride int, opts wi
 func decompressPixels(data []byte, opts wire.Dict, limit int) ([]byte, error) {
 	switch {
 	case opts.Int("lz4", 0) > 0:
-		if len(data) < 4 {
-			return nil, errors.New("lz4: truncated size prefix")
-		}
-		n := int(binary.LittleEndian.Uint32(data))
-		if n > limit {
-			return nil, fmt.Errorf("lz4: %d bytes claimed, at most %d expected", n, limit)
-		}
-		out := make([]byte, n)
-		got, err := lz4.UncompressBlock(data[4:], out)
+		out, err := lz4block.Decode(data, limit)
 		if err != nil {
 			return nil, fmt.Errorf("lz4: %w", err)
 		}
-		return out[:got], nil
+		return out, nil
 	case opts.Int("zlib", 0) > 0:
 		zr, err := zlib.NewReader(bytes.NewReader(data))
 		if err != nil {

@@ -76,7 +76,7 @@ func (p *Pipeline) encoderFor(win *window, r Rect, now time.Time) (string, encod
 		win.vregion = Rect{}
 	}
 	if win.video && p.cfg.Lossy != nil {
-		if isVideo(p.cfg.LossyEncoding) {
+		if IsVideo(p.cfg.LossyEncoding) {
 			p.videoRegion(win)
 		}
 		return p.cfg.LossyEncoding, p.cfg.Lossy

@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"context"
-	"encoding/binary"
 	"fmt"
 	"github.com/xroam/xroam/core/x11"
 	"hash/maphash"
@@ -13,12 +12,11 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/pierrec/lz4/v4"
-
 	"github.com/xroam/xroam/core/mmap"
 	"github.com/xroam/xroam/core/wire"
 	"github.com/xroam/xroam/core/xpra"
 	"github.com/xroam/xroam/sdk/encoder"
+	"github.com/xroam/xroam/sdk/lz4block"
 	"github.com/xroam/xroam/sdk/shm"
 )
 
@@ -526,7 +524,7 @@ func (p *Pipeline) flush(win *window) {
 	var encr encoder.Encoder
 	if !win.lossless {
 		encName, encr = p.encoderFor(win, r, now)
-		if encr != nil && isVideo(encName) {
+		if encr != nil && IsVideo(encName) {
 			p.flushVideo(win, r, now, encName, encr)
 			return
 		}
@@ -821,23 +819,17 @@ func EncodeLZ4(src []byte) []byte {
 // Encoder is EncodeLZ4 with its output buffer and hash table kept from
 // one frame to the next.
 type Encoder struct {
-	c   lz4.Compressor
+	c   lz4block.Compressor
 	buf []byte
 }
 
 // Encode compresses src; the result is valid until the next call.
 func (e *Encoder) Encode(src []byte) []byte {
-	n := 4 + lz4.CompressBlockBound(len(src))
-	if cap(e.buf) < n {
-		e.buf = make([]byte, n)
-	}
-	out := e.buf[:n]
-	binary.LittleEndian.PutUint32(out, uint32(len(src)))
-	// With a destination of CompressBlockBound bytes the block always
-	// fits; 0 only comes back for empty input.
-	m, err := e.c.CompressBlock(src, out[4:])
+	out, err := e.c.Append(e.buf[:0], src)
 	if err != nil {
-		return out[:4]
+		// Only input of 4 GiB or more fails, more than a window holds.
+		return nil
 	}
-	return out[:4+m]
+	e.buf = out
+	return out
 }

@@ -14,9 +14,9 @@ const (
 	VP9  = "vp9"
 )
 
-// isVideo says whether an encoding is a video stream: every draw is the
+// IsVideo says whether an encoding is a video stream: every draw is the
 // next picture of the whole window, which the encoder keeps per window.
-func isVideo(name string) bool {
+func IsVideo(name string) bool {
 	switch name {
 	case H264, VP8, VP9:
 		return true

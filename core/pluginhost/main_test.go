@@ -33,6 +33,8 @@ var testPlugins = map[string]string{
 	"xroam-transport-ssl":  "./plugins/transports/ssl",
 	"xroam-transport-ws":   "./plugins/transports/ws",
 	"xroam-encoder-webp":   "./plugins/encoders/webp",
+	// A third-party encoder, built against the SDK alone.
+	"xroam-encoder-example": "./core/pluginhost/testdata/encoder-example",
 }
 
 func TestMain(m *testing.M) {

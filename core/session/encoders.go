@@ -19,14 +19,24 @@ import (
 	"github.com/xroam/xroam/sdk/plugin"
 )
 
-// pluginEncodings are the encodings served by encoder plugins, in the
-// order they are advertised; rgb32 is built into the pipeline.
-var pluginEncodings = [...]string{"png", "jpeg", "png/P", "png/L", "webp", "h264", "vp8", "vp9"}
+// encodingOrder is the order xpra's picture encodings are advertised in,
+// whether or not a plugin serves them: an encoding no plugin serves is
+// listed as unavailable. rgb32 is built into the pipeline.
+func encodingOrder() []string {
+	return []string{"png", "jpeg", "png/P", "png/L", "webp", "h264", "vp8", "vp9"}
+}
 
-// VideoEncoderPlugins are the video encoder plugins, as --video-encoders
-// names them, with the encodings each serves.
-func VideoEncoderPlugins() map[string][]string {
-	return map[string][]string{"x264": {pipeline.H264}, "vpx": {pipeline.VP8, pipeline.VP9}}
+// pluginEncodings are the encodings encoder plugins may serve, in the
+// order they are advertised: encodingOrder, then those of the table that
+// it lacks, in name order. The rgb names stay the pipeline's.
+func pluginEncodings(table *pluginhost.EncoderTable) []string {
+	out := encodingOrder()
+	for _, name := range table.Encodings() {
+		if !isRGB(name) && !slices.Contains(out, name) {
+			out = append(out, name)
+		}
+	}
+	return out
 }
 
 // videoEncoderAllowed says whether --video-encoders (the list) lets the
@@ -39,19 +49,11 @@ func videoEncoderAllowed(list []string, plugin string) bool {
 	return slices.Contains(list, "all") || slices.Contains(list, plugin)
 }
 
-// pipelineVideo says whether an encoding is a video stream.
-func pipelineVideo(name string) bool {
-	switch name {
-	case pipeline.H264, pipeline.VP8, pipeline.VP9:
-		return true
-	}
-	return false
-}
-
 // encoderOpenTimeout bounds the start of an encoder plugin.
 const encoderOpenTimeout = 30 * time.Second
 
-// encoderSet is the session's encoders: which encodings it can send and
+// encoderSet is the session's encoders: which encodings it can send, the
+// plugin that serves each (as the plugin host's encoder table says) and
 // the plugin encoders, started on first use and shared by every client.
 // A plugin that fails to start is marked unavailable with its reason and
 // no longer advertised; one that crashes later is restarted by the plugin
@@ -63,35 +65,44 @@ type encoderSet struct {
 	csc     []string // --csc-modules for the video plugins, nil for their own choice
 	log     *slog.Logger
 
+	names  []string          // the plugin encodings, see pluginEncodings
+	serves map[string]string // encoding -> plugin, for the usable ones
+
 	mu      sync.Mutex
 	unavail map[string]string // encoding -> why not
 	open    map[string]encoder.Encoder
 }
 
-// newEncoderSet probes the plugin host (without starting anything) for
-// the plugin encodings.
-func newEncoderSet(host *pluginhost.Host, eff *config.Effective, cfg *config.Config, log *slog.Logger) *encoderSet {
-	es := &encoderSet{host: host, eff: eff, log: log, unavail: map[string]string{}, open: map[string]encoder.Encoder{}}
+// newEncoderSet asks the plugin host (which starts nothing) which plugin
+// serves each encoding.
+func newEncoderSet(ctx context.Context, host *pluginhost.Host, eff *config.Effective, cfg *config.Config, log *slog.Logger) *encoderSet {
+	es := &encoderSet{host: host, eff: eff, log: log, serves: map[string]string{}, unavail: map[string]string{}, open: map[string]encoder.Encoder{}}
 	if cfg != nil && len(cfg.Encodings) > 0 && !slices.Contains(cfg.Encodings, "all") {
 		es.allowed = cfg.Encodings
 	}
 	if cfg != nil && len(cfg.CSCModules) > 0 && !slices.Contains(cfg.CSCModules, "all") {
 		es.csc = cfg.CSCModules
 	}
-	for _, name := range pluginEncodings {
+	var table *pluginhost.EncoderTable
+	if host != nil {
+		table = host.EncoderTable(ctx, eff)
+	}
+	es.names = pluginEncodings(table)
+	for _, name := range es.names {
+		pl, err := table.Plugin(name)
 		switch {
 		case es.allowed != nil && !slices.Contains(es.allowed, name):
 			es.unavail[name] = "not in --encodings"
-		case pipelineVideo(name) && cfg != nil && !videoEncoderAllowed(cfg.VideoEncoders, pluginOf(name)):
-			es.unavail[name] = "not in --video-encoders"
-		case pipelineVideo(name) && slices.Contains(es.csc, "none"):
-			es.unavail[name] = "--csc-modules=none: video encoders need a colourspace converter"
 		case host == nil:
 			es.unavail[name] = "no plugin host"
+		case err != nil:
+			es.unavail[name] = err.Error()
+		case pipeline.IsVideo(name) && cfg != nil && !videoEncoderAllowed(cfg.VideoEncoders, pl):
+			es.unavail[name] = "not in --video-encoders"
+		case pipeline.IsVideo(name) && slices.Contains(es.csc, "none"):
+			es.unavail[name] = "--csc-modules=none: video encoders need a colourspace converter"
 		default:
-			if err := host.Available(plugin.KindEncoder, pluginOf(name), es.block(name)); err != nil {
-				es.unavail[name] = err.Error()
-			}
+			es.serves[name] = pl
 		}
 	}
 	for name, why := range es.unavail {
@@ -103,14 +114,15 @@ func newEncoderSet(host *pluginhost.Host, eff *config.Effective, cfg *config.Con
 // block is the encoder plugin's configuration block; for a video
 // encoder, --csc-modules (when it is not "all") sets its csc attribute.
 func (es *encoderSet) block(name string) *config.PluginBlock {
+	pl := es.serves[name]
 	var b *config.PluginBlock
 	if es.eff != nil {
-		b = es.eff.Plugin(plugin.KindEncoder, pluginOf(name))
+		b = es.eff.Plugin(plugin.KindEncoder, pl)
 	}
-	if es.csc == nil || !pipelineVideo(name) {
+	if es.csc == nil || !pipeline.IsVideo(name) {
 		return b
 	}
-	out := config.PluginBlock{Kind: plugin.KindEncoder, Name: pluginOf(name), Attrs: map[string]config.PluginAttr{}}
+	out := config.PluginBlock{Kind: plugin.KindEncoder, Name: pl, Attrs: map[string]config.PluginAttr{}}
 	if b != nil {
 		out.Origin = b.Origin
 		maps.Copy(out.Attrs, b.Attrs)
@@ -135,7 +147,7 @@ func (es *encoderSet) core() []string {
 	}
 	es.mu.Lock()
 	defer es.mu.Unlock()
-	for _, name := range pluginEncodings {
+	for _, name := range es.names {
 		if _, bad := es.unavail[name]; !bad {
 			out = append(out, name)
 		}
@@ -200,7 +212,7 @@ func (es *encoderSet) choose(ctx context.Context, serverPref string, caps wire.D
 
 // get returns the encoder of a plugin encoding, starting it on first use.
 func (es *encoderSet) get(ctx context.Context, name string) (encoder.Encoder, error) {
-	if es == nil || !slices.Contains(pluginEncodings[:], name) {
+	if es == nil || !slices.Contains(es.names, name) {
 		return nil, fmt.Errorf("encoding %q is not supported", name)
 	}
 	es.mu.Lock()
@@ -208,7 +220,7 @@ func (es *encoderSet) get(ctx context.Context, name string) (encoder.Encoder, er
 	if why, bad := es.unavail[name]; bad {
 		return nil, fmt.Errorf("encoding %q: %s", name, why)
 	}
-	pl := pluginOf(name)
+	pl := es.serves[name]
 	if e := es.open[pl]; e != nil {
 		return e, nil
 	}
@@ -231,13 +243,22 @@ func (es *encoderSet) get(ctx context.Context, name string) (encoder.Encoder, er
 	return e, nil
 }
 
-// encodings returns the session's encoder set, made on first use.
-func (s *Server) encodings() *encoderSet {
+// setupEncodings makes the session's encoder set, asking the plugin host
+// which plugin serves each encoding (each encoder binary describes itself).
+func (s *Server) setupEncodings(ctx context.Context) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.encs == nil {
-		s.encs = newEncoderSet(s.opts.Plugins, s.opts.Effective, s.cfg, s.log.With("part", "encoders"))
+		s.encs = newEncoderSet(ctx, s.opts.Plugins, s.opts.Effective, s.cfg, s.log.With("part", "encoders"))
 	}
+}
+
+// encodings returns the session's encoder set, made by setupEncodings
+// when the server runs (on first use for a server that does not).
+func (s *Server) encodings() *encoderSet {
+	s.setupEncodings(context.Background())
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	return s.encs
 }
 
@@ -292,6 +313,21 @@ func pictureQuality(server int, caps wire.Dict) int {
 	for _, k := range []string{"quality", "encoding.quality"} {
 		if q := caps.Int(k, 0); q > 0 {
 			return int(min(q, 100))
+		}
+	}
+	return 0
+}
+
+// pictureSpeed is the speed the encoders are asked for: the server's
+// --speed unless 0, else the one the client's hello asks for ("speed" or
+// "encoding.speed"), else 0 (the encoder's default).
+func pictureSpeed(server int, caps wire.Dict) int {
+	if server > 0 {
+		return min(server, 100)
+	}
+	for _, k := range []string{"speed", "encoding.speed"} {
+		if v := caps.Int(k, 0); v > 0 {
+			return int(min(v, 100))
 		}
 	}
 	return 0

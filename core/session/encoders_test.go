@@ -1,6 +1,7 @@
 package session
 
 import (
+	"bytes"
 	"context"
 	"log/slog"
 	"slices"
@@ -12,6 +13,9 @@ import (
 	"github.com/xroam/xroam/core/config"
 	"github.com/xroam/xroam/core/pluginhost"
 	"github.com/xroam/xroam/core/wire"
+	"github.com/xroam/xroam/sdk/encoder"
+	"github.com/xroam/xroam/sdk/plugin"
+	"github.com/xroam/xroam/sdk/schema"
 )
 
 // TestEncoderSetWithoutPlugins: with no encoder binaries installed only
@@ -21,7 +25,7 @@ func TestEncoderSetWithoutPlugins(t *testing.T) {
 	host := pluginhost.New(pluginhost.Options{Dirs: []string{t.TempDir()}, Builtins: pluginhost.DefaultBuiltins()})
 	t.Cleanup(func() { _ = host.Close() })
 	log := slog.New(slog.DiscardHandler)
-	es := newEncoderSet(host, nil, &config.Config{Encodings: []string{"all"}}, log)
+	es := newEncoderSet(context.Background(), host, nil, &config.Config{Encodings: []string{"all"}}, log)
 	if got := es.advertised(); !slices.Equal(got, []string{"rgb", "rgb32"}) {
 		t.Fatalf("advertised %v", got)
 	}
@@ -40,7 +44,7 @@ func TestEncoderSetWithoutPlugins(t *testing.T) {
 		}
 	}
 	// --encodings limits what is advertised even before probing.
-	es = newEncoderSet(host, nil, &config.Config{Encodings: []string{"rgb"}}, log)
+	es = newEncoderSet(context.Background(), host, nil, &config.Config{Encodings: []string{"rgb"}}, log)
 	if u := es.unavailable(); u["png"] != "not in --encodings" {
 		t.Fatalf("unavailable %v", u)
 	}
@@ -70,11 +74,63 @@ func TestPictureQuality(t *testing.T) {
 	}
 }
 
-func TestPluginOf(t *testing.T) {
-	for enc, want := range map[string]string{"png": "png", "png/P": "png", "png/L": "png", "jpeg": "jpeg"} {
-		if got := pluginOf(enc); got != want {
-			t.Errorf("pluginOf(%q) = %q, want %q", enc, got, want)
-		}
+// raw is an encoder that sends a frame's pixels as they are, under the
+// encodings it is made with, as a plugin from outside this repository
+// could.
+type raw []string
+
+func (r raw) Info(context.Context) (*encoder.Info, error) {
+	return &encoder.Info{Encodings: r, PixelFormats: []string{"BGRX"}}, nil
+}
+
+func (r raw) Encode(_ context.Context, req *encoder.Request) (*encoder.Response, error) {
+	return &encoder.Response{Encoding: req.Encoding, Data: bytes.Clone(req.Frame.Pixels), Width: req.Frame.Width, Height: req.Frame.Height}, nil
+}
+
+// lists is an encoder plugin named name whose description lists encs.
+func lists(name string, encs ...string) plugin.Encoder {
+	return plugin.Encoder{Name: name, Version: "1", Encodings: encs,
+		New: func(context.Context, schema.Values) (encoder.Encoder, error) { return raw(encs), nil }}
+}
+
+// TestEncoderSetAsksThePlugins: the session serves what the plugins'
+// descriptions list, an encoding xroam never heard of included, from
+// the plugin that lists it; an encoding of a disabled plugin is
+// unavailable with the reason.
+func TestEncoderSetAsksThePlugins(t *testing.T) {
+	builtins := append(pluginhost.DefaultBuiltins(), lists("thirdparty", "x-example"), lists("jpegish", "jpeg"), lists("off", "x-off"))
+	host := pluginhost.New(pluginhost.Options{Dirs: []string{t.TempDir()}, Builtins: builtins})
+	t.Cleanup(func() { _ = host.Close() })
+	eff := config.New()
+	if diags := eff.LoadSource("50-site.hcl", []byte("encoder \"off\" {\n  enabled = false\n}\n")); diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	ctx := context.Background()
+	es := newEncoderSet(ctx, host, eff, &config.Config{Encodings: []string{"all"}}, slog.New(slog.DiscardHandler))
+	if got, want := es.advertised(), []string{"rgb", "rgb32", "jpeg", "x-example"}; !slices.Equal(got, want) {
+		t.Fatalf("advertised %v, want %v", got, want)
+	}
+	u := es.unavailable()
+	if why, _ := u["x-off"].(string); !strings.Contains(why, `"off" is disabled`) || !strings.Contains(why, "50-site.hcl") {
+		t.Errorf("x-off unavailable because %v", u["x-off"])
+	}
+	if why, _ := u["png"].(string); !strings.Contains(why, "no encoder plugin lists png") {
+		t.Errorf("png unavailable because %v", u["png"])
+	}
+	caps := wire.Dict{"encoding": "x-example", "encodings": []any{"rgb32", "x-example"}}
+	name, enc := es.choose(ctx, "auto", caps)
+	if name != "x-example" || enc == nil {
+		t.Fatalf("a client asking for x-example got %q %v", name, enc)
+	}
+	r, err := enc.Encode(ctx, &encoder.Request{Encoding: name, Frame: encoder.Frame{Width: 1, Height: 1, Stride: 4, Format: "BGRX", Pixels: []byte{1, 2, 3, 0}}})
+	if err != nil || r.Encoding != "x-example" || !bytes.Equal(r.Data, []byte{1, 2, 3, 0}) {
+		t.Fatalf("encode: %+v %v", r, err)
+	}
+	if name, enc := es.choose(ctx, "jpeg", wire.Dict{}); name != "jpeg" || enc == nil {
+		t.Errorf("--encoding=jpeg got %q %v", name, enc)
+	}
+	if st := host.Status(); !slices.ContainsFunc(st, func(s pluginhost.Status) bool { return s.Name == "jpegish" }) {
+		t.Errorf("jpeg did not start the plugin that lists it: %+v", st)
 	}
 }
 
@@ -96,10 +152,16 @@ func TestPictureSpeed(t *testing.T) {
 	}
 }
 
+// videoBuiltins are the default built-ins with stand-ins for the video
+// plugins, whose options these tests check without encoding.
+func videoBuiltins() []plugin.Servable {
+	return append(pluginhost.DefaultBuiltins(), lists("x264", "h264"), lists("vpx", "vp8", "vp9"), lists("png", "png"))
+}
+
 // TestVideoEncodersOption: --video-encoders keeps the video encodings of
-// the plugins it does not name out of the session, before any probing.
+// the plugins it does not name out of the session, before they start.
 func TestVideoEncodersOption(t *testing.T) {
-	host := pluginhost.New(pluginhost.Options{Dirs: []string{t.TempDir()}, Builtins: pluginhost.DefaultBuiltins()})
+	host := pluginhost.New(pluginhost.Options{Dirs: []string{t.TempDir()}, Builtins: videoBuiltins()})
 	t.Cleanup(func() { _ = host.Close() })
 	log := slog.New(slog.DiscardHandler)
 	const why = "not in --video-encoders"
@@ -114,7 +176,7 @@ func TestVideoEncodersOption(t *testing.T) {
 		{[]string{"vpx"}, []string{"h264"}},
 		{[]string{"vpx", "x264"}, nil},
 	} {
-		u := newEncoderSet(host, nil, &config.Config{Encodings: []string{"all"}, VideoEncoders: tc.list}, log).unavailable()
+		u := newEncoderSet(context.Background(), host, nil, &config.Config{Encodings: []string{"all"}, VideoEncoders: tc.list}, log).unavailable()
 		for _, enc := range []string{"h264", "vp8", "vp9"} {
 			if blocked := u[enc] == why; blocked != slices.Contains(tc.blocked, enc) {
 				t.Errorf("--video-encoders=%v: %s unavailable because %v", tc.list, enc, u[enc])
@@ -130,13 +192,13 @@ func TestVideoEncodersOption(t *testing.T) {
 // and a list reaches the video plugins' blocks as their csc attribute,
 // over the block's own attributes, and no other plugin's.
 func TestCSCModulesOption(t *testing.T) {
-	host := pluginhost.New(pluginhost.Options{Dirs: []string{t.TempDir()}, Builtins: pluginhost.DefaultBuiltins()})
+	host := pluginhost.New(pluginhost.Options{Dirs: []string{t.TempDir()}, Builtins: videoBuiltins()})
 	t.Cleanup(func() { _ = host.Close() })
 	log := slog.New(slog.DiscardHandler)
 	cfg := func(csc ...string) *config.Config {
 		return &config.Config{Encodings: []string{"all"}, VideoEncoders: []string{"all"}, CSCModules: csc}
 	}
-	u := newEncoderSet(host, nil, cfg("none"), log).unavailable()
+	u := newEncoderSet(context.Background(), host, nil, cfg("none"), log).unavailable()
 	for _, enc := range []string{"h264", "vp8", "vp9"} {
 		if why, _ := u[enc].(string); !strings.Contains(why, "--csc-modules=none") {
 			t.Errorf("--csc-modules=none: %s unavailable because %v", enc, u[enc])
@@ -150,7 +212,7 @@ func TestCSCModulesOption(t *testing.T) {
 	if diags := eff.LoadSource("50-site.hcl", []byte("encoder \"x264\" {\n  quality = 70\n}\n")); diags.HasErrors() {
 		t.Fatal(diags)
 	}
-	es := newEncoderSet(host, eff, cfg("go", "libyuv"), log)
+	es := newEncoderSet(context.Background(), host, eff, cfg("go", "libyuv"), log)
 	b := es.block("h264")
 	if b == nil || b.Attrs["quality"].Value.AsBigFloat().String() != "70" {
 		t.Fatalf("the x264 block lost its quality: %+v", b)
@@ -164,7 +226,7 @@ func TestCSCModulesOption(t *testing.T) {
 	if b := es.block("png"); b != nil && b.Attrs["csc"].Value != cty.NilVal {
 		t.Errorf("png got a csc attribute: %+v", b)
 	}
-	if b := newEncoderSet(host, eff, cfg("all"), log).block("h264"); b.Attrs["csc"].Value != cty.NilVal {
+	if b := newEncoderSet(context.Background(), host, eff, cfg("all"), log).block("h264"); b.Attrs["csc"].Value != cty.NilVal {
 		t.Errorf("--csc-modules=all set a csc attribute: %+v", b)
 	}
 }

@@ -143,7 +143,7 @@ func (s *Server) Run(ctx context.Context, ready func(display int, logPath string
 	if err := s.setupRFB(ctx); err != nil {
 		return err
 	}
-	s.encodings()
+	s.setupEncodings(ctx)
 	if _, err := s.serverBandwidth(); err != nil {
 		return err
 	}

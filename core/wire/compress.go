@@ -3,12 +3,11 @@ package wire
 import (
 	"bytes"
 	"compress/zlib"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 
-	"github.com/pierrec/lz4/v4"
+	"github.com/xroam/xroam/sdk/lz4block"
 )
 
 // Compressor identifies a chunk compression algorithm.
@@ -107,23 +106,12 @@ type decompressor struct {
 func (dc *decompressor) decompress(c Compressor, src []byte, max int) ([]byte, error) {
 	switch c {
 	case LZ4:
-		if len(src) < 4 {
-			return nil, fmt.Errorf("wire: lz4 chunk shorter than its size prefix")
+		out, err := lz4block.Decode(src, max)
+		if errors.Is(err, lz4block.ErrTooLarge) {
+			return nil, fmt.Errorf("%w: lz4: %w", ErrTooLarge, err)
 		}
-		n := binary.LittleEndian.Uint32(src)
-		if uint64(n) > uint64(max) {
-			return nil, fmt.Errorf("%w: lz4 uncompressed size %d exceeds %d", ErrTooLarge, n, max)
-		}
-		out := make([]byte, n)
-		if n == 0 {
-			return out, nil
-		}
-		got, err := lz4.UncompressBlock(src[4:], out)
 		if err != nil {
-			return nil, fmt.Errorf("wire: lz4 decompression: %w", err)
-		}
-		if got != int(n) {
-			return nil, fmt.Errorf("wire: lz4 decompressed %d bytes, header said %d", got, n)
+			return nil, fmt.Errorf("wire: lz4: %w", err)
 		}
 		return out, nil
 	case Zlib:
@@ -156,7 +144,7 @@ func (dc *decompressor) decompress(c Compressor, src []byte, max int) ([]byte, e
 // compressor holds reusable compression state (not safe for concurrent
 // use).
 type compressorState struct {
-	lz4c lz4.Compressor
+	lz4c lz4block.Compressor
 	zw   *zlib.Writer
 	zlvl int
 	zbuf bytes.Buffer
@@ -166,18 +154,11 @@ type compressorState struct {
 func (cs *compressorState) appendCompressed(dst []byte, c Compressor, level int, src []byte) ([]byte, error) {
 	switch c {
 	case LZ4:
-		bound := lz4.CompressBlockBound(len(src))
-		start := len(dst)
-		dst = grow(dst, 4+bound)
-		binary.LittleEndian.PutUint32(dst[start:], uint32(len(src)))
-		n, err := cs.lz4c.CompressBlock(src, dst[start+4:start+4+bound])
+		out, err := cs.lz4c.Append(dst, src)
 		if err != nil {
-			return dst[:start], fmt.Errorf("wire: lz4 compression: %w", err)
+			return dst, fmt.Errorf("wire: lz4: %w", err)
 		}
-		if n == 0 && len(src) > 0 {
-			return dst[:start], errors.New("wire: lz4 compression produced no output")
-		}
-		return dst[:start+4+n], nil
+		return out, nil
 	case Zlib:
 		if level < 1 {
 			level = 1

@@ -11,10 +11,10 @@
 // (AES encryption) and 0x04 (yaml) are refused with ErrEncrypted and
 // ErrUnsupportedEncoding. The level byte is 0 for no compression, else its
 // high bits choose zlib (0x00) or lz4 (0x10, an LZ4 block preceded by the
-// uncompressed size as a little-endian uint32); brotli, lzo and zstd are
-// refused with ErrUnsupportedCompression. Chunks with index > 0 carry raw
-// binary items that replace element <index> of the next main (index 0)
-// packet; at most MaxRawChunks may be pending.
+// uncompressed size as a little-endian uint32, sdk/lz4block's format);
+// brotli, lzo and zstd are refused with ErrUnsupportedCompression. Chunks
+// with index > 0 carry raw binary items that replace element <index> of
+// the next main (index 0) packet; at most MaxRawChunks may be pending.
 //
 // Reader enforces a per-chunk limit (DefaultMaxPacketSize = 16 MiB until
 // raised with SetMaxPacketSize, never above HardMaxPacketSize = 256 MiB)

@@ -52,6 +52,12 @@ type Description struct {
 	Version     string        `json:"version"`
 	APIVersions []int         `json:"api_versions"`
 	Schema      schema.Schema `json:"schema"`
+	// Encodings are the xpra encodings an encoder plugin serves: the host
+	// builds its encoding → plugin table from them without starting the
+	// plugin. Hosts that predate the field ignore it, so adding it needed
+	// no new API version; a host reading a description without it takes
+	// the plugin to serve the encoding of its own name.
+	Encodings []string `json:"encodings,omitempty"`
 }
 
 // Servable is a plugin ready to serve: Auth, Encoder, Clipboard or Transport.
@@ -83,12 +89,18 @@ type Encoder struct {
 	Name, Version string
 	Schema        schema.Schema
 	APIVersions   []int
-	New           func(ctx context.Context, cfg schema.Values) (encoder.Encoder, error)
+	// Encodings are the xpra encodings the plugin serves ("png", "png/P",
+	// "h264", …), as its description lists them; the encoder's Info must
+	// list each of them too. The host asks the plugin that lists an
+	// encoding to encode it, so a new encoding needs no change to xroam.
+	Encodings []string
+	New       func(ctx context.Context, cfg schema.Values) (encoder.Encoder, error)
 }
 
 // Describe returns the plugin's description.
 func (e Encoder) Describe() Description {
-	return Description{Kind: KindEncoder, Name: e.Name, Version: e.Version, APIVersions: apiVersions(e.APIVersions), Schema: e.Schema}
+	return Description{Kind: KindEncoder, Name: e.Name, Version: e.Version, APIVersions: apiVersions(e.APIVersions), Schema: e.Schema,
+		Encodings: slices.Clone(e.Encodings)}
 }
 
 func (e Encoder) grpcPlugin() goplugin.Plugin { return &encoderGRPC{p: &e} }

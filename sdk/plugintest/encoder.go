@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 
@@ -47,8 +48,9 @@ func Frame(t testing.TB, w, h int, format string) encoder.Frame {
 
 // EncoderConformance checks what every encoder plugin must do, through
 // the same gRPC and shared-memory path as a plugin subprocess: a
-// description the host accepts, a refusal of unknown configuration, an
-// Info listing encodings and pixel formats, every advertised encoding of
+// description the host accepts that lists the encodings served, a refusal
+// of unknown configuration, an Info listing encodings (those of the
+// description among them) and pixel formats, every advertised encoding of
 // every advertised format encoded (frames of changing sizes, the output
 // travelling back through the lent shared-memory region), calls in
 // parallel, and bad requests refused without the plugin failing.
@@ -63,6 +65,17 @@ func EncoderConformance(t *testing.T, p plugin.Encoder, cfg map[string]any) {
 	}
 	if len(info.Encodings) == 0 || len(info.PixelFormats) == 0 {
 		t.Fatalf("info %+v: an encoder lists at least one encoding and one pixel format", info)
+	}
+	// The host routes an encoding to the plugin whose description lists
+	// it, and refuses the plugin when its Info then lacks the encoding.
+	if d := p.Describe(); len(d.Encodings) == 0 {
+		t.Errorf("description %+v lists no encodings: the host would ask the plugin only for %q", d, d.Name)
+	} else {
+		for _, enc := range d.Encodings {
+			if !slices.Contains(info.Encodings, enc) {
+				t.Errorf("the description lists %q, which Info %v lacks", enc, info.Encodings)
+			}
+		}
 	}
 	var formats []string
 	for _, f := range info.PixelFormats {

@@ -31,9 +31,13 @@ const Version = "0.1.0"
 // and no quality attribute is configured.
 const DefaultQuality = 80
 
+// encodings are what the plugin serves, as its description and Info
+// list them.
+func encodings() []string { return []string{"jpeg"} }
+
 // Plugin returns the jpeg encoder plugin.
 func Plugin() plugin.Encoder {
-	return plugin.Encoder{Name: "jpeg", Version: Version,
+	return plugin.Encoder{Name: "jpeg", Version: Version, Encodings: encodings(),
 		Schema: schema.Schema{Attrs: []schema.Attr{
 			{Name: "quality", Type: schema.Int, Default: DefaultQuality, Help: "quality 1-100 when the request has none"},
 			{Name: "fast_dct", Type: schema.Bool, Default: true, Help: "use the fast (less accurate) DCT"},
@@ -56,7 +60,7 @@ type jpegEncoder struct {
 }
 
 func (e *jpegEncoder) Info(context.Context) (*encoder.Info, error) {
-	return &encoder.Info{Encodings: []string{"jpeg"}, PixelFormats: []string{"BGRX", "BGRA"}}, nil
+	return &encoder.Info{Encodings: encodings(), PixelFormats: []string{"BGRX", "BGRA"}}, nil
 }
 
 // Encode compresses the frame. The handle is made on first use and kept:

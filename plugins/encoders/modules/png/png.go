@@ -17,9 +17,13 @@ import (
 // Version is the encoder's version.
 const Version = "0.1.0"
 
+// encodings are what the plugin serves, as its description and Info
+// list them.
+func encodings() []string { return []string{"png", "png/P", "png/L"} }
+
 // Plugin returns the png encoder plugin.
 func Plugin() plugin.Encoder {
-	return plugin.Encoder{Name: "png", Version: Version,
+	return plugin.Encoder{Name: "png", Version: Version, Encodings: encodings(),
 		Schema: schema.Schema{Attrs: []schema.Attr{
 			{Name: "compression", Type: schema.String, Default: "speed", Help: "speed, default or best"},
 		}},
@@ -56,7 +60,7 @@ type pngEncoder struct {
 }
 
 func (e *pngEncoder) Info(context.Context) (*encoder.Info, error) {
-	return &encoder.Info{Encodings: []string{"png", "png/P", "png/L"}, PixelFormats: []string{"BGRX", "BGRA"}}, nil
+	return &encoder.Info{Encodings: encodings(), PixelFormats: []string{"BGRX", "BGRA"}}, nil
 }
 
 // Encode writes the frame as a PNG file. BGRX frames become opaque RGB

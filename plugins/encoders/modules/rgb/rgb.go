@@ -4,13 +4,11 @@ import (
 	"bytes"
 	"compress/zlib"
 	"context"
-	"encoding/binary"
 	"fmt"
 	"sync"
 
-	"github.com/pierrec/lz4/v4"
-
 	"github.com/xroam/xroam/sdk/encoder"
+	"github.com/xroam/xroam/sdk/lz4block"
 	"github.com/xroam/xroam/sdk/plugin"
 	"github.com/xroam/xroam/sdk/schema"
 )
@@ -18,9 +16,13 @@ import (
 // Version is the encoder's version.
 const Version = "0.1.0"
 
+// encodings are what the plugin serves, as its description and Info
+// list them.
+func encodings() []string { return []string{"rgb24", "rgb32"} }
+
 // Plugin returns the rgb encoder plugin.
 func Plugin() plugin.Encoder {
-	return plugin.Encoder{Name: "rgb", Version: Version,
+	return plugin.Encoder{Name: "rgb", Version: Version, Encodings: encodings(),
 		Schema: schema.Schema{Attrs: []schema.Attr{
 			{Name: "compressor", Type: schema.String, Default: "lz4", Help: "lz4, zlib or none"},
 			{Name: "zlib_level", Type: schema.Int, Default: 1, Help: "zlib level 1-9"},
@@ -46,7 +48,7 @@ type rgbEncoder struct {
 	level      int
 	// raws holds *[]byte scratch rows for a compressor's input, outs
 	// *[]byte for lz4's output when no output is lent, lz4s
-	// *lz4.Compressor and zlibs *zlib.Writer: a frame's worth of fresh
+	// *lz4block.Compressor and zlibs *zlib.Writer: a frame's worth of fresh
 	// memory per call costs more than lz4 itself at 1080p.
 	raws, outs, lz4s, zlibs sync.Pool
 }
@@ -74,7 +76,7 @@ func (e *rgbEncoder) buffer(pool *sync.Pool, n int) ([]byte, *[]byte) {
 }
 
 func (e *rgbEncoder) Info(context.Context) (*encoder.Info, error) {
-	return &encoder.Info{Encodings: []string{"rgb24", "rgb32"}, PixelFormats: []string{"BGRX", "BGRA"}}, nil
+	return &encoder.Info{Encodings: encodings(), PixelFormats: []string{"BGRX", "BGRA"}}, nil
 }
 
 func (e *rgbEncoder) Encode(_ context.Context, req *encoder.Request) (*encoder.Response, error) {
@@ -122,35 +124,27 @@ func (e *rgbEncoder) Encode(_ context.Context, req *encoder.Request) (*encoder.R
 	case "lz4":
 		// Into the lent output, or else a pooled buffer the output is
 		// copied out of: the bound is far larger than a typical output.
-		out := req.Output
-		need := 4 + lz4.CompressBlockBound(len(raw))
+		out := req.Output[:0]
 		var spare *[]byte
-		if cap(out) >= need {
-			out = out[:need]
-		} else {
+		if need := lz4block.Bound(len(raw)); cap(out) < need {
 			out, spare = e.buffer(&e.outs, need)
+			out = out[:0]
 			defer e.outs.Put(spare)
 		}
-		binary.LittleEndian.PutUint32(out, uint32(len(raw)))
-		c, _ := e.lz4s.Get().(*lz4.Compressor)
+		c, _ := e.lz4s.Get().(*lz4block.Compressor)
 		if c == nil {
-			c = new(lz4.Compressor)
+			c = new(lz4block.Compressor)
 		}
-		n, err := c.CompressBlock(raw, out[4:])
+		var err error
+		data, err = c.Append(out, raw)
 		e.lz4s.Put(c)
 		if err != nil {
 			return nil, fmt.Errorf("rgb: lz4: %w", err)
 		}
-		if n > 0 {
-			data = out[:4+n]
-			if spare != nil {
-				data = bytes.Clone(data)
-			}
-			opts["lz4"] = int64(1)
-		} else {
-			// Incompressible: raw goes back to the pool, so send a copy.
-			data = bytes.Clone(raw)
+		if spare != nil {
+			data = bytes.Clone(data)
 		}
+		opts["lz4"] = int64(1)
 	case "zlib":
 		// Written straight into the lent output while it fits.
 		b := bytes.NewBuffer(req.Output[:0])

@@ -24,9 +24,13 @@ const DefaultQuality = 50
 // names it.
 const CSC = "YUV420P"
 
+// encodings are what the plugin serves, as its description and Info
+// list them.
+func encodings() []string { return []string{"vp8", "vp9"} }
+
 // Plugin returns the vp8/vp9 encoder plugin.
 func Plugin() plugin.Encoder {
-	return plugin.Encoder{Name: "vpx", Version: Version,
+	return plugin.Encoder{Name: "vpx", Version: Version, Encodings: encodings(),
 		Schema: schema.Schema{Attrs: stream.Attrs(DefaultQuality, "quality 1-100 when the request has none (mapped to libvpx's quantizer range)")},
 		New: func(_ context.Context, cfg schema.Values) (encoder.Encoder, error) {
 			st, err := stream.Config("vpx", cfg)
@@ -54,7 +58,7 @@ type Encoder struct {
 
 // Info implements encoder.Encoder.
 func (e *Encoder) Info(context.Context) (*encoder.Info, error) {
-	return &encoder.Info{Encodings: []string{"vp8", "vp9"}, PixelFormats: []string{"BGRX", "BGRA"}}, nil
+	return &encoder.Info{Encodings: encodings(), PixelFormats: []string{"BGRX", "BGRA"}}, nil
 }
 
 // Close releases every stream.

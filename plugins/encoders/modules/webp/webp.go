@@ -21,9 +21,13 @@ const Version = "0.1.0"
 // configuration sets one.
 const DefaultQuality = 80
 
+// encodings are what the plugin serves, as its description and Info
+// list them.
+func encodings() []string { return []string{"webp"} }
+
 // Plugin returns the webp encoder plugin.
 func Plugin() plugin.Encoder {
-	return plugin.Encoder{Name: "webp", Version: Version,
+	return plugin.Encoder{Name: "webp", Version: Version, Encodings: encodings(),
 		Schema: schema.Schema{Attrs: []schema.Attr{
 			{Name: "quality", Type: schema.Int, Default: DefaultQuality, Help: "lossy quality 1-99 when the request has none (100: lossless)"},
 			{Name: "lossless", Type: schema.Bool, Default: false, Help: "always encode losslessly"},
@@ -52,7 +56,7 @@ type webpEncoder struct {
 }
 
 func (e *webpEncoder) Info(context.Context) (*encoder.Info, error) {
-	return &encoder.Info{Encodings: []string{"webp"}, PixelFormats: []string{"BGRX", "BGRA"}}, nil
+	return &encoder.Info{Encodings: encodings(), PixelFormats: []string{"BGRX", "BGRA"}}, nil
 }
 
 // Encode writes the frame as a WebP picture. BGRX frames are opaque; BGRA

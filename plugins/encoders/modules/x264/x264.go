@@ -30,9 +30,13 @@ const CSC = "YUV420P"
 // (with an IDR frame) only when this encoder decides to.
 const keyintInfinite = 1 << 30
 
+// encodings are what the plugin serves, as its description and Info
+// list them.
+func encodings() []string { return []string{"h264"} }
+
 // Plugin returns the h264 encoder plugin.
 func Plugin() plugin.Encoder {
-	return plugin.Encoder{Name: "x264", Version: Version,
+	return plugin.Encoder{Name: "x264", Version: Version, Encodings: encodings(),
 		Schema: schema.Schema{Attrs: stream.Attrs(DefaultQuality, "quality 1-100 when the request has none (mapped to a constant rate factor)")},
 		New: func(_ context.Context, cfg schema.Values) (encoder.Encoder, error) {
 			st, err := stream.Config("x264", cfg)
@@ -71,7 +75,7 @@ type h264Stream struct {
 
 // Info implements encoder.Encoder.
 func (e *Encoder) Info(context.Context) (*encoder.Info, error) {
-	return &encoder.Info{Encodings: []string{"h264"}, PixelFormats: []string{"BGRX", "BGRA"}}, nil
+	return &encoder.Info{Encodings: encodings(), PixelFormats: []string{"BGRX", "BGRA"}}, nil
 }
 
 // Close releases every stream.
