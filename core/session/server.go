@@ -74,6 +74,7 @@ type Server struct {
 	sessionDir string
 	listeners  []net.Listener
 	auth       map[string][]authModule // by socket type
+	limit      *authLimiter            // throttles failed password checks
 	children   *Children
 	win        *windowSet    // nil until the window manager runs
 	encs       *encoderSet   // nil until first asked for, see encodings
