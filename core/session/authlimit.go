@@ -16,16 +16,18 @@ import (
 // password checks are also limited per peer and per socket:
 //
 //   - a peer (a source address; an IPv6 /64; a uid on the unix socket)
-//     whose check fails must wait before its next one is made: 100 ms
-//     after the first failure, doubling with each one to at most 30 s;
-//     a success clears it. Connections that arrive meanwhile are refused
-//     without a check.
+//     whose check fails for the fourth time in a row must wait before
+//     its next one is made: 1 s, doubling with each further failure to at
+//     most 30 s; a success clears it. Connections that arrive meanwhile
+//     are refused without a check. (The first failures cost only the
+//     per-connection delay, so that a user's typos cost no more.)
 //   - each socket allows a burst of 20 failed checks and 1 a second
 //     after: a check takes a token, a success gives it back.
 //
 // The peer table is bounded (oldest entries go first) and forgets a peer
 // 10 minutes after its last failure.
 type limitConfig struct {
+	free      int // failures in a row before the back-off starts
 	base, max time.Duration
 	forget    time.Duration
 	maxPeers  int
@@ -34,7 +36,7 @@ type limitConfig struct {
 }
 
 var defaultLimits = limitConfig{
-	base: 100 * time.Millisecond, max: 30 * time.Second,
+	free: 3, base: time.Second, max: 30 * time.Second,
 	forget: 10 * time.Minute, maxPeers: 4096,
 	burst: 20, perSecond: 1,
 }
@@ -77,11 +79,15 @@ func (t *throttled) Error() string {
 	if t.socket {
 		return fmt.Sprintf("too many failed logins on this socket: try again in %s", t.retryIn.Round(time.Second))
 	}
-	return fmt.Sprintf("too many failed logins from this address: try again in %s", t.retryIn.Round(100*time.Millisecond))
+	return fmt.Sprintf("too many failed logins from this address: try again in %s", t.retryIn.Round(time.Second))
 }
 
 // backoff is the wait after n consecutive failures.
 func (cfg limitConfig) backoff(n int) time.Duration {
+	n -= cfg.free
+	if n <= 0 {
+		return 0
+	}
 	d := cfg.base
 	for i := 1; i < n && d < cfg.max; i++ {
 		d *= 2

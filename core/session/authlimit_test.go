@@ -17,8 +17,8 @@ func TestBackoffDoublesToTheCap(t *testing.T) {
 		failures int
 		want     time.Duration
 	}{
-		{1, 100 * time.Millisecond}, {2, 200 * time.Millisecond}, {3, 400 * time.Millisecond},
-		{9, 25600 * time.Millisecond}, {10, 30 * time.Second}, {1000, 30 * time.Second},
+		{1, 0}, {3, 0}, {4, time.Second}, {5, 2 * time.Second}, {6, 4 * time.Second},
+		{8, 16 * time.Second}, {9, 30 * time.Second}, {1000, 30 * time.Second},
 	} {
 		if got := defaultLimits.backoff(tc.failures); got != tc.want {
 			t.Errorf("backoff(%d) = %v, want %v", tc.failures, got, tc.want)
@@ -151,5 +151,26 @@ func TestPeerKey(t *testing.T) {
 		if got := peerKey(tc.peer); got != tc.want {
 			t.Errorf("peerKey(%+v) = %q, want %q", tc.peer, got, tc.want)
 		}
+	}
+}
+
+// TestAuthLimiterFreeFailures: the first failures in a row cost no
+// back-off; the next one does.
+func TestAuthLimiterFreeFailures(t *testing.T) {
+	l := newAuthLimiter(limitConfig{free: 2, base: time.Second, max: time.Minute, forget: time.Hour, maxPeers: 10, burst: 10, perSecond: 1},
+		slog.New(slog.DiscardHandler))
+	now := time.Unix(1_000_000, 0)
+	for i, blockedAfter := range []bool{false, false, true} {
+		end, err := l.begin("a", "s", now)
+		if err != nil {
+			t.Fatalf("attempt %d refused: %v", i, err)
+		}
+		end(false, now)
+		if got := l.check("a", now) != nil; got != blockedAfter {
+			t.Errorf("after failure %d: held back %v, want %v", i+1, got, blockedAfter)
+		}
+	}
+	if l.check("a", now.Add(time.Second)) != nil {
+		t.Error("still held back once the back-off has passed")
 	}
 }
