@@ -124,9 +124,24 @@ func TestLoopbackWithoutAuthIsOwnerOnly(t *testing.T) {
 func TestRFBUpgradeAppliesTCPAuth(t *testing.T) {
 	e := newEnv(t)
 	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	rfbAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
 	e.passwordFile = writePassword(t, e.home, "pw", "upgr4de")
 	e.startVerb("start-desktop", smallXvfb, "--plugin-dir="+testPlugins, "--bind-tcp="+addr,
-		"--tcp-auth=password:value=upgr4de", "--rfb-upgrade=2")
+		"--tcp-auth=password:value=upgr4de", "--rfb-upgrade=2", "--bind-rfb="+rfbAddr)
+	// The --bind-rfb socket has no --rfb-auth: another local user gets
+	// no greeting, the owner does.
+	if os.Geteuid() == 0 {
+		uid, gid := secondUser(t, "xroamrfbtest")
+		probe := exec.Command("/bin/bash", "-c", "exec 3<>/dev/tcp/"+strings.Replace(rfbAddr, ":", "/", 1)+" && timeout 20 head -c 12 <&3")
+		probe.Dir = "/"
+		probe.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uid, Gid: gid, NoSetGroups: true}}
+		if out, err := probe.CombinedOutput(); err != nil || strings.Contains(string(out), "RFB") {
+			t.Errorf("another user on the --bind-rfb socket without --rfb-auth: %v %s", err, out)
+		}
+		if _, err := dialRFB(t, rfbAddr, ""); err != nil {
+			t.Errorf("the owner on the --bind-rfb socket: %v", err)
+		}
+	}
 	nc, err := net.DialTimeout("tcp", addr, 10*time.Second)
 	if err != nil {
 		t.Fatal(err)
