@@ -63,7 +63,7 @@ type Config struct {
 
 	// Network
 	Bind           []string `opt:"bind" group:"network" meta:"PATH" help:"unix socket to listen on (auto: the default location, none: no unix socket; repeatable)"`
-	BindTCP        []string `opt:"bind-tcp" group:"network" meta:"HOST:PORT" help:"TCP address to listen on (repeatable)"`
+	BindTCP        []string `opt:"bind-tcp" group:"network" meta:"HOST:PORT" help:"TCP address to listen on (repeatable); without --tcp-auth only loopback, and only the session's owner and root (the peer's uid as the kernel reports it): --tcp-auth=allow lets every local user in"`
 	BindSSL        []string `opt:"bind-ssl" group:"network" meta:"HOST:PORT" help:"TLS address to listen on (repeatable)"`
 	BindWS         []string `opt:"bind-ws" group:"network" meta:"HOST:PORT" help:"websocket address to listen on (repeatable)"`
 	BindWSS        []string `opt:"bind-wss" group:"network" meta:"HOST:PORT" help:"secure websocket address to listen on (repeatable)"`
@@ -72,7 +72,7 @@ type Config struct {
 	BindRFB        []string `opt:"bind-rfb" group:"network" meta:"HOST:PORT" help:"RFB (VNC) address to listen on (repeatable)"`
 	MinPort        int      `opt:"min-port" group:"network" meta:"PORT" help:"lowest port the --bind-tcp, --bind-ssl, --bind-ws, --bind-wss, --bind-quic and --bind-rfb sockets may use (port 0, any free port, is always allowed)"`
 	TCPProxy       string   `opt:"tcp-proxy" group:"network" meta:"HOST:PORT" help:"forward the connections to --bind-tcp sockets that speak neither xpra's protocol nor the TLS or HTTP this server handles, byte for byte, to this address (e.g. a web server sharing the port)"`
-	RFBUpgrade     int      `opt:"rfb-upgrade" group:"network" meta:"SECONDS" help:"upgrade an unidentified TCP connection to RFB after this many seconds (0: never)"`
+	RFBUpgrade     int      `opt:"rfb-upgrade" group:"network" meta:"SECONDS" help:"upgrade an unidentified TCP connection to RFB after this many seconds (0: never), with the socket's --tcp-auth (a password module's secret is the VNC password), else --rfb-auth"`
 	SSH            string   `opt:"ssh" group:"network" meta:"CMD" help:"ssh command used to reach ssh:// servers"`
 	ExitSSH        bool     `opt:"exit-ssh" group:"network" help:"end the ssh process when the connection closes (no: leave it, e.g. for a shared master connection)"`
 	RemoteXroam    string   `opt:"remote-xroam" group:"network" meta:"CMD" help:"command that runs xroam on ssh:// servers"`
@@ -81,7 +81,7 @@ type Config struct {
 
 	// Authentication
 	Auth         []string `opt:"auth" group:"auth" meta:"MODULE[:OPTS]" help:"authentication of unix socket connections (repeatable: chained)"`
-	TCPAuth      []string `opt:"tcp-auth" group:"auth" meta:"MODULE[:OPTS]" help:"authentication of TCP connections"`
+	TCPAuth      []string `opt:"tcp-auth" group:"auth" meta:"MODULE[:OPTS]" help:"authentication of TCP connections (repeatable: chained); failed password checks are throttled per peer and per socket"`
 	SSLAuth      []string `opt:"ssl-auth" group:"auth" meta:"MODULE[:OPTS]" help:"authentication of TLS connections"`
 	WSAuth       []string `opt:"ws-auth" group:"auth" meta:"MODULE[:OPTS]" help:"authentication of websocket connections"`
 	WSSAuth      []string `opt:"wss-auth" group:"auth" meta:"MODULE[:OPTS]" help:"authentication of secure websocket connections"`

@@ -54,6 +54,7 @@ func authSpecs(cfg *config.Config, socketType string) []string {
 // clear message instead of failing the first client.
 func (s *Server) setupAuth(ctx context.Context) error {
 	s.auth = map[string][]authModule{}
+	s.limit = newAuthLimiter(defaultLimits, s.log)
 	for _, st := range []string{"unix", "tcp", "ssl", "ws", "wss", "vsock", "quic"} {
 		for _, spec := range authSpecs(s.cfg, st) {
 			sp, err := pluginhost.AuthSpecFor(spec, s.opts.Effective)
@@ -108,7 +109,19 @@ func peerOf(nc net.Conn) auth.Peer {
 // refusing the client (which has then been told "authentication failed").
 func (s *Server) authenticate(ctx context.Context, c *clientConn, caps wire.Dict, log *slog.Logger) (wire.Dict, bool) {
 	st, mods := s.authChain(c.nc)
-	if len(mods) == 0 || requestKind(caps) == "version" {
+	if requestKind(caps) == "version" {
+		return caps, true
+	}
+	if len(mods) == 0 {
+		if !ownerOnlyTypes[st] {
+			return caps, true
+		}
+		uid, err := ownerOnly(c.nc)
+		if err != nil {
+			log.Warn("connection refused: the socket has no authentication", "socket-type", st, "peer-uid", uid, "reason", err.Error())
+			c.disconnect(reasonAuthRequired, fmt.Sprintf("this %s socket has no --%s: only the session's owner may connect", st, authOption(st)))
+			return nil, false
+		}
 		return caps, true
 	}
 	peer := peerOf(c.nc)
@@ -126,9 +139,23 @@ func (s *Server) authenticate(ctx context.Context, c *clientConn, caps wire.Dict
 		c.disconnect(xpra.ReasonAuthenticationFailed, err.Error())
 		return nil, false
 	}
+	// throttle refuses, unchecked, a login that the limiter holds back
+	// (it logs when it engages).
+	throttle := func(module string, err error) (wire.Dict, bool) {
+		log.Debug("login throttled", "module", module, "reason", err.Error())
+		c.disconnect(xpra.ReasonAuthenticationFailed, err.Error())
+		return nil, false
+	}
+	limitPeer := peerKey(peer)
+	if err := s.limit.check(limitPeer, time.Now()); err != nil {
+		return throttle("", err)
+	}
 	who := &authResult{}
 	for _, m := range mods {
 		username := caps.Str("username", "")
+		if err := auth.CheckUsername(username); err != nil {
+			return deny(m.spec, err.Error())
+		}
 		prep, err := m.a.Prepare(ctx, &auth.PrepareRequest{Username: username, Peer: peer, Display: display, ClientDigests: caps.Strings("digest")})
 		if err != nil {
 			return deny(m.spec, err.Error())
@@ -171,8 +198,20 @@ func (s *Server) authenticate(ctx context.Context, c *clientConn, caps wire.Dict
 				Response:   caps.Bytes("challenge_response"),
 			}
 			req.Username = caps.Str("username", username)
+			if err := auth.CheckUsername(req.Username); err != nil {
+				return deny(m.spec, err.Error())
+			}
+		}
+		var endCheck func(bool, time.Time)
+		if prep.Challenge {
+			if endCheck, err = s.limit.begin(limitPeer, socketKey(st, c.nc), time.Now()); err != nil {
+				return throttle(m.spec, err)
+			}
 		}
 		resp, err := m.a.Authenticate(ctx, req)
+		if endCheck != nil {
+			endCheck(auth.Allowed(resp, err), time.Now())
+		}
 		if !auth.Allowed(resp, err) {
 			reason := "denied"
 			if err != nil {

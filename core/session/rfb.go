@@ -191,7 +191,7 @@ func (s *Server) startRFB(ctx context.Context) {
 					return
 				}
 				svc.wg.Add(1)
-				go func() { defer svc.wg.Done(); svc.serve(ctx, nc, true) }()
+				go func() { defer svc.wg.Done(); svc.serve(ctx, nc, "rfb", svc.mods) }()
 			}
 		}()
 	}
@@ -244,10 +244,13 @@ func (w wmScreen) Capture(r rfb.Rect, dst []byte) error {
 	return w.wm.CaptureInto(w.root, x11.Rect{X: r.X, Y: r.Y, W: r.W, H: r.H}, dst)
 }
 
-// serve runs one RFB client. rfbSocket is false for upgraded TCP
-// connections.
-func (svc *rfbService) serve(ctx context.Context, nc net.Conn, rfbSocket bool) {
+// serve runs one RFB client of a socket of type socketType ("rfb" for
+// --bind-rfb, "tcp" for an upgraded connection) whose authentication is
+// mods. Without any, only the session's owner (or root) on this machine
+// gets in, as on xpra's sockets.
+func (svc *rfbService) serve(ctx context.Context, nc net.Conn, socketType string, mods []authModule) {
 	log := svc.log.With("peer", nc.RemoteAddr().String())
+	rfbSocket := socketType == "rfb"
 	if svc.active.Add(1) > maxRFBConns {
 		svc.active.Add(-1)
 		log.Warn("RFB client refused: too many connections", "max", maxRFBConns)
@@ -263,7 +266,14 @@ func (svc *rfbService) serve(ctx context.Context, nc net.Conn, rfbSocket bool) {
 		nc.Close()
 		return
 	}
-	check, err := svc.authorize(ctx, nc)
+	if len(mods) == 0 {
+		if uid, err := ownerOnly(nc); err != nil {
+			log.Warn("RFB client refused: the socket has no authentication", "socket-type", socketType, "peer-uid", uid, "reason", err.Error())
+			nc.Close()
+			return
+		}
+	}
+	check, err := svc.authorize(ctx, nc, socketType, mods)
 	if err != nil {
 		log.Warn("authentication failed", "err", err)
 		_ = auth.FailureDelay(ctx, authFailureDelay)
@@ -294,19 +304,27 @@ func (svc *rfbService) serve(ctx context.Context, nc net.Conn, rfbSocket bool) {
 	log.Info("RFB client gone")
 }
 
-// authorize runs the --rfb-auth modules that need no password at once and
-// returns the check for those that do (nil when none does: security
-// type None).
-func (svc *rfbService) authorize(ctx context.Context, nc net.Conn) (rfb.CheckFunc, error) {
+// authorize runs the modules that need no password at once and returns
+// the check for those that do (nil when none does: security type None).
+// A module that needs the clear password (pam, exec) cannot check VNC
+// authentication's DES response: it refuses the client.
+func (svc *rfbService) authorize(ctx context.Context, nc net.Conn, socketType string, mods []authModule) (rfb.CheckFunc, error) {
 	peer := auth.Peer{Network: "tcp", Addr: nc.RemoteAddr().String()}
 	display := fmt.Sprintf(":%d", svc.s.display)
+	limitPeer, limitSocket := peerKey(peer), socketKey(socketType, nc)
+	if err := svc.s.limit.check(limitPeer, time.Now()); err != nil {
+		return nil, err
+	}
 	var withPassword []authModule
-	for _, m := range svc.mods {
+	for _, m := range mods {
 		prep, err := m.a.Prepare(ctx, &auth.PrepareRequest{Peer: peer, Display: display})
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", m.spec, err)
 		}
 		if prep.Challenge {
+			if !slices.ContainsFunc(prep.Digests, func(d string) bool { return d != auth.XOR }) {
+				return nil, fmt.Errorf("%s needs the clear password, which VNC authentication does not carry", m.spec)
+			}
 			withPassword = append(withPassword, m)
 			continue
 		}
@@ -322,7 +340,12 @@ func (svc *rfbService) authorize(ctx context.Context, nc net.Conn) (rfb.CheckFun
 		for _, m := range withPassword {
 			req := &auth.Request{Peer: peer, Display: display, SocketType: "rfb",
 				Challenge: &auth.Challenge{Digest: auth.VNCDES, ServerSalt: chal, Response: response}}
+			end, err := svc.s.limit.begin(limitPeer, limitSocket, time.Now())
+			if err != nil {
+				return err
+			}
 			resp, err := m.a.Authenticate(ctx, req)
+			end(auth.Allowed(resp, err), time.Now())
 			if !auth.Allowed(resp, err) {
 				return fmt.Errorf("%s: %s", m.spec, denial(resp, err))
 			}
@@ -350,7 +373,13 @@ func (s *Server) rfbUpgrade(ctx context.Context, nc net.Conn) (net.Conn, bool) {
 	if svc == nil || s.cfg.RFBUpgrade <= 0 || nc.LocalAddr().Network() != "tcp" {
 		return nc, false
 	}
-	_ = nc.SetReadDeadline(time.Now().Add(time.Duration(s.cfg.RFBUpgrade) * time.Second))
+	// A transport that waited for the first byte says how long the peer
+	// has been silent: the rest of --rfb-upgrade is waited here.
+	wait := time.Duration(s.cfg.RFBUpgrade) * time.Second
+	if hc, ok := nc.(*pluginhost.HandedConn); ok && hc.Meta.SilentMillis > 0 {
+		wait = max(wait-time.Duration(hc.Meta.SilentMillis)*time.Millisecond, 50*time.Millisecond)
+	}
+	_ = nc.SetReadDeadline(time.Now().Add(wait))
 	var b [1]byte
 	n, err := nc.Read(b[:])
 	_ = nc.SetReadDeadline(time.Time{})
@@ -361,16 +390,17 @@ func (s *Server) rfbUpgrade(ctx context.Context, nc net.Conn) (net.Conn, bool) {
 	if !errors.As(err, &ne) || !ne.Timeout() {
 		return nc, false
 	}
-	// The TCP socket's own authentication does not apply to RFB: beyond
-	// loopback an upgrade needs --rfb-auth.
-	if len(svc.mods) == 0 && !isLoopback(nc.LocalAddr().String()) {
-		svc.log.Warn("not upgrading a silent TCP connection to RFB: the socket is not on loopback and there is no --rfb-auth", "peer", nc.RemoteAddr().String())
-		nc.Close()
-		return nc, true
+	// The socket's own authentication applies, as it would to an xpra
+	// client (a password module's secret becomes the VNC password); a
+	// socket without any takes --rfb-auth, and without either only the
+	// session's owner gets in.
+	st, mods := s.authChain(nc)
+	if len(mods) == 0 {
+		mods = svc.mods
 	}
 	svc.wg.Add(1)
 	defer svc.wg.Done()
-	svc.serve(ctx, nc, false)
+	svc.serve(ctx, nc, st, mods)
 	return nc, true
 }
 

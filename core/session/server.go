@@ -76,6 +76,7 @@ type Server struct {
 	logPath    string // see LogPath
 	listeners  []net.Listener
 	auth       map[string][]authModule // by socket type
+	limit      *authLimiter            // throttles failed password checks
 	children   *Children
 	win        *windowSet    // nil until the window manager runs
 	encs       *encoderSet   // nil until first asked for, see encodings

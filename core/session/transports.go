@@ -208,6 +208,11 @@ func (s *Server) listenTransports(ctx context.Context) error {
 			// are read: in the tcp transport, which also forwards.
 			sp.Options[transports.AttrTCPProxy] = []string{s.cfg.TCPProxy}
 		}
+		if name == "tcp" && s.rfb != nil && s.cfg.RFBUpgrade > 0 {
+			// Silent connections come over after --rfb-upgrade seconds,
+			// not after the transport's handshake timeout.
+			sp.Options[transports.AttrRFBUpgrade] = []string{fmt.Sprintf("%ds", s.cfg.RFBUpgrade)}
+		}
 		if s.opts.Effective != nil {
 			sp.Block = s.opts.Effective.Plugin(plugin.KindTransport, name)
 		}

@@ -81,6 +81,11 @@ type Meta struct {
 	Peer  string `json:"peer"`
 	Local string `json:"local"`
 	Mode  Mode   `json:"mode"`
+	// SilentMillis, when not zero, says that the peer sent nothing in
+	// the SilentMillis milliseconds the transport waited for its first
+	// byte, so that the core can offer RFB (--rfb-upgrade) without
+	// waiting that long again. Older transports leave it zero.
+	SilentMillis int64 `json:"silent_ms,omitempty"`
 }
 
 // Handoff gives accepted connections to the core. It is safe for

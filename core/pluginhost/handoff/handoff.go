@@ -22,6 +22,10 @@ var socketTypes = []string{transport.TCP, transport.SSL, transport.WS, transport
 // bytes, an IPv6 address with zone and port well under 100).
 const maxAddrLen = 256
 
+// maxSilentMillis bounds how long a transport may say it waited for a
+// silent peer (a day: far beyond any handshake timeout).
+const maxSilentMillis = 24 * 3600 * 1000
+
 // DecodeMeta parses and checks the header of a handoff message. The bytes
 // come from a plugin process that parses untrusted network data, so they
 // are checked as untrusted too.
@@ -54,6 +58,9 @@ func DecodeMeta(b []byte) (transport.Meta, error) {
 	}
 	if m.Mode != transport.ModeFD && m.Mode != transport.ModeRelay {
 		return transport.Meta{}, fmt.Errorf("handoff header: unknown mode %q", m.Mode)
+	}
+	if m.SilentMillis < 0 || m.SilentMillis > maxSilentMillis {
+		return transport.Meta{}, fmt.Errorf("handoff header: silent_ms %d out of range", m.SilentMillis)
 	}
 	for _, a := range []string{m.Peer, m.Local} {
 		if len(a) > maxAddrLen || !utf8.ValidString(a) {

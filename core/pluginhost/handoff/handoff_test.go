@@ -14,6 +14,7 @@ func FuzzDecodeMeta(f *testing.F) {
 	good, _ := transport.EncodeMeta(transport.Meta{SocketType: "wss", BindType: "tcp", Peer: "127.0.0.1:5", Local: "127.0.0.1:6", Mode: transport.ModeRelay})
 	f.Add(good)
 	f.Add([]byte(`{"v":1,"socket_type":"tcp","mode":"fd"}`))
+	f.Add([]byte(`{"v":1,"socket_type":"tcp","mode":"fd","silent_ms":2000}`))
 	f.Add([]byte(`{"v":2}`))
 	f.Add([]byte(`{"v":1,"socket_type":"unix","mode":"fd"}`))
 	f.Add([]byte{0xff, 0x00})
@@ -40,6 +41,8 @@ func TestDecodeMetaRefuses(t *testing.T) {
 		``, `{}`, `[]`, `{"v":1}`, `{"v":2,"socket_type":"tcp","mode":"fd"}`,
 		`{"v":1,"socket_type":"unix","mode":"fd"}`, `{"v":1,"socket_type":"tcp","mode":"pipe"}`,
 		`{"v":1,"socket_type":"tcp","bind_type":"rfb","mode":"fd"}`,
+		`{"v":1,"socket_type":"tcp","mode":"fd","silent_ms":-1}`,
+		`{"v":1,"socket_type":"tcp","mode":"fd","silent_ms":100000000000}`,
 		`{"v":1,"socket_type":"tcp","mode":"fd","peer":"` + string(make([]byte, 300)) + `"}`,
 	} {
 		if m, err := DecodeMeta([]byte(in)); err == nil {

@@ -41,6 +41,10 @@ func Exec() plugin.Auth {
 				return &auth.PrepareResponse{}, nil
 			}
 			return funcs{prepare: prep, auth: func(ctx context.Context, req *auth.Request) (*auth.Response, error) {
+				// The name reaches the command's argv and environment.
+				if err := auth.CheckUsername(req.Username); err != nil {
+					return auth.Deny(err.Error()), nil
+				}
 				var stdin []byte
 				if wantPW {
 					pw, err := auth.ClearPassword(req)

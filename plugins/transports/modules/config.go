@@ -34,6 +34,9 @@ const (
 	// AttrTCPProxy is --tcp-proxy: where the tcp transport forwards the
 	// connections that are not for the server.
 	AttrTCPProxy = "tcp_proxy"
+	// AttrRFBUpgrade is --rfb-upgrade: how long a tcp connection may say
+	// nothing before it is handed to the core as silent, for RFB.
+	AttrRFBUpgrade = "rfb_upgrade"
 )
 
 func commonSchema() schema.Schema {
@@ -55,7 +58,9 @@ func commonSchema() schema.Schema {
 func tcpSchema() schema.Schema {
 	s := commonSchema()
 	s.Attrs = append(s.Attrs, schema.Attr{Name: AttrTCPProxy, Type: schema.String,
-		Help: "HOST:PORT to forward, byte for byte, the connections that speak neither xpra's protocol nor the TLS or HTTP this transport serves (empty: close them)"})
+		Help: "HOST:PORT to forward, byte for byte, the connections that speak neither xpra's protocol nor the TLS or HTTP this transport serves (empty: close them)"},
+		schema.Attr{Name: AttrRFBUpgrade, Type: schema.Duration, Default: "0s",
+			Help: "hand a connection that sends nothing for this long to the server at once, for its RFB upgrade (0s: wait handshake_timeout)"})
 	return s
 }
 

@@ -38,6 +38,9 @@ type engine struct {
 	// proxy is --tcp-proxy: where tcp connections that are not for
 	// this server go (empty: they go to the core, which refuses them).
 	proxy string
+	// rfbUpgrade is --rfb-upgrade: a tcp connection silent for this long
+	// goes to the core without waiting out the handshake timeout.
+	rfbUpgrade time.Duration
 
 	h        transport.Handoff
 	httpOnce sync.Once
@@ -91,6 +94,11 @@ func newEngine(name string, types []string, plain bool, cfg schema.Values) (*eng
 			}
 			if _, _, err := net.SplitHostPort(e.proxy); err != nil {
 				return nil, fmt.Errorf("tcp_proxy=%q: want HOST:PORT: %w", e.proxy, err)
+			}
+		}
+		if v := cfg.String(AttrRFBUpgrade); v != "" {
+			if e.rfbUpgrade, err = time.ParseDuration(v); err != nil || e.rfbUpgrade < 0 {
+				return nil, fmt.Errorf("rfb_upgrade=%q: a duration of 0s or more is required", v)
 			}
 		}
 	}
@@ -179,11 +187,17 @@ func (e *engine) serve(c net.Conn, bindType string) {
 	switch bindType {
 	case transport.TCP:
 		if e.plain || tc == nil {
-			e.pass(c, bindType)
+			e.pass(c, bindType, 0)
 			return
 		}
 		pol := e.tcpPolicy()
-		deadline := time.Now().Add(e.timeout)
+		accepted := time.Now()
+		deadline := accepted.Add(e.timeout)
+		// A peer silent for --rfb-upgrade goes to the core now, not when
+		// the handshake timeout is over: it is waiting for RFB's greeting.
+		if e.rfbUpgrade > 0 && e.rfbUpgrade < e.timeout {
+			deadline = accepted.Add(e.rfbUpgrade)
+		}
 		peek, err := peekBytes(tc, 1, deadline)
 		if err == nil {
 			if want := pol.peekWant(peek[0]); want > len(peek) {
@@ -209,8 +223,12 @@ func (e *engine) serve(c net.Conn, bindType string) {
 			e.forward(c)
 		default:
 			// xpra's protocol, or silence that the core's login
-			// timeout deals with.
-			e.pass(c, bindType)
+			// timeout (or RFB upgrade) deals with.
+			var silent time.Duration
+			if len(peek) == 0 {
+				silent = time.Since(accepted)
+			}
+			e.pass(c, bindType, silent)
 		}
 	case transport.SSL:
 		if s := e.handshake(c); s != nil {
@@ -254,8 +272,9 @@ const tlsHandshake = 0x16
 // start with 'P'.
 func isHTTP(b byte) bool { return b == 'G' || b == 'H' || b == 'O' }
 
-// pass hands a plain socket to the core by its descriptor.
-func (e *engine) pass(c net.Conn, bindType string) {
+// pass hands a plain socket to the core by its descriptor; silent is
+// how long it has sent nothing (0: it has, or nobody waited).
+func (e *engine) pass(c net.Conn, bindType string, silent time.Duration) {
 	defer c.Close()
 	fc, ok := c.(interface{ File() (*os.File, error) })
 	if !ok {
@@ -269,6 +288,7 @@ func (e *engine) pass(c net.Conn, bindType string) {
 	defer f.Close()
 	meta := metaOf(c, bindType, bindType)
 	meta.Mode = transport.ModeFD
+	meta.SilentMillis = silent.Milliseconds()
 	if err := e.h.Pass(meta, f); err != nil {
 		e.log.Warn("cannot hand the connection over", "peer", meta.Peer, "err", err)
 	}
