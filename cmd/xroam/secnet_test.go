@@ -18,8 +18,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xroam/xroam/core/dial"
 	"github.com/xroam/xroam/core/rfb"
-	"github.com/xroam/xroam/core/session"
+	"github.com/xroam/xroam/core/sockdir"
 )
 
 // secondUser creates a local user for the test (removed after it) and
@@ -190,14 +191,14 @@ func TestBruteForceIsThrottled(t *testing.T) {
 	e := newEnv(t)
 	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
 	n := e.start("--plugin-dir="+testPlugins, "--bind-tcp="+addr, "--tcp-auth=password:value=r1ght-pw")
-	target, err := session.ParseTarget("tcp://" + addr + "/")
+	target, err := dial.ParseTarget("tcp://" + addr + "/")
 	if err != nil {
 		t.Fatal(err)
 	}
 	try := func(pw string) error {
 		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 		defer cancel()
-		rc, err := session.RequestWithPassword(ctx, session.Paths{}, target, "info", nil, []byte(pw))
+		rc, err := dial.RequestWithPassword(ctx, sockdir.Paths{}, target, "info", nil, []byte(pw))
 		if err == nil {
 			rc.Close()
 		}
