@@ -61,6 +61,7 @@ func TestPreAuthFloodMemory(t *testing.T) {
 		binary.BigEndian.PutUint32(b[4:], uint32(len(body)))
 		return append(b, body...)
 	}
+	before := vmRSS(t, pid, "VmRSS")
 	const conns = 50
 	var peak atomic.Int64
 	done := make(chan struct{})
@@ -117,8 +118,8 @@ func TestPreAuthFloodMemory(t *testing.T) {
 	close(done)
 	<-sampled
 	hwm := vmRSS(t, pid, "VmHWM")
-	t.Logf("%d connections: %d disconnects, %d closed; server RSS peak %d MB (sampled), VmHWM %d MB, now %d MB",
-		2*conns, refused.Load(), closed.Load(), peak.Load()>>20, hwm>>20, vmRSS(t, pid, "VmRSS")>>20)
+	t.Logf("%d connections: %d disconnects, %d closed; server RSS %d MB before, peak %d MB (sampled), VmHWM %d MB, now %d MB",
+		2*conns, refused.Load(), closed.Load(), before>>20, peak.Load()>>20, hwm>>20, vmRSS(t, pid, "VmRSS")>>20)
 	if limit := int64(100 << 20); peak.Load() >= limit || hwm >= limit {
 		t.Errorf("the server took %d MB (peak %d MB): want under 100 MB", peak.Load()>>20, hwm>>20)
 	}

@@ -57,7 +57,7 @@ const (
 	PreAuthMaxItems      = 1 << 17
 	PreAuthCostPerByte   = 16
 	PreAuthCostBase      = 256 << 10
-	PreAuthMaxCost       = 4 << 20
+	PreAuthMaxCost       = 2 << 20
 )
 
 // PreAuthLimits returns the decoding limits for a peer that has not
