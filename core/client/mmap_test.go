@@ -18,12 +18,15 @@ func TestClientMMap(t *testing.T) {
 	}
 	m := &clientMMap{area: area}
 	defer m.close()
-	srv, err := mmap.Open(area.Path(), area.Size(), mmap.MinSize)
+	srv, err := mmap.Open(area.Path(), area.Size(), mmap.MinSize, mmap.AnyOwner)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer srv.Close()
-	tok := big.NewInt(0x1234567)
+	tok, err := mmap.NewToken()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := srv.WriteToken(tok, area.Size()-128, 128); err != nil {
 		t.Fatal(err)
 	}
@@ -34,6 +37,21 @@ func TestClientMMap(t *testing.T) {
 	wrong := wire.Dict{"mmap_enabled": true, "mmap.token": big.NewInt(99), "mmap.token_index": int64(area.Size() - 128), "mmap.token_bytes": int64(128)}
 	if err := m.accept(wrong); err == nil || m.on {
 		t.Fatal("a wrong server token was accepted")
+	}
+	// The client's own token echoed back, a short token over a byte
+	// the server knows: not a proof that it mapped the area.
+	m.token = new(big.Int).Set(tok)
+	echo := wire.Dict{"mmap_enabled": true, "mmap.token": tok, "mmap.token_index": int64(area.Size() - 128), "mmap.token_bytes": int64(128)}
+	if err := m.accept(echo); err == nil || m.on {
+		t.Fatal("the client's own token, sent back, was accepted")
+	}
+	m.token = nil
+	if err := srv.WriteToken(big.NewInt(7), 4096, 1); err != nil {
+		t.Fatal(err)
+	}
+	short := wire.Dict{"mmap_enabled": true, "mmap.token": big.NewInt(7), "mmap.token_index": int64(4096), "mmap.token_bytes": int64(1)}
+	if err := m.accept(short); err == nil || m.on {
+		t.Fatal("a one-byte server token was accepted")
 	}
 	if err := m.accept(wire.Dict{"mmap_enabled": false}); err != nil || m.on {
 		t.Fatalf("a refusal: %v on=%v", err, m.on)

@@ -98,36 +98,53 @@ func Create(dir, path string, size int) (*Area, error) {
 	return a, nil
 }
 
+// AnyOwner, as Open's owner, accepts a file whatever its owner: a path
+// that the server's own configuration names.
+const AnyOwner = -1
+
 // Open maps the file a client named. size is what the client said (0:
 // unknown); the file's own size is used, and must be at least minSize.
-func Open(path string, size, minSize int) (*Area, error) {
-	// The path comes from a peer: never open a device or a FIFO, whose
-	// opening alone may block or act.
-	if st, err := os.Stat(path); err != nil {
+// owner is the uid the file must belong to (AnyOwner: any).
+//
+// The path comes from a peer, and the server may run as root: it must
+// not be made to write into a file its peer could not write itself.
+// Only a regular file is taken (a device's or a FIFO's opening alone may
+// block or act), never through a symbolic link of the last component,
+// and the checks apply to the file opened, not to what the path named
+// before (fstat after the open).
+func Open(path string, size, minSize, owner int) (*Area, error) {
+	// Refuse a FIFO or a device before opening it; what is opened is
+	// checked again below.
+	if st, err := os.Lstat(path); err != nil {
 		return nil, fmt.Errorf("mmap file: %w", err)
+	} else if st.Mode()&os.ModeSymlink != 0 {
+		return nil, fmt.Errorf("mmap file %s is a symbolic link", path)
 	} else if !st.Mode().IsRegular() {
 		return nil, fmt.Errorf("mmap file %s is not a regular file", path)
 	}
-	f, err := os.OpenFile(path, os.O_RDWR|unix.O_NONBLOCK|unix.O_NOCTTY, 0)
+	fd, err := unix.Open(path, unix.O_RDWR|unix.O_NOFOLLOW|unix.O_CLOEXEC|unix.O_NONBLOCK|unix.O_NOCTTY, 0)
 	if err != nil {
-		return nil, fmt.Errorf("mmap file: %w", err)
+		return nil, fmt.Errorf("mmap file %s: %w", path, err)
 	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("mmap file: %w", err)
+	defer unix.Close(fd)
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return nil, fmt.Errorf("mmap file %s: %w", path, err)
 	}
-	if !st.Mode().IsRegular() {
+	if st.Mode&unix.S_IFMT != unix.S_IFREG {
 		return nil, fmt.Errorf("mmap file %s is not a regular file", path)
 	}
-	actual := st.Size()
+	if owner != AnyOwner && int64(st.Uid) != int64(owner) {
+		return nil, fmt.Errorf("mmap file %s belongs to uid %d, not to the client's uid %d", path, st.Uid, owner)
+	}
+	actual := st.Size
 	if size > 0 && int64(size) != actual {
 		return nil, fmt.Errorf("mmap file %s has %d bytes, the client said %d", path, actual, size)
 	}
 	if actual < int64(max(minSize, Header+DefaultTokenIndex+DefaultTokenBytes)) || actual > MaxSize {
 		return nil, fmt.Errorf("mmap file %s: size %d is outside %d..%d", path, actual, minSize, MaxSize)
 	}
-	mem, err := unix.Mmap(int(f.Fd()), 0, int(actual), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
+	mem, err := unix.Mmap(fd, 0, int(actual), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
 	if err != nil {
 		return nil, fmt.Errorf("mapping %s: %w", path, err)
 	}
@@ -167,13 +184,45 @@ func (a *Area) Close() error {
 	return nil
 }
 
-// NewToken is a random 128-bit token, as xpra's uuid4 integers.
+// NewToken is a random 128-bit token shaped as xpra's (the integer of a
+// version 4 UUID), so that it passes CheckToken's minimum.
 func NewToken() (*big.Int, error) {
 	b := make([]byte, 16)
 	if _, err := rand.Read(b); err != nil {
 		return nil, fmt.Errorf("mmap token: %w", err)
 	}
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
 	return new(big.Int).SetBytes(b), nil
+}
+
+// MinTokenBits is the least bit length of a token CheckToken takes:
+// xpra's are version 4 UUIDs, whose version bits make them at least
+// 2^78. A short token would let a peer name a file it only read, by
+// the few bytes it knows at some place.
+const MinTokenBits = 65
+
+// CheckToken says whether the peer's token want lies in the area at
+// index, as xpra writes it: over exactly DefaultTokenBytes bytes (a
+// peer's shorter count would let a few known bytes of any file pass),
+// of at least MinTokenBits.
+func (a *Area) CheckToken(want *big.Int, index, count int) error {
+	switch {
+	case want == nil:
+		return errors.New("mmap token: none, or not a number")
+	case count != DefaultTokenBytes:
+		return fmt.Errorf("mmap token of %d bytes: want %d", count, DefaultTokenBytes)
+	case want.BitLen() < MinTokenBits:
+		return fmt.Errorf("mmap token of %d bits: want at least %d", want.BitLen(), MinTokenBits)
+	}
+	got, err := a.ReadToken(index, count)
+	if err != nil {
+		return err
+	}
+	if got.Cmp(want) != 0 {
+		return fmt.Errorf("mmap token: not at %d+%d", index, count)
+	}
+	return nil
 }
 
 // WriteToken stores tok in count bytes at index, least significant first.

@@ -6,6 +6,7 @@ import (
 	"math/big"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -19,7 +20,7 @@ func newPair(t *testing.T, size int) (client, server *Area) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Close() })
-	s, err := Open(c.Path(), c.Size(), 0)
+	s, err := Open(c.Path(), c.Size(), 0, AnyOwner)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,23 +87,23 @@ func TestOpenRefuses(t *testing.T) {
 	if err := os.WriteFile(small, make([]byte, 4096), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Open(small, 0, MinSize); err == nil {
+	if _, err := Open(small, 0, MinSize, AnyOwner); err == nil {
 		t.Error("a file below the minimum size was opened")
 	}
-	if _, err := Open(filepath.Join(dir, "missing"), 0, 0); err == nil {
+	if _, err := Open(filepath.Join(dir, "missing"), 0, 0, AnyOwner); err == nil {
 		t.Error("a missing file was opened")
 	}
-	if _, err := Open(dir, 0, 0); err == nil {
+	if _, err := Open(dir, 0, 0, AnyOwner); err == nil {
 		t.Error("a directory was opened")
 	}
 	fifo := filepath.Join(dir, "fifo")
 	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Open(fifo, 0, 0); err == nil {
+	if _, err := Open(fifo, 0, 0, AnyOwner); err == nil {
 		t.Error("a FIFO was opened")
 	}
-	if _, err := Open("/dev/null", 0, 0); err == nil {
+	if _, err := Open("/dev/null", 0, 0, AnyOwner); err == nil {
 		t.Error("a device was opened")
 	}
 	c, err := Create(dir, "", MinSize)
@@ -110,8 +111,23 @@ func TestOpenRefuses(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	if _, err := Open(c.Path(), c.Size()+1, 0); err == nil {
+	if _, err := Open(c.Path(), c.Size()+1, 0, AnyOwner); err == nil {
 		t.Error("a file of another size than announced was opened")
+	}
+	link := filepath.Join(dir, "link")
+	if err := os.Symlink(c.Path(), link); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(link, 0, 0, AnyOwner); err == nil || !strings.Contains(err.Error(), "symbolic link") {
+		t.Errorf("a symbolic link to an area: %v", err)
+	}
+	if _, err := Open(c.Path(), 0, 0, os.Geteuid()+1); err == nil || !strings.Contains(err.Error(), "belongs to uid") {
+		t.Errorf("a file of another owner: %v", err)
+	}
+	if s, err := Open(c.Path(), 0, 0, os.Geteuid()); err != nil {
+		t.Errorf("a file of its owner: %v", err)
+	} else {
+		s.Close()
 	}
 }
 
@@ -317,5 +333,47 @@ func TestCreateAtPath(t *testing.T) {
 	b.Close()
 	if _, err := os.Stat(shared); err != nil {
 		t.Errorf("an existing file was removed: %v", err)
+	}
+}
+
+// TestCheckToken: only a full-size token of a UUID's size, where the
+// peer says, passes.
+func TestCheckToken(t *testing.T) {
+	c, s := newPair(t, MinSize)
+	tok, err := NewToken()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tok.BitLen() < MinTokenBits {
+		t.Fatalf("a new token of %d bits", tok.BitLen())
+	}
+	at := c.Size() - DefaultTokenBytes
+	if err := c.WriteToken(tok, at, DefaultTokenBytes); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CheckToken(tok, at, DefaultTokenBytes); err != nil {
+		t.Fatalf("the right token: %v", err)
+	}
+	small := big.NewInt(0x7f)
+	if err := c.WriteToken(small, 4096, 1); err != nil {
+		t.Fatal(err)
+	}
+	for name, tc := range map[string]struct {
+		tok          *big.Int
+		index, count int
+	}{
+		"no token":        {nil, at, DefaultTokenBytes},
+		"another token":   {new(big.Int).Add(tok, big.NewInt(1)), at, DefaultTokenBytes},
+		"elsewhere":       {tok, at - 1, DefaultTokenBytes},
+		"outside":         {tok, c.Size() - 1, DefaultTokenBytes},
+		"negative index":  {tok, -1, DefaultTokenBytes},
+		"one byte":        {small, 4096, 1},
+		"short count":     {tok, at, DefaultTokenBytes - 1},
+		"long count":      {tok, at - 1, DefaultTokenBytes + 1},
+		"a small integer": {small, 4096, DefaultTokenBytes},
+	} {
+		if err := s.CheckToken(tc.tok, tc.index, tc.count); err == nil {
+			t.Errorf("%s: passed", name)
+		}
 	}
 }

@@ -24,7 +24,7 @@ func mmapPair(tb testing.TB) (client, server *mmap.Area) {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { c.Close() })
-	s, err := mmap.Open(c.Path(), c.Size(), mmap.MinSize)
+	s, err := mmap.Open(c.Path(), c.Size(), mmap.MinSize, mmap.AnyOwner)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -228,6 +228,7 @@ func (s *Server) authenticate(ctx context.Context, c *clientConn, caps wire.Dict
 		if err := who.add(user, resp.HasIDs, resp.UID, resp.GID, resp.Env, resp.SessionOptions); err != nil {
 			return refuse(m.spec, err)
 		}
+		who.secret = who.secret || req.Challenge != nil
 		log.Info("authenticated", "module", m.spec, "username", req.Username)
 	}
 	if err := who.check(currentIDs()); err != nil {

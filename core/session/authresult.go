@@ -25,6 +25,9 @@ type authResult struct {
 	uid, gid uint32
 	env      map[string]string
 	options  map[string]string
+	// secret: the client answered a module's challenge (it proved a
+	// password), not only passed a check of its address or uid.
+	secret bool
 }
 
 // normDisplay turns ":10", "10" and "host:10" into ":10".

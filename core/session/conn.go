@@ -106,6 +106,17 @@ func (s *Server) handle(ctx context.Context, nc net.Conn) {
 		peer = "unix socket"
 	}
 	log := s.log.With("peer", peer)
+	// Until it has logged in, a peer is held to a hello's size and cost
+	// and to a few connections at a time (see preauth.go).
+	loggedIn, err := s.preauth.enter(nc, s.log)
+	if err != nil {
+		log.Debug("connection refused", "err", err)
+		c.disconnect(xpra.ReasonSessionBusy, err.Error())
+		return
+	}
+	defer loggedIn()
+	c.r.SetMaxPacketSize(wire.PreAuthMaxPacketSize)
+	c.r.SetLimits(wire.PreAuthLimits())
 	_ = nc.SetReadDeadline(time.Now().Add(loginTimeout))
 	pkt, err := c.r.ReadPacket()
 	if err != nil {
@@ -140,6 +151,9 @@ func (s *Server) handle(ctx context.Context, nc net.Conn) {
 	if !ok {
 		return
 	}
+	loggedIn()
+	c.r.SetMaxPacketSize(wire.DefaultMaxPacketSize)
+	c.r.SetLimits(wire.DefaultLimits())
 	c.caps = caps
 	req := requestKind(caps)
 	log.Info("new connection", "request", req, "client-type", caps.Str("client_type", ""), "version", caps.Str("version", ""))
@@ -250,7 +264,7 @@ func (s *Server) attach(ctx context.Context, c *clientConn, log *slog.Logger) {
 	hello, err := s.uiCaps(ctx, c.caps)
 	if err == nil {
 		var mcaps wire.Dict
-		c.mmap, mcaps = s.mmapAccept(c.caps, peerIsLocal(c.nc), log)
+		c.mmap, mcaps = s.mmapAccept(c.caps, mmapPeerOf(c), log)
 		maps.Copy(hello, mcaps)
 	}
 	if err != nil {

@@ -3,26 +3,66 @@ package session
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"math/big"
 	"net"
+	"os"
 	"time"
 
 	"github.com/xroam/xroam/core/mmap"
 	"github.com/xroam/xroam/core/wire"
 )
 
+// mmapPeer is what the server knows of a client that offers an area.
+type mmapPeer struct {
+	// local: on this machine (the unix socket, loopback).
+	local bool
+	// hasUID: uid is the peer's, from SO_PEERCRED (unix sockets).
+	hasUID bool
+	uid    uint32
+	// proved: the client logged in with a secret (it answered a
+	// password module's challenge).
+	proved bool
+}
+
+// mmapPeerOf describes c for mmapAccept.
+func mmapPeerOf(c *clientConn) mmapPeer {
+	p := mmapPeer{local: peerIsLocal(c.nc), proved: c.who != nil && c.who.secret}
+	if _, ok := c.nc.(*net.UnixConn); ok {
+		if cred := peerOf(c.nc); cred.HasCreds {
+			p.hasUID, p.uid = true, cred.UID
+		}
+	}
+	return p
+}
+
+// fileOwner is the uid the file a client names must belong to, or why
+// none will do. The server may run as root and writes into the file: a
+// client must not make it write where the client could not. On a unix
+// socket the peer's uid is known, and its own files are what it may
+// offer. Elsewhere (loopback TCP, a transport plugin's connection) the
+// peer is no one in particular: only a client that proved a secret may
+// offer a file, and only one of the server's own user.
+func (p mmapPeer) fileOwner(serverUID int) (int, error) {
+	switch {
+	case p.hasUID:
+		return int(p.uid), nil
+	case p.proved:
+		return serverUID, nil
+	}
+	return 0, errors.New("the client's uid is unknown (not on the unix socket) and it did not log in with a password")
+}
+
 // mmapAccept maps the area a client's hello offers, when --mmap allows
-// it and the client's token is found where it says; it returns the area
-// (nil: draws go on the socket) and the keys of the reply, which carry a
-// token of the server's for the client to check. The client is trusted no
-// more than for any other key: the file must be a regular one of at
-// least mmap.MinSize whose token matches a non-zero one, so that a
-// client cannot have the server write into a file it could not write
-// itself without knowing its contents. Only a client on this machine
-// (local is false for any other) can share a file with the server, so
-// no other is trusted with naming one.
-func (s *Server) mmapAccept(caps wire.Dict, local bool, log *slog.Logger) (*mmap.Area, wire.Dict) {
+// it, the file is one the client may have the server write into (see
+// fileOwner; a path that --mmap names is the administrator's choice and
+// belongs to anyone) and the client's full-size token is where it says;
+// it returns the area (nil: draws go on the socket) and the keys of the
+// reply, which carry a token of the server's for the client to check,
+// at an offset the server chooses. Only a client on this machine can
+// share a file with the server, so no other is trusted with naming one.
+func (s *Server) mmapAccept(caps wire.Dict, peer mmapPeer, log *slog.Logger) (*mmap.Area, wire.Dict) {
 	reply := wire.Dict{"mmap_enabled": false}
 	sep := "_"
 	if caps.Bool("mmap.namespace", false) {
@@ -38,7 +78,7 @@ func (s *Server) mmapAccept(caps wire.Dict, local bool, log *slog.Logger) (*mmap
 		log.Info("mmap: the client offers an area, refused (--mmap=no)")
 		return nil, reply
 	}
-	if !local {
+	if !peer.local {
 		log.Info("mmap: the client offers an area, refused: it is not on this machine")
 		return nil, reply
 	}
@@ -50,20 +90,27 @@ func (s *Server) mmapAccept(caps wire.Dict, local bool, log *slog.Logger) (*mmap
 			return nil, reply
 		}
 	}
+	owner := mmap.AnyOwner
 	if path != "" {
 		file = path
+	} else {
+		o, err := peer.fileOwner(os.Geteuid())
+		if err != nil {
+			log.Warn("mmap: the client offers an area, refused", "file", file, "reason", err.Error())
+			return nil, reply
+		}
+		owner = o
 	}
-	area, err := mmap.Open(file, int(caps.Int(key("size"), 0)), mmap.MinSize)
+	area, err := mmap.Open(file, int(caps.Int(key("size"), 0)), mmap.MinSize, owner)
 	if err != nil {
 		log.Warn("mmap: cannot use the client's area", "err", err)
 		return nil, reply
 	}
-	want := mmap.Token(caps, key("token"))
 	index := int(caps.Int(key("token_index"), mmap.DefaultTokenIndex))
 	count := int(caps.Int(key("token_bytes"), mmap.DefaultTokenBytes))
-	got, err := area.ReadToken(index, count)
-	if err == nil && (want == nil || want.Sign() <= 0 || got.Cmp(want) != 0) {
-		err = errors.New("the token is not where the client said")
+	err = area.CheckToken(mmap.Token(caps, key("token")), index, count)
+	if err != nil {
+		err = fmt.Errorf("the token is not where the client said: %w", err)
 	}
 	var tok *big.Int
 	if err == nil {

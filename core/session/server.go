@@ -94,6 +94,7 @@ type Server struct {
 	end      chan EndMode
 	endOnce  sync.Once
 	connWG   sync.WaitGroup
+	preauth  preAuthGate // connections not logged in yet, see preauth.go
 
 	// resizable: the X server can resize its screen (RandR), as far as
 	// the last attempt showed.

@@ -167,3 +167,35 @@ func BenchmarkFrameWriteInline1MiB(b *testing.B) {
 		}
 	}
 }
+
+// benchDecode decodes enc's encoding of v, for the cost of the decoder
+// alone (the budget's bookkeeping included).
+func benchDecode(b *testing.B, enc Encoding, v any) {
+	data, err := Encode(enc, v)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Decode(enc, data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkRencodePlusDecodeHello(b *testing.B) { benchDecode(b, RencodePlus, benchHello(b)) }
+func BenchmarkBencodeDecodeHello(b *testing.B)     { benchDecode(b, Bencode, benchHello(b)) }
+
+// smallValues is a packet of many small values, the shape where the
+// per-value bookkeeping weighs most.
+func smallValues() Packet {
+	p := Packet{"lots"}
+	for i := range 2000 {
+		p = append(p, []any{int64(i), "k", Dict{"a": int64(i % 7)}})
+	}
+	return p
+}
+
+func BenchmarkRencodeDecodeSmall(b *testing.B) { benchDecode(b, Rencode, smallValues()) }
+func BenchmarkBencodeDecodeSmall(b *testing.B) { benchDecode(b, Bencode, smallValues()) }

@@ -70,9 +70,12 @@
 // Decoding untrusted input is bounded: nesting depth (DefaultMaxDepth =
 // 64), total decoded values (DefaultMaxItems = 2^20), string length
 // prefixes (10 digits, and never beyond the input), big integers (63
-// characters for rencode as python-rencode, 256 for bencode), and the
-// whole input must be consumed. Errors are *DecodeError values wrapping
-// ErrTruncated, ErrTrailingData, ErrTooDeep, ErrTooManyItems or
-// ErrInvalid. Nothing in this package panics on bad input and there is
+// characters for rencode as python-rencode, 256 for bencode), the memory
+// the decoded values take as the decoder reckons it (DefaultCostBase +
+// DefaultCostPerByte bytes a wire byte: an empty list is one wire byte
+// and some 50 bytes of memory), and the whole input must be consumed.
+// PreAuthLimits are tighter, for a peer that has not logged in. Errors
+// are *DecodeError values wrapping ErrTruncated, ErrTrailingData,
+// ErrTooDeep, ErrTooManyItems, ErrTooCostly or ErrInvalid. Nothing in this package panics on bad input and there is
 // no package-level mutable state.
 package wire

@@ -2,6 +2,8 @@ package wire
 
 import (
 	"bytes"
+	"errors"
+	"strings"
 	"testing"
 )
 
@@ -100,9 +102,15 @@ func FuzzReader(f *testing.F) {
 			f.Add(buf.Bytes())
 		}
 	}
+	flood := "l" + strings.Repeat("le", 2000) + "e"
+	f.Add(append([]byte{Magic, 0, 0, 0, 0, 0, byte(len(flood) >> 8), byte(len(flood))}, flood...))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		r := NewReader(bytes.NewReader(data))
 		r.SetMaxPacketSize(1 << 20)
+		// Half the inputs meet a reader of a peer not logged in.
+		if len(data) > 0 && data[len(data)-1]&1 == 1 {
+			r.SetLimits(PreAuthLimits())
+		}
 		for i := 0; i < 16; i++ {
 			p, info, err := r.ReadPacketInfo()
 			if err != nil {
@@ -126,6 +134,63 @@ func FuzzReader(f *testing.F) {
 			if !eq([]any(p), []any(back)) {
 				t.Fatalf("frame round trip mismatch:\n%#v\n%#v", p, back)
 			}
+		}
+	})
+}
+
+// FuzzDecodeBudget: the memory budget is exact and consistent. An input
+// decodes with a budget of exactly what it costs and fails with
+// ErrTooCostly with one byte less; what the pre-login limits let through
+// the default ones do too, to the same value.
+func FuzzDecodeBudget(f *testing.F) {
+	for _, enc := range []Encoding{Rencode, RencodePlus, Bencode} {
+		for _, v := range seedValues() {
+			if b, err := Encode(enc, v); err == nil {
+				f.Add(byte(enc), b)
+			}
+		}
+	}
+	f.Add(byte(Rencode), append(append([]byte{rcList}, bytes.Repeat([]byte{rcListFixed}, 300)...), rcTerm))
+	f.Add(byte(Rencode), append(append([]byte{rcList}, bytes.Repeat([]byte{rcDictFixed + 1, 1, rcDict, rcTerm}, 50)...), rcTerm))
+	f.Add(byte(Bencode), []byte("l"+strings.Repeat("le", 300)+"e"))
+	f.Add(byte(Bencode), []byte("ld1:ai1ee"+strings.Repeat("di1ei-1000ee", 20)+"e"))
+	f.Fuzz(func(t *testing.T, e byte, data []byte) {
+		enc := Encoding(e % 3)
+		d := decoder{data: data, enc: enc, lim: Limits{MaxDepth: DefaultMaxDepth, MaxItems: DefaultMaxItems}.normalized(), budget: 1 << 50}
+		var err error
+		if enc == Bencode {
+			_, err = d.bencode(0)
+		} else {
+			_, err = d.rencode(0)
+		}
+		if err != nil || d.pos != len(data) {
+			return
+		}
+		cost := 1<<50 - d.budget
+		exact := Limits{CostPerByte: 1, CostBase: max(1, cost-len(data))}
+		if cost <= len(data) {
+			exact = Limits{CostPerByte: 1, CostBase: 1, MaxCost: cost}
+		}
+		v, err := DecodeLimits(enc, data, exact)
+		if err != nil {
+			t.Fatalf("%s with a budget of its cost %d: %v", enc, cost, err)
+		}
+		if cost > 0 {
+			short := exact
+			short.MaxCost = cost - 1
+			if _, err := DecodeLimits(enc, data, short); !errors.Is(err, ErrTooCostly) {
+				t.Fatalf("%s with a budget of %d, one byte under its cost: %v", enc, cost-1, err)
+			}
+		}
+		pre, err := DecodeLimits(enc, data, PreAuthLimits())
+		if err != nil {
+			return
+		}
+		if !Equal(pre, v) {
+			t.Fatalf("%s: the pre-login limits decoded another value", enc)
+		}
+		if _, err := DecodeLimits(enc, data, DefaultLimits()); err != nil {
+			t.Fatalf("%s: passes the pre-login limits, not the default ones: %v", enc, err)
 		}
 	})
 }
