@@ -17,6 +17,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/xroam/xroam/core/geom"
 	"github.com/xroam/xroam/core/rfb"
 	"github.com/xroam/xroam/core/x11"
 )
@@ -232,7 +233,7 @@ func measure(port, pid int, d time.Duration, enc int32, painted *atomic.Int64) (
 	br := bufio.NewReaderSize(cnt, 1<<20)
 	msg := rfb.AppendSetPixelFormat(nil, rfb.ServerPixelFormat())
 	msg = rfb.AppendSetEncodings(msg, []int32{enc, rfb.EncCopyRect})
-	msg = rfb.AppendUpdateRequest(msg, false, rfb.Rect{W: info.W, H: info.H})
+	msg = rfb.AppendUpdateRequest(msg, false, geom.Rect{W: info.W, H: info.H})
 	if _, err := nc.Write(msg); err != nil {
 		return result{}, err
 	}
@@ -243,7 +244,7 @@ func measure(port, pid int, d time.Duration, enc int32, painted *atomic.Int64) (
 				return err
 			}
 			if t == 0 {
-				_, err := nc.Write(rfb.AppendUpdateRequest(nil, true, rfb.Rect{W: info.W, H: info.H}))
+				_, err := nc.Write(rfb.AppendUpdateRequest(nil, true, geom.Rect{W: info.W, H: info.H}))
 				return err
 			}
 		}

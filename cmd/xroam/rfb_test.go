@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xroam/xroam/core/geom"
 	"github.com/xroam/xroam/core/rfb"
 	"github.com/xroam/xroam/core/x11"
 	"github.com/xroam/xroam/sdk/auth"
@@ -378,7 +379,7 @@ func (c *rfbClient) update(incremental bool) {
 func (c *rfbClient) tryUpdate(incremental bool, d time.Duration) bool {
 	c.t.Helper()
 	if !c.pending {
-		c.send(rfb.AppendUpdateRequest(nil, incremental, rfb.Rect{W: c.dec.W, H: c.dec.H}))
+		c.send(rfb.AppendUpdateRequest(nil, incremental, geom.Rect{W: c.dec.W, H: c.dec.H}))
 		c.pending = true
 	}
 	_ = c.nc.SetReadDeadline(time.Now().Add(d))

@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/xroam/xroam/core/geom"
 	"github.com/xroam/xroam/core/pluginhost"
 	"github.com/xroam/xroam/core/rfb"
 	"github.com/xroam/xroam/core/x11"
@@ -146,7 +147,7 @@ func (s *Server) startRFB(ctx context.Context) {
 		for ev := range wm.Events() {
 			switch ev.Kind {
 			case x11.WindowDamaged:
-				scr.Damage(rfb.Rect{X: ev.Damage.X, Y: ev.Damage.Y, W: ev.Damage.W, H: ev.Damage.H})
+				scr.Damage(geom.Rect{X: ev.Damage.X, Y: ev.Damage.Y, W: ev.Damage.W, H: ev.Damage.H})
 			case x11.WindowChanged:
 				scr.Resize(ev.Window.Width, ev.Window.Height)
 			case x11.CursorChanged:
@@ -171,7 +172,7 @@ func (s *Server) startRFB(ctx context.Context) {
 			case <-t.C:
 				if scr.Clients() > 0 {
 					w, h := scr.Size()
-					scr.Damage(rfb.Rect{W: w, H: h})
+					scr.Damage(geom.Rect{W: w, H: h})
 				}
 			}
 		}
@@ -238,7 +239,7 @@ type wmScreen struct {
 	root uint32
 }
 
-func (w wmScreen) Capture(r rfb.Rect, dst []byte) error {
+func (w wmScreen) Capture(r geom.Rect, dst []byte) error {
 	return w.wm.CaptureInto(w.root, x11.Rect{X: r.X, Y: r.Y, W: r.W, H: r.H}, dst)
 }
 
