@@ -20,6 +20,7 @@ import (
 	"github.com/xroam/xroam/core/geom"
 	"github.com/xroam/xroam/core/rfb"
 	"github.com/xroam/xroam/core/x11"
+	"github.com/xroam/xroam/core/x11/xclient"
 )
 
 func main() {
@@ -150,12 +151,12 @@ func run(xroam string, d time.Duration, runs int, enc int32, encName string, pai
 // startPainter maps a 640x360 window and repaints it with a moving
 // pattern and a band of noise, like a video.
 func startPainter(ctx context.Context, display string, fps int, painted *atomic.Int64) error {
-	d, err := x11.OpenClientDisplay(ctx, display, slog.New(slog.DiscardHandler))
+	d, err := xclient.Open(ctx, display, slog.New(slog.DiscardHandler))
 	if err != nil {
 		return err
 	}
 	const w, h = 640, 360
-	win, err := d.CreateWindow(x11.ClientWindowSpec{X: 200, Y: 150, Width: w, Height: h, OverrideRedirect: true, Title: "video"})
+	win, err := d.CreateWindow(xclient.WindowSpec{X: 200, Y: 150, Width: w, Height: h, OverrideRedirect: true, Title: "video"})
 	if err != nil {
 		return err
 	}

@@ -17,7 +17,7 @@ import (
 	"github.com/pierrec/lz4/v4"
 
 	"github.com/xroam/xroam/core/wire"
-	"github.com/xroam/xroam/core/x11"
+	"github.com/xroam/xroam/core/x11/x11test"
 )
 
 // The adaptive pipeline seen from the wire (issue 6): control commands
@@ -256,7 +256,7 @@ func (c *rawClient) samePixels(srvDisplay int, xid uint32) error {
 // sameWindow compares the canvas of window wid with the server's window
 // xid.
 func (c *rawClient) sameWindow(srvDisplay int, xid uint32, wid int64) error {
-	snap, err := x11.SnapshotWindow(context.Background(), fmt.Sprintf(":%d", srvDisplay), xid)
+	snap, err := x11test.SnapshotWindow(context.Background(), fmt.Sprintf(":%d", srvDisplay), xid)
 	if err != nil {
 		return err
 	}

@@ -8,7 +8,7 @@ import (
 	"image/png"
 
 	"github.com/xroam/xroam/core/wire"
-	"github.com/xroam/xroam/core/x11"
+	"github.com/xroam/xroam/core/x11/xclient"
 )
 
 // cursorBGRA decodes a PNG cursor image to premultiplied BGRA, the
@@ -45,7 +45,7 @@ const maxCursorSide = 512
 // and the same with "raw": premultiplied BGRA pixels, as XFixes gives
 // them to xroam's and xpra's servers.
 func (c *client) setCursor(p wire.Packet) {
-	var cur x11.ClientCursor
+	var cur xclient.Cursor
 	if len(p) >= 10 && (p.Str(1) == "png" || p.Str(1) == "raw") {
 		w, h, pix, err := cursorImage(p)
 		if err == nil {

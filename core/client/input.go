@@ -5,7 +5,7 @@ import (
 	"strings"
 
 	"github.com/xroam/xroam/core/wire"
-	"github.com/xroam/xroam/core/x11"
+	"github.com/xroam/xroam/core/x11/xclient"
 )
 
 // shortcut is a parsed --key-shortcut: modifiers + key name -> action.
@@ -16,7 +16,7 @@ type shortcut struct {
 }
 
 // ignoredMods are left out when matching shortcuts (caps and num lock).
-const ignoredMods = x11.KeyMaskLock | x11.KeyMask2
+const ignoredMods = xclient.KeyMaskLock | xclient.KeyMask2
 
 // parseShortcuts parses "Mod+Mod+Key:action" bindings. Only the quit
 // action is implemented; "void" disables a binding.
@@ -41,17 +41,17 @@ func parseShortcuts(specs []string) ([]shortcut, error) {
 		for _, m := range parts[:len(parts)-1] {
 			switch strings.ToLower(m) {
 			case "shift":
-				sc.mods |= x11.KeyMaskShift
+				sc.mods |= xclient.KeyMaskShift
 			case "control", "ctrl":
-				sc.mods |= x11.KeyMaskControl
+				sc.mods |= xclient.KeyMaskControl
 			case "alt", "meta", "mod1":
-				sc.mods |= x11.KeyMask1
+				sc.mods |= xclient.KeyMask1
 			case "super", "hyper", "mod4":
-				sc.mods |= x11.KeyMask4
+				sc.mods |= xclient.KeyMask4
 			case "mod3":
-				sc.mods |= x11.KeyMask3
+				sc.mods |= xclient.KeyMask3
 			case "mod5", "altgr":
-				sc.mods |= x11.KeyMask5
+				sc.mods |= xclient.KeyMask5
 			default:
 				return nil, fmt.Errorf("key shortcut %q: unknown modifier %q", s, m)
 			}
@@ -85,7 +85,7 @@ func (c *client) pointerAt(rootX, rootY, x, y int) []any {
 
 func buttons(state uint16) []any {
 	out := []any{}
-	for _, b := range x11.ButtonsFromState(state) {
+	for _, b := range xclient.ButtonsFromState(state) {
 		out = append(out, int64(b))
 	}
 	return out
@@ -93,7 +93,7 @@ func buttons(state uint16) []any {
 
 func modifiers(state uint16) []any {
 	out := []any{}
-	for _, m := range x11.ModifierNames(state) {
+	for _, m := range xclient.ModifierNames(state) {
 		out = append(out, m)
 	}
 	return out
@@ -111,18 +111,18 @@ func (c *client) focus(wid int64, state uint16) {
 // handleEvent forwards a local X event; quit reports a quit shortcut.
 func (c *client) handleEvent(ev any) (quit bool) {
 	switch e := ev.(type) {
-	case *x11.ClientErrorEvent:
+	case *xclient.ErrorEvent:
 		c.log.Debug("attach: X error", "err", e.Err)
-	case *x11.ClientScreenEvent:
+	case *xclient.ScreenEvent:
 		c.screenChanged(e)
-	case *x11.ClientStateEvent:
+	case *xclient.StateEvent:
 		c.localStates(e)
-	case *x11.ClientExposeEvent:
+	case *xclient.ExposeEvent:
 		if win := c.byLocal[e.Window]; win != nil {
 			win.repaint(c.disp, e.X, e.Y, e.Width, e.Height)
 			c.drawBorder(win)
 		}
-	case *x11.ClientConfigureEvent:
+	case *xclient.ConfigureEvent:
 		win := c.byLocal[e.Window]
 		if win == nil || win.or {
 			return false
@@ -134,11 +134,11 @@ func (c *client) handleEvent(ev any) (quit bool) {
 		win.resize(clampDim(int64(e.Width)), clampDim(int64(e.Height)))
 		c.sendLog(wire.Packet{"configure-window", win.wid, int64(win.x), int64(win.y), int64(win.w), int64(win.h),
 			wire.Dict{}, win.resizeCounter, wire.Dict{}, false})
-	case *x11.ClientCloseEvent:
+	case *xclient.CloseEvent:
 		if win := c.byLocal[e.Window]; win != nil {
 			c.sendLog(wire.Packet{"close-window", win.wid})
 		}
-	case *x11.ClientFocusEvent:
+	case *xclient.FocusEvent:
 		if c.cfg.Readonly {
 			return false
 		}
@@ -147,7 +147,7 @@ func (c *client) handleEvent(ev any) (quit bool) {
 		} else if win != nil && c.focused == win.wid {
 			c.focus(0, 0)
 		}
-	case *x11.ClientKeyEvent:
+	case *xclient.KeyEvent:
 		if e.Pressed {
 			switch matchShortcut(c.shortcuts, e.Name, e.State) {
 			case "quit":
@@ -162,13 +162,13 @@ func (c *client) handleEvent(ev any) (quit bool) {
 		c.focus(win.wid, e.State)
 		c.sendLog(wire.Packet{"key-action", win.wid, e.Name, e.Pressed, modifiers(e.State), int64(e.Keysym),
 			e.String, int64(e.Keycode), int64(0)})
-	case *x11.ClientMotionEvent:
+	case *xclient.MotionEvent:
 		win := c.byLocal[e.Window]
 		if win == nil || c.cfg.Readonly {
 			return false
 		}
 		c.sendLog(wire.Packet{"pointer-position", win.wid, c.pointerAt(e.RootX, e.RootY, e.X, e.Y), modifiers(e.State), buttons(e.State)})
-	case *x11.ClientButtonEvent:
+	case *xclient.ButtonEvent:
 		win := c.byLocal[e.Window]
 		if win == nil || c.cfg.Readonly {
 			return false

@@ -5,13 +5,13 @@ import (
 	"time"
 
 	"github.com/xroam/xroam/core/wire"
-	"github.com/xroam/xroam/core/x11"
+	"github.com/xroam/xroam/core/x11/xclient"
 )
 
 // window is one remote window and its local counterpart.
 type window struct {
 	wid   int64
-	local x11.ClientWindow
+	local xclient.Window
 	or    bool
 	x, y  int
 	w, h  int
@@ -41,9 +41,9 @@ func (c *client) title(meta wire.Dict) string {
 }
 
 // sizeHints converts xpra's size-constraints metadata.
-func sizeHints(meta wire.Dict) x11.ClientSizeHints {
+func sizeHints(meta wire.Dict) xclient.SizeHints {
 	sc := meta.Dict("size-constraints")
-	var h x11.ClientSizeHints
+	var h xclient.SizeHints
 	if sc == nil {
 		return h
 	}
@@ -95,7 +95,7 @@ func (c *client) newWindow(p wire.Packet, or bool) {
 	for k, v := range meta {
 		win.meta[k] = v
 	}
-	spec := x11.ClientWindowSpec{X: x, Y: y, Width: w, Height: h, OverrideRedirect: or,
+	spec := xclient.WindowSpec{X: x, Y: y, Width: w, Height: h, OverrideRedirect: or,
 		Hints: sizeHints(meta), Type: meta.Strings("window-type")}
 	if !or || meta.Str("title", "") != "" {
 		spec.Title = c.title(meta)
@@ -299,7 +299,7 @@ func (c *client) paintDraw(win *window, p wire.Packet) error {
 // painter is what blit needs of the display (an interface so that the
 // benchmark and tests can use a real display or count calls).
 type painter interface {
-	Paint(w x11.ClientWindow, x, y, width, height int, pix []byte, stride int) error
+	Paint(w xclient.Window, x, y, width, height int, pix []byte, stride int) error
 }
 
 // blit copies a decoded w x h BGRX area into the backing at x, y

@@ -5,14 +5,14 @@ import (
 	"testing"
 
 	"github.com/xroam/xroam/core/wire"
-	"github.com/xroam/xroam/core/x11"
+	"github.com/xroam/xroam/core/x11/wm"
 )
 
 func TestWindowMetadata(t *testing.T) {
 	byXID := map[uint32]int64{0x400001: 1, 0x400007: 2}
-	w := x11.ManagedWindow{
+	w := wm.Window{
 		ID: 0x400007, Title: "dialog", Instance: "xterm", Class: "XTerm", Types: []string{"DIALOG"},
-		TransientFor: 0x400001, PID: 42, Hints: x11.WMSizeHints{MinW: 10, MinH: 20, IncW: 6, IncH: 13},
+		TransientFor: 0x400001, PID: 42, Hints: wm.SizeHints{MinW: 10, MinH: 20, IncW: 6, IncH: 13},
 	}
 	m := metadata(w, byXID)
 	want := wire.Dict{
@@ -23,10 +23,10 @@ func TestWindowMetadata(t *testing.T) {
 	if !reflect.DeepEqual(m, want) {
 		t.Errorf("metadata = %v\nwant %v", m, want)
 	}
-	if _, ok := metadata(x11.ManagedWindow{ID: 5, TransientFor: 0x999}, byXID)["transient-for"]; ok {
+	if _, ok := metadata(wm.Window{ID: 5, TransientFor: 0x999}, byXID)["transient-for"]; ok {
 		t.Error("transient-for an unknown window was sent")
 	}
-	or := metadata(x11.ManagedWindow{ID: 6, OverrideRedirect: true}, byXID)
+	or := metadata(wm.Window{ID: 6, OverrideRedirect: true}, byXID)
 	if or["override-redirect"] != true {
 		t.Errorf("override-redirect metadata %v", or)
 	}
