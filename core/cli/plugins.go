@@ -23,7 +23,7 @@ func pluginDirs(inv *Invocation) []string {
 // and whether it can be used (showconfig --plugins).
 func showPlugins(ctx context.Context, inv *Invocation) error {
 	dirs := pluginDirs(inv)
-	entries := pluginhost.Inventory(ctx, dirs, pluginhost.DefaultBuiltins(), inv.Config, sdk.APIVersions())
+	entries := pluginhost.Inventory(ctx, dirs, inv.Env.Build.Builtins, inv.Config, sdk.APIVersions())
 	switch inv.Flags["format"] {
 	case "json":
 		type jentry struct {
@@ -66,7 +66,7 @@ func showPlugins(ctx context.Context, inv *Invocation) error {
 // it.
 func videoEncodersHelp(ctx context.Context, inv *Invocation) error {
 	found := map[string]pluginhost.Entry{}
-	for _, e := range pluginhost.Inventory(ctx, pluginDirs(inv), pluginhost.DefaultBuiltins(), inv.Config, sdk.APIVersions()) {
+	for _, e := range pluginhost.Inventory(ctx, pluginDirs(inv), inv.Env.Build.Builtins, inv.Config, sdk.APIVersions()) {
 		if e.Kind == "encoder" {
 			found[e.Name] = e
 		}

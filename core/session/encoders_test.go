@@ -12,13 +12,14 @@ import (
 	"github.com/xroam/xroam/core/config"
 	"github.com/xroam/xroam/core/pluginhost"
 	"github.com/xroam/xroam/core/wire"
+	"github.com/xroam/xroam/plugins/builtin"
 )
 
 // TestEncoderSetWithoutPlugins: with no encoder binaries installed only
 // the built-in rgb is advertised, and a client asking for png or jpeg
 // gets rgb32 with the reason logged.
 func TestEncoderSetWithoutPlugins(t *testing.T) {
-	host := pluginhost.New(pluginhost.Options{Dirs: []string{t.TempDir()}, Builtins: pluginhost.DefaultBuiltins()})
+	host := pluginhost.New(pluginhost.Options{Dirs: []string{t.TempDir()}, Builtins: builtin.Plugins()})
 	t.Cleanup(func() { _ = host.Close() })
 	log := slog.New(slog.DiscardHandler)
 	es := newEncoderSet(host, nil, &config.Config{Encodings: []string{"all"}}, log)
@@ -99,7 +100,7 @@ func TestPictureSpeed(t *testing.T) {
 // TestVideoEncodersOption: --video-encoders keeps the video encodings of
 // the plugins it does not name out of the session, before any probing.
 func TestVideoEncodersOption(t *testing.T) {
-	host := pluginhost.New(pluginhost.Options{Dirs: []string{t.TempDir()}, Builtins: pluginhost.DefaultBuiltins()})
+	host := pluginhost.New(pluginhost.Options{Dirs: []string{t.TempDir()}, Builtins: builtin.Plugins()})
 	t.Cleanup(func() { _ = host.Close() })
 	log := slog.New(slog.DiscardHandler)
 	const why = "not in --video-encoders"
@@ -130,7 +131,7 @@ func TestVideoEncodersOption(t *testing.T) {
 // and a list reaches the video plugins' blocks as their csc attribute,
 // over the block's own attributes, and no other plugin's.
 func TestCSCModulesOption(t *testing.T) {
-	host := pluginhost.New(pluginhost.Options{Dirs: []string{t.TempDir()}, Builtins: pluginhost.DefaultBuiltins()})
+	host := pluginhost.New(pluginhost.Options{Dirs: []string{t.TempDir()}, Builtins: builtin.Plugins()})
 	t.Cleanup(func() { _ = host.Close() })
 	log := slog.New(slog.DiscardHandler)
 	cfg := func(csc ...string) *config.Config {

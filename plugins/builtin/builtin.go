@@ -1,4 +1,4 @@
-package pluginhost
+package builtin
 
 import (
 	authmods "github.com/xroam/xroam/plugins/auth/modules"
@@ -8,11 +8,11 @@ import (
 	"github.com/xroam/xroam/sdk/plugin"
 )
 
-// DefaultBuiltins are the plugins the core runs in-process when no binary
-// is installed: allow and fail, the rgb encoder, the x11 clipboard, and a
+// Plugins are the plugins xroam runs in-process when no binary is
+// installed: allow and fail, the rgb encoder, the x11 clipboard, and a
 // tcp transport that hands connections over without parsing them (the
 // xroam-transport-tcp binary, which also does TLS and websocket, is
 // preferred when installed).
-func DefaultBuiltins() []plugin.Servable {
+func Plugins() []plugin.Servable {
 	return []plugin.Servable{authmods.Allow(), authmods.Fail(), rgb.Plugin(), clipmods.X11(), transports.BuiltinTCP()}
 }
