@@ -8,7 +8,7 @@ import (
 
 	"github.com/quic-go/quic-go"
 
-	transports "github.com/xroam/xroam/plugins/transports/modules"
+	"github.com/xroam/xroam/sdk/transport/quicconn"
 )
 
 // dialQUIC opens a QUIC connection with the TLS checks of ssl:// and
@@ -18,10 +18,10 @@ func dialQUIC(ctx context.Context, t Target) (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg.NextProtos = []string{transports.QUICALPN}
+	cfg.NextProtos = []string{quicconn.ALPN}
 	dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	c, err := quic.DialAddr(dctx, t.Address, cfg, transports.QUICConfig(10*time.Second))
+	c, err := quic.DialAddr(dctx, t.Address, cfg, quicconn.Config(10*time.Second))
 	if err != nil {
 		return nil, err
 	}
@@ -30,5 +30,5 @@ func dialQUIC(ctx context.Context, t Target) (net.Conn, error) {
 		_ = c.CloseWithError(0, "")
 		return nil, fmt.Errorf("opening the QUIC stream: %w", err)
 	}
-	return transports.NewQUICStreamConn(c, s, 0), nil
+	return quicconn.New(c, s, 0), nil
 }

@@ -16,6 +16,10 @@ const (
 	QUIC  = "quic"
 )
 
+// TCPProxyOption is the option of the tcp transport that --tcp-proxy
+// sets: where it forwards the connections that are not for the server.
+const TCPProxyOption = "tcp_proxy"
+
 // Bind is one address to listen on.
 type Bind struct {
 	// SocketType is the kind of socket the user asked for (--bind-tcp

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/xroam/xroam/sdk/schema"
+	"github.com/xroam/xroam/sdk/transport"
 )
 
 // Version is the version of the transports in this package.
@@ -33,7 +34,7 @@ const (
 	AttrHandshakeTimeout = "handshake_timeout"
 	// AttrTCPProxy is --tcp-proxy: where the tcp transport forwards the
 	// connections that are not for the server.
-	AttrTCPProxy = "tcp_proxy"
+	AttrTCPProxy = transport.TCPProxyOption
 )
 
 func commonSchema() schema.Schema {

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"os"
 	"time"
 
@@ -15,14 +14,11 @@ import (
 	"github.com/xroam/xroam/sdk/plugin"
 	"github.com/xroam/xroam/sdk/schema"
 	"github.com/xroam/xroam/sdk/transport"
+	"github.com/xroam/xroam/sdk/transport/quicconn"
 )
 
 // QUICSocketType is the socket type of --bind-quic, as --quic-auth names it.
 const QUICSocketType = transport.QUIC
-
-// QUICALPN is the application protocol both ends of a QUIC connection
-// agree on.
-const QUICALPN = "xpra"
 
 // QUIC is the quic transport: UDP sockets whose QUIC connections carry
 // xpra's protocol on their first bidirectional stream, relayed to the core.
@@ -54,28 +50,8 @@ func newQUIC(cfg schema.Values) (*quicTransport, error) {
 	tc = tc.Clone()
 	// QUIC is TLS 1.3 only, whatever --ssl-protocol says.
 	tc.MinVersion = tls.VersionTLS13
-	tc.NextProtos = []string{QUICALPN}
+	tc.NextProtos = []string{quicconn.ALPN}
 	return &quicTransport{tls: tc, timeout: d, log: slog.New(slog.NewTextHandler(os.Stderr, nil)).With("transport", "quic")}, nil
-}
-
-// A peer that vanishes without closing (killed, unplugged) is only
-// noticed by the idle timeout: UDP has no reset. The session should see
-// such a client leave within seconds, as it does over TCP, so the
-// timeout is short; keep-alives, well inside it, stop a quiet session
-// (no screen updates, no input) from reaching it, and leave room for
-// two lost ones before a live link is given up. A dead peer is noticed
-// about QUICKeepAlive + QUICIdleTimeout after its last packet: the idle
-// clock restarts at the first keep-alive left unanswered. The
-// connection uses the lower of the two ends' timeouts, so a server with
-// these values notices a dead client whatever the client asked for.
-const (
-	QUICIdleTimeout = 6 * time.Second
-	QUICKeepAlive   = 2 * time.Second
-)
-
-// QUICConfig is the QUIC configuration of both ends.
-func QUICConfig(handshake time.Duration) *quic.Config {
-	return &quic.Config{HandshakeIdleTimeout: handshake, MaxIdleTimeout: QUICIdleTimeout, KeepAlivePeriod: QUICKeepAlive}
 }
 
 func (q *quicTransport) Listen(ctx context.Context, req *transport.ListenRequest, h transport.Handoff) (*transport.ListenResponse, error) {
@@ -91,7 +67,7 @@ func (q *quicTransport) Listen(ctx context.Context, req *transport.ListenRequest
 			closeAll()
 			return nil, fmt.Errorf("the quic transport does not listen on %s sockets", b.SocketType)
 		}
-		l, err := quic.ListenAddr(b.Address, q.tls, QUICConfig(q.timeout))
+		l, err := quic.ListenAddr(b.Address, q.tls, quicconn.Config(q.timeout))
 		if err != nil {
 			closeAll()
 			return nil, fmt.Errorf("--bind-quic=%s: %w", b.Address, err)
@@ -134,7 +110,7 @@ func (q *quicTransport) serve(ctx context.Context, c *quic.Conn, h transport.Han
 		_ = c.CloseWithError(0, "no stream")
 		return
 	}
-	sc := NewQUICStreamConn(c, s, 2*time.Second)
+	sc := quicconn.New(c, s, 2*time.Second)
 	meta := transport.Meta{SocketType: QUICSocketType, BindType: QUICSocketType, Peer: c.RemoteAddr().String(), Local: c.LocalAddr().String()}
 	r, err := h.Relay(meta)
 	if err != nil {
@@ -144,44 +120,3 @@ func (q *quicTransport) serve(ctx context.Context, c *quic.Conn, h transport.Han
 	}
 	transport.Pipe(sc, r)
 }
-
-// QUICStreamConn is one QUIC stream as a net.Conn; closing it closes the
-// whole QUIC connection, which carries nothing else.
-type QUICStreamConn struct {
-	*quic.Stream
-	c *quic.Conn
-	// linger is how long Close waits for the peer to close the
-	// connection, so that what was written still reaches it (closing a
-	// QUIC connection drops unsent stream data).
-	linger time.Duration
-}
-
-// NewQUICStreamConn wraps stream s of connection c; Close waits up to
-// linger for the peer to hang up first.
-func NewQUICStreamConn(c *quic.Conn, s *quic.Stream, linger time.Duration) *QUICStreamConn {
-	return &QUICStreamConn{Stream: s, c: c, linger: linger}
-}
-
-// CloseWrite ends the sending half (a FIN), as TCP's does.
-func (s *QUICStreamConn) CloseWrite() error { return s.Stream.Close() }
-
-// Close ends the stream and its connection.
-func (s *QUICStreamConn) Close() error {
-	_ = s.Stream.Close()
-	if s.linger > 0 {
-		t := time.NewTimer(s.linger)
-		select {
-		case <-s.c.Context().Done():
-		case <-t.C:
-		}
-		t.Stop()
-	}
-	s.Stream.CancelRead(0)
-	return s.c.CloseWithError(0, "")
-}
-
-// LocalAddr implements net.Conn.
-func (s *QUICStreamConn) LocalAddr() net.Addr { return s.c.LocalAddr() }
-
-// RemoteAddr implements net.Conn.
-func (s *QUICStreamConn) RemoteAddr() net.Addr { return s.c.RemoteAddr() }

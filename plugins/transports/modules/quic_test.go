@@ -13,13 +13,14 @@ import (
 	"github.com/xroam/xroam/sdk/plugintest"
 	"github.com/xroam/xroam/sdk/schema"
 	"github.com/xroam/xroam/sdk/transport"
+	"github.com/xroam/xroam/sdk/transport/quicconn"
 )
 
 func quicDialer(cc *tls.Config, alpn string) plugintest.Dialer {
 	cc = cc.Clone()
 	cc.NextProtos = []string{alpn}
 	return func(ctx context.Context, addr string) (net.Conn, error) {
-		c, err := quic.DialAddr(ctx, addr, cc, QUICConfig(5*time.Second))
+		c, err := quic.DialAddr(ctx, addr, cc, quicconn.Config(5*time.Second))
 		if err != nil {
 			return nil, err
 		}
@@ -28,13 +29,13 @@ func quicDialer(cc *tls.Config, alpn string) plugintest.Dialer {
 			c.CloseWithError(0, "")
 			return nil, err
 		}
-		return NewQUICStreamConn(c, s, 0), nil
+		return quicconn.New(c, s, 0), nil
 	}
 }
 
 func TestConformanceQUIC(t *testing.T) {
 	cfg, cc := tlsSetup(t)
-	plugintest.TransportConformance(t, QUIC(), cfg, transport.Bind{SocketType: QUICSocketType, Address: "127.0.0.1:0"}, quicDialer(cc, QUICALPN))
+	plugintest.TransportConformance(t, QUIC(), cfg, transport.Bind{SocketType: QUICSocketType, Address: "127.0.0.1:0"}, quicDialer(cc, quicconn.ALPN))
 }
 
 // TestQUICRefusals: no certificate, another socket type and another
