@@ -263,7 +263,7 @@ func TestSelectionsStalledPeers(t *testing.T) {
 	}
 }
 
-// pairOnDisplay opens a second Selections on the display of the first:
+// pairOnDisplay opens a second Conn on the display of the first:
 // one claims, the other reads, both through our own INCR code.
 func pairOnDisplay(tb testing.TB, d string) *Conn {
 	tb.Helper()

@@ -51,7 +51,7 @@ type Window struct {
 	TransientFor uint32
 	PID          int
 	Hints        SizeHints
-	// Extra holds the EWMH state, icon and WM_HINTS (wm_props.go).
+	// Extra holds the EWMH state, icon and WM_HINTS (props.go).
 	Extra WindowExtras
 }
 
@@ -112,7 +112,7 @@ type Manager struct {
 	pollWG    sync.WaitGroup // the damage poller of displays without DAMAGE, delayed repairs
 
 	// scratch is the region damage is subtracted into (0: raw damage
-	// reports); repaired and repairing are per window (see wm_repair.go).
+	// reports); repaired and repairing are per window (see repair.go).
 	scratch   xfixes.Region
 	repaired  map[uint32]time.Time
 	repairing map[uint32]bool

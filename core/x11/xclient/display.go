@@ -185,7 +185,7 @@ type Display struct {
 	// shapeOnce initialises SHAPE on first use; shapeErr says it failed.
 	shapeOnce sync.Once
 	shapeErr  error
-	// shm is the paint segment (client_shm.go), set up on the first
+	// shm is the paint segment (shm.go), set up on the first
 	// large paint; nil when the display cannot share memory.
 	shmOnce sync.Once
 	shmMu   sync.Mutex
