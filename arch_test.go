@@ -1,6 +1,6 @@
 // Package xroam_test holds the rules of the architecture that the compiler
-// cannot enforce: sdk/ never imports core/, and only core/x11 talks to X
-// through xgb.
+// cannot enforce: sdk/ never imports core/, only core/x11/... talks to X
+// through xgb, and only tests import the X test probes (core/x11/x11test).
 package xroam_test
 
 import (
@@ -67,7 +67,20 @@ func TestOnlyX11ImportsXGB(t *testing.T) {
 		}
 		for _, p := range imps {
 			if strings.HasPrefix(p, "github.com/jezek/xgb") {
-				t.Errorf("%s imports %s: only core/x11 may talk to X", file, p)
+				t.Errorf("%s imports %s: only core/x11/... may talk to X", file, p)
+			}
+		}
+	}
+}
+
+func TestOnlyTestsImportX11Test(t *testing.T) {
+	for file, imps := range imports(t, ".") {
+		if strings.HasSuffix(file, "_test.go") {
+			continue
+		}
+		for _, p := range imps {
+			if p == "github.com/xroam/xroam/core/x11/x11test" && !strings.HasPrefix(filepath.ToSlash(file), "core/x11/x11test/") {
+				t.Errorf("%s imports %s: the X test probes are for _test.go files only", file, p)
 			}
 		}
 	}

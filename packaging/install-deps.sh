@@ -7,7 +7,7 @@ if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
 PACKAGES="
   ca-certificates git make gcc pkg-config dpkg-dev procps
   xvfb xterm x11-apps x11-utils x11-xserver-utils x11-xkb-utils xdotool xauth xclip
-  xserver-xorg-core xserver-xorg-video-dummy
+  xserver-xorg-core xserver-xorg-video-dummy x11proto-dev
   xpra
   libx264-dev libavcodec-dev libvpx-dev libturbojpeg0-dev libpam0g-dev libwebp-dev libyuv-dev
   python3-gi-cairo

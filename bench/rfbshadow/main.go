@@ -17,8 +17,10 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/xroam/xroam/core/geom"
 	"github.com/xroam/xroam/core/rfb"
 	"github.com/xroam/xroam/core/x11"
+	"github.com/xroam/xroam/core/x11/xclient"
 )
 
 func main() {
@@ -149,12 +151,12 @@ func run(xroam string, d time.Duration, runs int, enc int32, encName string, pai
 // startPainter maps a 640x360 window and repaints it with a moving
 // pattern and a band of noise, like a video.
 func startPainter(ctx context.Context, display string, fps int, painted *atomic.Int64) error {
-	d, err := x11.OpenClientDisplay(ctx, display, slog.New(slog.DiscardHandler))
+	d, err := xclient.Open(ctx, display, slog.New(slog.DiscardHandler))
 	if err != nil {
 		return err
 	}
 	const w, h = 640, 360
-	win, err := d.CreateWindow(x11.ClientWindowSpec{X: 200, Y: 150, Width: w, Height: h, OverrideRedirect: true, Title: "video"})
+	win, err := d.CreateWindow(xclient.WindowSpec{X: 200, Y: 150, Width: w, Height: h, OverrideRedirect: true, Title: "video"})
 	if err != nil {
 		return err
 	}
@@ -232,7 +234,7 @@ func measure(port, pid int, d time.Duration, enc int32, painted *atomic.Int64) (
 	br := bufio.NewReaderSize(cnt, 1<<20)
 	msg := rfb.AppendSetPixelFormat(nil, rfb.ServerPixelFormat())
 	msg = rfb.AppendSetEncodings(msg, []int32{enc, rfb.EncCopyRect})
-	msg = rfb.AppendUpdateRequest(msg, false, rfb.Rect{W: info.W, H: info.H})
+	msg = rfb.AppendUpdateRequest(msg, false, geom.Rect{W: info.W, H: info.H})
 	if _, err := nc.Write(msg); err != nil {
 		return result{}, err
 	}
@@ -243,7 +245,7 @@ func measure(port, pid int, d time.Duration, enc int32, painted *atomic.Int64) (
 				return err
 			}
 			if t == 0 {
-				_, err := nc.Write(rfb.AppendUpdateRequest(nil, true, rfb.Rect{W: info.W, H: info.H}))
+				_, err := nc.Write(rfb.AppendUpdateRequest(nil, true, geom.Rect{W: info.W, H: info.H}))
 				return err
 			}
 		}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/xroam/xroam/core/x11"
+	"github.com/xroam/xroam/core/x11/x11test"
 )
 
 // xpra 3.1.3's AES packet encryption (--encryption=AES with a shared key
@@ -67,11 +68,11 @@ func TestAESToXpraServer(t *testing.T) {
 	a.wait(t, "server shutdown")
 }
 
-func snapshot(t *testing.T, display int, win uint32) x11.Snapshot {
+func snapshot(t *testing.T, display int, win uint32) x11test.Snapshot {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	s, err := x11.SnapshotWindow(ctx, fmt.Sprintf(":%d", display), win)
+	s, err := x11test.SnapshotWindow(ctx, fmt.Sprintf(":%d", display), win)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,7 +112,7 @@ func TestAESFromXpraClient(t *testing.T) {
 	xout, stop := e.srvAttachXpra(t, uri, cd, "--encryption=AES", "--encryption-keyfile="+key, "--password-file="+pw)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	if _, err := x11.WaitForWindow(ctx, fmt.Sprintf(":%d", cd), func(w x11.WindowInfo) bool {
+	if _, err := x11test.WaitForWindow(ctx, fmt.Sprintf(":%d", cd), func(w x11.WindowInfo) bool {
 		return w.Mapped && strings.Contains(w.Title, "aes-srv")
 	}); err != nil {
 		t.Errorf("xpra attach with AES: no window: %v\n%s", err, xout.String())

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/xroam/xroam/core/x11"
+	"github.com/xroam/xroam/core/x11/x11test"
 )
 
 // `xroam attach` against Debian's xpra 3.1.3 server: the xterm it runs
@@ -153,7 +154,7 @@ func waitWindowOn(t *testing.T, display int, what string, match func(x11.WindowI
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	w, err := x11.WaitForWindow(ctx, fmt.Sprintf(":%d", display), match)
+	w, err := x11test.WaitForWindow(ctx, fmt.Sprintf(":%d", display), match)
 	if err != nil {
 		t.Fatalf("%s: %v", what, err)
 	}
@@ -165,7 +166,7 @@ func waitWindowOn(t *testing.T, display int, what string, match func(x11.WindowI
 // server pixel (x-shift, y-shift), where both exist: xpra draws a window
 // with a border (menus) as the border's outer corner, i.e. shifted by the
 // border width against its inside, which is what GetImage returns.
-func diffPixels(server, client x11.Snapshot, shift int) int {
+func diffPixels(server, client x11test.Snapshot, shift int) int {
 	if server.Width != client.Width || server.Height != client.Height || len(server.Pix) != len(client.Pix) {
 		return -1
 	}
@@ -181,7 +182,7 @@ func diffPixels(server, client x11.Snapshot, shift int) int {
 	return n
 }
 
-func colours(img x11.Snapshot) int {
+func colours(img x11test.Snapshot) int {
 	seen := map[[3]byte]bool{}
 	for i := 0; i+3 < len(img.Pix) && len(seen) < 16; i += 4 {
 		seen[[3]byte{img.Pix[i], img.Pix[i+1], img.Pix[i+2]}] = true
@@ -198,8 +199,8 @@ func samePixels(t *testing.T, serverDisp int, serverWin uint32, clientDisp int, 
 	defer cancel()
 	var last string
 	for ctx.Err() == nil {
-		s, err1 := x11.SnapshotWindow(ctx, fmt.Sprintf(":%d", serverDisp), serverWin)
-		c, err2 := x11.SnapshotWindow(ctx, fmt.Sprintf(":%d", clientDisp), clientWin)
+		s, err1 := x11test.SnapshotWindow(ctx, fmt.Sprintf(":%d", serverDisp), serverWin)
+		c, err2 := x11test.SnapshotWindow(ctx, fmt.Sprintf(":%d", clientDisp), clientWin)
 		switch {
 		case err1 != nil || err2 != nil:
 			last = fmt.Sprintf("capture: %v / %v", err1, err2)
@@ -265,7 +266,7 @@ func TestAttachToXpraServer(t *testing.T) {
 	// size increments allow, which the client window then takes on).
 	xdotool(t, cd, "windowsize", fmt.Sprint(client.ID), "600", "400")
 	waitFor(t, "the server window to be resized", func() bool {
-		img, err := x11.SnapshotWindow(context.Background(), fmt.Sprintf(":%d", n), server)
+		img, err := x11test.SnapshotWindow(context.Background(), fmt.Sprintf(":%d", n), server)
 		return err == nil && img.Width > 590 && img.Height > 390 && img.Width <= 600 && img.Height <= 400
 	})
 	samePixels(t, n, server, cd, client.ID, 0)
@@ -287,7 +288,7 @@ func TestAttachToXpraServer(t *testing.T) {
 	waitFor(t, "the menu to go from the client", func() bool {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
-		_, err := x11.WaitForWindow(ctx, fmt.Sprintf(":%d", cd), isPopup)
+		_, err := x11test.WaitForWindow(ctx, fmt.Sprintf(":%d", cd), isPopup)
 		return err != nil
 	})
 	samePixels(t, n, server, cd, client.ID, 0)
@@ -318,7 +319,7 @@ func TestAttachToXpraServer(t *testing.T) {
 	c := e.attach(cd, fmt.Sprintf(":%d", n), "--socket-dir="+e.sockDir, "--title=third @title@")
 	isThird := func(w x11.WindowInfo) bool { return w.Mapped && strings.HasPrefix(w.Title, "third clienttest") }
 	client = waitWindowOn(t, cd, "the xterm shown by the third client", isThird)
-	if err := x11.RequestClose(context.Background(), fmt.Sprintf(":%d", cd), client.ID); err != nil {
+	if err := x11test.RequestClose(context.Background(), fmt.Sprintf(":%d", cd), client.ID); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "the xterm to close on the server", func() bool {
@@ -330,7 +331,7 @@ func TestAttachToXpraServer(t *testing.T) {
 	waitFor(t, "the client window to go", func() bool {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
-		_, err := x11.WaitForWindow(ctx, fmt.Sprintf(":%d", cd), isThird)
+		_, err := x11test.WaitForWindow(ctx, fmt.Sprintf(":%d", cd), isThird)
 		return err != nil
 	})
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/xroam/xroam/core/rfb"
 	"github.com/xroam/xroam/core/x11"
+	"github.com/xroam/xroam/core/x11/x11test"
 )
 
 const smallXvfb = "--xvfb=Xvfb +extension Composite +extension DAMAGE +extension RANDR +extension MIT-SHM +extension XTEST -screen 0 640x480x24+32 -nolisten tcp -noreset"
@@ -107,7 +108,7 @@ func deskWaitWindow(t *testing.T, display int, match func(x11.WindowInfo) bool) 
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	w, err := x11.WaitForWindow(ctx, fmt.Sprintf(":%d", display), match)
+	w, err := x11test.WaitForWindow(ctx, fmt.Sprintf(":%d", display), match)
 	if err != nil {
 		t.Fatalf("no such window on :%d: %v", display, err)
 	}

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/xroam/xroam/core/x11"
+	"github.com/xroam/xroam/core/x11/x11test"
 )
 
 // xpropOut runs xprop on display and returns its output.
@@ -72,7 +72,7 @@ pack .d.l
 	cliDialog := waitWindow(t, cd, "tkdialog")
 	cliTerm := waitWindow(t, cd, "hintterm")
 
-	_, v, err := x11.WindowProperty(context.Background(), fmt.Sprintf(":%d", cd), cliDialog.ID, "WM_TRANSIENT_FOR")
+	_, v, err := x11test.WindowProperty(context.Background(), fmt.Sprintf(":%d", cd), cliDialog.ID, "WM_TRANSIENT_FOR")
 	if err != nil || len(v) != 4 || binary.LittleEndian.Uint32(v) != cliMain.ID {
 		t.Errorf("client dialog WM_TRANSIENT_FOR = % x (%v), want 0x%x", v, err, cliMain.ID)
 	}

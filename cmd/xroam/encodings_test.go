@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/xroam/xroam/core/x11"
+	"github.com/xroam/xroam/core/x11/x11test"
 )
 
 // needXpraPainting skips when the 3.1.3 client or xdotool cannot run.
@@ -41,7 +41,7 @@ func (e *env) infoInt(display int, key string) int64 {
 }
 
 // windowPSNR compares two captures over R, G and B.
-func windowPSNR(a, b x11.Snapshot) (float64, error) {
+func windowPSNR(a, b x11test.Snapshot) (float64, error) {
 	if a.Width != b.Width || a.Height != b.Height {
 		return 0, fmt.Errorf("sizes differ: %dx%d and %dx%d", a.Width, a.Height, b.Width, b.Height)
 	}
@@ -71,8 +71,8 @@ func waitClosePixels(t *testing.T, srvDisplay int, srv uint32, cliDisplay int, c
 	var last string
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		a, err1 := x11.SnapshotWindow(ctx, fmt.Sprintf(":%d", srvDisplay), srv)
-		b, err2 := x11.SnapshotWindow(ctx, fmt.Sprintf(":%d", cliDisplay), cli)
+		a, err1 := x11test.SnapshotWindow(ctx, fmt.Sprintf(":%d", srvDisplay), srv)
+		b, err2 := x11test.SnapshotWindow(ctx, fmt.Sprintf(":%d", cliDisplay), cli)
 		if err1 == nil && err2 == nil {
 			p, err := windowPSNR(a, b)
 			if err == nil && p >= minDB {
@@ -185,7 +185,7 @@ func TestEncoderPluginCrash(t *testing.T) {
 	if !pidAlive(server) {
 		t.Fatal("the server died")
 	}
-	if _, err := x11.SnapshotWindow(context.Background(), fmt.Sprintf(":%d", cd), cli.ID); err != nil {
+	if _, err := x11test.SnapshotWindow(context.Background(), fmt.Sprintf(":%d", cd), cli.ID); err != nil {
 		t.Fatalf("the client window is gone: %v", err)
 	}
 	info := e.mustRun("info", fmt.Sprintf(":%d", n))

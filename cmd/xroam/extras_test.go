@@ -14,8 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xroam/xroam/core/geom"
 	"github.com/xroam/xroam/core/wire"
-	"github.com/xroam/xroam/core/x11"
+	"github.com/xroam/xroam/core/x11/x11test"
 	"github.com/xroam/xroam/core/xpra"
 )
 
@@ -38,7 +39,7 @@ func testIcon() []uint32 {
 func setIcon(t *testing.T, display int, id uint32, w, h int, px []uint32) {
 	t.Helper()
 	v := append(iconProp(2, 2, []uint32{1, 2, 3, 4}), iconProp(w, h, px)...)
-	if err := x11.SetWindowProperty(context.Background(), fmt.Sprintf(":%d", display), id, "_NET_WM_ICON", "CARDINAL", 32, v); err != nil {
+	if err := x11test.SetWindowProperty(context.Background(), fmt.Sprintf(":%d", display), id, "_NET_WM_ICON", "CARDINAL", 32, v); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -63,7 +64,7 @@ func iconProp(w, h int, px []uint32) []byte {
 }
 
 func windowStates(display int, id uint32) []string {
-	s, _ := x11.WindowStates(context.Background(), fmt.Sprintf(":%d", display), id)
+	s, _ := x11test.WindowStates(context.Background(), fmt.Sprintf(":%d", display), id)
 	return s
 }
 
@@ -96,7 +97,7 @@ func TestWindowIconAndStates(t *testing.T) {
 		}
 	}()
 	waitFor(t, "the icon on the client window", func() bool {
-		_, last, _ = x11.WindowProperty(context.Background(), fmt.Sprintf(":%d", cd), cli.ID, "_NET_WM_ICON")
+		_, last, _ = x11test.WindowProperty(context.Background(), fmt.Sprintf(":%d", cd), cli.ID, "_NET_WM_ICON")
 		return bytes.Equal(last, want)
 	})
 	if s := windowStates(cd, cli.ID); !slices.Contains(s, "fullscreen") {
@@ -109,7 +110,7 @@ func TestWindowIconAndStates(t *testing.T) {
 	setIcon(t, n, srv.ID, 8, 8, px2)
 	xprop(t, n, "-id", fmt.Sprint(srv.ID), "-f", "_NET_WM_STATE", "32a", "-set", "_NET_WM_STATE", "_NET_WM_STATE_ABOVE")
 	waitFor(t, "the new icon on the client window", func() bool {
-		_, last, _ = x11.WindowProperty(context.Background(), fmt.Sprintf(":%d", cd), cli.ID, "_NET_WM_ICON")
+		_, last, _ = x11test.WindowProperty(context.Background(), fmt.Sprintf(":%d", cd), cli.ID, "_NET_WM_ICON")
 		return bytes.Equal(last, iconProp(8, 8, px2))
 	})
 	waitFor(t, "the new state on the client window", func() bool {
@@ -168,7 +169,7 @@ func TestXpraClientShowsIconAndState(t *testing.T) {
 	e.srvAttachXpra(t, "socket://"+e.socket(n), cd)
 	cli := waitWindow(t, cd, "xicon")
 	waitFor(t, "the xpra client window to show the red icon", func() bool {
-		_, v, _ := x11.WindowProperty(context.Background(), fmt.Sprintf(":%d", cd), cli.ID, "_NET_WM_ICON")
+		_, v, _ := x11test.WindowProperty(context.Background(), fmt.Sprintf(":%d", cd), cli.ID, "_NET_WM_ICON")
 		return redShare(v) > 0.3
 	})
 	waitFor(t, "the xpra client window to be fullscreen", func() bool {
@@ -293,7 +294,7 @@ func TestAttachRingsTheBell(t *testing.T) {
 	q := e.attach(quiet, fmt.Sprintf(":%d", n), "--socket-dir="+e.sockDir, "--bell=no")
 	waitWindow(t, quiet, "abell")
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-	b, err := x11.WaitForBell(ctx, fmt.Sprintf(":%d", quiet))
+	b, err := x11test.WaitForBell(ctx, fmt.Sprintf(":%d", quiet))
 	cancel()
 	if err == nil {
 		t.Errorf("--bell=no: the client rang the bell: %+v", b)
@@ -305,16 +306,16 @@ func TestAttachRingsTheBell(t *testing.T) {
 	waitWindow(t, cd, "abell")
 	ctx, cancel = context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	b, err = x11.WaitForBell(ctx, fmt.Sprintf(":%d", cd))
+	b, err = x11test.WaitForBell(ctx, fmt.Sprintf(":%d", cd))
 	if err != nil {
 		t.Fatalf("no bell on the client's display: %v", err)
 	}
 	t.Logf("bell on the client display: %+v", b)
 }
 
-func shapeOf(t *testing.T, display int, id uint32) []x11.Rect {
+func shapeOf(t *testing.T, display int, id uint32) []geom.Rect {
 	t.Helper()
-	r, shaped, err := x11.WindowShapeRects(context.Background(), fmt.Sprintf(":%d", display), id)
+	r, shaped, err := x11test.WindowShapeRects(context.Background(), fmt.Sprintf(":%d", display), id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -333,7 +334,7 @@ func TestShapedWindow(t *testing.T) {
 	}
 	n := e.start("--start=xeyes -geometry 120x90")
 	srv := waitWindow(t, n, "xeyes")
-	var want []x11.Rect
+	var want []geom.Rect
 	waitFor(t, "xeyes to be shaped", func() bool {
 		want = shapeOf(t, n, srv.ID)
 		return len(want) > 1
@@ -342,7 +343,7 @@ func TestShapedWindow(t *testing.T) {
 	cd := clientDisplay(t)
 	e.attach(cd, fmt.Sprintf(":%d", n), "--socket-dir="+e.sockDir)
 	cli := waitWindow(t, cd, "xeyes")
-	var got []x11.Rect
+	var got []geom.Rect
 	waitFor(t, "the client window to take xeyes's shape", func() bool {
 		got = shapeOf(t, cd, cli.ID)
 		return slices.Equal(got, want)
@@ -364,8 +365,8 @@ func TestAttachBorder(t *testing.T) {
 	cli := waitWindow(t, cd, "framed")
 	var last string
 	waitFor(t, "a red frame around the server's pixels", func() bool {
-		s, err1 := x11.SnapshotWindow(context.Background(), fmt.Sprintf(":%d", n), srv.ID)
-		c, err2 := x11.SnapshotWindow(context.Background(), fmt.Sprintf(":%d", cd), cli.ID)
+		s, err1 := x11test.SnapshotWindow(context.Background(), fmt.Sprintf(":%d", n), srv.ID)
+		c, err2 := x11test.SnapshotWindow(context.Background(), fmt.Sprintf(":%d", cd), cli.ID)
 		if err1 != nil || err2 != nil || s.Width != c.Width || s.Height != c.Height {
 			last = fmt.Sprintf("%v %v", err1, err2)
 			return false
@@ -511,14 +512,14 @@ func TestWheelScrollsThroughXpraClient(t *testing.T) {
 	e.srvAttachXpra(t, "socket://"+e.socket(n), cd)
 	cli := waitWindow(t, cd, "wheel")
 	srvWaitSamePixels(t, n, srv.ID, cd, cli.ID)
-	before, err := x11.SnapshotWindow(context.Background(), fmt.Sprintf(":%d", n), srv.ID)
+	before, err := x11test.SnapshotWindow(context.Background(), fmt.Sprintf(":%d", n), srv.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	srvXdotool(t, cd, "mousemove", "--window", fmt.Sprint(cli.ID), "50", "50")
 	waitFor(t, "the wheel to scroll the xterm back", func() bool {
 		srvXdotool(t, cd, "click", "4")
-		now, err := x11.SnapshotWindow(context.Background(), fmt.Sprintf(":%d", n), srv.ID)
+		now, err := x11test.SnapshotWindow(context.Background(), fmt.Sprintf(":%d", n), srv.ID)
 		return err == nil && diffPixels(before, now, 0) > 0
 	})
 }

@@ -11,11 +11,12 @@ import (
 	"testing"
 
 	"github.com/xroam/xroam/core/x11"
+	"github.com/xroam/xroam/core/x11/x11test"
 )
 
 // meanAbsDiff is the mean absolute difference of two captures over R, G
 // and B (0 when identical).
-func meanAbsDiff(a, b x11.Snapshot) float64 {
+func meanAbsDiff(a, b x11test.Snapshot) float64 {
 	var sum, n float64
 	for i := 0; i+3 < len(a.Pix) && i+3 < len(b.Pix); i += 4 {
 		for c := 0; c < 3; c++ {
@@ -65,8 +66,8 @@ func TestXpraClientH264(t *testing.T) {
 	waitFor(t, "more h264 draws", func() bool { return e.infoInt(n, "encodings.draws.h264") > before })
 	p = waitClosePixels(t, n, srv.ID, cd, cli.ID, 25)
 	ctx := context.Background()
-	a, err1 := x11.SnapshotWindow(ctx, fmt.Sprintf(":%d", n), srv.ID)
-	b, err2 := x11.SnapshotWindow(ctx, fmt.Sprintf(":%d", cd), cli.ID)
+	a, err1 := x11test.SnapshotWindow(ctx, fmt.Sprintf(":%d", n), srv.ID)
+	b, err2 := x11test.SnapshotWindow(ctx, fmt.Sprintf(":%d", cd), cli.ID)
 	if err1 != nil || err2 != nil {
 		t.Fatalf("capture: %v / %v", err1, err2)
 	}

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/xroam/xroam/core/x11"
+	"github.com/xroam/xroam/core/x11/x11test"
 )
 
 // html5Driver returns the node command that drives chromium, or skips
@@ -112,7 +112,7 @@ func TestHTML5Client(t *testing.T) {
 	}
 	// The browser's canvas shows the xterm's pixels: rgb32 in the RGBX
 	// layout the HTML5 client asks for.
-	want, err := x11.SnapshotWindow(context.Background(), fmt.Sprintf(":%d", n), srv.ID)
+	want, err := x11test.SnapshotWindow(context.Background(), fmt.Sprintf(":%d", n), srv.ID)
 	if err != nil {
 		t.Fatal(err)
 	}

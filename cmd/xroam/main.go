@@ -9,10 +9,12 @@ import (
 	"syscall"
 
 	"github.com/xroam/xroam/core/cli"
+	"github.com/xroam/xroam/plugins/builtin"
 )
 
 // Set at link time by the Makefile (-X); these are the build's facts, not
-// state, and nothing writes them at run time.
+// state, and nothing writes them at run time. The other build fact is
+// which plugins are compiled in: plugins/builtin.
 var (
 	version       = "devel"
 	systemConfDir = "/etc/xroam/conf.d"
@@ -27,7 +29,7 @@ func main() {
 		Stdout: os.Stdout,
 		Stderr: os.Stderr,
 		Getenv: os.Getenv,
-		Build:  cli.Build{Version: version, SystemConfDir: systemConfDir, PluginDir: pluginDir},
+		Build:  cli.Build{Version: version, SystemConfDir: systemConfDir, PluginDir: pluginDir, Builtins: builtin.Plugins()},
 	})
 	stop()
 	os.Exit(code)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/xroam/xroam/core/wire"
 	"github.com/xroam/xroam/core/x11"
+	"github.com/xroam/xroam/core/x11/x11test"
 	"github.com/xroam/xroam/core/xpra"
 )
 
@@ -101,7 +102,7 @@ func TestDPIOption(t *testing.T) {
 	if got := xdpyinfoDPI(t, n); got != "144x144" {
 		t.Errorf("--dpi=144: xdpyinfo says %s", got)
 	}
-	if v, err := x11.Resource(context.Background(), fmt.Sprintf(":%d", n), "Xft.dpi"); err != nil || v != "144" {
+	if v, err := x11test.Resource(context.Background(), fmt.Sprintf(":%d", n), "Xft.dpi"); err != nil || v != "144" {
 		t.Errorf("Xft.dpi %q %v", v, err)
 	}
 	nxConnect(t, e.socket(n), wire.Dict{"dpi": 120, "dpi.x": 120, "dpi.y": 120})
@@ -117,7 +118,7 @@ func TestDPIOption(t *testing.T) {
 	}
 	nxConnect(t, e.socket(m), wire.Dict{"dpi": 120, "dpi.x": 120, "dpi.y": 120})
 	waitFor(t, "the client's DPI", func() bool { return xdpyinfoDPI(t, m) == "120x120" })
-	if v, _ := x11.Resource(context.Background(), fmt.Sprintf(":%d", m), "Xft.dpi"); v != "120" {
+	if v, _ := x11test.Resource(context.Background(), fmt.Sprintf(":%d", m), "Xft.dpi"); v != "120" {
 		t.Errorf("Xft.dpi %q after the attach", v)
 	}
 
@@ -141,7 +142,7 @@ func TestDPIOption(t *testing.T) {
 		if x < dpi-1 || x > dpi+1 || y < dpi-1 || y > dpi+1 {
 			t.Errorf("--dpi=%d: xdpyinfo says %s", dpi, got)
 		}
-		if v, err := x11.Resource(context.Background(), fmt.Sprintf(":%d", b), "Xft.dpi"); err != nil || v != fmt.Sprint(dpi) {
+		if v, err := x11test.Resource(context.Background(), fmt.Sprintf(":%d", b), "Xft.dpi"); err != nil || v != fmt.Sprint(dpi) {
 			t.Errorf("--dpi=%d: Xft.dpi %q %v", dpi, v, err)
 		}
 	}

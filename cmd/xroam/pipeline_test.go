@@ -17,7 +17,7 @@ import (
 	"github.com/pierrec/lz4/v4"
 
 	"github.com/xroam/xroam/core/wire"
-	"github.com/xroam/xroam/core/x11"
+	"github.com/xroam/xroam/core/x11/x11test"
 	"github.com/xroam/xroam/core/xpra"
 )
 
@@ -250,7 +250,7 @@ func (c *rawClient) samePixels(srvDisplay int, xid uint32) error {
 // sameWindow compares the canvas of window wid with the server's window
 // xid.
 func (c *rawClient) sameWindow(srvDisplay int, xid uint32, wid int64) error {
-	snap, err := x11.SnapshotWindow(context.Background(), fmt.Sprintf(":%d", srvDisplay), xid)
+	snap, err := x11test.SnapshotWindow(context.Background(), fmt.Sprintf(":%d", srvDisplay), xid)
 	if err != nil {
 		return err
 	}

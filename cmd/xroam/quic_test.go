@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/xroam/xroam/core/x11"
-	transports "github.com/xroam/xroam/plugins/transports/modules"
+	"github.com/xroam/xroam/sdk/transport"
 )
 
 // freeUDPPort is a UDP port on loopback that was free a moment ago.
@@ -147,7 +147,7 @@ func TestQUICDeadPeer(t *testing.T) {
 		waitFor(t, "the QUIC client to attach", clients("1"))
 		// Quiet for a while first: the keep-alives must hold a live
 		// connection that sends nothing past the idle timeout.
-		time.Sleep(2 * transports.QUICIdleTimeout)
+		time.Sleep(2 * transport.QUICIdleTimeout)
 		if !clients("1")() {
 			t.Fatalf("a live, quiet QUIC client was dropped:\n%s", tail(e.logOf(n), 30))
 		}

@@ -16,8 +16,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xroam/xroam/core/geom"
 	"github.com/xroam/xroam/core/rfb"
 	"github.com/xroam/xroam/core/x11"
+	"github.com/xroam/xroam/core/x11/x11test"
+	"github.com/xroam/xroam/core/x11/xclient"
 	"github.com/xroam/xroam/sdk/auth"
 )
 
@@ -213,19 +216,19 @@ func needNoVNC(t *testing.T) {
 	}
 }
 
-// pngSnapshot reads a PNG as an x11.Snapshot (BGRX) for windowPSNR.
-func pngSnapshot(path string) (x11.Snapshot, error) {
+// pngSnapshot reads a PNG as an x11test.Snapshot (BGRX) for windowPSNR.
+func pngSnapshot(path string) (x11test.Snapshot, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return x11.Snapshot{}, err
+		return x11test.Snapshot{}, err
 	}
 	defer f.Close()
 	m, err := png.Decode(f)
 	if err != nil {
-		return x11.Snapshot{}, err
+		return x11test.Snapshot{}, err
 	}
 	b := m.Bounds()
-	s := x11.Snapshot{Width: b.Dx(), Height: b.Dy(), Pix: make([]byte, 0, b.Dx()*b.Dy()*4)}
+	s := x11test.Snapshot{Width: b.Dx(), Height: b.Dy(), Pix: make([]byte, 0, b.Dx()*b.Dy()*4)}
 	for y := b.Min.Y; y < b.Max.Y; y++ {
 		for x := b.Min.X; x < b.Max.X; x++ {
 			r, g, bl, _ := m.At(x, y).RGBA()
@@ -312,7 +315,7 @@ func TestRFBNoVNC(t *testing.T) {
 			}
 			var last string
 			waitFor(t, "the canvas to show the screen", func() bool {
-				a, err1 := x11.SnapshotWindow(context.Background(), fmt.Sprintf(":%d", n), srv.Root)
+				a, err1 := x11test.SnapshotWindow(context.Background(), fmt.Sprintf(":%d", n), srv.Root)
 				b, err2 := pngSnapshot(shot)
 				if err1 != nil || err2 != nil {
 					last = fmt.Sprint(err1, err2)
@@ -378,7 +381,7 @@ func (c *rfbClient) update(incremental bool) {
 func (c *rfbClient) tryUpdate(incremental bool, d time.Duration) bool {
 	c.t.Helper()
 	if !c.pending {
-		c.send(rfb.AppendUpdateRequest(nil, incremental, rfb.Rect{W: c.dec.W, H: c.dec.H}))
+		c.send(rfb.AppendUpdateRequest(nil, incremental, geom.Rect{W: c.dec.W, H: c.dec.H}))
 		c.pending = true
 	}
 	_ = c.nc.SetReadDeadline(time.Now().Add(d))
@@ -405,10 +408,10 @@ func (c *rfbClient) tryUpdate(incremental bool, d time.Duration) bool {
 	}
 }
 
-// snapshot is the decoded framebuffer as an x11.Snapshot.
-func (c *rfbClient) snapshot() x11.Snapshot {
+// snapshot is the decoded framebuffer as an x11test.Snapshot.
+func (c *rfbClient) snapshot() x11test.Snapshot {
 	m := c.dec.Image()
-	s := x11.Snapshot{Width: c.dec.W, Height: c.dec.H, Pix: make([]byte, 0, len(m.Pix))}
+	s := x11test.Snapshot{Width: c.dec.W, Height: c.dec.H, Pix: make([]byte, 0, len(m.Pix))}
 	for i := 0; i < len(m.Pix); i += 4 {
 		s.Pix = append(s.Pix, m.Pix[i+2], m.Pix[i+1], m.Pix[i], 0)
 	}
@@ -417,7 +420,7 @@ func (c *rfbClient) snapshot() x11.Snapshot {
 
 // sameAsDisplay compares the framebuffer with the display's root window.
 func (c *rfbClient) sameAsDisplay(display int, root uint32) (bool, string) {
-	a, err := x11.SnapshotWindow(context.Background(), fmt.Sprintf(":%d", display), root)
+	a, err := x11test.SnapshotWindow(context.Background(), fmt.Sprintf(":%d", display), root)
 	if err != nil {
 		return false, err.Error()
 	}
@@ -555,13 +558,13 @@ func TestRFBTightJPEGVncviewer(t *testing.T) {
 	e := newEnv(t)
 	needVNCViewer(t)
 	shared := clientDisplay(t)
-	d, err := x11.OpenClientDisplay(context.Background(), fmt.Sprintf(":%d", shared), nil)
+	d, err := xclient.Open(context.Background(), fmt.Sprintf(":%d", shared), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(d.Close)
 	const w, h = 400, 300
-	win, err := d.CreateWindow(x11.ClientWindowSpec{X: 50, Y: 50, Width: w, Height: h, OverrideRedirect: true, Title: "photo"})
+	win, err := d.CreateWindow(xclient.WindowSpec{X: 50, Y: 50, Width: w, Height: h, OverrideRedirect: true, Title: "photo"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/xroam/xroam/core/x11"
+	"github.com/xroam/xroam/core/x11/x11test"
 )
 
 // TestScreenshotMatchesDisplay: the PNG that screenshot writes is the
@@ -21,10 +21,10 @@ func TestScreenshotMatchesDisplay(t *testing.T) {
 	w := waitWindow(t, n, "shot-app")
 	file := filepath.Join(e.home, "shot.png")
 	// Wait for the xterm to draw before the picture is taken.
-	var snap x11.Snapshot
+	var snap x11test.Snapshot
 	waitFor(t, "the xterm to draw", func() bool {
 		var err error
-		snap, err = x11.SnapshotWindow(t.Context(), fmt.Sprintf(":%d", n), w.ID)
+		snap, err = x11test.SnapshotWindow(t.Context(), fmt.Sprintf(":%d", n), w.ID)
 		if err != nil {
 			return false
 		}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/xroam/xroam/core/x11"
+	"github.com/xroam/xroam/core/x11/x11test"
 )
 
 // The product's own path, `xroam start` then `xroam attach`, with nothing
@@ -158,7 +159,7 @@ func TestSeamlessEndToEnd(t *testing.T) {
 	// Resizing the client window resizes the application's window.
 	srvXdotool(t, cd, "windowsize", fmt.Sprint(cliTerm.ID), "500", "300")
 	waitFor(t, "the server window to follow the resize", func() bool {
-		img, err := x11.SnapshotWindow(context.Background(), fmt.Sprintf(":%d", n), srvTerm.ID)
+		img, err := x11test.SnapshotWindow(context.Background(), fmt.Sprintf(":%d", n), srvTerm.ID)
 		return err == nil && img.Width == 500 && img.Height == 300
 	})
 	samePixels(t, n, srvTerm.ID, cd, cliTerm.ID, 0)
@@ -180,7 +181,7 @@ func TestSeamlessEndToEnd(t *testing.T) {
 	cliLogo = waitWindow(t, cd, "xlogo")
 	samePixels(t, n, srvTerm.ID, cd, cliTerm.ID, 0)
 	samePixels(t, n, srvLogo.ID, cd, cliLogo.ID, 0)
-	if img, err := x11.SnapshotWindow(context.Background(), fmt.Sprintf(":%d", cd), cliTerm.ID); err != nil || img.Width != 500 || img.Height != 300 {
+	if img, err := x11test.SnapshotWindow(context.Background(), fmt.Sprintf(":%d", cd), cliTerm.ID); err != nil || img.Width != 500 || img.Height != 300 {
 		t.Errorf("re-attached xterm window %dx%d (%v), want the resized 500x300", img.Width, img.Height, err)
 	}
 	// The same applications, and the same windows on the server.
@@ -204,7 +205,7 @@ func TestSeamlessEndToEnd(t *testing.T) {
 	if xtermPID <= 0 {
 		t.Fatalf("no xterm among the session's commands: %v", pidsBefore)
 	}
-	if err := x11.RequestClose(context.Background(), fmt.Sprintf(":%d", cd), cliTerm.ID); err != nil {
+	if err := x11test.RequestClose(context.Background(), fmt.Sprintf(":%d", cd), cliTerm.ID); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "the xterm to exit", func() bool { return !pidAlive(xtermPID) })
@@ -306,14 +307,14 @@ func TestAttachFocusWheelAndCursors(t *testing.T) {
 		return false
 	})
 
-	before, err := x11.SnapshotWindow(context.Background(), fmt.Sprintf(":%d", n), srvA.ID)
+	before, err := x11test.SnapshotWindow(context.Background(), fmt.Sprintf(":%d", n), srvA.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	srvXdotool(t, cd, "mousemove", "--window", fmt.Sprint(cliA.ID), "50", "50")
 	waitFor(t, "the wheel to scroll the xterm back", func() bool {
 		srvXdotool(t, cd, "click", "4")
-		now, err := x11.SnapshotWindow(context.Background(), fmt.Sprintf(":%d", n), srvA.ID)
+		now, err := x11test.SnapshotWindow(context.Background(), fmt.Sprintf(":%d", n), srvA.ID)
 		return err == nil && diffPixels(before, now, 0) > 0
 	})
 	samePixels(t, n, srvA.ID, cd, cliA.ID, 0)
@@ -322,8 +323,8 @@ func TestAttachFocusWheelAndCursors(t *testing.T) {
 	// xterm's I-beam, the client keeps its own cursor (for the seconds
 	// in which a forwarded cursor shows, see TestSeamlessEndToEnd).
 	for range 15 {
-		sc, err1 := x11.CurrentCursor(context.Background(), fmt.Sprintf(":%d", n))
-		cc, err2 := x11.CurrentCursor(context.Background(), fmt.Sprintf(":%d", cd))
+		sc, err1 := x11test.CurrentCursor(context.Background(), fmt.Sprintf(":%d", n))
+		cc, err2 := x11test.CurrentCursor(context.Background(), fmt.Sprintf(":%d", cd))
 		if err1 != nil || err2 != nil {
 			t.Fatalf("cursors: %v / %v", err1, err2)
 		}
@@ -334,7 +335,7 @@ func TestAttachFocusWheelAndCursors(t *testing.T) {
 	}
 }
 
-func sameCursor(a, b x11.CursorImage) bool {
+func sameCursor(a, b x11test.CursorImage) bool {
 	return a.Width > 0 && a.Width == b.Width && a.Height == b.Height && a.XHot == b.XHot && a.YHot == b.YHot && slices.Equal(a.Pix, b.Pix)
 }
 
@@ -349,8 +350,8 @@ func waitSameCursor(t *testing.T, n, cd int, what string) {
 		}
 	}()
 	waitFor(t, what, func() bool {
-		sc, err1 := x11.CurrentCursor(context.Background(), fmt.Sprintf(":%d", n))
-		cc, err2 := x11.CurrentCursor(context.Background(), fmt.Sprintf(":%d", cd))
+		sc, err1 := x11test.CurrentCursor(context.Background(), fmt.Sprintf(":%d", n))
+		cc, err2 := x11test.CurrentCursor(context.Background(), fmt.Sprintf(":%d", cd))
 		seen = fmt.Sprintf("server %dx%d hot %d,%d (%v), client %dx%d hot %d,%d (%v)", sc.Width, sc.Height, sc.XHot, sc.YHot, err1,
 			cc.Width, cc.Height, cc.XHot, cc.YHot, err2)
 		return err1 == nil && err2 == nil && sameCursor(sc, cc)

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/xroam/xroam/core/x11"
+	"github.com/xroam/xroam/core/x11/x11test"
 )
 
 // These tests run the real binary against real Xvfb displays: they build
@@ -206,7 +207,7 @@ func waitWindow(t *testing.T, display int, title string) x11.WindowInfo {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	w, err := x11.WaitForWindow(ctx, fmt.Sprintf(":%d", display), func(w x11.WindowInfo) bool {
+	w, err := x11test.WaitForWindow(ctx, fmt.Sprintf(":%d", display), func(w x11.WindowInfo) bool {
 		return w.Mapped && strings.Contains(w.Title, title)
 	})
 	if err != nil {

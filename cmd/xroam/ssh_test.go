@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/xroam/xroam/core/x11"
+	"github.com/xroam/xroam/core/x11/x11test"
 )
 
 // ssh:// through a real OpenSSH server on loopback, run by the test as
@@ -160,7 +161,7 @@ func TestSSHTransport(t *testing.T) {
 	if _, err := exec.LookPath("xpra"); err == nil {
 		out, stop := e.srvAttachXpra(t, uri, cd, "--ssh="+srv.ssh, "--remote-xpra="+remote)
 		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-		_, err := x11.WaitForWindow(ctx, fmt.Sprintf(":%d", cd), isApp)
+		_, err := x11test.WaitForWindow(ctx, fmt.Sprintf(":%d", cd), isApp)
 		cancel()
 		if err != nil {
 			t.Errorf("xpra attach over ssh: no window: %v\n%s", err, out.String())

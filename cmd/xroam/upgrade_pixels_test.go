@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/xroam/xroam/core/x11"
+	"github.com/xroam/xroam/core/x11/x11test"
 )
 
 // TestUpgradeKeepsPixels: after `xroam upgrade` the application's window
@@ -23,10 +24,10 @@ func TestUpgradeKeepsPixels(t *testing.T) {
 	disp := fmt.Sprintf(":%d", n)
 	w := waitWindow(t, n, "upgrade-pix")
 	ctx := context.Background()
-	var before x11.Snapshot
+	var before x11test.Snapshot
 	// Wait for the xterm to have drawn its text: two equal captures.
 	waitFor(t, "the xterm to settle", func() bool {
-		a, err := x11.SnapshotWindow(ctx, disp, w.ID)
+		a, err := x11test.SnapshotWindow(ctx, disp, w.ID)
 		if err != nil {
 			return false
 		}
@@ -39,7 +40,7 @@ func TestUpgradeKeepsPixels(t *testing.T) {
 		t.Fatalf("upgrade: %q", out)
 	}
 	waitFor(t, "the old server to end", func() bool { return !pidAlive(oldServer) })
-	after, err := x11.SnapshotWindow(ctx, disp, waitWindow(t, n, "upgrade-pix").ID)
+	after, err := x11test.SnapshotWindow(ctx, disp, waitWindow(t, n, "upgrade-pix").ID)
 	if err != nil {
 		t.Fatal(err)
 	}

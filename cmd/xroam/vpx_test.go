@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/xroam/xroam/core/x11"
+	"github.com/xroam/xroam/core/x11/x11test"
 )
 
 // TestXpraClientVPX: Debian's xpra 3.1.3 client attached with
@@ -54,8 +55,8 @@ func TestXpraClientVPX(t *testing.T) {
 			waitFor(t, "more "+coding+" draws", func() bool { return e.infoInt(n, draws) > before })
 			p = waitClosePixels(t, n, srv.ID, cd, cli.ID, 25)
 			ctx := context.Background()
-			a, err1 := x11.SnapshotWindow(ctx, fmt.Sprintf(":%d", n), srv.ID)
-			b, err2 := x11.SnapshotWindow(ctx, fmt.Sprintf(":%d", cd), cli.ID)
+			a, err1 := x11test.SnapshotWindow(ctx, fmt.Sprintf(":%d", n), srv.ID)
+			b, err2 := x11test.SnapshotWindow(ctx, fmt.Sprintf(":%d", cd), cli.ID)
 			if err1 != nil || err2 != nil {
 				t.Fatalf("capture: %v / %v", err1, err2)
 			}

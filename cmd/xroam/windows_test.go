@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/xroam/xroam/core/x11"
+	"github.com/xroam/xroam/core/x11/x11test"
 )
 
 // srvAttachXpra runs Debian's `xpra attach` showing windows on client display
@@ -109,7 +110,7 @@ func TestXpraClientShowsWindow(t *testing.T) {
 	// A triple click selects the typed line: xterm then owns PRIMARY.
 	srvXdotool(t, cd, "mousemove", "--window", fmt.Sprint(cli.ID), "10", "8", "click", "--repeat", "3", "--delay", "80", "1")
 	waitFor(t, "the click to select text in the xterm", func() bool {
-		owner, err := x11.SelectionOwner(context.Background(), fmt.Sprintf(":%d", n), "PRIMARY")
+		owner, err := x11test.SelectionOwner(context.Background(), fmt.Sprintf(":%d", n), "PRIMARY")
 		return err == nil && owner != 0
 	})
 
@@ -175,7 +176,7 @@ func TestXpraClientShowsWindow(t *testing.T) {
 
 	// Closing the client window closes the application gracefully: xterm
 	// gets WM_DELETE_WINDOW and exits, and the client's window goes.
-	if err := x11.RequestClose(context.Background(), cliDisp, cli2.ID); err != nil {
+	if err := x11test.RequestClose(context.Background(), cliDisp, cli2.ID); err != nil {
 		t.Fatal(err)
 	}
 	gone := func(display string) func() bool {

@@ -15,6 +15,7 @@ import (
 	"github.com/xroam/xroam/core/config"
 	"github.com/xroam/xroam/core/session"
 	"github.com/xroam/xroam/core/x11"
+	"github.com/xroam/xroam/sdk/plugin"
 )
 
 // Exit codes of the xroam command. They are documented in `xroam help`
@@ -34,6 +35,9 @@ type Build struct {
 	SystemConfDir string
 	// PluginDir is where the installed plugin binaries are.
 	PluginDir string
+	// Builtins are the plugins compiled into the binary
+	// (plugins/builtin), run in-process when no binary is installed.
+	Builtins []plugin.Servable
 }
 
 // Env is everything a run of the command depends on, so that tests can

@@ -25,7 +25,7 @@ func pluginDirs(inv *Invocation) []string {
 // and whether it can be used (showconfig --plugins).
 func showPlugins(ctx context.Context, inv *Invocation) error {
 	dirs := pluginDirs(inv)
-	entries := pluginhost.Inventory(ctx, dirs, pluginhost.DefaultBuiltins(), inv.Config, sdk.APIVersions())
+	entries := pluginhost.Inventory(ctx, dirs, inv.Env.Build.Builtins, inv.Config, sdk.APIVersions())
 	switch inv.Flags["format"] {
 	case "json":
 		type jentry struct {
@@ -71,7 +71,7 @@ func showPlugins(ctx context.Context, inv *Invocation) error {
 // whether this installation can use it.
 func videoEncodersHelp(ctx context.Context, inv *Invocation) error {
 	found := map[string]pluginhost.Entry{}
-	for _, e := range pluginhost.Inventory(ctx, pluginDirs(inv), pluginhost.DefaultBuiltins(), inv.Config, sdk.APIVersions()) {
+	for _, e := range pluginhost.Inventory(ctx, pluginDirs(inv), inv.Env.Build.Builtins, inv.Config, sdk.APIVersions()) {
 		if _, seen := found[e.Name]; !seen && e.Kind == plugin.KindEncoder && slices.ContainsFunc(e.Encodings, pipeline.IsVideo) {
 			found[e.Name] = e
 		}

@@ -163,7 +163,7 @@ func runServer(ctx context.Context, inv *Invocation, mode string) error {
 	logger, level := serverLogger(inv)
 	host := pluginhost.New(pluginhost.Options{
 		Dirs:     pluginhost.DefaultDirs(cfg.PluginDir, inv.Env.Getenv("HOME"), inv.Env.Build.PluginDir),
-		Builtins: pluginhost.DefaultBuiltins(),
+		Builtins: inv.Env.Build.Builtins,
 		Logger:   logger,
 	})
 	defer host.Close()

@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/xroam/xroam/core/x11"
+	"github.com/xroam/xroam/core/geom"
 )
 
 // border is --border=COLOR[,SIZE][:off]: a frame of SIZE pixels drawn
@@ -113,7 +113,7 @@ func (c *client) drawBorder(win *window) {
 	if s <= 0 {
 		return
 	}
-	c.disp.Fill(win.local, rgb, []x11.Rect{
+	c.disp.Fill(win.local, rgb, []geom.Rect{
 		{X: 0, Y: 0, W: win.w, H: s},
 		{X: 0, Y: win.h - s, W: win.w, H: s},
 		{X: 0, Y: s, W: s, H: win.h - 2*s},

@@ -15,7 +15,7 @@ import (
 	"github.com/xroam/xroam/core/dial"
 	"github.com/xroam/xroam/core/sockdir"
 	"github.com/xroam/xroam/core/wire"
-	"github.com/xroam/xroam/core/x11"
+	"github.com/xroam/xroam/core/x11/xclient"
 	"github.com/xroam/xroam/core/xpra"
 )
 
@@ -143,7 +143,7 @@ func Run(ctx context.Context, cfg Config) error {
 	// SIGINT the windows must stay while the goodbye is sent.
 	xctx, xcancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer xcancel()
-	disp, err := x11.OpenClientDisplay(xctx, cfg.Display, cfg.Log)
+	disp, err := xclient.Open(xctx, cfg.Display, cfg.Log)
 	if err != nil {
 		return err
 	}
@@ -154,7 +154,7 @@ func Run(ctx context.Context, cfg Config) error {
 type client struct {
 	cfg    Config
 	log    *slog.Logger
-	disp   *x11.ClientDisplay
+	disp   *xclient.Display
 	nc     net.Conn
 	target dial.Target
 	r      *wire.Reader
@@ -163,11 +163,11 @@ type client struct {
 	start  time.Time
 
 	windows    map[int64]*window
-	byLocal    map[x11.ClientWindow]*window
+	byLocal    map[xclient.Window]*window
 	focused    int64
 	shortcuts  []shortcut
 	challenged bool // a challenge was answered already
-	cursor     x11.ClientCursor
+	cursor     xclient.Cursor
 	clip       *clientClip  // nil when the clipboard is off
 	cipher     *dial.Cipher // nil: no encryption
 	// onHello is called when the server's hello arrives.

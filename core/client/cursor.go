@@ -8,7 +8,7 @@ import (
 	"image/png"
 
 	"github.com/xroam/xroam/core/wire"
-	"github.com/xroam/xroam/core/x11"
+	"github.com/xroam/xroam/core/x11/xclient"
 	"github.com/xroam/xroam/core/xpra"
 )
 
@@ -45,7 +45,7 @@ const maxCursorSide = 512
 // premultiplied BGRA pixels, as XFixes gives them to xroam's and xpra's
 // servers.
 func (c *client) setCursor(p wire.Packet) {
-	var cur x11.ClientCursor
+	var cur xclient.Cursor
 	if pc, err := xpra.ParseCursor(p); err == nil && pc.Encoding != "" {
 		w, h, pix, err := cursorImage(pc)
 		if err == nil {

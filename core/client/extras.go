@@ -8,8 +8,10 @@ import (
 	"image/png"
 	"slices"
 
+	"github.com/xroam/xroam/core/geom"
 	"github.com/xroam/xroam/core/wire"
 	"github.com/xroam/xroam/core/x11"
+	"github.com/xroam/xroam/core/x11/xclient"
 	"github.com/xroam/xroam/core/xpra"
 )
 
@@ -117,12 +119,12 @@ const maxShapeRects = 1 << 16
 
 // shapeRects reads a "shape" metadata rectangle list, [[x, y, w, h]...],
 // offset by x0, y0; nil when the key is absent or malformed.
-func shapeRects(sd wire.Dict, key string, x0, y0 int) []x11.Rect {
+func shapeRects(sd wire.Dict, key string, x0, y0 int) []geom.Rect {
 	l := sd.List(key)
 	if len(l) == 0 || len(l) > maxShapeRects {
 		return nil
 	}
-	out := make([]x11.Rect, 0, len(l))
+	out := make([]geom.Rect, 0, len(l))
 	for _, v := range l {
 		r, ok := wire.AsList(v)
 		if !ok || len(r) != 4 {
@@ -136,13 +138,13 @@ func shapeRects(sd wire.Dict, key string, x0, y0 int) []x11.Rect {
 			}
 			n[i] = int(iv)
 		}
-		out = append(out, x11.Rect{X: n[0] + x0, Y: n[1] + y0, W: n[2], H: n[3]})
+		out = append(out, geom.Rect{X: n[0] + x0, Y: n[1] + y0, W: n[2], H: n[3]})
 	}
 	return out
 }
 
 // applyShape gives a local window the shape in meta, if meta has one.
-func (c *client) applyShape(local x11.ClientWindow, meta wire.Dict) {
+func (c *client) applyShape(local xclient.Window, meta wire.Dict) {
 	if !meta.Has("shape") {
 		return
 	}

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/xroam/xroam/core/x11"
+	"github.com/xroam/xroam/core/x11/xclient"
 	"github.com/xroam/xroam/core/xpra"
 )
 
@@ -16,7 +16,7 @@ type shortcut struct {
 }
 
 // ignoredMods are left out when matching shortcuts (caps and num lock).
-const ignoredMods = x11.KeyMaskLock | x11.KeyMask2
+const ignoredMods = xclient.KeyMaskLock | xclient.KeyMask2
 
 // parseShortcuts parses "Mod+Mod+Key:action" bindings. Only the quit
 // action is implemented; "void" disables a binding.
@@ -41,17 +41,17 @@ func parseShortcuts(specs []string) ([]shortcut, error) {
 		for _, m := range parts[:len(parts)-1] {
 			switch strings.ToLower(m) {
 			case "shift":
-				sc.mods |= x11.KeyMaskShift
+				sc.mods |= xclient.KeyMaskShift
 			case "control", "ctrl":
-				sc.mods |= x11.KeyMaskControl
+				sc.mods |= xclient.KeyMaskControl
 			case "alt", "meta", "mod1":
-				sc.mods |= x11.KeyMask1
+				sc.mods |= xclient.KeyMask1
 			case "super", "hyper", "mod4":
-				sc.mods |= x11.KeyMask4
+				sc.mods |= xclient.KeyMask4
 			case "mod3":
-				sc.mods |= x11.KeyMask3
+				sc.mods |= xclient.KeyMask3
 			case "mod5", "altgr":
-				sc.mods |= x11.KeyMask5
+				sc.mods |= xclient.KeyMask5
 			default:
 				return nil, fmt.Errorf("key shortcut %q: unknown modifier %q", s, m)
 			}
@@ -85,14 +85,14 @@ func (c *client) pointerAt(rootX, rootY, x, y int) xpra.Pointer {
 
 func buttons(state uint16) []int64 {
 	out := []int64{}
-	for _, b := range x11.ButtonsFromState(state) {
+	for _, b := range xclient.ButtonsFromState(state) {
 		out = append(out, int64(b))
 	}
 	return out
 }
 
 func modifiers(state uint16) []string {
-	return x11.ModifierNames(state)
+	return xclient.ModifierNames(state)
 }
 
 // focus tells the server which window has the keyboard.
@@ -107,18 +107,18 @@ func (c *client) focus(wid int64, state uint16) {
 // handleEvent forwards a local X event; quit reports a quit shortcut.
 func (c *client) handleEvent(ev any) (quit bool) {
 	switch e := ev.(type) {
-	case *x11.ClientErrorEvent:
+	case *xclient.ErrorEvent:
 		c.log.Debug("attach: X error", "err", e.Err)
-	case *x11.ClientScreenEvent:
+	case *xclient.ScreenEvent:
 		c.screenChanged(e)
-	case *x11.ClientStateEvent:
+	case *xclient.StateEvent:
 		c.localStates(e)
-	case *x11.ClientExposeEvent:
+	case *xclient.ExposeEvent:
 		if win := c.byLocal[e.Window]; win != nil {
 			win.repaint(c.disp, e.X, e.Y, e.Width, e.Height)
 			c.drawBorder(win)
 		}
-	case *x11.ClientConfigureEvent:
+	case *xclient.ConfigureEvent:
 		win := c.byLocal[e.Window]
 		if win == nil || win.or {
 			return false
@@ -130,11 +130,11 @@ func (c *client) handleEvent(ev any) (quit bool) {
 		win.resize(clampDim(int64(e.Width)), clampDim(int64(e.Height)))
 		c.sendLog(xpra.ConfigureWindow{WID: win.wid, X: int64(win.x), Y: int64(win.y), Width: int64(win.w), Height: int64(win.h),
 			ResizeCounter: win.resizeCounter}.Packet())
-	case *x11.ClientCloseEvent:
+	case *xclient.CloseEvent:
 		if win := c.byLocal[e.Window]; win != nil {
 			c.sendLog(xpra.CloseWindow{WID: win.wid}.Packet())
 		}
-	case *x11.ClientFocusEvent:
+	case *xclient.FocusEvent:
 		if c.cfg.Readonly {
 			return false
 		}
@@ -143,7 +143,7 @@ func (c *client) handleEvent(ev any) (quit bool) {
 		} else if win != nil && c.focused == win.wid {
 			c.focus(0, 0)
 		}
-	case *x11.ClientKeyEvent:
+	case *xclient.KeyEvent:
 		if e.Pressed {
 			switch matchShortcut(c.shortcuts, e.Name, e.State) {
 			case "quit":
@@ -158,13 +158,13 @@ func (c *client) handleEvent(ev any) (quit bool) {
 		c.focus(win.wid, e.State)
 		c.sendLog(xpra.KeyAction{WID: win.wid, Name: e.Name, Pressed: e.Pressed, Modifiers: modifiers(e.State), Keyval: int64(e.Keysym),
 			String: e.String, Keycode: int64(e.Keycode), HasKeycode: true}.Packet())
-	case *x11.ClientMotionEvent:
+	case *xclient.MotionEvent:
 		win := c.byLocal[e.Window]
 		if win == nil || c.cfg.Readonly {
 			return false
 		}
 		c.sendLog(xpra.PointerPosition{WID: win.wid, Pointer: c.pointerAt(e.RootX, e.RootY, e.X, e.Y), Modifiers: modifiers(e.State), Buttons: buttons(e.State)}.Packet())
-	case *x11.ClientButtonEvent:
+	case *xclient.ButtonEvent:
 		win := c.byLocal[e.Window]
 		if win == nil || c.cfg.Readonly {
 			return false

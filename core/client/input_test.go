@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/xroam/xroam/core/wire"
-	"github.com/xroam/xroam/core/x11"
+	"github.com/xroam/xroam/core/x11/xclient"
 	"github.com/xroam/xroam/core/xpra"
 )
 
@@ -16,7 +16,7 @@ func inputClient(readonly bool, out *bytes.Buffer) *client {
 	c := &client{
 		cfg: Config{Readonly: readonly}, log: slog.New(slog.DiscardHandler),
 		w: wire.NewWriter(out), server: wire.Dict{},
-		windows: map[int64]*window{}, byLocal: map[x11.ClientWindow]*window{},
+		windows: map[int64]*window{}, byLocal: map[xclient.Window]*window{},
 	}
 	win := &window{wid: 7, local: 0x400001, w: 100, h: 50, backing: make([]byte, 100*50*4)}
 	c.windows[7], c.byLocal[win.local] = win, win
@@ -40,8 +40,8 @@ func sentPackets(t *testing.T, out *bytes.Buffer) []wire.Packet {
 func TestKeyForwarding(t *testing.T) {
 	var out bytes.Buffer
 	c := inputClient(false, &out)
-	c.handleEvent(&x11.ClientKeyEvent{Window: 0x400001, Pressed: true, Keycode: 38, Keysym: 'a', Name: "a", String: "a", State: x11.KeyMaskShift})
-	c.handleEvent(&x11.ClientButtonEvent{Window: 0x400001, Button: 4, Pressed: true, X: 5, Y: 6, RootX: 15, RootY: 16})
+	c.handleEvent(&xclient.KeyEvent{Window: 0x400001, Pressed: true, Keycode: 38, Keysym: 'a', Name: "a", String: "a", State: xclient.KeyMaskShift})
+	c.handleEvent(&xclient.ButtonEvent{Window: 0x400001, Button: 4, Pressed: true, X: 5, Y: 6, RootX: 15, RootY: 16})
 	ps := sentPackets(t, &out)
 	if len(ps) != 3 {
 		t.Fatalf("sent %v", ps)
@@ -72,15 +72,15 @@ func TestKeyForwarding(t *testing.T) {
 func TestReadonlyDropsInput(t *testing.T) {
 	var out bytes.Buffer
 	c := inputClient(true, &out)
-	c.handleEvent(&x11.ClientKeyEvent{Window: 0x400001, Pressed: true, Keycode: 38, Keysym: 'a', Name: "a"})
-	c.handleEvent(&x11.ClientMotionEvent{Window: 0x400001, X: 1, Y: 1})
-	c.handleEvent(&x11.ClientButtonEvent{Window: 0x400001, Button: 1, Pressed: true})
-	c.handleEvent(&x11.ClientFocusEvent{Window: 0x400001, In: true})
+	c.handleEvent(&xclient.KeyEvent{Window: 0x400001, Pressed: true, Keycode: 38, Keysym: 'a', Name: "a"})
+	c.handleEvent(&xclient.MotionEvent{Window: 0x400001, X: 1, Y: 1})
+	c.handleEvent(&xclient.ButtonEvent{Window: 0x400001, Button: 1, Pressed: true})
+	c.handleEvent(&xclient.FocusEvent{Window: 0x400001, In: true})
 	if ps := sentPackets(t, &out); len(ps) != 0 {
 		t.Errorf("readonly sent %v", ps)
 	}
 	// Closing is not input: it still reaches the server.
-	c.handleEvent(&x11.ClientCloseEvent{Window: 0x400001})
+	c.handleEvent(&xclient.CloseEvent{Window: 0x400001})
 	if ps := sentPackets(t, &out); len(ps) != 1 || ps[0].Type() != xpra.TypeCloseWindow {
 		t.Errorf("close sent %v", ps)
 	}
@@ -89,10 +89,10 @@ func TestReadonlyDropsInput(t *testing.T) {
 func TestQuitShortcut(t *testing.T) {
 	var out bytes.Buffer
 	c := inputClient(false, &out)
-	if !c.handleEvent(&x11.ClientKeyEvent{Window: 0x400001, Pressed: true, Name: "F4", State: x11.KeyMask1 | x11.KeyMaskShift}) {
+	if !c.handleEvent(&xclient.KeyEvent{Window: 0x400001, Pressed: true, Name: "F4", State: xclient.KeyMask1 | xclient.KeyMaskShift}) {
 		t.Error("Meta+Shift+F4 did not quit")
 	}
-	if c.handleEvent(&x11.ClientKeyEvent{Window: 0x400001, Pressed: true, Name: "F4", State: x11.KeyMask1}) {
+	if c.handleEvent(&xclient.KeyEvent{Window: 0x400001, Pressed: true, Name: "F4", State: xclient.KeyMask1}) {
 		t.Error("Meta+F4 quit")
 	}
 }
@@ -100,8 +100,8 @@ func TestQuitShortcut(t *testing.T) {
 func TestConfigureSendsNewGeometry(t *testing.T) {
 	var out bytes.Buffer
 	c := inputClient(false, &out)
-	c.handleEvent(&x11.ClientConfigureEvent{Window: 0x400001, X: 0, Y: 0, Width: 100, Height: 50})
-	c.handleEvent(&x11.ClientConfigureEvent{Window: 0x400001, X: 10, Y: 20, Width: 300, Height: 200})
+	c.handleEvent(&xclient.ConfigureEvent{Window: 0x400001, X: 0, Y: 0, Width: 100, Height: 50})
+	c.handleEvent(&xclient.ConfigureEvent{Window: 0x400001, X: 10, Y: 20, Width: 300, Height: 200})
 	ps := sentPackets(t, &out)
 	if len(ps) != 1 || ps[0].Type() != xpra.TypeConfigureWindow {
 		t.Fatalf("sent %v", ps)

@@ -8,7 +8,7 @@ import (
 
 	"github.com/xroam/xroam/core/dial"
 	"github.com/xroam/xroam/core/wire"
-	"github.com/xroam/xroam/core/x11"
+	"github.com/xroam/xroam/core/x11/xclient"
 	"github.com/xroam/xroam/core/xpra"
 )
 
@@ -16,7 +16,7 @@ import (
 // established connection drops: the windows of the lost connection are
 // destroyed and the server sends them again. A server's disconnect, a
 // refused login or the end of ctx ends it.
-func runSessions(ctx context.Context, cfg Config, disp *x11.ClientDisplay, shortcuts []shortcut) error {
+func runSessions(ctx context.Context, cfg Config, disp *xclient.Display, shortcuts []shortcut) error {
 	timeout := cfg.ReconnectTimeout
 	if timeout <= 0 {
 		timeout = 2 * time.Minute
@@ -71,7 +71,7 @@ func (e *dialError) Unwrap() error { return e.err }
 
 // attachOnce dials and runs one connection; established is called once
 // the server's hello arrives.
-func attachOnce(ctx context.Context, cfg Config, disp *x11.ClientDisplay, shortcuts []shortcut, established func()) error {
+func attachOnce(ctx context.Context, cfg Config, disp *xclient.Display, shortcuts []shortcut, established func()) error {
 	// Each connection has its own cipher state (IVs, salts).
 	cc, err := dial.NewCipher(cfg.Target.Opts)
 	if err != nil {
@@ -85,7 +85,7 @@ func attachOnce(ctx context.Context, cfg Config, disp *x11.ClientDisplay, shortc
 	c := &client{
 		cfg: cfg, log: cfg.Log, disp: disp, nc: nc, target: t,
 		r: wire.NewReader(nc), w: wire.NewWriter(nc),
-		windows: map[int64]*window{}, byLocal: map[x11.ClientWindow]*window{},
+		windows: map[int64]*window{}, byLocal: map[xclient.Window]*window{},
 		shortcuts: shortcuts, start: time.Now(), onHello: established, cipher: cc,
 	}
 	c.border, _ = parseBorder(cfg.Border) // checked by Run

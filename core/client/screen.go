@@ -4,14 +4,14 @@ import (
 	"slices"
 
 	"github.com/xroam/xroam/core/wire"
-	"github.com/xroam/xroam/core/x11"
+	"github.com/xroam/xroam/core/x11/xclient"
 	"github.com/xroam/xroam/core/xpra"
 )
 
 // screenChanged tells the server that the local screen changed size, as
 // xpra's client does. Servers that did not say desktop_size in their
 // hello do not want it.
-func (c *client) screenChanged(e *x11.ClientScreenEvent) {
+func (c *client) screenChanged(e *xclient.ScreenEvent) {
 	if c.server == nil || !c.server.Has("desktop_size") {
 		return
 	}
@@ -25,7 +25,7 @@ func (c *client) screenChanged(e *x11.ClientScreenEvent) {
 // localStates tells the server about states the local window manager
 // (or user) gave a window: a configure-window with only its
 // window_state, for the states that differ from what the client knows.
-func (c *client) localStates(e *x11.ClientStateEvent) {
+func (c *client) localStates(e *xclient.StateEvent) {
 	win := c.byLocal[e.Window]
 	if win == nil || win.or {
 		return

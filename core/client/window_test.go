@@ -9,6 +9,7 @@ import (
 
 	"github.com/xroam/xroam/core/wire"
 	"github.com/xroam/xroam/core/x11"
+	"github.com/xroam/xroam/core/x11/xclient"
 )
 
 func TestExpandTitle(t *testing.T) {
@@ -39,10 +40,10 @@ func TestShortcuts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := matchShortcut(scs, "F4", x11.KeyMask1|x11.KeyMaskShift|x11.KeyMask2); got != "quit" {
+	if got := matchShortcut(scs, "F4", xclient.KeyMask1|xclient.KeyMaskShift|xclient.KeyMask2); got != "quit" {
 		t.Errorf("Meta+Shift+F4 (num lock on) = %q", got)
 	}
-	for _, st := range []uint16{x11.KeyMask1, x11.KeyMaskShift, x11.KeyMask1 | x11.KeyMaskShift | x11.KeyMaskControl} {
+	for _, st := range []uint16{xclient.KeyMask1, xclient.KeyMaskShift, xclient.KeyMask1 | xclient.KeyMaskShift | xclient.KeyMaskControl} {
 		if got := matchShortcut(scs, "F4", st); got != "" {
 			t.Errorf("F4 with state %#x = %q", st, got)
 		}
@@ -67,7 +68,7 @@ func TestOfferedCodings(t *testing.T) {
 
 type countingPainter struct{ calls, pixels int }
 
-func (p *countingPainter) Paint(_ x11.ClientWindow, _, _, w, h int, _ []byte, _ int) error {
+func (p *countingPainter) Paint(_ xclient.Window, _, _, w, h int, _ []byte, _ int) error {
 	p.calls++
 	p.pixels += w * h
 	return nil
@@ -107,7 +108,7 @@ func BenchmarkDecodePaint1280x720(b *testing.B) {
 		b.Skip("Xvfb: ", err)
 	}
 	defer xv.Stop(context.Background())
-	d, err := x11.OpenClientDisplay(ctx, x11.DisplayName(xv.Display()), nil)
+	d, err := xclient.Open(ctx, x11.DisplayName(xv.Display()), nil)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -117,7 +118,7 @@ func BenchmarkDecodePaint1280x720(b *testing.B) {
 		}
 	}()
 	const w, h = 1280, 720
-	id, err := d.CreateWindow(x11.ClientWindowSpec{Width: w, Height: h, Title: "bench"})
+	id, err := d.CreateWindow(xclient.WindowSpec{Width: w, Height: h, Title: "bench"})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -5,14 +5,14 @@ import (
 	"time"
 
 	"github.com/xroam/xroam/core/wire"
-	"github.com/xroam/xroam/core/x11"
+	"github.com/xroam/xroam/core/x11/xclient"
 	"github.com/xroam/xroam/core/xpra"
 )
 
 // window is one remote window and its local counterpart.
 type window struct {
 	wid   int64
-	local x11.ClientWindow
+	local xclient.Window
 	or    bool
 	x, y  int
 	w, h  int
@@ -34,9 +34,9 @@ func (c *client) title(meta wire.Dict) string {
 }
 
 // sizeHints converts xpra's size-constraints metadata.
-func sizeHints(meta wire.Dict) x11.ClientSizeHints {
+func sizeHints(meta wire.Dict) xclient.SizeHints {
 	sc := meta.Dict("size-constraints")
-	var h x11.ClientSizeHints
+	var h xclient.SizeHints
 	if sc == nil {
 		return h
 	}
@@ -89,7 +89,7 @@ func (c *client) newWindow(p wire.Packet) {
 	for k, v := range meta {
 		win.meta[k] = v
 	}
-	spec := x11.ClientWindowSpec{X: x, Y: y, Width: w, Height: h, OverrideRedirect: or,
+	spec := xclient.WindowSpec{X: x, Y: y, Width: w, Height: h, OverrideRedirect: or,
 		Hints: sizeHints(meta), Type: meta.Strings("window-type")}
 	if !or || meta.Str("title", "") != "" {
 		spec.Title = c.title(meta)
@@ -307,7 +307,7 @@ func (c *client) paintDraw(win *window, d xpra.Draw) error {
 // painter is what blit needs of the display (an interface so that the
 // benchmark and tests can use a real display or count calls).
 type painter interface {
-	Paint(w x11.ClientWindow, x, y, width, height int, pix []byte, stride int) error
+	Paint(w xclient.Window, x, y, width, height int, pix []byte, stride int) error
 }
 
 // blit copies a decoded w x h BGRX area into the backing at x, y

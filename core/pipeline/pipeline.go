@@ -3,7 +3,6 @@ package pipeline
 import (
 	"context"
 	"fmt"
-	"github.com/xroam/xroam/core/x11"
 	"hash/maphash"
 	"log/slog"
 	"maps"
@@ -12,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/xroam/xroam/core/geom"
 	"github.com/xroam/xroam/core/mmap"
 	"github.com/xroam/xroam/core/wire"
 	"github.com/xroam/xroam/core/xpra"
@@ -23,9 +23,11 @@ import (
 // RGB32 is the built-in encoding: BGRX rows compressed with lz4.
 const RGB32 = "rgb32"
 
-// Rect is an area of a window in window coordinates: the window
-// manager's own type, so that damage passes through unconverted.
-type Rect = x11.Rect
+// Rect is an area of a window in window coordinates: geom.Rect, the
+// window manager's type too, so that damage passes through unconverted.
+// It is an alias only because the pipeline's code predates core/geom;
+// new code should say geom.Rect.
+type Rect = geom.Rect
 
 // Source captures window pixels: area r of window xid as BGRX rows of
 // r.W*4 bytes into dst.

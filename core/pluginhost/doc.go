@@ -11,6 +11,8 @@
 // crash; calls made while it is down fail, which for authentication means
 // deny.
 //
-// Built-in modules (allow, fail, rgb) run in-process through the same Go
-// interfaces, so callers cannot tell, and need not care, which they got.
+// Built-in modules run in-process through the same Go interfaces, so
+// callers cannot tell, and need not care, which they got. The host knows
+// none by name: its caller passes the catalog (Options.Builtins; xroam's
+// is plugins/builtin).
 package pluginhost

@@ -15,6 +15,7 @@ import (
 	"github.com/pierrec/lz4/v4"
 
 	"github.com/xroam/xroam/core/pluginhost"
+	"github.com/xroam/xroam/plugins/builtin"
 	"github.com/xroam/xroam/sdk"
 	"github.com/xroam/xroam/sdk/encoder"
 	"github.com/xroam/xroam/sdk/shm"
@@ -56,13 +57,13 @@ func encoders(tb testing.TB, ctx context.Context, compressor string) (inproc, re
 func encodersPID(tb testing.TB, ctx context.Context, compressor string) (inproc, remote encoder.Encoder, pid int) {
 	tb.Helper()
 	sp := pluginhost.Spec{Name: "rgb", Options: map[string][]string{"compressor": {compressor}}}
-	h := pluginhost.New(pluginhost.Options{Builtins: pluginhost.DefaultBuiltins()})
+	h := pluginhost.New(pluginhost.Options{Builtins: builtin.Plugins()})
 	tb.Cleanup(func() { _ = h.Close() })
 	inproc, err := h.Encoder(ctx, sp)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	hx := pluginhost.New(pluginhost.Options{Dirs: []string{pluginDir}, Builtins: pluginhost.DefaultBuiltins(), PreferExternal: true})
+	hx := pluginhost.New(pluginhost.Options{Dirs: []string{pluginDir}, Builtins: builtin.Plugins(), PreferExternal: true})
 	tb.Cleanup(func() { _ = hx.Close() })
 	remote, err = hx.Encoder(ctx, sp)
 	if err != nil {
@@ -280,7 +281,7 @@ func TestEncoderOutputSegmentsFreed(t *testing.T) {
 	ctx := testCtx(t)
 	f := newFrame(t, 640, 480)
 	before := ownSegments(t)
-	h := pluginhost.New(pluginhost.Options{Dirs: []string{pluginDir}, Builtins: pluginhost.DefaultBuiltins(), PreferExternal: true})
+	h := pluginhost.New(pluginhost.Options{Dirs: []string{pluginDir}, Builtins: builtin.Plugins(), PreferExternal: true})
 	defer h.Close()
 	enc, err := h.Encoder(ctx, pluginhost.Spec{Name: "rgb"})
 	if err != nil {
@@ -309,7 +310,7 @@ func TestEncoderAPIv1Host(t *testing.T) {
 	ctx := testCtx(t)
 	f := newFrame(t, 320, 200)
 	before := ownSegments(t)
-	h := pluginhost.New(pluginhost.Options{Dirs: []string{pluginDir}, Builtins: pluginhost.DefaultBuiltins(), PreferExternal: true,
+	h := pluginhost.New(pluginhost.Options{Dirs: []string{pluginDir}, Builtins: builtin.Plugins(), PreferExternal: true,
 		APIVersions: []int{1}})
 	defer h.Close()
 	sp := pluginhost.Spec{Name: "rgb", Options: map[string][]string{"compressor": {"lz4"}}}

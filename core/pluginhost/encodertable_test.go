@@ -11,6 +11,7 @@ import (
 
 	"github.com/xroam/xroam/core/config"
 	"github.com/xroam/xroam/core/pluginhost"
+	"github.com/xroam/xroam/plugins/builtin"
 	"github.com/xroam/xroam/sdk/encoder"
 )
 
@@ -87,7 +88,7 @@ func TestNewEncoderTable(t *testing.T) {
 // plugin's encodings carry the reason.
 func TestEncoderTableFromDescriptions(t *testing.T) {
 	ctx := testCtx(t)
-	h := pluginhost.New(pluginhost.Options{Dirs: []string{pluginDir}, Builtins: pluginhost.DefaultBuiltins()})
+	h := pluginhost.New(pluginhost.Options{Dirs: []string{pluginDir}, Builtins: builtin.Plugins()})
 	t.Cleanup(func() { _ = h.Close() })
 	eff := config.New()
 	if diags := eff.LoadSource("50-site.hcl", []byte("encoder \"vpx\" {\n  enabled = false\n}\n")); diags.HasErrors() {

@@ -52,7 +52,8 @@ func ExponentialBackoff(minDelay, maxDelay time.Duration) Backoff {
 type Options struct {
 	// Dirs are searched for binaries, first match wins (see DefaultDirs).
 	Dirs []string
-	// Builtins are plugins run in-process (see DefaultBuiltins).
+	// Builtins are plugins run in-process: the caller's catalog (xroam's
+	// is plugins/builtin, which cmd/xroam hands over through core/cli).
 	Builtins []plugin.Servable
 	// PreferExternal picks a binary over a built-in of the same name.
 	PreferExternal bool

@@ -22,6 +22,7 @@ import (
 
 	"github.com/xroam/xroam/core/config"
 	"github.com/xroam/xroam/core/pluginhost"
+	"github.com/xroam/xroam/plugins/builtin"
 	"github.com/xroam/xroam/sdk/auth"
 	"github.com/xroam/xroam/sdk/plugin"
 )
@@ -30,7 +31,7 @@ func newHost(t testing.TB, mod func(*pluginhost.Options)) *pluginhost.Host {
 	t.Helper()
 	opts := pluginhost.Options{
 		Dirs:           []string{pluginDir},
-		Builtins:       pluginhost.DefaultBuiltins(),
+		Builtins:       builtin.Plugins(),
 		PreferExternal: true,
 		Logger:         slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"testing"
+
+	"github.com/xroam/xroam/core/geom"
 )
 
 // BenchmarkEncode encodes a 640x360 video-like area (a gradient with a
@@ -42,7 +44,7 @@ func BenchmarkEncode(b *testing.B) {
 				e.SetCompression(2, enc.q)
 				var out []byte
 				for b.Loop() {
-					out, _ = e.AppendRect(out[:0], enc.enc, src.m.pix, w*4, Rect{0, 0, w, h})
+					out, _ = e.AppendRect(out[:0], enc.enc, src.m.pix, w*4, geom.Rect{X: 0, Y: 0, W: w, H: h})
 				}
 				b.ReportMetric(float64(len(out)), "bytes/frame")
 			})
@@ -70,7 +72,7 @@ func BenchmarkUpdate1080p(b *testing.B) {
 			c := &conn{s: scr, log: scr.log, wk: make(chan struct{}, 1), pf: ServerPixelFormat(), enc: NewEncoder(ServerPixelFormat()), encs: enc.encs}
 			c.setSize(w, h)
 			bw := bufio.NewWriterSize(io.Discard, 1<<20)
-			c.requested, c.forced = true, Rect{W: w, H: h}
+			c.requested, c.forced = true, geom.Rect{W: w, H: h}
 			if _, err := c.update(bw); err != nil {
 				b.Fatal(err)
 			}
@@ -83,7 +85,7 @@ func BenchmarkUpdate1080p(b *testing.B) {
 						p[0], p[1], p[2] = byte(x+f*3), byte(y+f*2), byte((x+y)/2+f)
 					}
 				}
-				c.requested, c.dirty = true, Rect{200, 150, 640, 360}
+				c.requested, c.dirty = true, geom.Rect{X: 200, Y: 150, W: 640, H: 360}
 				if _, err := c.update(bw); err != nil {
 					b.Fatal(err)
 				}

@@ -9,6 +9,8 @@ import (
 	"image"
 	"image/jpeg"
 	"io"
+
+	"github.com/xroam/xroam/core/geom"
 )
 
 // This file is the client side of the encodings: the tests check the
@@ -145,7 +147,7 @@ func (d *Decoder) readUpdate(r io.Reader) error {
 		if err != nil {
 			return err
 		}
-		rect := Rect{int(binary.BigEndian.Uint16(rh)), int(binary.BigEndian.Uint16(rh[2:])), int(binary.BigEndian.Uint16(rh[4:])), int(binary.BigEndian.Uint16(rh[6:]))}
+		rect := geom.Rect{X: int(binary.BigEndian.Uint16(rh)), Y: int(binary.BigEndian.Uint16(rh[2:])), W: int(binary.BigEndian.Uint16(rh[4:])), H: int(binary.BigEndian.Uint16(rh[6:]))}
 		enc := int32(binary.BigEndian.Uint32(rh[8:]))
 		d.Rects[enc]++
 		if enc == EncLastRect {
@@ -158,7 +160,7 @@ func (d *Decoder) readUpdate(r io.Reader) error {
 	return nil
 }
 
-func (d *Decoder) readRect(r io.Reader, rect Rect, enc int32) error {
+func (d *Decoder) readRect(r io.Reader, rect geom.Rect, enc int32) error {
 	switch enc {
 	case EncDesktopSize:
 		if rect.W*rect.H > d.MaxPixels {
@@ -269,7 +271,7 @@ func (d *Decoder) pixelAt(b []byte) uint32 {
 	return binary.LittleEndian.Uint32(b)
 }
 
-func (d *Decoder) readPixels(r io.Reader, rect Rect) error {
+func (d *Decoder) readPixels(r io.Reader, rect geom.Rect) error {
 	bp := d.PF.Bytes()
 	row := make([]byte, rect.W*bp)
 	for y := range rect.H {
@@ -332,10 +334,10 @@ func readRunLength(r io.Reader) (int, error) {
 	}
 }
 
-func (d *Decoder) readZRLE(r io.Reader, rect Rect) error {
+func (d *Decoder) readZRLE(r io.Reader, rect geom.Rect) error {
 	for ty := rect.Y; ty < rect.Y+rect.H; ty += zrleTile {
 		for tx := rect.X; tx < rect.X+rect.W; tx += zrleTile {
-			t := Rect{tx, ty, min(zrleTile, rect.X+rect.W-tx), min(zrleTile, rect.Y+rect.H-ty)}
+			t := geom.Rect{X: tx, Y: ty, W: min(zrleTile, rect.X+rect.W-tx), H: min(zrleTile, rect.Y+rect.H-ty)}
 			if err := d.zrleTile(r, t); err != nil {
 				return err
 			}
@@ -344,7 +346,7 @@ func (d *Decoder) readZRLE(r io.Reader, rect Rect) error {
 	return nil
 }
 
-func (d *Decoder) zrleTile(r io.Reader, t Rect) error {
+func (d *Decoder) zrleTile(r io.Reader, t geom.Rect) error {
 	sub, err := readByte(r)
 	if err != nil {
 		return err
@@ -498,7 +500,7 @@ func (d *Decoder) tightData(r io.Reader, s, n int) ([]byte, error) {
 	return readN(z, n)
 }
 
-func (d *Decoder) readTight(r io.Reader, rect Rect) error {
+func (d *Decoder) readTight(r io.Reader, rect geom.Rect) error {
 	ctl, err := readByte(r)
 	if err != nil {
 		return err

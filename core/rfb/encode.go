@@ -6,6 +6,8 @@ import (
 	"encoding/binary"
 	"image"
 	"image/jpeg"
+
+	"github.com/xroam/xroam/core/geom"
 )
 
 // Tight limits a rectangle's width and size; larger areas are split.
@@ -73,7 +75,7 @@ func (e *Encoder) SetCompression(level, quality int) {
 	e.quality = min(max(quality, -1), 9)
 }
 
-func appendHeader(dst []byte, r Rect, enc int32) []byte {
+func appendHeader(dst []byte, r geom.Rect, enc int32) []byte {
 	for _, v := range []int{r.X, r.Y, r.W, r.H} {
 		dst = binary.BigEndian.AppendUint16(dst, uint16(v))
 	}
@@ -82,7 +84,7 @@ func appendHeader(dst []byte, r Rect, enc int32) []byte {
 
 // AppendCopyRect appends a CopyRect rectangle: r's content is the
 // client's own area at srcX, srcY.
-func (e *Encoder) AppendCopyRect(dst []byte, r Rect, srcX, srcY int) []byte {
+func (e *Encoder) AppendCopyRect(dst []byte, r geom.Rect, srcX, srcY int) []byte {
 	dst = appendHeader(dst, r, EncCopyRect)
 	dst = binary.BigEndian.AppendUint16(dst, uint16(srcX))
 	return binary.BigEndian.AppendUint16(dst, uint16(srcY))
@@ -92,7 +94,7 @@ func (e *Encoder) AppendCopyRect(dst []byte, r Rect, srcX, srcY int) []byte {
 // framebuffer coordinates) in encoding enc, which is one of raw, zlib,
 // ZRLE or Tight (others fall back to raw). It returns the new buffer and
 // the number of rectangles written (Tight splits large areas).
-func (e *Encoder) AppendRect(dst []byte, enc int32, img []byte, stride int, r Rect) ([]byte, int) {
+func (e *Encoder) AppendRect(dst []byte, enc int32, img []byte, stride int, r geom.Rect) ([]byte, int) {
 	switch enc {
 	case EncZlib:
 		return e.appendZlib(dst, img, stride, r), 1
@@ -105,7 +107,7 @@ func (e *Encoder) AppendRect(dst []byte, enc int32, img []byte, stride int, r Re
 	return e.conv.rawRect(dst, img, stride, r), 1
 }
 
-func (e *Encoder) appendZlib(dst, img []byte, stride int, r Rect) []byte {
+func (e *Encoder) appendZlib(dst, img []byte, stride int, r geom.Rect) []byte {
 	if e.zlib == nil {
 		e.zlib = newZstream(e.level)
 	}
@@ -118,7 +120,7 @@ func (e *Encoder) appendZlib(dst, img []byte, stride int, r Rect) []byte {
 
 // palette collects the client pixel values of area r, in order of first
 // appearance, up to limit colours; ok is false past the limit.
-func (e *Encoder) palette(img []byte, stride int, r Rect, limit int) (cols []uint32, ok bool) {
+func (e *Encoder) palette(img []byte, stride int, r geom.Rect, limit int) (cols []uint32, ok bool) {
 	clear(e.pal)
 	for y := r.Y; y < r.Y+r.H; y++ {
 		row := img[y*stride+r.X*4 : y*stride+(r.X+r.W)*4]
@@ -146,14 +148,14 @@ func srcPix(v uint32) []byte {
 	return []byte{byte(v), byte(v >> 8), byte(v >> 16), 0}
 }
 
-func (e *Encoder) appendZRLE(dst, img []byte, stride int, r Rect) []byte {
+func (e *Encoder) appendZRLE(dst, img []byte, stride int, r geom.Rect) []byte {
 	if e.zrle == nil {
 		e.zrle = newZstream(e.level)
 	}
 	out := e.scratch[:0]
 	for ty := r.Y; ty < r.Y+r.H; ty += zrleTile {
 		for tx := r.X; tx < r.X+r.W; tx += zrleTile {
-			t := Rect{tx, ty, min(zrleTile, r.X+r.W-tx), min(zrleTile, r.Y+r.H-ty)}
+			t := geom.Rect{X: tx, Y: ty, W: min(zrleTile, r.X+r.W-tx), H: min(zrleTile, r.Y+r.H-ty)}
 			out = e.zrleTile(out, img, stride, t)
 		}
 	}
@@ -166,7 +168,7 @@ func (e *Encoder) appendZRLE(dst, img []byte, stride int, r Rect) []byte {
 
 // zrleTile appends one tile: solid, packed palette, palette RLE, plain
 // RLE or raw, whichever is smallest by a quick estimate.
-func (e *Encoder) zrleTile(out, img []byte, stride int, t Rect) []byte {
+func (e *Encoder) zrleTile(out, img []byte, stride int, t geom.Rect) []byte {
 	c := e.conv
 	cols, small := e.palette(img, stride, t, 127)
 	if small && len(cols) == 1 {
@@ -256,7 +258,7 @@ func (e *Encoder) zrleTile(out, img []byte, stride int, t Rect) []byte {
 
 // packIndexes appends the palette index of each pixel, bits each, most
 // significant first, each row padded to a byte.
-func packIndexes(out, img []byte, stride int, t Rect, bits int, pal map[uint32]int) []byte {
+func packIndexes(out, img []byte, stride int, t geom.Rect, bits int, pal map[uint32]int) []byte {
 	for y := t.Y; y < t.Y+t.H; y++ {
 		var acc byte
 		nb := 0
@@ -276,7 +278,7 @@ func packIndexes(out, img []byte, stride int, t Rect, bits int, pal map[uint32]i
 	return out
 }
 
-func (e *Encoder) zrleRuns(out, img []byte, stride int, t Rect, emit func([]byte, uint32, int) []byte) []byte {
+func (e *Encoder) zrleRuns(out, img []byte, stride int, t geom.Rect, emit func([]byte, uint32, int) []byte) []byte {
 	var cur uint32
 	run := 0
 	for y := t.Y; y < t.Y+t.H; y++ {
@@ -307,13 +309,13 @@ func appendRunLength(out []byte, run int) []byte {
 }
 
 // appendTight splits r into pieces Tight allows and encodes each.
-func (e *Encoder) appendTight(dst, img []byte, stride int, r Rect) ([]byte, int) {
+func (e *Encoder) appendTight(dst, img []byte, stride int, r geom.Rect) ([]byte, int) {
 	n := 0
 	for x := r.X; x < r.X+r.W; x += tightMaxWidth {
 		w := min(tightMaxWidth, r.X+r.W-x)
 		rows := max(1, tightMaxPixels/w)
 		for y := r.Y; y < r.Y+r.H; y += rows {
-			dst = e.tightRect(dst, img, stride, Rect{x, y, w, min(rows, r.Y+r.H-y)})
+			dst = e.tightRect(dst, img, stride, geom.Rect{X: x, Y: y, W: w, H: min(rows, r.Y+r.H-y)})
 			n++
 		}
 	}
@@ -347,7 +349,7 @@ func (e *Encoder) tightData(dst []byte, stream int, data []byte) []byte {
 	return append(dst, z...)
 }
 
-func (e *Encoder) tightRect(dst, img []byte, stride int, r Rect) []byte {
+func (e *Encoder) tightRect(dst, img []byte, stride int, r geom.Rect) []byte {
 	c := e.conv
 	dst = appendHeader(dst, r, EncTight)
 	cols, small := e.palette(img, stride, r, 256)
@@ -394,7 +396,7 @@ func (e *Encoder) tightRect(dst, img []byte, stride int, r Rect) []byte {
 	return e.tightData(dst, 0, data)
 }
 
-func (e *Encoder) jpeg(img []byte, stride int, r Rect) []byte {
+func (e *Encoder) jpeg(img []byte, stride int, r geom.Rect) []byte {
 	m := image.NewRGBA(image.Rect(0, 0, r.W, r.H))
 	for y := range r.H {
 		src := img[(r.Y+y)*stride+r.X*4:]

@@ -8,6 +8,8 @@ import (
 	"net"
 	"testing"
 	"time"
+
+	"github.com/xroam/xroam/core/geom"
 )
 
 // FuzzReadClientMessage feeds arbitrary bytes to the server's message
@@ -15,7 +17,7 @@ import (
 func FuzzReadClientMessage(f *testing.F) {
 	f.Add(AppendSetPixelFormat(nil, ServerPixelFormat()))
 	f.Add(AppendSetEncodings(nil, []int32{EncTight, EncZRLE, EncCopyRect, EncDesktopSize}))
-	f.Add(AppendUpdateRequest(nil, true, Rect{0, 0, 640, 480}))
+	f.Add(AppendUpdateRequest(nil, true, geom.Rect{X: 0, Y: 0, W: 640, H: 480}))
 	f.Add(AppendKeyEvent(nil, true, 0xff0d))
 	f.Add(AppendPointerEvent(nil, 1, 10, 20))
 	f.Add(AppendCutText(nil, "hello"))
@@ -42,11 +44,11 @@ func FuzzDecoder(f *testing.F) {
 	m.paint(3)
 	for _, enc := range []int32{EncRaw, EncZlib, EncZRLE, EncTight} {
 		e := NewEncoder(ServerPixelFormat())
-		b, n := e.AppendRect(nil, enc, m.pix, m.w*4, Rect{0, 0, m.w, m.h})
+		b, n := e.AppendRect(nil, enc, m.pix, m.w*4, geom.Rect{X: 0, Y: 0, W: m.w, H: m.h})
 		f.Add(append([]byte{0, 0, 0, byte(n)}, b...))
 	}
 	e := NewEncoder(ServerPixelFormat())
-	f.Add(append([]byte{0, 0, 0, 1}, e.AppendCopyRect(nil, Rect{1, 1, 10, 10}, 5, 5)...))
+	f.Add(append([]byte{0, 0, 0, 1}, e.AppendCopyRect(nil, geom.Rect{X: 1, Y: 1, W: 10, H: 10}, 5, 5)...))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		d, err := NewDecoder(ServerPixelFormat(), 70, 40)
 		if err != nil {
@@ -66,9 +68,9 @@ func FuzzDecoder(f *testing.F) {
 // arbitrary client bytes: it must end, without a panic, when they run out.
 func FuzzServe(f *testing.F) {
 	hello := append([]byte("RFB 003.008\n"), SecNone, 1)
-	f.Add(append(append([]byte{}, hello...), AppendUpdateRequest(nil, false, Rect{0, 0, 16, 8})...))
-	f.Add(append(append(append([]byte{}, hello...), AppendSetPixelFormat(nil, formats["rgb565le"])...), AppendUpdateRequest(nil, false, Rect{0, 0, 16, 8})...))
-	f.Add(append(append(append([]byte{}, hello...), AppendSetEncodings(nil, []int32{EncTight, EncCursor, EncDesktopSize})...), AppendUpdateRequest(nil, true, Rect{0, 0, 100, 100})...))
+	f.Add(append(append([]byte{}, hello...), AppendUpdateRequest(nil, false, geom.Rect{X: 0, Y: 0, W: 16, H: 8})...))
+	f.Add(append(append(append([]byte{}, hello...), AppendSetPixelFormat(nil, formats["rgb565le"])...), AppendUpdateRequest(nil, false, geom.Rect{X: 0, Y: 0, W: 16, H: 8})...))
+	f.Add(append(append(append([]byte{}, hello...), AppendSetEncodings(nil, []int32{EncTight, EncCursor, EncDesktopSize})...), AppendUpdateRequest(nil, true, geom.Rect{X: 0, Y: 0, W: 100, H: 100})...))
 	f.Add([]byte("RFB 003.003\n\x01"))
 	f.Add([]byte("RFB 004.001\n"))
 	m := &memScreen{w: 16, h: 8}

@@ -5,6 +5,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+
+	"github.com/xroam/xroam/core/geom"
 )
 
 // Client message types (RFC 6143 7.5 and the registered extensions whose
@@ -57,13 +59,13 @@ type ClientMessage struct {
 	// CutText is the clipboard text's length: its bytes are skipped.
 	CutText *int
 	// DesktopSize is a SetDesktopSize request (ExtendedDesktopSize).
-	DesktopSize *Rect
+	DesktopSize *geom.Rect
 }
 
 // UpdateRequest is a FramebufferUpdateRequest.
 type UpdateRequest struct {
 	Incremental bool
-	Rect
+	geom.Rect
 }
 
 // KeyEvent is a key press or release of a keysym.
@@ -127,7 +129,7 @@ func ReadClientMessage(r *bufio.Reader) (ClientMessage, error) {
 		if err != nil {
 			return ClientMessage{}, err
 		}
-		u := &UpdateRequest{Incremental: p[0] != 0, Rect: Rect{
+		u := &UpdateRequest{Incremental: p[0] != 0, Rect: geom.Rect{
 			X: int(binary.BigEndian.Uint16(p[1:])), Y: int(binary.BigEndian.Uint16(p[3:])),
 			W: int(binary.BigEndian.Uint16(p[5:])), H: int(binary.BigEndian.Uint16(p[7:])),
 		}}
@@ -172,7 +174,7 @@ func ReadClientMessage(r *bufio.Reader) (ClientMessage, error) {
 		if _, err := r.Discard(16 * screens); err != nil {
 			return ClientMessage{}, fmt.Errorf("SetDesktopSize: %w", unexpectedEOF(err))
 		}
-		return ClientMessage{DesktopSize: &Rect{W: int(w), H: int(h)}}, nil
+		return ClientMessage{DesktopSize: &geom.Rect{W: int(w), H: int(h)}}, nil
 	}
 	return ClientMessage{}, fmt.Errorf("unsupported client message type %d", t)
 }
@@ -203,7 +205,7 @@ func AppendSetEncodings(b []byte, encs []int32) []byte {
 }
 
 // AppendUpdateRequest appends a FramebufferUpdateRequest.
-func AppendUpdateRequest(b []byte, incremental bool, r Rect) []byte {
+func AppendUpdateRequest(b []byte, incremental bool, r geom.Rect) []byte {
 	inc := byte(0)
 	if incremental {
 		inc = 1

@@ -3,6 +3,8 @@ package rfb
 import (
 	"encoding/binary"
 	"fmt"
+
+	"github.com/xroam/xroam/core/geom"
 )
 
 // PixelFormat is RFB's PIXEL_FORMAT (RFC 6143 7.4).
@@ -183,7 +185,7 @@ func (c *converter) tbytes() int {
 
 // rawRect appends the pixels of area r of the BGRX image src (stride
 // bytes a row) in the client's format.
-func (c *converter) rawRect(dst, src []byte, stride int, r Rect) []byte {
+func (c *converter) rawRect(dst, src []byte, stride int, r geom.Rect) []byte {
 	for y := r.Y; y < r.Y+r.H; y++ {
 		row := src[y*stride+r.X*4 : y*stride+(r.X+r.W)*4]
 		if c.identity {
@@ -195,33 +197,4 @@ func (c *converter) rawRect(dst, src []byte, stride int, r Rect) []byte {
 		}
 	}
 	return dst
-}
-
-// Rect is an area of the framebuffer.
-type Rect struct{ X, Y, W, H int }
-
-// Empty reports whether r has no area.
-func (r Rect) Empty() bool { return r.W <= 0 || r.H <= 0 }
-
-// Union is the bounding box of r and o.
-func (r Rect) Union(o Rect) Rect {
-	if r.Empty() {
-		return o
-	}
-	if o.Empty() {
-		return r
-	}
-	x0, y0 := min(r.X, o.X), min(r.Y, o.Y)
-	x1, y1 := max(r.X+r.W, o.X+o.W), max(r.Y+r.H, o.Y+o.H)
-	return Rect{x0, y0, x1 - x0, y1 - y0}
-}
-
-// Intersect is the part of r inside o.
-func (r Rect) Intersect(o Rect) Rect {
-	x0, y0 := max(r.X, o.X), max(r.Y, o.Y)
-	x1, y1 := min(r.X+r.W, o.X+o.W), min(r.Y+r.H, o.Y+o.H)
-	if x1 <= x0 || y1 <= y0 {
-		return Rect{}
-	}
-	return Rect{x0, y0, x1 - x0, y1 - y0}
 }

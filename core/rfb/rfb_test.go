@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xroam/xroam/core/geom"
 	"github.com/xroam/xroam/sdk/auth"
 )
 
@@ -22,7 +23,7 @@ type memScreen struct {
 	pix  []byte
 }
 
-func (m *memScreen) Capture(r Rect, dst []byte) error {
+func (m *memScreen) Capture(r geom.Rect, dst []byte) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if r.X < 0 || r.Y < 0 || r.X+r.W > m.w || r.Y+r.H > m.h {
@@ -147,7 +148,7 @@ func (c *client) send(b []byte) {
 // update requests an update and decodes the answer.
 func (c *client) update(incremental bool) {
 	c.t.Helper()
-	c.send(AppendUpdateRequest(nil, incremental, Rect{0, 0, c.dec.W, c.dec.H}))
+	c.send(AppendUpdateRequest(nil, incremental, geom.Rect{X: 0, Y: 0, W: c.dec.W, H: c.dec.H}))
 	for {
 		t, err := c.dec.ReadMessage(c.r)
 		if err != nil {
@@ -212,7 +213,7 @@ func TestEncodingsRoundTrip(t *testing.T) {
 				c.update(false)
 				c.check(m, "first update")
 				m.scrollUp(48)
-				scr.Damage(Rect{0, 0, m.w, m.h})
+				scr.Damage(geom.Rect{X: 0, Y: 0, W: m.w, H: m.h})
 				c.update(true)
 				c.check(m, "after scrolling")
 				if c.dec.Rects[EncCopyRect] == 0 {
@@ -222,12 +223,12 @@ func TestEncodingsRoundTrip(t *testing.T) {
 					t.Errorf("no rectangle in encoding %d: %v", enc, c.dec.Rects)
 				}
 				m.paint(2)
-				scr.Damage(Rect{10, 10, 100, 100})
-				scr.Damage(Rect{150, 100, 50, 50})
+				scr.Damage(geom.Rect{X: 10, Y: 10, W: 100, H: 100})
+				scr.Damage(geom.Rect{X: 150, Y: 100, W: 50, H: 50})
 				c.update(true)
 				// Only the damaged areas were sent: compare those.
 				want := m.want(pf)
-				for _, r := range []Rect{{10, 10, 100, 100}, {150, 100, 50, 50}} {
+				for _, r := range []geom.Rect{{X: 10, Y: 10, W: 100, H: 100}, {X: 150, Y: 100, W: 50, H: 50}} {
 					for y := r.Y; y < r.Y+r.H; y++ {
 						for x := r.X; x < r.X+r.W; x++ {
 							if got := c.dec.Pix[y*m.w+x] & c.dec.conv.maskRGBMax; got != want[y*m.w+x] {
@@ -379,7 +380,7 @@ func TestTightTwoColoursLastRow(t *testing.T) {
 		}
 	}
 	e := NewEncoder(ServerPixelFormat())
-	b, n := e.AppendRect(nil, EncTight, m.pix, m.w*4, Rect{0, 0, m.w, m.h})
+	b, n := e.AppendRect(nil, EncTight, m.pix, m.w*4, geom.Rect{X: 0, Y: 0, W: m.w, H: m.h})
 	d, err := NewDecoder(ServerPixelFormat(), m.w, m.h)
 	if err != nil {
 		t.Fatal(err)
@@ -430,7 +431,7 @@ func TestResize(t *testing.T) {
 	}
 	withDS.check(small, "after the resize")
 	// The other client keeps 120x80 and gets the 90x60 that exists.
-	scr.Damage(Rect{0, 0, 90, 60})
+	scr.Damage(geom.Rect{X: 0, Y: 0, W: 90, H: 60})
 	without.update(true)
 	if without.dec.Resized != 0 || without.dec.W != 120 {
 		t.Fatalf("a client without DesktopSize was resized to %dx%d", without.dec.W, without.dec.H)

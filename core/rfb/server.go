@@ -13,12 +13,14 @@ import (
 	"net"
 	"sync"
 	"time"
+
+	"github.com/xroam/xroam/core/geom"
 )
 
 // Source is the screen being served.
 type Source interface {
 	// Capture reads area r as BGRX pixels into dst (r.W*4 bytes a row).
-	Capture(r Rect, dst []byte) error
+	Capture(r geom.Rect, dst []byte) error
 }
 
 // Input receives the clients' keyboard and pointer; nil makes a
@@ -58,7 +60,7 @@ func NewScreen(src Source, w, h int, log *slog.Logger) *Screen {
 }
 
 // Damage reports that area r of the screen changed.
-func (s *Screen) Damage(r Rect) {
+func (s *Screen) Damage(r geom.Rect) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for c := range s.conns {
@@ -135,8 +137,8 @@ type conn struct {
 	pfChanged bool
 	encs      []int32
 	requested bool
-	forced    Rect
-	dirty     Rect
+	forced    geom.Rect
+	dirty     geom.Rect
 	resize    bool
 	// refuseSize: a SetDesktopSize request waits for its answer.
 	refuseSize bool
@@ -160,7 +162,7 @@ func (c *conn) wake() {
 }
 
 // damage marks r dirty; called with the screen's lock held.
-func (c *conn) damage(r Rect) {
+func (c *conn) damage(r geom.Rect) {
 	c.mu.Lock()
 	c.dirty = c.dirty.Union(r)
 	c.mu.Unlock()
@@ -380,7 +382,7 @@ func (c *conn) update(bw *bufio.Writer) (bool, error) {
 	// Damage from now on goes to the next update: the capture below
 	// starts after this.
 	forced, dirty := c.forced, c.dirty
-	c.forced, c.dirty = Rect{}, Rect{}
+	c.forced, c.dirty = geom.Rect{}, geom.Rect{}
 	c.mu.Unlock()
 
 	c.s.mu.Lock()
@@ -403,12 +405,12 @@ func (c *conn) update(bw *bufio.Writer) (bool, error) {
 			n++
 			c.extSent = true
 			c.setSize(sw, sh)
-			forced = Rect{W: sw, H: sh}
+			forced = geom.Rect{W: sw, H: sh}
 		case p.desktopSize:
-			out = appendHeader(out, Rect{W: sw, H: sh}, EncDesktopSize)
+			out = appendHeader(out, geom.Rect{W: sw, H: sh}, EncDesktopSize)
 			n++
 			c.setSize(sw, sh)
-			forced = Rect{W: sw, H: sh}
+			forced = geom.Rect{W: sw, H: sh}
 		}
 	}
 	if p.extDesktopSize && refuse {
@@ -429,7 +431,7 @@ func (c *conn) update(bw *bufio.Writer) (bool, error) {
 	if pfChanged {
 		c.enc.SetPixelFormat(pf)
 		// Everything the client has is in the old format.
-		forced = forced.Union(Rect{W: c.w, H: c.h})
+		forced = forced.Union(geom.Rect{W: c.w, H: c.h})
 	}
 	c.enc.SetCompression(p.level, p.quality)
 	if p.curs && cursor != nil && (!c.cursorValid || cursor.Serial != c.cursorSent) {
@@ -437,7 +439,7 @@ func (c *conn) update(bw *bufio.Writer) (bool, error) {
 		n++
 		c.cursorSent, c.cursorValid = cursor.Serial, true
 	}
-	screen := Rect{W: min(c.w, sw), H: min(c.h, sh)}
+	screen := geom.Rect{W: min(c.w, sw), H: min(c.h, sh)}
 	area := forced.Union(dirty).Intersect(screen)
 	if !area.Empty() {
 		buf := make([]byte, area.W*area.H*4)
@@ -453,7 +455,7 @@ func (c *conn) update(bw *bufio.Writer) (bool, error) {
 			copy(c.cur[(area.Y+y)*stride+area.X*4:], buf[y*area.W*4:(y+1)*area.W*4])
 		}
 		for _, r := range c.changed(area, forced.Intersect(screen)) {
-			rest := []Rect{r}
+			rest := []geom.Rect{r}
 			if p.copyRect {
 				var k int
 				out, k, rest = c.scroll(out, r)
@@ -496,14 +498,14 @@ func (c *conn) update(bw *bufio.Writer) (bool, error) {
 // changed splits area into 64x64 tiles and returns the runs of tiles
 // that differ from what the client has (or that it asked for outright),
 // merged along each row of tiles and then down identical columns.
-func (c *conn) changed(area, forced Rect) []Rect {
+func (c *conn) changed(area, forced geom.Rect) []geom.Rect {
 	const tile = 64
 	stride := c.w * 4
-	var rows [][]Rect
+	var rows [][]geom.Rect
 	for ty := area.Y / tile * tile; ty < area.Y+area.H; ty += tile {
-		var row []Rect
+		var row []geom.Rect
 		for tx := area.X / tile * tile; tx < area.X+area.W; tx += tile {
-			t := Rect{tx, ty, tile, tile}.Intersect(area)
+			t := geom.Rect{X: tx, Y: ty, W: tile, H: tile}.Intersect(area)
 			if t.Empty() {
 				continue
 			}
@@ -523,10 +525,10 @@ func (c *conn) changed(area, forced Rect) []Rect {
 		}
 		rows = append(rows, row)
 	}
-	var out []Rect
-	var open []Rect
+	var out []geom.Rect
+	var open []geom.Rect
 	for _, row := range rows {
-		var next []Rect
+		var next []geom.Rect
 		for _, r := range row {
 			merged := false
 			for i, o := range open {
@@ -555,7 +557,7 @@ func (c *conn) appendCursor(out []byte, cur *Cursor) []byte {
 	if len(cur.Pix) < w*h*4 || w > 256 || h > 256 {
 		w, h = 0, 0
 	}
-	out = appendHeader(out, Rect{cur.XHot, cur.YHot, w, h}, EncCursor)
+	out = appendHeader(out, geom.Rect{X: cur.XHot, Y: cur.YHot, W: w, H: h}, EncCursor)
 	conv := c.enc.conv
 	for i := range w * h {
 		p := cur.Pix[i*4 : i*4+4]
@@ -584,7 +586,7 @@ func (c *conn) appendCursor(out []byte, cur *Cursor) []byte {
 }
 
 // sent records that the client now has area r of cur.
-func (c *conn) sent(r Rect) {
+func (c *conn) sent(r geom.Rect) {
 	stride := c.w * 4
 	for y := r.Y; y < r.Y+r.H; y++ {
 		copy(c.have[y*stride+r.X*4:y*stride+(r.X+r.W)*4], c.cur[y*stride+r.X*4:])
@@ -598,9 +600,9 @@ const minScroll = 32
 // content is what the client already has some rows above or below (a
 // scrolled terminal, a dragged window). It appends a CopyRect for the
 // largest such band and returns what is left of r to encode.
-func (c *conn) scroll(out []byte, r Rect) ([]byte, int, []Rect) {
+func (c *conn) scroll(out []byte, r geom.Rect) ([]byte, int, []geom.Rect) {
 	if r.H < minScroll*2 {
-		return out, 0, []Rect{r}
+		return out, 0, []geom.Rect{r}
 	}
 	stride := c.w * 4
 	row := func(buf []byte, y int) []byte { return buf[y*stride+r.X*4 : y*stride+(r.X+r.W)*4] }
@@ -652,16 +654,16 @@ func (c *conn) scroll(out []byte, r Rect) ([]byte, int, []Rect) {
 		}
 	}
 	if bestN < minScroll {
-		return out, 0, []Rect{r}
+		return out, 0, []geom.Rect{r}
 	}
-	band := Rect{r.X, bestY, r.W, bestN}
+	band := geom.Rect{X: r.X, Y: bestY, W: r.W, H: bestN}
 	out = c.enc.AppendCopyRect(out, band, r.X, bestY+bestDY)
 	c.sent(band)
-	var rest []Rect
-	if above := (Rect{r.X, r.Y, r.W, bestY - r.Y}); !above.Empty() {
+	var rest []geom.Rect
+	if above := (geom.Rect{X: r.X, Y: r.Y, W: r.W, H: bestY - r.Y}); !above.Empty() {
 		rest = append(rest, above)
 	}
-	if below := (Rect{r.X, bestY + bestN, r.W, r.Y + r.H - bestY - bestN}); !below.Empty() {
+	if below := (geom.Rect{X: r.X, Y: bestY + bestN, W: r.W, H: r.Y + r.H - bestY - bestN}); !below.Empty() {
 		rest = append(rest, below)
 	}
 	return out, 1, rest
@@ -673,7 +675,7 @@ const extSizeProhibited = 1
 // appendExtDesktopSize appends an ExtendedDesktopSize pseudo-rectangle
 // with one screen covering the framebuffer.
 func appendExtDesktopSize(out []byte, reason, status, w, h int) []byte {
-	out = appendHeader(out, Rect{X: reason, Y: status, W: w, H: h}, EncExtendedDesktopSize)
+	out = appendHeader(out, geom.Rect{X: reason, Y: status, W: w, H: h}, EncExtendedDesktopSize)
 	out = append(out, 1, 0, 0, 0)
 	out = binary.BigEndian.AppendUint32(out, 0) // screen id
 	out = binary.BigEndian.AppendUint16(out, 0)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/xroam/xroam/core/config"
 	"github.com/xroam/xroam/core/pluginhost"
+	"github.com/xroam/xroam/plugins/builtin"
 	"github.com/xroam/xroam/sdk/auth"
 	"github.com/xroam/xroam/sdk/transport"
 )
@@ -16,7 +17,7 @@ import (
 // and a mistake in one names that option.
 func TestAuthChainPerSocketType(t *testing.T) {
 	ctx := context.Background()
-	h := pluginhost.New(pluginhost.Options{Builtins: pluginhost.DefaultBuiltins()})
+	h := pluginhost.New(pluginhost.Options{Builtins: builtin.Plugins()})
 	defer h.Close()
 	// Only the socket type under test is allowed; every other type fails.
 	cfg := &config.Config{}

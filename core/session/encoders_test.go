@@ -13,6 +13,7 @@ import (
 	"github.com/xroam/xroam/core/config"
 	"github.com/xroam/xroam/core/pluginhost"
 	"github.com/xroam/xroam/core/wire"
+	"github.com/xroam/xroam/plugins/builtin"
 	"github.com/xroam/xroam/sdk/encoder"
 	"github.com/xroam/xroam/sdk/plugin"
 	"github.com/xroam/xroam/sdk/schema"
@@ -22,7 +23,7 @@ import (
 // the built-in rgb is advertised, and a client asking for png or jpeg
 // gets rgb32 with the reason logged.
 func TestEncoderSetWithoutPlugins(t *testing.T) {
-	host := pluginhost.New(pluginhost.Options{Dirs: []string{t.TempDir()}, Builtins: pluginhost.DefaultBuiltins()})
+	host := pluginhost.New(pluginhost.Options{Dirs: []string{t.TempDir()}, Builtins: builtin.Plugins()})
 	t.Cleanup(func() { _ = host.Close() })
 	log := slog.New(slog.DiscardHandler)
 	es := newEncoderSet(context.Background(), host, nil, &config.Config{Encodings: []string{"all"}}, log)
@@ -98,7 +99,7 @@ func lists(name string, encs ...string) plugin.Encoder {
 // the plugin that lists it; an encoding of a disabled plugin is
 // unavailable with the reason.
 func TestEncoderSetAsksThePlugins(t *testing.T) {
-	builtins := append(pluginhost.DefaultBuiltins(), lists("thirdparty", "x-example"), lists("jpegish", "jpeg"), lists("off", "x-off"))
+	builtins := append(builtin.Plugins(), lists("thirdparty", "x-example"), lists("jpegish", "jpeg"), lists("off", "x-off"))
 	host := pluginhost.New(pluginhost.Options{Dirs: []string{t.TempDir()}, Builtins: builtins})
 	t.Cleanup(func() { _ = host.Close() })
 	eff := config.New()
@@ -155,7 +156,7 @@ func TestPictureSpeed(t *testing.T) {
 // videoBuiltins are the default built-ins with stand-ins for the video
 // plugins, whose options these tests check without encoding.
 func videoBuiltins() []plugin.Servable {
-	return append(pluginhost.DefaultBuiltins(), lists("x264", "h264"), lists("vpx", "vp8", "vp9"), lists("png", "png"))
+	return append(builtin.Plugins(), lists("x264", "h264"), lists("vpx", "vp8", "vp9"), lists("png", "png"))
 }
 
 // TestVideoEncodersOption: --video-encoders keeps the video encodings of

@@ -3,7 +3,7 @@ package session
 import (
 	"log/slog"
 
-	"github.com/xroam/xroam/core/x11"
+	"github.com/xroam/xroam/core/x11/keysym"
 	"github.com/xroam/xroam/core/xpra"
 )
 
@@ -19,7 +19,7 @@ func (s *Server) serverKeycode(ws *windowSet, keyval uint32, name string, client
 	// The key name wins when it names another keysym: the HTML5 client
 	// sends the browser's key codes as keyvals (65 for both a and A,
 	// 189 for minus), while GTK and xroam clients send matching pairs.
-	if ks, ok := x11.KeysymFromName(name); ok && ks != keyval {
+	if ks, ok := keysym.FromName(name); ok && ks != keyval {
 		keyval = ks
 	}
 	if code, shifted, found = ws.wm.Keymap().Lookup(keyval, name); found {
@@ -27,7 +27,7 @@ func (s *Server) serverKeycode(ws *windowSet, keyval uint32, name string, client
 	}
 	ks := keyval
 	if ks == 0 {
-		ks, _ = x11.KeysymFromName(name)
+		ks, _ = keysym.FromName(name)
 	}
 	if c, ok := ws.wm.BindKeysym(ks); ok {
 		return c, false, true

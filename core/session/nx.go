@@ -11,6 +11,7 @@ import (
 
 	"github.com/xroam/xroam/core/wire"
 	"github.com/xroam/xroam/core/x11"
+	"github.com/xroam/xroam/core/x11/wm"
 	"github.com/xroam/xroam/core/xpra"
 )
 
@@ -344,7 +345,7 @@ func (s *Server) checkIdle() {
 }
 
 // reportWid logs nxagent -reportwids style lines for --report-wids.
-func (ws *windowSet) reportWid(w x11.ManagedWindow, wid int64, what string) {
+func (ws *windowSet) reportWid(w wm.Window, wid int64, what string) {
 	if !ws.reportWids {
 		return
 	}

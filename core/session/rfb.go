@@ -14,9 +14,10 @@ import (
 	"time"
 
 	"github.com/xroam/xroam/core/config"
+	"github.com/xroam/xroam/core/geom"
 	"github.com/xroam/xroam/core/pluginhost"
 	"github.com/xroam/xroam/core/rfb"
-	"github.com/xroam/xroam/core/x11"
+	"github.com/xroam/xroam/core/x11/wm"
 	"github.com/xroam/xroam/sdk/auth"
 )
 
@@ -35,7 +36,7 @@ type rfbService struct {
 
 	mu     sync.Mutex
 	screen *rfb.Screen // nil until the display is watched
-	wm     *x11.WM
+	wm     *wm.Manager
 	root   uint32
 }
 
@@ -121,37 +122,37 @@ func (s *Server) startRFB(ctx context.Context) {
 		return
 	}
 	ctx, svc.cancel = context.WithCancel(ctx)
-	wm, err := x11.StartDesktop(ctx, fmt.Sprintf(":%d", s.display), "rfb", svc.log)
+	mgr, err := wm.StartDesktop(ctx, fmt.Sprintf(":%d", s.display), "rfb", svc.log)
 	if err != nil {
 		svc.log.Error("cannot watch the display: no RFB service", "err", err)
 		svc.close()
 		return
 	}
-	wins := wm.Windows()
+	wins := mgr.Windows()
 	if len(wins) != 1 {
 		svc.log.Error("cannot watch the display: no RFB service", "windows", len(wins))
-		wm.Close()
+		mgr.Close()
 		svc.close()
 		return
 	}
 	root := wins[0]
-	scr := rfb.NewScreen(wmScreen{wm: wm, root: root.ID}, root.Width, root.Height, svc.log)
-	if cur, err := wm.CurrentCursor(); err == nil {
+	scr := rfb.NewScreen(wmScreen{wm: mgr, root: root.ID}, root.Width, root.Height, svc.log)
+	if cur, err := mgr.CurrentCursor(); err == nil {
 		scr.SetCursor(rfbCursor(cur))
 	}
 	svc.mu.Lock()
-	svc.screen, svc.wm, svc.root = scr, wm, root.ID
+	svc.screen, svc.wm, svc.root = scr, mgr, root.ID
 	svc.mu.Unlock()
 	svc.wg.Add(1)
 	go func() {
 		defer svc.wg.Done()
-		for ev := range wm.Events() {
+		for ev := range mgr.Events() {
 			switch ev.Kind {
-			case x11.WindowDamaged:
-				scr.Damage(rfb.Rect{X: ev.Damage.X, Y: ev.Damage.Y, W: ev.Damage.W, H: ev.Damage.H})
-			case x11.WindowChanged:
+			case wm.WindowDamaged:
+				scr.Damage(ev.Damage)
+			case wm.WindowChanged:
 				scr.Resize(ev.Window.Width, ev.Window.Height)
-			case x11.CursorChanged:
+			case wm.CursorChanged:
 				if ev.Cursor != nil {
 					scr.SetCursor(rfbCursor(*ev.Cursor))
 				}
@@ -173,7 +174,7 @@ func (s *Server) startRFB(ctx context.Context) {
 			case <-t.C:
 				if scr.Clients() > 0 {
 					w, h := scr.Size()
-					scr.Damage(rfb.Rect{W: w, H: h})
+					scr.Damage(geom.Rect{W: w, H: h})
 				}
 			}
 		}
@@ -197,7 +198,7 @@ func (s *Server) startRFB(ctx context.Context) {
 	}
 }
 
-func rfbCursor(c x11.Cursor) rfb.Cursor {
+func rfbCursor(c wm.Cursor) rfb.Cursor {
 	return rfb.Cursor{Serial: c.Serial, W: c.Width, H: c.Height, XHot: c.XHot, YHot: c.YHot, Pix: c.Pix}
 }
 
@@ -236,12 +237,12 @@ func (s *Server) stopRFB() {
 
 // wmScreen reads the root window for the RFB screen.
 type wmScreen struct {
-	wm   *x11.WM
+	wm   *wm.Manager
 	root uint32
 }
 
-func (w wmScreen) Capture(r rfb.Rect, dst []byte) error {
-	return w.wm.CaptureInto(w.root, x11.Rect{X: r.X, Y: r.Y, W: r.W, H: r.H}, dst)
+func (w wmScreen) Capture(r geom.Rect, dst []byte) error {
+	return w.wm.CaptureInto(w.root, r, dst)
 }
 
 // serve runs one RFB client of a socket of type socketType ("rfb" for
@@ -422,8 +423,8 @@ func (p *prefixConn) Read(b []byte) (int, error) {
 // rfbInput injects one RFB client's keyboard and pointer with XTest.
 type rfbInput struct {
 	log     *slog.Logger
-	wm      *x11.WM
-	km      *x11.Keymap
+	wm      *wm.Manager
+	km      *wm.Keymap
 	buttons uint8
 	shift   int // shift keys held
 }

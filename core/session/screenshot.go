@@ -6,7 +6,7 @@ import (
 	"image"
 	"image/png"
 
-	"github.com/xroam/xroam/core/x11"
+	"github.com/xroam/xroam/core/geom"
 )
 
 // screenshot is the area covered by the session's windows as a PNG, what
@@ -16,9 +16,9 @@ func (s *Server) screenshot() (w, h int, data []byte, err error) {
 	if ws == nil {
 		return 0, 0, nil, errors.New("this session does not manage windows")
 	}
-	var box x11.Rect
+	var box geom.Rect
 	for _, mw := range ws.wm.Windows() {
-		box = box.Union(x11.Rect{X: mw.X + mw.BorderWidth, Y: mw.Y + mw.BorderWidth, W: mw.Width, H: mw.Height})
+		box = box.Union(geom.Rect{X: mw.X + mw.BorderWidth, Y: mw.Y + mw.BorderWidth, W: mw.Width, H: mw.Height})
 	}
 	// Windows partly off screen: keep what the screen has.
 	if box.X < 0 {

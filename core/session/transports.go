@@ -8,7 +8,6 @@ import (
 	"strconv"
 
 	"github.com/xroam/xroam/core/pluginhost"
-	transports "github.com/xroam/xroam/plugins/transports/modules"
 	"github.com/xroam/xroam/sdk/plugin"
 	"github.com/xroam/xroam/sdk/transport"
 )
@@ -48,7 +47,7 @@ func (s *Server) networkBinds() ([]networkBind, error) {
 		{"--bind-ws", "ws", transport.WS, s.cfg.BindWS},
 		{"--bind-wss", "ws", transport.WSS, s.cfg.BindWSS},
 		{"--bind-vsock", "vsock", transport.Vsock, s.cfg.BindVsock},
-		{"--bind-quic", "quic", transports.QUICSocketType, s.cfg.BindQUIC},
+		{"--bind-quic", "quic", transport.QUIC, s.cfg.BindQUIC},
 	} {
 		if err := add(b.opt, b.plug, b.st, b.vals); err != nil {
 			return nil, err
@@ -206,12 +205,12 @@ func (s *Server) listenTransports(ctx context.Context) error {
 		if name == "tcp" && s.cfg.TCPProxy != "" {
 			// The connections are classified where their first bytes
 			// are read: in the tcp transport, which also forwards.
-			sp.Options[transports.AttrTCPProxy] = []string{s.cfg.TCPProxy}
+			sp.Options[transport.TCPProxyOption] = []string{s.cfg.TCPProxy}
 		}
 		if name == "tcp" && s.rfb != nil && s.cfg.RFBUpgrade > 0 {
 			// Silent connections come over after --rfb-upgrade seconds,
 			// not after the transport's handshake timeout.
-			sp.Options[transports.AttrRFBUpgrade] = []string{fmt.Sprintf("%ds", s.cfg.RFBUpgrade)}
+			sp.Options[transport.RFBUpgradeOption] = []string{fmt.Sprintf("%ds", s.cfg.RFBUpgrade)}
 		}
 		if s.opts.Effective != nil {
 			sp.Block = s.opts.Effective.Plugin(plugin.KindTransport, name)
@@ -244,7 +243,7 @@ func (s *Server) authSpecsFor(socketType, bindType string) []string {
 		}
 	}
 	switch socketType {
-	case transport.SSL, transport.WS, transport.WSS, transports.QUICSocketType:
+	case transport.SSL, transport.WS, transport.WSS, transport.QUIC:
 		return authSpecs(s.cfg, transport.TCP)
 	}
 	return nil
@@ -267,7 +266,7 @@ func (s *Server) authChain(nc net.Conn) (string, []authModule) {
 		}
 	}
 	switch st {
-	case transport.SSL, transport.WS, transport.WSS, transports.QUICSocketType:
+	case transport.SSL, transport.WS, transport.WSS, transport.QUIC:
 		return st, s.auth[transport.TCP]
 	}
 	return st, s.auth[st]

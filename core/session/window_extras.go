@@ -8,8 +8,10 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/xroam/xroam/core/geom"
 	"github.com/xroam/xroam/core/wire"
 	"github.com/xroam/xroam/core/x11"
+	"github.com/xroam/xroam/core/x11/wm"
 	"github.com/xroam/xroam/core/xpra"
 )
 
@@ -35,7 +37,7 @@ func wireTexts(l []string) []string {
 
 // addExtras adds a window's states to its metadata: only the set ones,
 // as xpra does for a new window.
-func addExtras(m wire.Dict, w x11.ManagedWindow) {
+func addExtras(m wire.Dict, w wm.Window) {
 	for _, s := range w.Extra.States {
 		m[s] = true
 	}
@@ -46,15 +48,15 @@ func addExtras(m wire.Dict, w x11.ManagedWindow) {
 
 // shapeDict is xpra's "shape" metadata: the extents as [shaped, x, y,
 // w, h] and the rectangles of each kind as [x, y, w, h] lists.
-func shapeDict(sh *x11.WindowShape) wire.Dict {
-	ext := func(shaped bool, r x11.Rect) []int64 {
+func shapeDict(sh *wm.WindowShape) wire.Dict {
+	ext := func(shaped bool, r geom.Rect) []int64 {
 		b := int64(0)
 		if shaped {
 			b = 1
 		}
 		return []int64{b, int64(r.X), int64(r.Y), int64(r.W), int64(r.H)}
 	}
-	rects := func(rs []x11.Rect) []any {
+	rects := func(rs []geom.Rect) []any {
 		out := make([]any, len(rs))
 		for i, r := range rs {
 			out[i] = []int64{int64(r.X), int64(r.Y), int64(r.W), int64(r.H)}
@@ -73,7 +75,7 @@ func shapeDict(sh *x11.WindowShape) wire.Dict {
 
 // clearedStates adds false for the states set in old and not in w: a
 // change must say so, where a new window's metadata leaves them out.
-func clearedStates(out wire.Dict, old, w x11.ManagedWindow) {
+func clearedStates(out wire.Dict, old, w wm.Window) {
 	for _, s := range old.Extra.States {
 		if !slices.Contains(w.Extra.States, s) {
 			out[s] = false
@@ -85,14 +87,14 @@ func clearedStates(out wire.Dict, old, w x11.ManagedWindow) {
 }
 
 // iconChanged reports whether the icons of old and w differ.
-func iconChanged(old, w x11.ManagedWindow) bool {
-	return !x11.WindowExtras{Icon: old.Extra.Icon}.Equal(x11.WindowExtras{Icon: w.Extra.Icon})
+func iconChanged(old, w wm.Window) bool {
+	return !wm.WindowExtras{Icon: old.Extra.Icon}.Equal(wm.WindowExtras{Icon: w.Extra.Icon})
 }
 
 // iconPacket is the window-icon packet for a client, in the first
 // encoding it accepts of png and BGRA; nil when it takes neither (or
 // cannot take icons). A window without an icon gets "default".
-func iconPacket(caps wire.Dict, wid int64, icon *x11.WindowIcon) wire.Packet {
+func iconPacket(caps wire.Dict, wid int64, icon *wm.WindowIcon) wire.Packet {
 	accepted := caps.Strings("encodings.window-icon")
 	if icon == nil {
 		if slices.Contains(accepted, "default") {
@@ -114,7 +116,7 @@ func iconPacket(caps wire.Dict, wid int64, icon *x11.WindowIcon) wire.Packet {
 }
 
 // iconPNG encodes a BGRA icon as PNG.
-func iconPNG(icon *x11.WindowIcon) ([]byte, error) {
+func iconPNG(icon *wm.WindowIcon) ([]byte, error) {
 	if len(icon.BGRA) < icon.Width*icon.Height*4 {
 		return nil, fmt.Errorf("icon: %d bytes for %dx%d", len(icon.BGRA), icon.Width, icon.Height)
 	}

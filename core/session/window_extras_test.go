@@ -6,11 +6,11 @@ import (
 	"testing"
 
 	"github.com/xroam/xroam/core/wire"
-	"github.com/xroam/xroam/core/x11"
+	"github.com/xroam/xroam/core/x11/wm"
 )
 
 func TestIconPacket(t *testing.T) {
-	icon := &x11.WindowIcon{Width: 2, Height: 1, BGRA: []byte{1, 2, 3, 255, 4, 5, 6, 128}}
+	icon := &wm.WindowIcon{Width: 2, Height: 1, BGRA: []byte{1, 2, 3, 255, 4, 5, 6, 128}}
 	p := iconPacket(wire.Dict{"encodings.window-icon": []any{"premult_argb32", "BGRA", "default", "png"}}, 7, icon)
 	if p == nil || p.Str(4) != "png" {
 		t.Fatalf("packet %v", p)
@@ -38,8 +38,8 @@ func TestClientStates(t *testing.T) {
 	if len(got) != 2 || !got["maximized"] || got["iconic"] {
 		t.Errorf("states %v", got)
 	}
-	old := x11.ManagedWindow{Extra: x11.WindowExtras{States: []string{"above", "fullscreen"}}}
-	now := x11.ManagedWindow{Extra: x11.WindowExtras{States: []string{"fullscreen", "sticky"}}}
+	old := wm.Window{Extra: wm.WindowExtras{States: []string{"above", "fullscreen"}}}
+	now := wm.Window{Extra: wm.WindowExtras{States: []string{"fullscreen", "sticky"}}}
 	ch := metadataChanges(old, now, nil)
 	if v, ok := ch["above"]; !ok || v != false {
 		t.Errorf("above not cleared: %v", ch)

@@ -10,9 +10,10 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/xroam/xroam/core/geom"
 	"github.com/xroam/xroam/core/pipeline"
 	"github.com/xroam/xroam/core/wire"
-	"github.com/xroam/xroam/core/x11"
+	"github.com/xroam/xroam/core/x11/wm"
 	"github.com/xroam/xroam/core/xpra"
 	"github.com/xroam/xroam/sdk/encoder"
 )
@@ -23,22 +24,22 @@ import (
 // the attached clients that receive their changes. The state lives here,
 // not in a connection, so that a detach loses nothing.
 type windowSet struct {
-	wm  *x11.WM
+	wm  *wm.Manager
 	log *slog.Logger
 
 	mu      sync.Mutex
 	nextWID int64
 	byXID   map[uint32]int64
-	wins    map[int64]x11.ManagedWindow
+	wins    map[int64]wm.Window
 	focused uint32
 	subs    map[*clientConn]*windowClient
 	// asked holds the geometries clients last gave a window (a few, as a
 	// drag sends many before the first is applied): a change to one of
 	// them is the client's own doing, any other is the application's and
 	// is sent back as window-resized.
-	asked map[int64][]x11.Rect
+	asked map[int64][]geom.Rect
 	// cursor is the display's current cursor, nil until known.
-	cursor *x11.Cursor
+	cursor *wm.Cursor
 	// reportWids logs windows as they map and unmap (--report-wids).
 	reportWids bool
 	// bell forwards the applications' bells (--bell).
@@ -58,7 +59,7 @@ type windowClient struct {
 }
 
 // wmSource adapts the window manager to the pipeline's Source.
-type wmSource struct{ wm *x11.WM }
+type wmSource struct{ wm *wm.Manager }
 
 func (s wmSource) CaptureInto(xid uint32, r pipeline.Rect, dst []byte) error {
 	return s.wm.CaptureInto(xid, r, dst)
@@ -67,10 +68,10 @@ func (s wmSource) CaptureInto(xid uint32, r pipeline.Rect, dst []byte) error {
 // startWindows makes the server the window manager of its display. A
 // failure leaves the session without windows but running.
 func (s *Server) startWindows(ctx context.Context) {
-	var wm *x11.WM
+	var mgr *wm.Manager
 	var err error
 	if s.opts.Mode == "seamless" {
-		wm, err = x11.StartWM(ctx, fmt.Sprintf(":%d", s.display), s.log.With("part", "wm"))
+		mgr, err = wm.Start(ctx, fmt.Sprintf(":%d", s.display), s.log.With("part", "wm"))
 	} else {
 		// Desktop and shadow sessions show the whole screen as one window.
 		title := s.sessionName()
@@ -78,23 +79,23 @@ func (s *Server) startWindows(ctx context.Context) {
 			host, _ := os.Hostname()
 			title = fmt.Sprintf("%s :%d", host, s.display)
 		}
-		wm, err = x11.StartDesktop(ctx, fmt.Sprintf(":%d", s.display), title, s.log.With("part", "desktop"))
+		mgr, err = wm.StartDesktop(ctx, fmt.Sprintf(":%d", s.display), title, s.log.With("part", "desktop"))
 	}
 	if err != nil {
 		s.log.Warn("no seamless windows: cannot manage the display", "err", err)
 		return
 	}
-	ws := &windowSet{wm: wm, log: s.log, nextWID: 1, byXID: map[uint32]int64{}, wins: map[int64]x11.ManagedWindow{}, subs: map[*clientConn]*windowClient{}, asked: map[int64][]x11.Rect{}, reportWids: s.cfg.ReportWids, bell: s.cfg.Bell}
+	ws := &windowSet{wm: mgr, log: s.log, nextWID: 1, byXID: map[uint32]int64{}, wins: map[int64]wm.Window{}, subs: map[*clientConn]*windowClient{}, asked: map[int64][]geom.Rect{}, reportWids: s.cfg.ReportWids, bell: s.cfg.Bell}
 	if s.opts.Mode != "seamless" {
 		ws.fullscreen = s.nxFullscreen
 	}
-	if cur, err := wm.CurrentCursor(); err == nil {
+	if cur, err := mgr.CurrentCursor(); err == nil {
 		ws.cursor = &cur
 	}
 	s.mu.Lock()
 	s.win = ws
 	s.mu.Unlock()
-	s.log.Info("managing the display's windows", "shm", wm.UsesSHM())
+	s.log.Info("managing the display's windows", "shm", mgr.UsesSHM())
 	go ws.run()
 }
 
@@ -110,12 +111,12 @@ func (ws *windowSet) run() {
 	}
 }
 
-func (ws *windowSet) handle(ev x11.WMEvent) {
+func (ws *windowSet) handle(ev wm.Event) {
 	ws.mu.Lock()
 	defer ws.mu.Unlock()
 	w := ev.Window
 	switch ev.Kind {
-	case x11.WindowAdded:
+	case wm.WindowAdded:
 		if _, ok := ws.byXID[w.ID]; ok {
 			return
 		}
@@ -127,7 +128,7 @@ func (ws *windowSet) handle(ev x11.WMEvent) {
 		for c, wc := range ws.subs {
 			ws.announce(c, wc, wid, w, false)
 		}
-	case x11.WindowChanged:
+	case wm.WindowChanged:
 		wid, ok := ws.byXID[w.ID]
 		if !ok {
 			return
@@ -137,7 +138,7 @@ func (ws *windowSet) handle(ev x11.WMEvent) {
 		meta := metadataChanges(old, w, ws.byXID)
 		resized := old.Width != w.Width || old.Height != w.Height
 		moved := old.X != w.X || old.Y != w.Y
-		byApp := resized && !w.OverrideRedirect && !slices.Contains(ws.asked[wid], x11.Rect{X: w.X, Y: w.Y, W: w.Width, H: w.Height})
+		byApp := resized && !w.OverrideRedirect && !slices.Contains(ws.asked[wid], geom.Rect{X: w.X, Y: w.Y, W: w.Width, H: w.Height})
 		icon := iconChanged(old, w)
 		for c, wc := range ws.subs {
 			if icon {
@@ -158,7 +159,7 @@ func (ws *windowSet) handle(ev x11.WMEvent) {
 				wc.p.Send(xpra.ConfigureOverrideRedirect{WID: wid, X: int64(w.X), Y: int64(w.Y), Width: int64(w.Width), Height: int64(w.Height)}.Packet())
 			}
 		}
-	case x11.WindowRemoved:
+	case wm.WindowRemoved:
 		wid, ok := ws.byXID[w.ID]
 		if !ok {
 			return
@@ -171,16 +172,16 @@ func (ws *windowSet) handle(ev x11.WMEvent) {
 			wc.p.Remove(wid)
 			wc.p.Send(xpra.LostWindow{WID: wid}.Packet())
 		}
-	case x11.BellRung:
+	case wm.BellRung:
 		ws.ringBell(ev.Bell)
-	case x11.CursorChanged:
+	case wm.CursorChanged:
 		ws.cursor = ev.Cursor
 		for c, wc := range ws.subs {
 			if pkt := cursorPacket(c, ev.Cursor); pkt != nil {
 				wc.p.Send(pkt)
 			}
 		}
-	case x11.WindowDamaged:
+	case wm.WindowDamaged:
 		wid, ok := ws.byXID[w.ID]
 		if !ok {
 			return
@@ -197,7 +198,7 @@ func (ws *windowSet) handle(ev x11.WMEvent) {
 // startup-complete); otherwise the packet waits its turn in the client's
 // pipeline, so that a client that stopped reading never blocks the
 // window manager.
-func (ws *windowSet) announce(c *clientConn, wc *windowClient, wid int64, w x11.ManagedWindow, direct bool) {
+func (ws *windowSet) announce(c *clientConn, wc *windowClient, wid int64, w wm.Window, direct bool) {
 	wc.p.AddWindow(wid, w.ID, w.Width, w.Height)
 	meta := metadata(w, ws.byXID)
 	if ws.fullscreen != nil && ws.fullscreen() {
@@ -227,7 +228,7 @@ func (ws *windowSet) announce(c *clientConn, wc *windowClient, wid int64, w x11.
 // cursorPacket is the cursor image for a client that wants cursors (nil
 // for others): ["cursor", "raw", x, y, w, h, xhot, yhot, serial, BGRA
 // pixels, name, default size, max width, max height].
-func cursorPacket(c *clientConn, cur *x11.Cursor) wire.Packet {
+func cursorPacket(c *clientConn, cur *wm.Cursor) wire.Packet {
 	if !c.caps.Bool("cursors", true) || cur == nil {
 		return nil
 	}
@@ -237,7 +238,7 @@ func cursorPacket(c *clientConn, cur *x11.Cursor) wire.Packet {
 }
 
 // metadata is the full xpra metadata of a window.
-func metadata(w x11.ManagedWindow, byXID map[uint32]int64) wire.Dict {
+func metadata(w wm.Window, byXID map[uint32]int64) wire.Dict {
 	m := wire.Dict{
 		"title":          wireText(w.Title),
 		"class-instance": wireTexts([]string{w.Instance, w.Class}),
@@ -260,7 +261,7 @@ func metadata(w x11.ManagedWindow, byXID map[uint32]int64) wire.Dict {
 	return m
 }
 
-func sizeConstraints(h x11.WMSizeHints) wire.Dict {
+func sizeConstraints(h wm.SizeHints) wire.Dict {
 	sc := wire.Dict{}
 	pair := func(k string, a, b int) {
 		if a > 0 || b > 0 {
@@ -275,7 +276,7 @@ func sizeConstraints(h x11.WMSizeHints) wire.Dict {
 }
 
 // metadataChanges is the metadata that differs between old and w.
-func metadataChanges(old, w x11.ManagedWindow, byXID map[uint32]int64) wire.Dict {
+func metadataChanges(old, w wm.Window, byXID map[uint32]int64) wire.Dict {
 	full := metadata(w, byXID)
 	prev := metadata(old, byXID)
 	out := wire.Dict{}
@@ -365,7 +366,7 @@ func (s *Server) windowPacket(c *clientConn, pkt wire.Packet, log *slog.Logger) 
 	if wc == nil {
 		return false
 	}
-	xidOf := func(wid int64) (x11.ManagedWindow, bool) {
+	xidOf := func(wid int64) (wm.Window, bool) {
 		ws.mu.Lock()
 		defer ws.mu.Unlock()
 		w, ok := ws.wins[wid]
@@ -525,7 +526,7 @@ func (s *Server) windowPacket(c *clientConn, pkt wire.Packet, log *slog.Logger) 
 // nothing to the screen: the size asked for is recorded at 0,0, where
 // the root window's own ConfigureNotify reports it, so that a size
 // granted as asked is not sent back as the application's resize.
-func (s *Server) configureDesktop(ws *windowSet, wid int64, w x11.ManagedWindow, cw, ch int, log *slog.Logger) {
+func (s *Server) configureDesktop(ws *windowSet, wid int64, w wm.Window, cw, ch int, log *slog.Logger) {
 	if cw <= 0 || ch <= 0 || (cw == w.Width && ch == w.Height) || !s.desktopResizable() || s.cfg.Readonly {
 		return
 	}
@@ -540,7 +541,7 @@ func (ws *windowSet) configure(wid int64, xid uint32, x, y, w, h int) {
 	}
 	ws.mu.Lock()
 	const keep = 8
-	a := append(ws.asked[wid], x11.Rect{X: x, Y: y, W: w, H: h})
+	a := append(ws.asked[wid], geom.Rect{X: x, Y: y, W: w, H: h})
 	if len(a) > keep {
 		a = a[len(a)-keep:]
 	}

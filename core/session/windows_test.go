@@ -5,15 +5,15 @@ import (
 	"testing"
 
 	"github.com/xroam/xroam/core/wire"
-	"github.com/xroam/xroam/core/x11"
+	"github.com/xroam/xroam/core/x11/wm"
 	"github.com/xroam/xroam/core/xpra"
 )
 
 func TestWindowMetadata(t *testing.T) {
 	byXID := map[uint32]int64{0x400001: 1, 0x400007: 2}
-	w := x11.ManagedWindow{
+	w := wm.Window{
 		ID: 0x400007, Title: "dialog", Instance: "xterm", Class: "XTerm", Types: []string{"DIALOG"},
-		TransientFor: 0x400001, PID: 42, Hints: x11.WMSizeHints{MinW: 10, MinH: 20, IncW: 6, IncH: 13},
+		TransientFor: 0x400001, PID: 42, Hints: wm.SizeHints{MinW: 10, MinH: 20, IncW: 6, IncH: 13},
 	}
 	m := metadata(w, byXID)
 	want := wire.Dict{
@@ -24,10 +24,10 @@ func TestWindowMetadata(t *testing.T) {
 	if !reflect.DeepEqual(m, want) {
 		t.Errorf("metadata = %v\nwant %v", m, want)
 	}
-	if _, ok := metadata(x11.ManagedWindow{ID: 5, TransientFor: 0x999}, byXID)["transient-for"]; ok {
+	if _, ok := metadata(wm.Window{ID: 5, TransientFor: 0x999}, byXID)["transient-for"]; ok {
 		t.Error("transient-for an unknown window was sent")
 	}
-	or := metadata(x11.ManagedWindow{ID: 6, OverrideRedirect: true}, byXID)
+	or := metadata(wm.Window{ID: 6, OverrideRedirect: true}, byXID)
 	if or["override-redirect"] != true {
 		t.Errorf("override-redirect metadata %v", or)
 	}
@@ -47,7 +47,7 @@ func TestWindowMetadata(t *testing.T) {
 // bytes an X client chose; the packets carry them as valid UTF-8, with
 // U+FFFD for what does not decode, never as raw bytes.
 func TestWindowTextIsValidUTF8(t *testing.T) {
-	w := x11.ManagedWindow{ID: 0x400001, Title: "caf\xe9 \xff\xfe ok", Instance: "in\xc3", Class: "Cl\x80ss", Types: []string{"NORMAL", "X\xf0\x9f"}}
+	w := wm.Window{ID: 0x400001, Title: "caf\xe9 \xff\xfe ok", Instance: "in\xc3", Class: "Cl\x80ss", Types: []string{"NORMAL", "X\xf0\x9f"}}
 	m := metadata(w, nil)
 	want := map[string]any{
 		"title":          "caf\uFFFD \uFFFD ok",
@@ -64,7 +64,7 @@ func TestWindowTextIsValidUTF8(t *testing.T) {
 	if d := metadataChanges(w, changed, nil); d["title"] != "\uFFFD" {
 		t.Errorf("changed title = %q", d["title"])
 	}
-	cur, err := xpra.ParseCursor(cursorPacket(&clientConn{caps: wire.Dict{}}, &x11.Cursor{Name: "left\xffptr"}))
+	cur, err := xpra.ParseCursor(cursorPacket(&clientConn{caps: wire.Dict{}}, &wm.Cursor{Name: "left\xffptr"}))
 	if err != nil || cur.Name != "left\uFFFDptr" {
 		t.Errorf("cursor name = %q (%v)", cur.Name, err)
 	}

@@ -49,31 +49,6 @@ func SetDPI(ctx context.Context, display string, dpiX, dpiY int) error {
 	return nil
 }
 
-// Resource returns the value of name in the root window's resource
-// database (RESOURCE_MANAGER, what xrdb -query prints), "" when unset.
-func Resource(ctx context.Context, display, name string) (string, error) {
-	n, err := ParseDisplay(display)
-	if err != nil {
-		return "", fmt.Errorf("resource: %w", err)
-	}
-	c, err := connect(ctx, display, n)
-	if err != nil {
-		return "", fmt.Errorf("resource on %s: %w", display, err)
-	}
-	defer c.close()
-	db, err := rootString(ctx, c, "RESOURCE_MANAGER")
-	if err != nil {
-		return "", fmt.Errorf("resource: %w", err)
-	}
-	for _, line := range strings.Split(db, "\n") {
-		k, v, ok := strings.Cut(line, ":")
-		if ok && strings.TrimSpace(k) == name {
-			return strings.TrimSpace(v), nil
-		}
-	}
-	return "", nil
-}
-
 // mergeResource sets name to value in RESOURCE_MANAGER, keeping the other
 // entries, as `xrdb -merge` does.
 func mergeResource(ctx context.Context, c *xconn, name, value string) error {

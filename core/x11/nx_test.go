@@ -1,8 +1,7 @@
 package x11
 
 import (
-	"context"
-	"os/exec"
+	"strings"
 	"testing"
 )
 
@@ -22,7 +21,7 @@ func TestSetDPI(t *testing.T) {
 	if info.Width != 1024 || info.WidthMM != 181 || info.HeightMM != 271 {
 		t.Errorf("screen %dx%d px %dx%d mm", info.Width, info.Height, info.WidthMM, info.HeightMM)
 	}
-	if v, err := Resource(ctx, d, "Xft.dpi"); err != nil || v != "72" {
+	if v, err := resource(t, d, "Xft.dpi"); err != nil || v != "72" {
 		t.Errorf("Xft.dpi %q %v", v, err)
 	}
 	// Merging keeps the other resources and replaces the old value.
@@ -37,10 +36,10 @@ func TestSetDPI(t *testing.T) {
 	if err := SetDPI(ctx, d, 120, 120); err != nil {
 		t.Fatal(err)
 	}
-	if v, _ := Resource(ctx, d, "Xft.dpi"); v != "120" {
+	if v, _ := resource(t, d, "Xft.dpi"); v != "120" {
 		t.Errorf("Xft.dpi %q after the second change", v)
 	}
-	if v, _ := Resource(ctx, d, "XTerm*faceName"); v != "Mono" {
+	if v, _ := resource(t, d, "XTerm*faceName"); v != "Mono" {
 		t.Errorf("another resource was lost: %q", v)
 	}
 	if err := SetDPI(ctx, d, 9, 100); err == nil {
@@ -48,81 +47,28 @@ func TestSetDPI(t *testing.T) {
 	}
 }
 
-func TestSetKeyboardReloadsKeymap(t *testing.T) {
-	requireXvfb(t)
-	if _, err := exec.LookPath("setxkbmap"); err != nil {
-		t.Skip("setxkbmap is not installed (apt-get install x11-xkb-utils)")
-	}
-	x, wm := wmDisplay(t, testCommand)
-	d := DisplayName(x.Display())
+// resource reads name from the root window's RESOURCE_MANAGER, as
+// x11test.Resource does (which this package's tests cannot import).
+func resource(t *testing.T, display, name string) (string, error) {
+	t.Helper()
 	ctx := waitCtx(t)
-	usY, _, ok := wm.Keymap().Lookup('y', "y")
-	if !ok {
-		t.Fatal("no y on the us keyboard")
-	}
-	if err := SetKeyboard(ctx, d, KeyboardNames{Layout: "de", Variant: "nodeadkeys", Options: "ctrl:nocaps"}); err != nil {
-		t.Fatal(err)
-	}
-	kn, err := QueryKeyboard(ctx, d)
-	if err != nil || kn.Layout != "de" || kn.Variant != "nodeadkeys" || kn.Options != "ctrl:nocaps" || kn.Rules == "" {
-		t.Errorf("after setting de: %+v %v", kn, err)
-	}
-	if err := wm.ReloadKeymap(); err != nil {
-		t.Fatal(err)
-	}
-	// On de the y sits where us has z.
-	deY, _, _ := wm.Keymap().Lookup('y', "y")
-	usZ := 52
-	if deY == usY || deY != usZ {
-		t.Errorf("y: keycode %d on us, %d on de (want %d)", usY, deY, usZ)
-	}
-	if err := SetKeyboard(ctx, d, KeyboardNames{Layout: "nosuchlayout"}); err == nil {
-		t.Error("an unknown layout was accepted")
-	}
-	if err := SetKeyboard(ctx, d, KeyboardNames{Layout: "-print"}); err == nil {
-		t.Error("an option as a layout was accepted")
-	}
-	if kn, _ := QueryKeyboard(ctx, d); kn.Layout != "de" {
-		t.Errorf("a failed change lost the layout: %+v", kn)
-	}
-}
-
-// BenchmarkAttachSettings is what an attach adds to the hello with the
-// automatic DPI (SetDPI) and keyboard=clone (SetKeyboard + ReloadKeymap).
-func BenchmarkAttachSettings(b *testing.B) {
-	if _, err := exec.LookPath("Xvfb"); err != nil {
-		b.Skip("Xvfb is not installed")
-	}
-	if _, err := exec.LookPath("setxkbmap"); err != nil {
-		b.Skip("setxkbmap is not installed")
-	}
-	x, err := StartXvfb(b.Context(), XvfbConfig{Command: testCommand, Display: -1})
+	n, err := ParseDisplay(display)
 	if err != nil {
-		b.Fatal(err)
+		return "", err
 	}
-	defer x.Stop(context.Background())
-	d := DisplayName(x.Display())
-	wm, err := StartWM(b.Context(), d, nil)
+	c, err := connect(ctx, display, n)
 	if err != nil {
-		b.Fatal(err)
+		return "", err
 	}
-	defer wm.Close()
-	b.Run("SetDPI", func(b *testing.B) {
-		for i := range b.N {
-			if err := SetDPI(b.Context(), d, 96+i%2, 96); err != nil {
-				b.Fatal(err)
-			}
+	defer c.close()
+	db, err := rootString(ctx, c, "RESOURCE_MANAGER")
+	if err != nil {
+		return "", err
+	}
+	for _, line := range strings.Split(db, "\n") {
+		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == name {
+			return strings.TrimSpace(v), nil
 		}
-	})
-	b.Run("SetKeyboard", func(b *testing.B) {
-		layouts := []string{"de", "fr"}
-		for i := range b.N {
-			if err := SetKeyboard(b.Context(), d, KeyboardNames{Layout: layouts[i%2]}); err != nil {
-				b.Fatal(err)
-			}
-			if err := wm.ReloadKeymap(); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
+	}
+	return "", nil
 }

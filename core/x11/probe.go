@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/jezek/xgb"
@@ -139,60 +138,6 @@ func Probe(ctx context.Context, display string) (*DisplayInfo, error) {
 		return nil, fmt.Errorf("probe %s: %w", DisplayName(n), err)
 	}
 	return info, nil
-}
-
-// WaitForWindow polls display until a top-level window satisfies match and
-// returns it. It keeps trying while the display cannot be reached yet, so it
-// can be called right after starting the server and the application; it
-// gives up when ctx ends, with the last error seen.
-func WaitForWindow(ctx context.Context, display string, match func(WindowInfo) bool) (WindowInfo, error) {
-	if match == nil {
-		return WindowInfo{}, errors.New("wait for window: nil match function")
-	}
-	n, err := ParseDisplay(display)
-	if err != nil {
-		return WindowInfo{}, fmt.Errorf("wait for window: %w", err)
-	}
-	tick := time.NewTicker(100 * time.Millisecond)
-	defer tick.Stop()
-	var (
-		c    *xconn
-		last error
-	)
-	defer func() {
-		if c != nil {
-			c.close()
-		}
-	}()
-	for {
-		if c == nil {
-			c, last = connect(ctx, display, n)
-		}
-		if c != nil {
-			var ws []WindowInfo
-			ws, last = c.windows(ctx)
-			if last == nil {
-				for _, w := range ws {
-					if match(w) {
-						return w, nil
-					}
-				}
-			} else {
-				// The connection may be broken (server restarted): start over.
-				c.close()
-				c = nil
-			}
-		}
-		select {
-		case <-ctx.Done():
-			err := context.Cause(ctx)
-			if last != nil {
-				err = fmt.Errorf("%w (last error: %w)", err, last)
-			}
-			return WindowInfo{}, fmt.Errorf("wait for window on %s: %w", DisplayName(n), err)
-		case <-tick.C:
-		}
-	}
 }
 
 // xconn is an xgb connection that is closed when the context it was made

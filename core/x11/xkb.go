@@ -94,18 +94,8 @@ func SetKeyboard(ctx context.Context, display string, kn KeyboardNames) error {
 	return nil
 }
 
-// ReloadKeymap re-reads the display's keyboard mapping after a layout
-// change, so that keysyms are typed with the keycodes that now carry them.
-func (wm *WM) ReloadKeymap() error {
-	km, err := loadKeymap(wm.cap)
-	if err != nil {
-		return err
-	}
-	km.mu.Lock()
-	codes := km.codes
-	km.mu.Unlock()
-	wm.keys.mu.Lock()
-	wm.keys.codes = codes
-	wm.keys.mu.Unlock()
-	return nil
+// KeyboardNames is the XKB configuration of the display as its root
+// window's _XKB_RULES_NAMES says (empty when the property is absent).
+type KeyboardNames struct {
+	Rules, Model, Layout, Variant, Options string
 }

@@ -17,6 +17,16 @@ const (
 	QUIC  = "quic"
 )
 
+// Options of the tcp transport that the core sets from its own options.
+const (
+	// TCPProxyOption is --tcp-proxy: where the transport forwards the
+	// connections that are not for the server.
+	TCPProxyOption = "tcp_proxy"
+	// RFBUpgradeOption is --rfb-upgrade: how long a connection may say
+	// nothing before it is handed to the core as silent, for RFB.
+	RFBUpgradeOption = "rfb_upgrade"
+)
+
 // QUICALPN is the application protocol both ends of a QUIC connection
 // agree on.
 const QUICALPN = "xpra"

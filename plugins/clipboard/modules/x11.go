@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"sync"
 
-	"github.com/xroam/xroam/core/x11"
+	"github.com/xroam/xroam/core/x11/selection"
 	"github.com/xroam/xroam/sdk/clipboard"
 	"github.com/xroam/xroam/sdk/plugin"
 	"github.com/xroam/xroam/sdk/schema"
@@ -48,8 +48,8 @@ func X11() plugin.Clipboard {
 				}
 			}
 			// The backend outlives the Configure call that makes it.
-			sel, err := x11.OpenSelections(context.WithoutCancel(ctx), cfg.String("display"),
-				x11.SelectionConfig{Selections: sels, MaxBytes: int(maxSize), Timeout: to})
+			sel, err := selection.Open(context.WithoutCancel(ctx), cfg.String("display"),
+				selection.Config{Selections: sels, MaxBytes: int(maxSize), Timeout: to})
 			if err != nil {
 				return nil, err
 			}
@@ -60,7 +60,7 @@ func X11() plugin.Clipboard {
 }
 
 type x11Backend struct {
-	sel *x11.Selections
+	sel *selection.Conn
 
 	mu  sync.Mutex
 	sub chan clipboard.Event
@@ -72,9 +72,9 @@ func (b *x11Backend) forward() {
 	for ev := range b.sel.Events() {
 		out := clipboard.Event{Selection: ev.Selection, Target: ev.Target, ID: ev.ID}
 		switch ev.Kind {
-		case x11.SelectionOwnerChanged:
+		case selection.OwnerChanged:
 			out.Kind = clipboard.OwnerChanged
-		case x11.SelectionWanted:
+		case selection.Wanted:
 			out.Kind = clipboard.Wanted
 		}
 		b.mu.Lock()
@@ -87,7 +87,7 @@ func (b *x11Backend) forward() {
 			}
 		}
 		b.mu.Unlock()
-		if !sent && ev.Kind == x11.SelectionWanted {
+		if !sent && ev.Kind == selection.Wanted {
 			_ = b.sel.Answer(ev.ID, nil)
 		}
 	}
@@ -102,7 +102,7 @@ func (b *x11Backend) forward() {
 func (b *x11Backend) Watch(ctx context.Context) (<-chan clipboard.Event, error) {
 	select {
 	case <-b.sel.Done():
-		return nil, x11.ErrSelectionClosed
+		return nil, selection.ErrClosed
 	default:
 	}
 	ch := make(chan clipboard.Event, 64)
@@ -151,7 +151,7 @@ func (b *x11Backend) Answer(_ context.Context, req *clipboard.AnswerRequest) err
 	if d.Type == "" {
 		return errors.New("answer: data without a type")
 	}
-	return b.sel.Answer(req.ID, &x11.SelectionData{Type: d.Type, Format: d.Format, Data: d.Bytes, Atoms: d.Targets})
+	return b.sel.Answer(req.ID, &selection.Data{Type: d.Type, Format: d.Format, Data: d.Bytes, Atoms: d.Targets})
 }
 
 // Close ends the backend's X connection (for an in-process backend; a

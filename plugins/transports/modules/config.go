@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/xroam/xroam/sdk/schema"
+	"github.com/xroam/xroam/sdk/transport"
 )
 
 // Version is the version of the transports in this package.
@@ -36,7 +37,7 @@ const (
 	AttrTCPProxy = "tcp_proxy"
 	// AttrRFBUpgrade is --rfb-upgrade: how long a tcp connection may say
 	// nothing before it is handed to the core as silent, for RFB.
-	AttrRFBUpgrade = "rfb_upgrade"
+	AttrRFBUpgrade = transport.RFBUpgradeOption
 )
 
 func commonSchema() schema.Schema {
