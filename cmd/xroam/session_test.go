@@ -53,6 +53,10 @@ func TestMain(m *testing.M) {
 		}
 	}
 	x11.RouteXGBLog(slog.New(slog.DiscardHandler))
+	// The sessions' displays need their cookie: every session of the
+	// tests adds it here, where the X tools the tests run (and xgb in
+	// this process) look for it, as a user's ~/.Xauthority would be.
+	os.Setenv("XAUTHORITY", filepath.Join(dir, "Xauthority"))
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)

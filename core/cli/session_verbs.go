@@ -4,13 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
+	"os/signal"
 	"os/user"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -39,7 +42,28 @@ func serverLogger(inv *Invocation) (*slog.Logger, *slog.LevelVar) {
 	if inv.Config.Config.Debug != "" {
 		level.Set(slog.LevelDebug)
 	}
-	return slog.New(slog.NewTextHandler(inv.Env.Stderr, &slog.HandlerOptions{Level: level})), level
+	return slog.New(slog.NewTextHandler(&bestEffortWriter{w: inv.Env.Stderr}, &slog.HandlerOptions{Level: level})), level
+}
+
+// bestEffortWriter is where a server logs: a log line that cannot be
+// written (a foreground server's standard error is a pipe its reader has
+// closed) is lost, never an error for the server. Once the pipe is known
+// to be broken, nothing more is tried.
+type bestEffortWriter struct {
+	w      io.Writer
+	mu     sync.Mutex
+	broken bool
+}
+
+func (b *bestEffortWriter) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if !b.broken {
+		if _, err := b.w.Write(p); errors.Is(err, syscall.EPIPE) || errors.Is(err, os.ErrClosed) {
+			b.broken = true
+		}
+	}
+	return len(p), nil
 }
 
 func startVerb() *Verb {
@@ -144,6 +168,15 @@ func runServer(ctx context.Context, inv *Invocation, mode string) error {
 		// daemon: report on it here.
 		return session.ReportReady(func(string) string { return "" }, cfg.Displayfd, res.Display, res.LogPath)
 	}
+	// A foreground server's standard output and error may be a pipe whose
+	// reader goes away (`xroam start --daemon=no | head`): a write there
+	// must fail with EPIPE, not kill the server with SIGPIPE and orphan
+	// its X server. Notify rather than Ignore: an ignored signal stays
+	// ignored across exec, in Xvfb and in every command of the session,
+	// while a caught one is reset to the default there.
+	sigpipe := make(chan os.Signal, 1)
+	signal.Notify(sigpipe, syscall.SIGPIPE)
+	defer signal.Stop(sigpipe)
 	// The NX options file is read again at each attach: pin its path
 	// before --chdir moves the server.
 	if cfg.OptionsFile != "" {

@@ -78,6 +78,7 @@ type Server struct {
 	auth       map[string][]authModule // by socket type
 	limit      *authLimiter            // throttles failed password checks
 	children   *Children
+	xauth      displayAuth   // who may open the display, see xauth.go
 	win        *windowSet    // nil until the window manager runs
 	encs       *encoderSet   // nil until first asked for, see encodings
 	bound      []boundSocket // the network sockets of the transport plugins
@@ -252,11 +253,16 @@ func (s *Server) setupDisplay(ctx context.Context) error {
 				return fmt.Errorf("display :%d is still served by a live server (%s); stop or exit it first", s.display, sock)
 			}
 		}
+		if err := s.adoptDisplayAuth(ctx); err != nil {
+			return err
+		}
 		info, err := x11.Probe(ctx, fmt.Sprintf(":%d", s.display))
 		if err != nil {
+			s.withdrawDisplayAuth()
 			return fmt.Errorf("--use-display: %w", err)
 		}
 		if err := x11.RequireExtensions(info, "Composite", "DAMAGE", "RANDR", "XTEST"); err != nil {
+			s.withdrawDisplayAuth()
 			return err
 		}
 		if b, err := os.ReadFile(filepath.Join(sockdir.SessionDir(s.socketDir, s.display), "xvfb.pid")); err == nil {
@@ -272,12 +278,18 @@ func (s *Server) setupDisplay(ctx context.Context) error {
 			}
 		}
 	}
+	command := s.xvfbCommand()
+	cookie, err := s.prepareDisplayAuth(command)
+	if err != nil {
+		return err
+	}
 	xv, err := x11.StartXvfb(ctx, x11.XvfbConfig{
-		Command: s.xvfbCommand(),
+		Command: command,
 		Display: s.opts.Display,
 		LogPath: "",
 		BaseEnv: withoutVars(os.Environ(), append(s.secretEnv(), ReadyFDEnv, ArgsFDEnv, "XROAM_LOG_FILE")),
 		Logger:  s.log,
+		Cookie:  cookie,
 	})
 	if err != nil {
 		return fmt.Errorf("starting the X server: %w", err)
@@ -285,6 +297,12 @@ func (s *Server) setupDisplay(ctx context.Context) error {
 	s.xvfb = xv
 	s.display = xv.Display()
 	s.xvfbPID = xv.Pid()
+	if cookie != nil {
+		if err := s.publishDisplayAuth(ctx, cookie); err != nil {
+			s.abortDisplay(ctx)
+			return err
+		}
+	}
 	info, err := x11.Probe(ctx, fmt.Sprintf(":%d", s.display))
 	if err == nil {
 		err = x11.RequireExtensions(info, "Composite", "DAMAGE", "RANDR", "XTEST")
@@ -296,11 +314,18 @@ func (s *Server) setupDisplay(ctx context.Context) error {
 	return nil
 }
 
+// abortDisplay ends the X server of a start that failed, and the cookie
+// it published. A taken-over display (--use-display) is left as it was.
 func (s *Server) abortDisplay(ctx context.Context) {
 	if s.xvfb != nil {
 		stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
 		_ = s.xvfb.Stop(stopCtx)
+		s.withdrawDisplayAuth()
+		if s.xauth.entry.Data != nil {
+			os.Remove(filepath.Join(sockdir.SessionDir(s.socketDir, s.display), authFileName))
+			os.Remove(sockdir.SessionDir(s.socketDir, s.display)) // only when empty
+		}
 	}
 }
 
@@ -384,7 +409,7 @@ func (s *Server) closeListeners() {
 
 // childEnv is the environment of the session's commands.
 func (s *Server) childEnv() []string {
-	skip := map[string]bool{"DISPLAY": true, ReadyFDEnv: true, ArgsFDEnv: true, "XROAM_LOG_FILE": true, "WAYLAND_DISPLAY": true}
+	skip := map[string]bool{"DISPLAY": true, ReadyFDEnv: true, ArgsFDEnv: true, "XROAM_LOG_FILE": true, "WAYLAND_DISPLAY": true, "XAUTHORITY": s.xauth.file != ""}
 	var env []string
 	for _, kv := range withoutVars(os.Environ(), s.secretEnv()) {
 		k, _, _ := strings.Cut(kv, "=")
@@ -393,6 +418,9 @@ func (s *Server) childEnv() []string {
 		}
 	}
 	env = append(env, fmt.Sprintf("DISPLAY=:%d", s.display), "XROAM_SERVER_SOCKET="+s.socketPath)
+	if s.xauth.file != "" {
+		env = append(env, "XAUTHORITY="+s.xauth.file)
+	}
 	if s.cfg.SessionName != "" {
 		env = append(env, "XROAM_SESSION_NAME="+s.cfg.SessionName)
 	}
@@ -516,6 +544,8 @@ func (s *Server) shutdown(mode EndMode) {
 			}
 		}
 		cancel()
+		// After exit or upgrade the entry stays: the display lives on.
+		s.withdrawDisplayAuth()
 	} else {
 		if s.cfg.TerminateChildren {
 			ctx, cancel := context.WithTimeout(context.Background(), 4*time.Second)

@@ -26,4 +26,9 @@
 // file rather than a pipe, because a session may hand the display over
 // (Release) and exit while Xvfb keeps running; a pipe back to a process that
 // has gone would turn Xvfb's next log line into a failed write.
+//
+// A display is only as private as its access control: XvfbConfig.Cookie
+// starts Xvfb with an MIT-MAGIC-COOKIE-1 (xauth.go reads and writes the
+// authority files, with xauth's lock), and xgb presents the one that
+// $XAUTHORITY (else ~/.Xauthority) holds for the display, as any X client.
 package x11

@@ -68,6 +68,15 @@ type XvfbConfig struct {
 	StartTimeout time.Duration
 	// Logger receives start and stop events; nil discards them.
 	Logger *slog.Logger
+	// Cookie, when set, is the MIT-MAGIC-COOKIE-1 that clients must
+	// present: Xvfb gets -auth with an authority file holding only it.
+	// Without it (and without -auth in Command) Xvfb lets every local
+	// user in. The file is an unlinked one that Xvfb holds open and reads
+	// as /proc/self/fd/N, since the X server reads its -auth file at the
+	// first connection and at each reset, for as long as it runs: no
+	// name on disk has to outlive this process or be cleaned up after
+	// Xvfb, and no other process can open it.
+	Cookie []byte
 }
 
 // Xvfb is a running Xvfb process started by StartXvfb. Its methods are safe
@@ -130,6 +139,17 @@ func StartXvfb(ctx context.Context, cfg XvfbConfig) (*Xvfb, error) {
 		}
 	}
 
+	var authFile *os.File
+	if cfg.Cookie != nil {
+		if _, ok := XvfbAuthFile(argv); ok {
+			return nil, fmt.Errorf("xvfb command %q has its own -auth: start it without a cookie", command)
+		}
+		if authFile, err = xvfbAuthority(cfg.Cookie); err != nil {
+			return nil, err
+		}
+		defer authFile.Close() // Xvfb holds its own copy
+	}
+
 	out, outStart, err := openOutput(cfg.LogPath)
 	if err != nil {
 		return nil, err
@@ -149,6 +169,14 @@ func StartXvfb(ctx context.Context, cfg XvfbConfig) (*Xvfb, error) {
 		defer pr.Close()
 		args = append(args, "-displayfd", strconv.Itoa(displayFD))
 	}
+	if authFile != nil {
+		// The first of cmd.ExtraFiles after the -displayfd pipe.
+		fd := displayFD
+		if pw != nil {
+			fd++
+		}
+		args = append(args, "-auth", "/proc/self/fd/"+strconv.Itoa(fd))
+	}
 	args = append(args, argv[1:]...)
 	// Not exec.CommandContext: ctx bounds the start-up only, and Xvfb must
 	// keep running after it.
@@ -162,6 +190,9 @@ func StartXvfb(ctx context.Context, cfg XvfbConfig) (*Xvfb, error) {
 	cmd.Stderr = out
 	if pw != nil {
 		cmd.ExtraFiles = []*os.File{pw}
+	}
+	if authFile != nil {
+		cmd.ExtraFiles = append(cmd.ExtraFiles, authFile)
 	}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	err = cmd.Start()
@@ -193,6 +224,47 @@ func StartXvfb(ctx context.Context, cfg XvfbConfig) (*Xvfb, error) {
 	x.display = n
 	log.Info("started Xvfb", "display", DisplayName(n), "pid", x.Pid(), "command", command)
 	return x, nil
+}
+
+// XvfbAuthFile returns the file named by -auth in an X server's command
+// line (argv as SplitCommand returns it), if it has one.
+func XvfbAuthFile(argv []string) (string, bool) {
+	for i, a := range argv {
+		if i > 0 && a == "-auth" && i+1 < len(argv) {
+			return argv[i+1], true
+		}
+	}
+	return "", false
+}
+
+// xvfbAuthority makes the authority file Xvfb reads cookie from: written,
+// then unlinked, so that only the open descriptor (inherited by Xvfb)
+// reaches it.
+func xvfbAuthority(cookie []byte) (*os.File, error) {
+	if len(cookie) != CookieLen {
+		return nil, fmt.Errorf("xvfb cookie: %d bytes, want %d", len(cookie), CookieLen)
+	}
+	e, err := CookieEntry(-1, cookie)
+	if err != nil {
+		return nil, err
+	}
+	b, err := EncodeAuthority([]AuthEntry{e})
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.CreateTemp("", "xroam-xvfb-auth-*")
+	if err != nil {
+		return nil, fmt.Errorf("xvfb authority: %w", err)
+	}
+	if err := os.Remove(f.Name()); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("xvfb authority: %w", err)
+	}
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("xvfb authority: %w", err)
+	}
+	return f, nil
 }
 
 // waitReady waits until Xvfb serves its display and returns the display
