@@ -399,23 +399,7 @@ func (s *Server) uuid() string {
 	return fmt.Sprintf("%x-%d-%d", s.started.UnixNano(), os.Getpid(), s.display)
 }
 
-// protocolCaps are the keys every reply hello carries so that the peer
-// can check the version and pick its packet encoder and compressor.
-func protocolCaps() wire.Dict {
-	return wire.Dict{
-		"version":           xpra.ProtocolVersion,
-		"rencode":           true,
-		"bencode":           true,
-		"rencodeplus":       true,
-		"encoders":          []string{"rencodeplus", "rencode", "bencode"},
-		"compressors":       []string{"lz4", "zlib"},
-		"lz4":               true,
-		"zlib":              true,
-		"compression_level": int64(wire.DefaultCompressionLevel),
-	}
-}
-
-// versionCaps adds who the server is to protocolCaps.
+// versionCaps adds who the server is to the protocol caps.
 func (s *Server) versionCaps() wire.Dict {
 	host, _ := os.Hostname()
 	h := xpra.ProtocolCaps()

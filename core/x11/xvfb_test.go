@@ -77,24 +77,6 @@ func killXvfb(t *testing.T, x *Xvfb) {
 	}
 }
 
-// startApp starts an X client on display and kills it when the test ends.
-func startApp(t *testing.T, display int, name string, args ...string) *exec.Cmd {
-	t.Helper()
-	if _, err := exec.LookPath(name); err != nil {
-		t.Skipf("skipping: %s is not installed: %v", name, err)
-	}
-	cmd := exec.Command(name, args...)
-	cmd.Env = append(os.Environ(), "DISPLAY="+DisplayName(display))
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", name, err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	})
-	return cmd
-}
-
 func waitCtx(t *testing.T) context.Context {
 	ctx, cancel := context.WithTimeout(t.Context(), testWait)
 	t.Cleanup(cancel)
