@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"context"
@@ -66,17 +66,6 @@ func TestAESToXpraServer(t *testing.T) {
 		t.Errorf("xpra stop: %v\n%s", err, out)
 	}
 	a.wait(t, "server shutdown")
-}
-
-func snapshot(t *testing.T, display int, win uint32) x11test.Snapshot {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	s, err := x11test.SnapshotWindow(ctx, fmt.Sprintf(":%d", display), win)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
 }
 
 func TestAESFromXpraClient(t *testing.T) {

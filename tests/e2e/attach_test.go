@@ -1,7 +1,6 @@
-package main
+package e2e
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"net"
@@ -9,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,36 +18,6 @@ import (
 // `xroam attach` against Debian's xpra 3.1.3 server: the xterm it runs
 // appears on a separate client display with the same pixels, typed text
 // reaches it, and `xpra stop` ends the client with the server's reason.
-
-// freeDisplay picks a display number no X server uses.
-func freeDisplay(t *testing.T) int {
-	t.Helper()
-	for n := 300 + os.Getpid()%200; n < 1000; n++ {
-		if used, err := x11.DisplayInUse(n); err == nil && !used {
-			return n
-		}
-	}
-	t.Fatal("no free display number")
-	return 0
-}
-
-// lockedBuffer is an io.Writer safe to read while a process writes it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // startXpraServer starts Debian's xpra with one command and all the noisy
 // features off, and returns its display and tcp:// URI.
@@ -115,116 +83,6 @@ func xpraWindow(t *testing.T, n int, title string) uint32 {
 // password.
 func (e *env) stopXpra(display int) (string, error) {
 	return e.xpra(60*time.Second, "stop", fmt.Sprintf(":%d", display), "--socket-dir="+e.sockDir, "--socket-dirs="+e.sockDir)
-}
-
-// attachProc is a running `xroam attach`.
-type attachProc struct {
-	cmd  *exec.Cmd
-	out  *lockedBuffer
-	done chan error
-}
-
-func (e *env) attach(display int, args ...string) *attachProc {
-	e.t.Helper()
-	return e.attachEnv(display, nil, args...)
-}
-
-// attachEnv is attach with extra environment variables.
-func (e *env) attachEnv(display int, extraEnv []string, args ...string) *attachProc {
-	e.t.Helper()
-	cmd := exec.Command(xroamBin, append([]string{"attach"}, args...)...)
-	cmd.Env = append(append(e.environ(), fmt.Sprintf("DISPLAY=:%d", display)), extraEnv...)
-	a := &attachProc{cmd: cmd, out: &lockedBuffer{}, done: make(chan error, 1)}
-	cmd.Stdout, cmd.Stderr = a.out, a.out
-	if err := cmd.Start(); err != nil {
-		e.t.Fatal(err)
-	}
-	go func() { a.done <- cmd.Wait() }()
-	e.t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		<-a.done
-		if e.t.Failed() {
-			e.t.Logf("xroam attach output:\n%s", a.out.String())
-		}
-	})
-	return a
-}
-
-func waitWindowOn(t *testing.T, display int, what string, match func(x11.WindowInfo) bool) x11.WindowInfo {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	w, err := x11test.WaitForWindow(ctx, fmt.Sprintf(":%d", display), match)
-	if err != nil {
-		t.Fatalf("%s: %v", what, err)
-	}
-	return w
-}
-
-// diffPixels counts the pixels whose colour (the three low bytes of BGRX)
-// differs; -1 when the sizes differ. Client pixel (x, y) is compared with
-// server pixel (x-shift, y-shift), where both exist: xpra draws a window
-// with a border (menus) as the border's outer corner, i.e. shifted by the
-// border width against its inside, which is what GetImage returns.
-func diffPixels(server, client x11test.Snapshot, shift int) int {
-	if server.Width != client.Width || server.Height != client.Height || len(server.Pix) != len(client.Pix) {
-		return -1
-	}
-	n := 0
-	for y := shift; y < client.Height; y++ {
-		for x := shift; x < client.Width; x++ {
-			i, j := ((y-shift)*server.Width+x-shift)*4, (y*client.Width+x)*4
-			if server.Pix[i] != client.Pix[j] || server.Pix[i+1] != client.Pix[j+1] || server.Pix[i+2] != client.Pix[j+2] {
-				n++
-			}
-		}
-	}
-	return n
-}
-
-func colours(img x11test.Snapshot) int {
-	seen := map[[3]byte]bool{}
-	for i := 0; i+3 < len(img.Pix) && len(seen) < 16; i += 4 {
-		seen[[3]byte{img.Pix[i], img.Pix[i+1], img.Pix[i+2]}] = true
-	}
-	return len(seen)
-}
-
-// samePixels waits until the client window has the server window's size
-// and shows exactly its pixels (draws may still be arriving; xpra maps the
-// server window only once a client has shown it).
-func samePixels(t *testing.T, serverDisp int, serverWin uint32, clientDisp int, clientWin uint32, shift int) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	var last string
-	for ctx.Err() == nil {
-		s, err1 := x11test.SnapshotWindow(ctx, fmt.Sprintf(":%d", serverDisp), serverWin)
-		c, err2 := x11test.SnapshotWindow(ctx, fmt.Sprintf(":%d", clientDisp), clientWin)
-		switch {
-		case err1 != nil || err2 != nil:
-			last = fmt.Sprintf("capture: %v / %v", err1, err2)
-		case colours(c) < 2:
-			last = "the client window is blank"
-		default:
-			d := diffPixels(s, c, shift)
-			if d == 0 {
-				return
-			}
-			last = fmt.Sprintf("server %dx%d, client %dx%d, %d pixels differ", s.Width, s.Height, c.Width, c.Height, d)
-		}
-		time.Sleep(250 * time.Millisecond)
-	}
-	t.Fatalf("the client window never matched the server's: %s", last)
-}
-
-func xdotool(t *testing.T, display int, args ...string) {
-	t.Helper()
-	cmd := exec.Command("xdotool", args...)
-	cmd.Env = append(os.Environ(), fmt.Sprintf("DISPLAY=:%d", display))
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("xdotool %v: %v\n%s", args, err, out)
-	}
 }
 
 func TestAttachToXpraServer(t *testing.T) {
@@ -340,23 +198,6 @@ func TestAttachToXpraServer(t *testing.T) {
 		t.Errorf("xpra stop: %v\n%s", err, out)
 	}
 	c.wait(t, "server shutdown")
-}
-
-// wait waits for attach to exit with status 0 after printing reason.
-func (a *attachProc) wait(t *testing.T, reason string) {
-	t.Helper()
-	select {
-	case err := <-a.done:
-		a.done <- err
-		if err != nil {
-			t.Errorf("xroam attach exited with %v, want 0 after %q:\n%s", err, reason, a.out.String())
-		}
-	case <-time.After(60 * time.Second):
-		t.Fatalf("xroam attach did not exit after %q:\n%s", reason, a.out.String())
-	}
-	if !strings.Contains(a.out.String(), reason) {
-		t.Errorf("xroam attach did not print the server's reason %q:\n%s", reason, a.out.String())
-	}
 }
 
 func TestAttachWithPasswordToXpraServer(t *testing.T) {

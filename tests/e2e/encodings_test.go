@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"context"
@@ -193,49 +193,4 @@ func TestEncoderPluginCrash(t *testing.T) {
 	if !strings.Contains(info, "clients.count=1") {
 		t.Errorf("the client is no longer attached:\n%s", grepLines(info, "clients"))
 	}
-}
-
-// childNamed is the pid of a child of parent whose command is name, or 0.
-func childNamed(parent int, name string) int {
-	ents, _ := os.ReadDir("/proc")
-	for _, d := range ents {
-		pid, err := strconv.Atoi(d.Name())
-		if err != nil {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join("/proc", d.Name(), "stat"))
-		if err != nil {
-			continue
-		}
-		s := string(b)
-		i := strings.LastIndexByte(s, ')')
-		if i < 0 {
-			continue
-		}
-		f := strings.Fields(s[i+1:])
-		if len(f) < 3 || f[0] == "Z" || f[2] != strconv.Itoa(parent) {
-			continue
-		}
-		if exe, err := os.Readlink(filepath.Join("/proc", d.Name(), "exe")); err == nil && filepath.Base(exe) == name {
-			return pid
-		}
-	}
-	return 0
-}
-
-func grepLines(s, prefix string) string {
-	var out []string
-	for _, l := range strings.Split(s, "\n") {
-		if strings.HasPrefix(l, prefix) {
-			out = append(out, l)
-		}
-	}
-	return strings.Join(out, "\n")
-}
-
-func tail(s string, n int) string {
-	if len(s) > n {
-		return s[len(s)-n:]
-	}
-	return s
 }

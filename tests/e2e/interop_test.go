@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"bytes"
@@ -34,12 +34,6 @@ func (e *env) xpra(timeout time.Duration, args ...string) (string, error) {
 	cmd.Stderr = &out
 	err := cmd.Run()
 	return out.String(), err
-}
-
-// clientDisplay starts an Xvfb for a client to show its windows on.
-func clientDisplay(t *testing.T) int {
-	t.Helper()
-	return sizedDisplay(t, "1280x1024x24")
 }
 
 func TestXpraClientsAgainstXroam(t *testing.T) {
@@ -108,16 +102,6 @@ func TestXpraClientsAgainstXroam(t *testing.T) {
 		_, err := os.Lstat(e.socket(n))
 		return os.IsNotExist(err)
 	})
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 func TestXroamAgainstXpraServer(t *testing.T) {

@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"context"
@@ -86,11 +86,6 @@ func needNXTools(t *testing.T) {
 			t.Skipf("%s is not installed (packaging/install-deps.sh)", tool)
 		}
 	}
-}
-
-func (e *env) logOf(n int) string {
-	b, _ := os.ReadFile(filepath.Join(e.sockDir, fmt.Sprintf(":%d.log", n)))
-	return string(b)
 }
 
 func TestDPIOption(t *testing.T) {

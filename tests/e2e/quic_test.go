@@ -1,8 +1,7 @@
-package main
+package e2e
 
 import (
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,17 +12,6 @@ import (
 	"github.com/xroam/xroam/core/x11"
 	"github.com/xroam/xroam/sdk/transport"
 )
-
-// freeUDPPort is a UDP port on loopback that was free a moment ago.
-func freeUDPPort(t *testing.T) int {
-	t.Helper()
-	c, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	return c.LocalAddr().(*net.UDPAddr).Port
-}
 
 // TestQUIC: an xroam server with --bind-quic answers info and version
 // over quic://, shows its xterm to xroam attach on a client display,
@@ -180,16 +168,4 @@ func TestQUICDeadPeer(t *testing.T) {
 			t.Errorf("the session lost its application:\n%s", out)
 		}
 	})
-}
-
-// waitUntil is waitFor with its own deadline.
-func waitUntil(t *testing.T, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %v", what, d)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
 }

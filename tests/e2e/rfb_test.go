@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"bufio"
@@ -609,32 +609,6 @@ func TestRFBTightJPEGVncviewer(t *testing.T) {
 		return wi.Mapped && strings.Contains(wi.Title, "TigerVNC") && wi.Width == srv.Width && wi.Height == srv.Height
 	})
 	t.Logf("defaults: PSNR %.1f dB", waitClosePixels(t, shared, srv.Root, cd2, cw2.ID, 30))
-}
-
-// sizedDisplay starts an Xvfb with the given screen and options, on a
-// display number it picks. -noreset: without it the X server resets
-// whenever its last client leaves (a test's probe, say), and a
-// connection made during the reset is refused ("connection reset by
-// peer"), as a session starting on it then found once in a few runs.
-func sizedDisplay(t *testing.T, screen string, extra ...string) int {
-	t.Helper()
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command("Xvfb", append([]string{"-displayfd", "3", "-screen", "0", screen, "-nolisten", "tcp", "-noreset"}, extra...)...)
-	cmd.ExtraFiles = []*os.File{w}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	w.Close()
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	var n int
-	if _, err := fmt.Fscan(r, &n); err != nil {
-		t.Fatalf("Xvfb %s: %v", screen, err)
-	}
-	r.Close()
-	return n
 }
 
 // TestRFBKeysymOutsideLayout: a key whose keysym the display's layout

@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"context"
@@ -7,21 +7,7 @@ import (
 	"testing"
 
 	"github.com/xroam/xroam/core/x11"
-	"github.com/xroam/xroam/core/x11/x11test"
 )
-
-// xdummyDisplay starts Xorg with the dummy driver, a display whose
-// screen can take any size up to 4096x2304 (Xvfb cannot grow), and
-// returns its number, or skips.
-func xdummyDisplay(t *testing.T) int {
-	t.Helper()
-	xv, err := x11.StartXvfb(context.Background(), x11.XvfbConfig{Display: -1, Command: x11test.XdummyCommand(t)})
-	if err != nil {
-		t.Skip("Xorg with the dummy driver does not start here: ", err)
-	}
-	t.Cleanup(func() { xv.Stop(context.Background()) })
-	return xv.Display()
-}
 
 func screenSize(t *testing.T, display int) string {
 	t.Helper()

@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"bytes"
@@ -9,9 +9,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
-	"os/user"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -22,58 +20,6 @@ import (
 	"github.com/xroam/xroam/core/rfb"
 	"github.com/xroam/xroam/core/sockdir"
 )
-
-// secondUser creates a local user for the test (removed after it) and
-// returns its uid and gid.
-func secondUser(t *testing.T, name string) (uint32, uint32) {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root to create a second user")
-	}
-	for _, c := range []string{"useradd", "userdel"} {
-		if _, err := exec.LookPath(c); err != nil {
-			t.Skipf("%s is missing", c)
-		}
-	}
-	exec.Command("userdel", name).Run()
-	if out, err := exec.Command("useradd", "--no-create-home", "--shell", "/usr/sbin/nologin", name).CombinedOutput(); err != nil {
-		t.Fatalf("useradd: %v %s", err, out)
-	}
-	t.Cleanup(func() { exec.Command("userdel", name).Run() })
-	u, err := user.Lookup(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	uid, _ := strconv.Atoi(u.Uid)
-	gid, _ := strconv.Atoi(u.Gid)
-	return uint32(uid), uint32(gid)
-}
-
-// runAs runs xroam as uid:gid, with a home of its own, and returns its
-// output and exit code.
-func (e *env) runAs(uid, gid uint32, args ...string) (string, int) {
-	e.t.Helper()
-	home, err := os.MkdirTemp("", "xru")
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer os.RemoveAll(home)
-	os.Chown(home, int(uid), int(gid))
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, xroamBin, args...)
-	cmd.Dir = "/"
-	cmd.Env = []string{"PATH=/usr/bin:/bin", "HOME=" + home, "XROAM_SYSTEM_CONFIG_DIR=/nonexistent"}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uid, Gid: gid, NoSetGroups: true}}
-	out, err := cmd.CombinedOutput()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		e.t.Fatalf("xroam %v as uid %d: %v", args, uid, err)
-	}
-	return string(out), code
-}
 
 // TestLoopbackWithoutAuthIsOwnerOnly: a session of root's with loopback
 // tcp and ws sockets and no --tcp-auth refuses another local user's
