@@ -26,78 +26,78 @@ func writeKey(t *testing.T, dir, name, key string) string {
 }
 
 func TestAESToXpraServer(t *testing.T) {
-	e := newEnv(t)
+	e := NewEnv(t)
 	needXpra(t)
-	key := writeKey(t, e.home, "key", "a shared secret key\n")
-	wrong := writeKey(t, e.home, "wrong", "another key")
-	pw := writeKey(t, e.home, "password", "sekrit")
+	key := writeKey(t, e.Home, "key", "a shared secret key\n")
+	wrong := writeKey(t, e.Home, "wrong", "another key")
+	pw := writeKey(t, e.Home, "password", "sekrit")
 	n, uri := e.startXpraServer("xterm -T aestest", "--tcp-encryption=AES", "--tcp-encryption-keyfile="+key,
 		"--tcp-auth=file:filename="+pw)
 	enc := []string{"--encryption=AES", "--encryption-keyfile=" + key, "--password-file=" + pw}
 
 	// The password challenge and the replies travel encrypted.
-	if out, code := e.run(append([]string{"info", uri}, enc...)...); code != 0 || !strings.Contains(out, "server.build.version=3.1.3") {
+	if out, code := e.Run(append([]string{"info", uri}, enc...)...); code != 0 || !strings.Contains(out, "server.build.version=3.1.3") {
 		t.Errorf("info with AES: exit %d\n%s", code, out)
 	}
-	if out, code := e.run("info", uri, "--password-file="+pw); code == 0 {
-		t.Errorf("info without encryption to a server that requires it: exit 0\n%s", tail(out, 10))
+	if out, code := e.Run("info", uri, "--password-file="+pw); code == 0 {
+		t.Errorf("info without encryption to a server that requires it: exit 0\n%s", Tail(out, 10))
 	}
-	if out, code := e.run("info", uri, "--encryption=AES", "--encryption-keyfile="+wrong, "--password-file="+pw); code == 0 {
-		t.Errorf("info with the wrong key: exit 0\n%s", tail(out, 10))
+	if out, code := e.Run("info", uri, "--encryption=AES", "--encryption-keyfile="+wrong, "--password-file="+pw); code == 0 {
+		t.Errorf("info with the wrong key: exit 0\n%s", Tail(out, 10))
 	}
 	// xpra answers version requests before login and encryption.
-	if out, code := e.run(append([]string{"version", uri}, enc...)...); code != 0 || strings.TrimSpace(out) != "3.1.3" {
+	if out, code := e.Run(append([]string{"version", uri}, enc...)...); code != 0 || strings.TrimSpace(out) != "3.1.3" {
 		t.Errorf("version with AES: exit %d, %q", code, out)
 	}
-	cd := clientDisplay(t)
-	a := e.attach(cd, append([]string{uri, "--tcp-encryption=AES", "--tcp-encryption-keyfile=" + key}, enc[2:]...)...)
-	w := waitWindowOn(t, cd, "the xterm on the client over AES", func(w x11.WindowInfo) bool {
+	cd := ClientDisplay(t)
+	a := e.Attach(cd, append([]string{uri, "--tcp-encryption=AES", "--tcp-encryption-keyfile=" + key}, enc[2:]...)...)
+	w := WaitWindowOn(t, cd, "the xterm on the client over AES", func(w x11.WindowInfo) bool {
 		return w.Mapped && strings.Contains(w.Title, "aestest")
 	})
 	// Typed text reaches the app and its new pixels come back: the
 	// stream keeps decrypting after the hello.
-	before := snapshot(t, cd, w.ID)
-	xdotool(t, cd, "mousemove", "--window", fmt.Sprint(w.ID), "20", "20")
-	xdotool(t, cd, "type", "--delay", "20", "echo encrypted-all-the-way")
-	waitFor(t, "the typed text to be drawn", func() bool {
-		return diffPixels(before, snapshot(t, cd, w.ID), 0) > 50
+	before := Snapshot(t, cd, w.ID)
+	Xdotool(t, cd, "mousemove", "--window", fmt.Sprint(w.ID), "20", "20")
+	Xdotool(t, cd, "type", "--delay", "20", "echo encrypted-all-the-way")
+	WaitFor(t, "the typed text to be drawn", func() bool {
+		return DiffPixels(before, Snapshot(t, cd, w.ID), 0) > 50
 	})
 	if out, err := e.stopXpra(n); err != nil {
 		t.Errorf("xpra stop: %v\n%s", err, out)
 	}
-	a.wait(t, "server shutdown")
+	a.Wait(t, "server shutdown")
 }
 
 func TestAESFromXpraClient(t *testing.T) {
-	e := newEnv(t)
+	e := NewEnv(t)
 	needXpra(t)
-	key := writeKey(t, e.home, "key", "xroam and xpra share this\n")
-	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	key := writeKey(t, e.Home, "key", "xroam and xpra share this\n")
+	addr := fmt.Sprintf("127.0.0.1:%d", FreePort(t))
 	uri := "tcp://" + addr + "/"
-	pw := writeKey(t, e.home, "password", "aes-pw")
-	n := e.start("--start=xterm -T aes-srv", "--bind-tcp="+addr, "--tcp-encryption=AES", "--tcp-encryption-keyfile="+key,
+	pw := writeKey(t, e.Home, "password", "aes-pw")
+	n := e.Start("--start=xterm -T aes-srv", "--bind-tcp="+addr, "--tcp-encryption=AES", "--tcp-encryption-keyfile="+key,
 		"--plugin-dir="+testPlugins, "--tcp-auth=password:value=aes-pw")
-	waitWindow(t, n, "aes-srv")
+	WaitWindow(t, n, "aes-srv")
 
 	// With a password: the challenge carries the server's parameters.
 	out, err := e.xpra(30*time.Second, "info", uri, "--encryption=AES", "--encryption-keyfile="+key, "--password-file="+pw)
 	if err != nil || !strings.Contains(out, "server.type=xroam") {
-		t.Errorf("xpra info with AES: %v\n%s", err, tail(out, 20))
+		t.Errorf("xpra info with AES: %v\n%s", err, Tail(out, 20))
 	}
 	// xroam's own client, and refusals.
-	if out, code := e.run("info", uri, "--encryption=AES", "--encryption-keyfile="+key, "--password-file="+pw); code != 0 || !strings.Contains(out, "server.type=xroam") {
-		t.Errorf("xroam info with AES: exit %d\n%s", code, tail(out, 20))
+	if out, code := e.Run("info", uri, "--encryption=AES", "--encryption-keyfile="+key, "--password-file="+pw); code != 0 || !strings.Contains(out, "server.type=xroam") {
+		t.Errorf("xroam info with AES: exit %d\n%s", code, Tail(out, 20))
 	}
-	if out, code := e.run("info", uri, "--password-file="+pw); code == 0 || !strings.Contains(out, "encryption") {
-		t.Errorf("xroam info without encryption: exit %d, %q", code, tail(out, 5))
+	if out, code := e.Run("info", uri, "--password-file="+pw); code == 0 || !strings.Contains(out, "encryption") {
+		t.Errorf("xroam info without encryption: exit %d, %q", code, Tail(out, 5))
 	}
-	if out, code := e.run("info", uri, "--encryption=AES", "--encryption-keyfile="+writeKey(t, e.home, "wrong", "nope"), "--password-file="+pw); code == 0 {
-		t.Errorf("xroam info with the wrong key: exit 0\n%s", tail(out, 5))
+	if out, code := e.Run("info", uri, "--encryption=AES", "--encryption-keyfile="+writeKey(t, e.Home, "wrong", "nope"), "--password-file="+pw); code == 0 {
+		t.Errorf("xroam info with the wrong key: exit 0\n%s", Tail(out, 5))
 	}
 	// The unix socket needs no encryption.
-	e.mustRun("info", fmt.Sprintf(":%d", n))
+	e.MustRun("info", fmt.Sprintf(":%d", n))
 
-	cd := clientDisplay(t)
+	cd := ClientDisplay(t)
 	xout, stop := e.srvAttachXpra(t, uri, cd, "--encryption=AES", "--encryption-keyfile="+key, "--password-file="+pw)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -108,13 +108,13 @@ func TestAESFromXpraClient(t *testing.T) {
 	}
 	stop()
 	// xroam's client attaches the same way.
-	waitFor(t, "the xpra client window to go", func() bool {
+	WaitFor(t, "the xpra client window to go", func() bool {
 		return !hasWindow(cd, func(w x11.WindowInfo) bool { return w.Mapped && strings.Contains(w.Title, "aes-srv") })
 	})
-	a := e.attach(cd, uri, "--encryption=AES", "--encryption-keyfile="+key, "--password-file="+pw)
-	waitWindowOn(t, cd, "the xterm on the client through xroam with AES", func(w x11.WindowInfo) bool {
+	a := e.Attach(cd, uri, "--encryption=AES", "--encryption-keyfile="+key, "--password-file="+pw)
+	WaitWindowOn(t, cd, "the xterm on the client through xroam with AES", func(w x11.WindowInfo) bool {
 		return w.Mapped && strings.Contains(w.Title, "aes-srv")
 	})
-	a.cmd.Process.Signal(os.Interrupt)
-	a.wait(t, "")
+	a.Cmd.Process.Signal(os.Interrupt)
+	a.Wait(t, "")
 }

@@ -21,14 +21,14 @@ import (
 
 // startXpraServer starts Debian's xpra with one command and all the noisy
 // features off, and returns its display and tcp:// URI.
-func (e *env) startXpraServer(command string, extra ...string) (int, string) {
-	t := e.t
+func (e *Env) startXpraServer(command string, extra ...string) (int, string) {
+	t := e.T
 	t.Helper()
-	port := freePort(t)
-	n := freeDisplay(t)
-	os.MkdirAll(e.sockDir, 0o700)
+	port := FreePort(t)
+	n := FreeDisplay(t)
+	os.MkdirAll(e.SockDir, 0o700)
 	args := []string{"start", fmt.Sprintf(":%d", n), "--bind-tcp=" + fmt.Sprintf("127.0.0.1:%d", port), "--daemon=yes",
-		"--socket-dir=" + e.sockDir, "--socket-dirs=" + e.sockDir, "--mdns=no", "--pulseaudio=no", "--notifications=no",
+		"--socket-dir=" + e.SockDir, "--socket-dirs=" + e.SockDir, "--mdns=no", "--pulseaudio=no", "--notifications=no",
 		"--dbus-launch=", "--dbus-proxy=no", "--dbus-control=no", "--html=off", "--printing=no", "--file-transfer=no",
 		"--start=" + command, "--systemd-run=no", "--speaker=disabled", "--microphone=disabled", "--webcam=no",
 		"--xvfb=Xvfb +extension Composite -screen 0 1280x1024x24+32 -nolisten tcp -noreset"}
@@ -39,17 +39,17 @@ func (e *env) startXpraServer(command string, extra ...string) (int, string) {
 	uri := fmt.Sprintf("tcp://127.0.0.1:%d/", port)
 	t.Cleanup(func() {
 		if t.Failed() {
-			logs, _ := filepath.Glob(filepath.Join(e.home, "xpra", "*.log"))
+			logs, _ := filepath.Glob(filepath.Join(e.Home, "xpra", "*.log"))
 			for _, l := range logs {
 				b, _ := os.ReadFile(l)
 				t.Logf("%s:\n%s", l, b)
 			}
 		}
 		e.stopXpra(n)
-		exec.Command("pkill", "-f", "socket-dir="+e.sockDir).Run()
+		exec.Command("pkill", "-f", "socket-dir="+e.SockDir).Run()
 	})
 	// xpra's daemon may only listen a moment after start returns.
-	waitFor(t, "the xpra server's tcp socket", func() bool {
+	WaitFor(t, "the xpra server's tcp socket", func() bool {
 		c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
 		if err == nil {
 			c.Close()
@@ -66,7 +66,7 @@ func (e *env) startXpraServer(command string, extra ...string) (int, string) {
 func xpraWindow(t *testing.T, n int, title string) uint32 {
 	t.Helper()
 	var id uint32
-	waitFor(t, "the window "+title+" on the xpra server", func() bool {
+	WaitFor(t, "the window "+title+" on the xpra server", func() bool {
 		cmd := exec.Command("xdotool", "search", "--name", "^"+title+"$")
 		cmd.Env = append(os.Environ(), fmt.Sprintf("DISPLAY=:%d", n))
 		out, err := cmd.Output()
@@ -81,89 +81,89 @@ func xpraWindow(t *testing.T, n int, title string) uint32 {
 
 // stopXpra stops an xpra server through its unix socket, which needs no
 // password.
-func (e *env) stopXpra(display int) (string, error) {
-	return e.xpra(60*time.Second, "stop", fmt.Sprintf(":%d", display), "--socket-dir="+e.sockDir, "--socket-dirs="+e.sockDir)
+func (e *Env) stopXpra(display int) (string, error) {
+	return e.xpra(60*time.Second, "stop", fmt.Sprintf(":%d", display), "--socket-dir="+e.SockDir, "--socket-dirs="+e.SockDir)
 }
 
 func TestAttachToXpraServer(t *testing.T) {
-	e := newEnv(t)
+	e := NewEnv(t)
 	needXpra(t)
 	if _, err := exec.LookPath("xdotool"); err != nil {
 		t.Skip("xdotool is not installed")
 	}
-	typed := filepath.Join(e.home, "typed.txt")
+	typed := filepath.Join(e.Home, "typed.txt")
 	n, uri := e.startXpraServer(fmt.Sprintf("xterm -T clienttest -e sh -c 'cat > %s'", typed))
 	isApp := func(w x11.WindowInfo) bool { return w.Mapped && strings.Contains(w.Title, "clienttest") }
 	server := xpraWindow(t, n, "clienttest")
 
-	cd := clientDisplay(t)
-	a := e.attach(cd, uri, "--encoding=rgb")
-	client := waitWindowOn(t, cd, "the xterm on the client", isApp)
+	cd := ClientDisplay(t)
+	a := e.Attach(cd, uri, "--encoding=rgb")
+	client := WaitWindowOn(t, cd, "the xterm on the client", isApp)
 	if !strings.Contains(client.Title, " on ") || client.Class != "XTerm" {
 		t.Errorf("client window title %q class %q", client.Title, client.Class)
 	}
-	samePixels(t, n, server, cd, client.ID, 0)
+	SamePixels(t, n, server, cd, client.ID, 0)
 
 	// The pointer over the window shows the application's cursor (xterm's
 	// I-beam), as the server's display does.
-	xdotool(t, cd, "mousemove", "--window", fmt.Sprint(client.ID), "100", "100")
+	Xdotool(t, cd, "mousemove", "--window", fmt.Sprint(client.ID), "100", "100")
 	waitSameCursor(t, n, cd, "the client to show the server's cursor")
 
 	// Typing into the client window reaches the xterm on the server.
-	xdotool(t, cd, "windowfocus", "--sync", fmt.Sprint(client.ID))
-	xdotool(t, cd, "type", "--delay", "30", "hello xroam")
-	xdotool(t, cd, "key", "Return")
-	waitFor(t, "the typed text in "+typed, func() bool {
+	Xdotool(t, cd, "windowfocus", "--sync", fmt.Sprint(client.ID))
+	Xdotool(t, cd, "type", "--delay", "30", "hello xroam")
+	Xdotool(t, cd, "key", "Return")
+	WaitFor(t, "the typed text in "+typed, func() bool {
 		b, _ := os.ReadFile(typed)
 		return strings.Contains(string(b), "hello xroam")
 	})
 	// The echo of the typed text is painted on the client too.
-	samePixels(t, n, server, cd, client.ID, 0)
+	SamePixels(t, n, server, cd, client.ID, 0)
 
 	// Resizing the client window resizes the application (to what its
 	// size increments allow, which the client window then takes on).
-	xdotool(t, cd, "windowsize", fmt.Sprint(client.ID), "600", "400")
-	waitFor(t, "the server window to be resized", func() bool {
+	Xdotool(t, cd, "windowsize", fmt.Sprint(client.ID), "600", "400")
+	WaitFor(t, "the server window to be resized", func() bool {
 		img, err := x11test.SnapshotWindow(context.Background(), fmt.Sprintf(":%d", n), server)
 		return err == nil && img.Width > 590 && img.Height > 390 && img.Width <= 600 && img.Height <= 400
 	})
-	samePixels(t, n, server, cd, client.ID, 0)
+	SamePixels(t, n, server, cd, client.ID, 0)
 
 	// Ctrl+click pops up xterm's menu, an override-redirect window that
 	// the client shows at the server's position with the same pixels.
 	isPopup := func(w x11.WindowInfo) bool { return w.Mapped && w.OverrideRedirect && w.Width > 50 && w.Height > 50 }
-	xdotool(t, cd, "mousemove", "--window", fmt.Sprint(client.ID), "40", "40")
-	xdotool(t, cd, "keydown", "ctrl", "mousedown", "1")
-	serverMenu := waitWindowOn(t, n, "the menu on the server", isPopup)
-	clientMenu := waitWindowOn(t, cd, "the menu on the client", isPopup)
+	Xdotool(t, cd, "mousemove", "--window", fmt.Sprint(client.ID), "40", "40")
+	Xdotool(t, cd, "keydown", "ctrl", "mousedown", "1")
+	serverMenu := WaitWindowOn(t, n, "the menu on the server", isPopup)
+	clientMenu := WaitWindowOn(t, cd, "the menu on the client", isPopup)
 	if clientMenu.X != serverMenu.X || clientMenu.Y != serverMenu.Y {
 		t.Errorf("menu at %d,%d on the client, %d,%d on the server", clientMenu.X, clientMenu.Y, serverMenu.X, serverMenu.Y)
 	}
-	samePixels(t, n, serverMenu.ID, cd, clientMenu.ID, serverMenu.BorderWidth)
+	SamePixels(t, n, serverMenu.ID, cd, clientMenu.ID, serverMenu.BorderWidth)
 	// Released away from the menu, so that no item is chosen.
-	xdotool(t, cd, "mousemove", "--window", fmt.Sprint(client.ID), "500", "300")
-	xdotool(t, cd, "mouseup", "1", "keyup", "ctrl")
-	waitFor(t, "the menu to go from the client", func() bool {
+	Xdotool(t, cd, "mousemove", "--window", fmt.Sprint(client.ID), "500", "300")
+	Xdotool(t, cd, "mouseup", "1", "keyup", "ctrl")
+	WaitFor(t, "the menu to go from the client", func() bool {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
 		_, err := x11test.WaitForWindow(ctx, fmt.Sprintf(":%d", cd), isPopup)
 		return err != nil
 	})
-	samePixels(t, n, server, cd, client.ID, 0)
+	SamePixels(t, n, server, cd, client.ID, 0)
 
 	// A second client that only takes png replaces the first, which exits
 	// with xpra's reason and a zero status.
-	b := e.attach(cd, uri, "--encodings=png", "--title=png @title@")
-	a.wait(t, "new client")
+	b := e.Attach(cd, uri, "--encodings=png", "--title=png @title@")
+	a.Wait(t, "new client")
 	isPNG := func(w x11.WindowInfo) bool { return w.Mapped && strings.HasPrefix(w.Title, "png clienttest") }
-	client = waitWindowOn(t, cd, "the xterm shown by the second client", isPNG)
-	samePixels(t, n, server, cd, client.ID, 0)
+	client = WaitWindowOn(t, cd, "the xterm shown by the second client", isPNG)
+	SamePixels(t, n, server, cd, client.ID, 0)
 
 	// Ctrl-C says goodbye to the server first.
-	b.cmd.Process.Signal(os.Interrupt)
-	b.wait(t, "disconnected on request")
-	waitFor(t, "the server to log the client's request", func() bool {
-		logs, _ := filepath.Glob(filepath.Join(e.home, "xpra", "*.log"))
+	b.Cmd.Process.Signal(os.Interrupt)
+	b.Wait(t, "disconnected on request")
+	WaitFor(t, "the server to log the client's request", func() bool {
+		logs, _ := filepath.Glob(filepath.Join(e.Home, "xpra", "*.log"))
 		for _, l := range logs {
 			if b, _ := os.ReadFile(l); strings.Contains(string(b), "client request") {
 				return true
@@ -174,19 +174,19 @@ func TestAttachToXpraServer(t *testing.T) {
 
 	// Closing the client window closes the application. This client finds
 	// the session by its display number, through the unix socket.
-	c := e.attach(cd, fmt.Sprintf(":%d", n), "--socket-dir="+e.sockDir, "--title=third @title@")
+	c := e.Attach(cd, fmt.Sprintf(":%d", n), "--socket-dir="+e.SockDir, "--title=third @title@")
 	isThird := func(w x11.WindowInfo) bool { return w.Mapped && strings.HasPrefix(w.Title, "third clienttest") }
-	client = waitWindowOn(t, cd, "the xterm shown by the third client", isThird)
+	client = WaitWindowOn(t, cd, "the xterm shown by the third client", isThird)
 	if err := x11test.RequestClose(context.Background(), fmt.Sprintf(":%d", cd), client.ID); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the xterm to close on the server", func() bool {
+	WaitFor(t, "the xterm to close on the server", func() bool {
 		cmd := exec.Command("xdotool", "search", "--name", "^clienttest$")
 		cmd.Env = append(os.Environ(), fmt.Sprintf("DISPLAY=:%d", n))
 		out, _ := cmd.Output()
 		return len(strings.TrimSpace(string(out))) == 0
 	})
-	waitFor(t, "the client window to go", func() bool {
+	WaitFor(t, "the client window to go", func() bool {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
 		_, err := x11test.WaitForWindow(ctx, fmt.Sprintf(":%d", cd), isThird)
@@ -197,36 +197,36 @@ func TestAttachToXpraServer(t *testing.T) {
 	if err != nil {
 		t.Errorf("xpra stop: %v\n%s", err, out)
 	}
-	c.wait(t, "server shutdown")
+	c.Wait(t, "server shutdown")
 }
 
 func TestAttachWithPasswordToXpraServer(t *testing.T) {
-	e := newEnv(t)
+	e := NewEnv(t)
 	needXpra(t)
-	pw := filepath.Join(e.home, "password")
-	bad := filepath.Join(e.home, "wrong")
+	pw := filepath.Join(e.Home, "password")
+	bad := filepath.Join(e.Home, "wrong")
 	os.WriteFile(pw, []byte("sekrit"), 0o600)
 	os.WriteFile(bad, []byte("wrong"), 0o600)
 	n, uri := e.startXpraServer("xterm -T authtest", "--tcp-auth=file:filename="+pw)
-	cd := clientDisplay(t)
+	cd := ClientDisplay(t)
 
 	// A wrong password is an error, with the server's words.
-	a := e.attach(cd, uri, "--password-file="+bad)
+	a := e.Attach(cd, uri, "--password-file="+bad)
 	select {
-	case err := <-a.done:
-		a.done <- err
-		if err == nil || !strings.Contains(a.out.String(), "authentication failed") {
-			t.Errorf("wrong password: exit %v\n%s", err, a.out.String())
+	case err := <-a.Done:
+		a.Done <- err
+		if err == nil || !strings.Contains(a.Out.String(), "authentication failed") {
+			t.Errorf("wrong password: exit %v\n%s", err, a.Out.String())
 		}
 	case <-time.After(60 * time.Second):
-		t.Fatalf("xroam attach with a wrong password did not exit:\n%s", a.out.String())
+		t.Fatalf("xroam attach with a wrong password did not exit:\n%s", a.Out.String())
 	}
 
 	// The right one.
-	b := e.attach(cd, uri, "--password-file="+pw)
-	waitWindowOn(t, cd, "the xterm on the client", func(w x11.WindowInfo) bool { return w.Mapped && strings.Contains(w.Title, "authtest") })
+	b := e.Attach(cd, uri, "--password-file="+pw)
+	WaitWindowOn(t, cd, "the xterm on the client", func(w x11.WindowInfo) bool { return w.Mapped && strings.Contains(w.Title, "authtest") })
 	if out, err := e.stopXpra(n); err != nil {
 		t.Errorf("xpra stop: %v\n%s", err, out)
 	}
-	b.wait(t, "server shutdown")
+	b.Wait(t, "server shutdown")
 }

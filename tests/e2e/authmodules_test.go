@@ -16,12 +16,12 @@ import (
 )
 
 // xpraEnv is e.xpra with extra environment variables.
-func (e *env) xpraEnv(timeout time.Duration, extra []string, args ...string) (string, error) {
-	e.t.Helper()
+func (e *Env) xpraEnv(timeout time.Duration, extra []string, args ...string) (string, error) {
+	e.T.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "xpra", args...)
-	cmd.Env = append(append(e.environ(), "XPRA_ALLOW_ROOT=1", "XDG_RUNTIME_DIR="+e.home, "XPRA_SOCKET_HOSTNAME=testhost"), extra...)
+	cmd.Env = append(append(e.Environ(), "XPRA_ALLOW_ROOT=1", "XDG_RUNTIME_DIR="+e.Home, "XPRA_SOCKET_HOSTNAME=testhost"), extra...)
 	out, err := cmd.CombinedOutput()
 	return string(out), err
 }
@@ -61,22 +61,22 @@ func usersDB(t *testing.T, dir string) string {
 // partial first hello, and through --password-file, with which it sends
 // the complete one.
 func TestAuthModulesOverSockets(t *testing.T) {
-	e := newEnv(t)
+	e := NewEnv(t)
 	needXpra(t)
-	certs := testCerts(t, e.home)
-	db := usersDB(t, e.home)
+	certs := testCerts(t, e.Home)
+	db := usersDB(t, e.Home)
 	// The env module reads the server's environment, which the plugin
 	// host passes on for the variable it names only.
 	t.Setenv("XROAM_TEST_TCP_PASSWORD", "env-pw")
 	pw := func(name, v string) string {
-		p := filepath.Join(e.home, name)
+		p := filepath.Join(e.Home, name)
 		if err := os.WriteFile(p, []byte(v), 0o600); err != nil {
 			t.Fatal(err)
 		}
 		return p
 	}
-	tcp, ws, wss, ssl := freePort(t), freePort(t), freePort(t), freePort(t)
-	n := e.start("--plugin-dir="+testPlugins,
+	tcp, ws, wss, ssl := FreePort(t), FreePort(t), FreePort(t), FreePort(t)
+	n := e.Start("--plugin-dir="+testPlugins,
 		fmt.Sprintf("--bind-tcp=127.0.0.1:%d", tcp), fmt.Sprintf("--bind-ws=127.0.0.1:%d", ws),
 		fmt.Sprintf("--bind-wss=127.0.0.1:%d", wss), fmt.Sprintf("--bind-ssl=127.0.0.1:%d", ssl),
 		"--ssl-cert="+certs.Cert, "--ssl-key="+certs.Key, "--ssl-client-verify-mode=none",
@@ -93,7 +93,7 @@ func TestAuthModulesOverSockets(t *testing.T) {
 		env   []string
 		allow bool
 	}{
-		{"peercred/own-uid", []string{"socket://" + e.socket(n)}, nil, true},
+		{"peercred/own-uid", []string{"socket://" + e.Socket(n)}, nil, true},
 		{"env/password-file", []string{fmt.Sprintf("tcp://127.0.0.1:%d/", tcp), "--password-file=" + pw("env", "env-pw")}, nil, true},
 		{"env/wrong-file", []string{fmt.Sprintf("tcp://127.0.0.1:%d/", tcp), "--password-file=" + pw("nope", "nope")}, nil, false},
 		{"env/XPRA_PASSWORD", []string{fmt.Sprintf("tcp://127.0.0.1:%d/", tcp)}, []string{"XPRA_PASSWORD=env-pw"}, true},
@@ -109,19 +109,19 @@ func TestAuthModulesOverSockets(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			out, err := e.xpraEnv(40*time.Second, tc.env, append([]string{"info"}, tc.args...)...)
 			if tc.allow && (err != nil || !strings.Contains(out, "server.type=xroam")) {
-				t.Errorf("refused: %v\n%s", err, tail(out, 2000))
+				t.Errorf("refused: %v\n%s", err, Tail(out, 2000))
 			}
 			// xpra 3.1.3 exits 0 when a websocket closes cleanly, so only
 			// its message tells.
 			if !tc.allow && !refused(out) {
-				t.Errorf("not refused: %v\n%s", err, tail(out, 2000))
+				t.Errorf("not refused: %v\n%s", err, Tail(out, 2000))
 			}
 		})
 	}
-	logb := e.logOf(n)
+	logb := e.LogOf(n)
 	for _, module := range []string{`module="env:`, `module="sqlite:`, `module="hosts:`} {
 		if !strings.Contains(logb, "authentication failed") || !strings.Contains(logb, module) {
-			t.Errorf("no failed attempt logged for %s:\n%s", module, tail(logb, 3000))
+			t.Errorf("no failed attempt logged for %s:\n%s", module, Tail(logb, 3000))
 		}
 	}
 }
@@ -134,41 +134,41 @@ func TestAuthModulesOverSockets(t *testing.T) {
 // and --tcp-auth=allow on an address beyond loopback starts the server
 // with a loud warning and lets anyone in.
 func TestAuthMoreModulesOverSockets(t *testing.T) {
-	e := newEnv(t)
+	e := NewEnv(t)
 	needXpra(t)
-	certs := testCerts(t, e.home)
-	script := filepath.Join(e.home, "check.sh")
+	certs := testCerts(t, e.Home)
+	script := filepath.Join(e.Home, "check.sh")
 	if err := os.WriteFile(script, []byte("#!/bin/sh\npw=$(cat)\n[ \"$XROAM_AUTH_USERNAME\" = carol ] && [ \"$pw\" = exec-pw ]\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	tcp, ssl, ws, wss := freePort(t), freePort(t), freePort(t), freePort(t)
-	n := e.start("--plugin-dir="+testPlugins,
+	tcp, ssl, ws, wss := FreePort(t), FreePort(t), FreePort(t), FreePort(t)
+	n := e.Start("--plugin-dir="+testPlugins,
 		fmt.Sprintf("--bind-tcp=0.0.0.0:%d", tcp), fmt.Sprintf("--bind-ssl=127.0.0.1:%d", ssl),
 		fmt.Sprintf("--bind-ws=127.0.0.1:%d", ws), fmt.Sprintf("--bind-wss=127.0.0.1:%d", wss),
 		"--ssl-cert="+certs.Cert, "--ssl-key="+certs.Key, "--ssl-client-verify-mode=none",
 		fmt.Sprintf("--auth=peercred:uid=%d", os.Getuid()+4242), "--tcp-auth=allow",
 		"--ssl-auth=hosts:allow=127.0.0.1,deny=all", "--ssl-auth=password:value=chained-pw",
 		"--ws-auth=fail", "--wss-auth=exec:command="+script+",password=true")
-	out, _ := e.xpra(40*time.Second, "info", "socket://"+e.socket(n))
+	out, _ := e.xpra(40*time.Second, "info", "socket://"+e.Socket(n))
 	if strings.Contains(out, "server.type=xroam") || !strings.Contains(out, "authentication failed") {
-		t.Errorf("peercred let in a uid it does not list:\n%s", tail(out, 2000))
+		t.Errorf("peercred let in a uid it does not list:\n%s", Tail(out, 2000))
 	}
 	sslInfo := func(pw string) (string, error) {
-		p := filepath.Join(e.home, "ssl-pw")
+		p := filepath.Join(e.Home, "ssl-pw")
 		if err := os.WriteFile(p, []byte(pw), 0o600); err != nil {
 			t.Fatal(err)
 		}
 		return e.xpra(40*time.Second, "info", fmt.Sprintf("ssl://127.0.0.1:%d/", ssl), "--ssl-ca-certs="+certs.CA, "--password-file="+p)
 	}
 	if out, err := sslInfo("chained-pw"); err != nil || !strings.Contains(out, "server.type=xroam") {
-		t.Errorf("the hosts and password chain refused a listed address with the password: %v\n%s", err, tail(out, 2000))
+		t.Errorf("the hosts and password chain refused a listed address with the password: %v\n%s", err, Tail(out, 2000))
 	}
 	if out, _ := sslInfo("chained-pw2"); strings.Contains(out, "server.type=xroam") || !strings.Contains(out, "authentication failed") {
-		t.Errorf("the chain let in a wrong password after hosts allowed the address:\n%s", tail(out, 2000))
+		t.Errorf("the chain let in a wrong password after hosts allowed the address:\n%s", Tail(out, 2000))
 	}
 	// exec's password is the clear one: xpra sends it over encrypted links only.
 	execInfo := func(user, pw string) string {
-		p := filepath.Join(e.home, "exec-pw")
+		p := filepath.Join(e.Home, "exec-pw")
 		if err := os.WriteFile(p, []byte(pw), 0o600); err != nil {
 			t.Fatal(err)
 		}
@@ -176,20 +176,20 @@ func TestAuthMoreModulesOverSockets(t *testing.T) {
 		return out
 	}
 	if out := execInfo("carol", "exec-pw"); !strings.Contains(out, "server.type=xroam") {
-		t.Errorf("exec refused the user and password its command accepts:\n%s", tail(out, 2000))
+		t.Errorf("exec refused the user and password its command accepts:\n%s", Tail(out, 2000))
 	}
 	for _, c := range [][2]string{{"carol", "exec-pw2"}, {"dave", "exec-pw"}} {
 		if out := execInfo(c[0], c[1]); strings.Contains(out, "server.type=xroam") || !strings.Contains(out, "authentication failed") {
-			t.Errorf("exec let in user %s with password %s:\n%s", c[0], c[1], tail(out, 2000))
+			t.Errorf("exec let in user %s with password %s:\n%s", c[0], c[1], Tail(out, 2000))
 		}
 	}
 	if out, _ := e.xpra(40*time.Second, "info", fmt.Sprintf("ws://127.0.0.1:%d/", ws)); strings.Contains(out, "server.type=xroam") || !strings.Contains(out, "authentication failed") {
-		t.Errorf("fail let a client in:\n%s", tail(out, 2000))
+		t.Errorf("fail let a client in:\n%s", Tail(out, 2000))
 	}
 	if out, err := e.xpra(40*time.Second, "info", fmt.Sprintf("tcp://127.0.0.1:%d/", tcp)); err != nil || !strings.Contains(out, "server.type=xroam") {
-		t.Errorf("--tcp-auth=allow refused: %v\n%s", err, tail(out, 2000))
+		t.Errorf("--tcp-auth=allow refused: %v\n%s", err, Tail(out, 2000))
 	}
-	if logb := e.logOf(n); !strings.Contains(logb, "ANYONE WHO CAN REACH THIS ADDRESS CAN USE THE SESSION") {
-		t.Errorf("no warning for allow beyond loopback:\n%s", tail(logb, 3000))
+	if logb := e.LogOf(n); !strings.Contains(logb, "ANYONE WHO CAN REACH THIS ADDRESS CAN USE THE SESSION") {
+		t.Errorf("no warning for allow beyond loopback:\n%s", Tail(logb, 3000))
 	}
 }

@@ -46,25 +46,25 @@ func procField(t *testing.T, pid int, field string) string {
 // on are refused (or, as root, the commands run as that user), and
 // session options, which only a new session could take, are refused.
 func TestAuthResultsApplied(t *testing.T) {
-	e := newEnv(t)
+	e := NewEnv(t)
 	me, err := user.Current()
 	if err != nil {
 		t.Fatal(err)
 	}
 	// No newline: xpra's clients send the file's every byte, and the
 	// multifile lines hold the bare password.
-	pw := filepath.Join(e.home, "pw")
+	pw := filepath.Join(e.Home, "pw")
 	if err := os.WriteFile(pw, []byte("pw"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	e.passwordFile = pw
-	users := filepath.Join(e.home, "users")
+	e.PasswordFile = pw
+	users := filepath.Join(e.Home, "users")
 	// The file is re-read at each login: it is written once the display
 	// is known, with the local user in it so that the cleanup can stop.
 	if err := os.WriteFile(users, []byte(me.Username+"|pw\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	n := e.start("--plugin-dir="+testPlugins, "--auth=multifile:filename="+users)
+	n := e.Start("--plugin-dir="+testPlugins, "--auth=multifile:filename="+users)
 	disp := fmt.Sprintf(":%d", n)
 	lines := []string{
 		me.Username + "|pw",
@@ -78,12 +78,12 @@ func TestAuthResultsApplied(t *testing.T) {
 	}
 	t.Cleanup(func() {
 		if t.Failed() {
-			b, _ := os.ReadFile(filepath.Join(e.sockDir, fmt.Sprintf(":%d.log", n)))
+			b, _ := os.ReadFile(filepath.Join(e.SockDir, fmt.Sprintf(":%d.log", n)))
 			t.Logf("server log:\n%s", b)
 		}
 	})
 	as := func(name string, args ...string) (string, int) {
-		return e.run(append(args, "--username="+name, "--password-file="+pw)...)
+		return e.Run(append(args, "--username="+name, "--password-file="+pw)...)
 	}
 
 	out, code := as("elsewhere", "info", disp)
@@ -92,7 +92,7 @@ func TestAuthResultsApplied(t *testing.T) {
 	}
 	if _, err := exec.LookPath("xpra"); err == nil {
 		// Debian's xpra client is refused too, and shown why.
-		sock := "socket://" + e.socket(n)
+		sock := "socket://" + e.Socket(n)
 		out, err := e.xpra(30*time.Second, "info", sock, "--username=elsewhere", "--password-file="+pw)
 		if err == nil || !strings.Contains(out, "may not access display") {
 			t.Errorf("xpra info as a user bound to another display: %v\n%s", err, out)
@@ -113,7 +113,7 @@ func TestAuthResultsApplied(t *testing.T) {
 	}
 	pid := startedPID(t, out)
 	t.Cleanup(func() { _ = killPid(pid) })
-	waitFor(t, "the child's environment", func() bool {
+	WaitFor(t, "the child's environment", func() bool {
 		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", pid))
 		if err != nil {
 			return false
@@ -141,7 +141,7 @@ func TestAuthResultsApplied(t *testing.T) {
 		}
 		opid := startedPID(t, out)
 		t.Cleanup(func() { _ = killPid(opid) })
-		waitFor(t, "the child to run as uid 65534", func() bool {
+		WaitFor(t, "the child to run as uid 65534", func() bool {
 			return strings.HasPrefix(procField(t, opid, "Uid"), "65534\t") && strings.HasPrefix(procField(t, opid, "Gid"), "65534\t")
 		})
 	} else if code == 0 || !strings.Contains(out, "cannot start commands as another user") {

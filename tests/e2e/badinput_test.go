@@ -18,9 +18,9 @@ import (
 // connection gets a clear disconnect (or is closed), and the session and
 // its application carry on.
 func TestMalformedInputLosesNothing(t *testing.T) {
-	e := newEnv(t)
-	n := e.start("--start=xterm -T survivor")
-	waitWindow(t, n, "survivor")
+	e := NewEnv(t)
+	n := e.Start("--start=xterm -T survivor")
+	WaitWindow(t, n, "survivor")
 	hdr := func(flags, level, index byte, size uint32) []byte {
 		b := []byte{'P', flags, level, index, 0, 0, 0, 0}
 		binary.BigEndian.PutUint32(b[4:], size)
@@ -39,7 +39,7 @@ func TestMalformedInputLosesNothing(t *testing.T) {
 	}
 	for name, payload := range cases {
 		t.Run(strings.ReplaceAll(name, " ", "-"), func(t *testing.T) {
-			nc, err := net.Dial("unix", e.socket(n))
+			nc, err := net.Dial("unix", e.Socket(n))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -64,7 +64,7 @@ func TestMalformedInputLosesNothing(t *testing.T) {
 			}
 		})
 	}
-	info := e.mustRun("info", fmt.Sprintf(":%d", n))
+	info := e.MustRun("info", fmt.Sprintf(":%d", n))
 	if !strings.Contains(info, "windows.0.title=survivor") || !strings.Contains(info, "children.0.dead=false") {
 		t.Errorf("the session did not survive:\n%s", info)
 	}

@@ -98,21 +98,21 @@ func testPNG(t *testing.T, w, h int) []byte {
 
 // clipSession starts an xroam session with args, a client display and an
 // xroam attach with attachArgs, and waits for the client to be attached.
-func clipSession(t *testing.T, args []string, attachArgs ...string) (e *env, server, client int, a *attachProc) {
+func clipSession(t *testing.T, args []string, attachArgs ...string) (e *Env, server, client int, a *AttachProc) {
 	t.Helper()
 	needXclip(t)
-	e = newEnv(t)
-	server = e.start(args...)
-	client = clientDisplay(t)
-	a = e.attach(client, append([]string{fmt.Sprintf(":%d", server), "--socket-dir=" + e.sockDir}, attachArgs...)...)
+	e = NewEnv(t)
+	server = e.Start(args...)
+	client = ClientDisplay(t)
+	a = e.Attach(client, append([]string{fmt.Sprintf(":%d", server), "--socket-dir=" + e.SockDir}, attachArgs...)...)
 	waitAttached(t, e, server)
 	return e, server, client, a
 }
 
-func waitAttached(t *testing.T, e *env, server int) {
+func waitAttached(t *testing.T, e *Env, server int) {
 	t.Helper()
-	waitFor(t, "the client to attach", func() bool {
-		info, _ := e.run("info", fmt.Sprintf(":%d", server))
+	WaitFor(t, "the client to attach", func() bool {
+		info, _ := e.Run("info", fmt.Sprintf(":%d", server))
 		return strings.Contains(info, "clients.0.type=")
 	})
 }
@@ -187,11 +187,11 @@ func TestClipboardDirections(t *testing.T) {
 			}
 			check(c.toServer, c.toClient, "before")
 			if c.controlAfter != "" {
-				out := e.mustRun("control", fmt.Sprintf(":%d", server), "clipboard-direction", c.controlAfter)
+				out := e.MustRun("control", fmt.Sprintf(":%d", server), "clipboard-direction", c.controlAfter)
 				if !strings.Contains(out, "disabled") {
 					t.Errorf("control output %q", out)
 				}
-				if info := e.mustRun("info", fmt.Sprintf(":%d", server)); !strings.Contains(info, "clipboard.direction=disabled") {
+				if info := e.MustRun("info", fmt.Sprintf(":%d", server)); !strings.Contains(info, "clipboard.direction=disabled") {
 					t.Errorf("info after the control command lacks clipboard.direction=disabled:\n%s", info)
 				}
 				check(false, false, "after")
@@ -217,7 +217,7 @@ func TestClipboardFilterFile(t *testing.T) {
 		t.Error("the client's text was filtered by the server's file")
 	}
 	var logs []string
-	for _, root := range []string{e.home, e.sockDir} {
+	for _, root := range []string{e.Home, e.SockDir} {
 		filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
 			if err == nil && !d.IsDir() && strings.HasSuffix(p, ".log") {
 				logs = append(logs, p)
@@ -236,8 +236,8 @@ func TestClipboardFilterFile(t *testing.T) {
 	// A bad filter file is refused by the client at once.
 	bad := filepath.Join(dir, "bad")
 	os.WriteFile(bad, []byte("([unclosed\n"), 0o600)
-	cmd := exec.Command(xroamBin, "attach", fmt.Sprintf(":%d", server), "--socket-dir="+e.sockDir, "--clipboard-filter-file="+bad)
-	cmd.Env = append(e.environ(), fmt.Sprintf("DISPLAY=:%d", client))
+	cmd := exec.Command(xroamBin, "attach", fmt.Sprintf(":%d", server), "--socket-dir="+e.SockDir, "--clipboard-filter-file="+bad)
+	cmd.Env = append(e.Environ(), fmt.Sprintf("DISPLAY=:%d", client))
 	out, err := cmd.CombinedOutput()
 	if err == nil || !strings.Contains(string(out), "bad:1") {
 		t.Errorf("attach with a bad filter file: %v, %q", err, out)
@@ -259,7 +259,7 @@ func TestClipboardLargeTransfer(t *testing.T) {
 		t.Fatal("20 MB did not reach the server")
 	}
 	t.Logf("20 MB client to server in %v", time.Since(start).Round(time.Millisecond))
-	if _, code := e.run("info", fmt.Sprintf(":%d", server)); code != 0 {
+	if _, code := e.Run("info", fmt.Sprintf(":%d", server)); code != 0 {
 		t.Error("the session is gone")
 	}
 }
@@ -276,7 +276,7 @@ func TestClipboardPeerVanishes(t *testing.T) {
 	_, _ = rand.Read(big)
 	setClip(t, client, "CLIPBOARD", "image/png", big)
 	// Wait for the server to hold the token, then paste and kill.
-	waitFor(t, "the image token", func() bool {
+	WaitFor(t, "the image token", func() bool {
 		out, _ := getClip(server, "CLIPBOARD", "TARGETS", 5*time.Second)
 		return strings.Contains(string(out), "image/png")
 	})
@@ -287,21 +287,21 @@ func TestClipboardPeerVanishes(t *testing.T) {
 		done <- err
 	}()
 	time.Sleep(50 * time.Millisecond)
-	a.cmd.Process.Signal(syscall.SIGKILL)
+	a.Cmd.Process.Signal(syscall.SIGKILL)
 	select {
 	case <-done:
 		t.Logf("the paste ended %v after it began", time.Since(start).Round(time.Millisecond))
 	case <-time.After(30 * time.Second):
 		t.Fatal("the paste in the session hung after the client died")
 	}
-	if _, code := e.run("info", fmt.Sprintf(":%d", server)); code != 0 {
+	if _, code := e.Run("info", fmt.Sprintf(":%d", server)); code != 0 {
 		t.Fatal("the session died with its client")
 	}
 	// A new client on a new display: the xclip that served the dead
 	// client on the old one may wait for it for ever (xclip's INCR has
 	// no timeout).
-	client2 := clientDisplay(t)
-	e.attach(client2, fmt.Sprintf(":%d", server), "--socket-dir="+e.sockDir)
+	client2 := ClientDisplay(t)
+	e.Attach(client2, fmt.Sprintf(":%d", server), "--socket-dir="+e.SockDir)
 	waitAttached(t, e, server)
 	if !copyAcross(t, server, client2, "CLIPBOARD", "UTF8_STRING", []byte("after the crash")) {
 		t.Error("a new client gets no clipboard")
@@ -313,15 +313,15 @@ func TestClipboardPeerVanishes(t *testing.T) {
 func TestClipboardXpraClient(t *testing.T) {
 	needXclip(t)
 	needXpra(t)
-	e := newEnv(t)
-	server := e.start()
-	client := clientDisplay(t)
+	e := NewEnv(t)
+	server := e.Start()
+	client := ClientDisplay(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	attach := exec.CommandContext(ctx, "xpra", "attach", "socket://"+e.socket(server), "--mmap=no", "--opengl=no", "--tray=no",
+	attach := exec.CommandContext(ctx, "xpra", "attach", "socket://"+e.Socket(server), "--mmap=no", "--opengl=no", "--tray=no",
 		"--notifications=no", "--speaker=disabled", "--microphone=disabled", "--webcam=no", "--printing=no", "--file-transfer=no")
-	attach.Env = append(e.environ(), "XPRA_ALLOW_ROOT=1", fmt.Sprintf("DISPLAY=:%d", client), "XDG_RUNTIME_DIR="+e.home)
-	var out lockedBuffer
+	attach.Env = append(e.Environ(), "XPRA_ALLOW_ROOT=1", fmt.Sprintf("DISPLAY=:%d", client), "XDG_RUNTIME_DIR="+e.Home)
+	var out LockedBuffer
 	attach.Stdout, attach.Stderr = &out, &out
 	if err := attach.Start(); err != nil {
 		t.Fatal(err)
@@ -347,11 +347,11 @@ func TestClipboardXpraClient(t *testing.T) {
 func TestClipboardXpraServer(t *testing.T) {
 	needXclip(t)
 	needXpra(t)
-	e := newEnv(t)
+	e := NewEnv(t)
 	server, uri := e.startXpraServer("xterm -T clip")
-	client := clientDisplay(t)
-	e.attach(client, uri)
-	waitWindowOn(t, client, "the xterm", func(w x11.WindowInfo) bool { return strings.Contains(w.Title, "clip") })
+	client := ClientDisplay(t)
+	e.Attach(client, uri)
+	WaitWindowOn(t, client, "the xterm", func(w x11.WindowInfo) bool { return strings.Contains(w.Title, "clip") })
 	if !copyAcross(t, client, server, "CLIPBOARD", "UTF8_STRING", []byte("from the xroam client")) {
 		t.Error("text did not reach the xpra server")
 	}
@@ -366,16 +366,16 @@ func TestClipboardXpraServer(t *testing.T) {
 // in either direction without harm to the session.
 func TestClipboardSecondaryAndLimits(t *testing.T) {
 	needXclip(t)
-	e := newEnv(t)
-	confDir := filepath.Join(e.home, "conf.d")
+	e := NewEnv(t)
+	confDir := filepath.Join(e.Home, "conf.d")
 	os.MkdirAll(confDir, 0o700)
 	conf := "clipboard \"x11\" {\n  selections = [\"CLIPBOARD\", \"PRIMARY\", \"SECONDARY\"]\n  max_size   = 1048576\n}\n"
 	if err := os.WriteFile(filepath.Join(confDir, "40-clipboard.hcl"), []byte(conf), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	server := e.start("--config-dir=" + confDir)
-	client := clientDisplay(t)
-	e.attach(client, fmt.Sprintf(":%d", server), "--socket-dir="+e.sockDir, "--config-dir="+confDir)
+	server := e.Start("--config-dir=" + confDir)
+	client := ClientDisplay(t)
+	e.Attach(client, fmt.Sprintf(":%d", server), "--socket-dir="+e.SockDir, "--config-dir="+confDir)
 	waitAttached(t, e, server)
 	if !copyAcross(t, client, server, "SECONDARY", "UTF8_STRING", []byte("secondary from the client")) {
 		t.Error("SECONDARY did not reach the server")
@@ -383,8 +383,8 @@ func TestClipboardSecondaryAndLimits(t *testing.T) {
 	if !copyAcross(t, server, client, "SECONDARY", "UTF8_STRING", []byte("secondary from the session")) {
 		t.Error("SECONDARY did not reach the client")
 	}
-	if info := e.mustRun("info", fmt.Sprintf(":%d", server)); !strings.Contains(info, "SECONDARY") {
-		t.Errorf("info does not list SECONDARY:\n%s", grepLines(info, "clipboard."))
+	if info := e.MustRun("info", fmt.Sprintf(":%d", server)); !strings.Contains(info, "SECONDARY") {
+		t.Errorf("info does not list SECONDARY:\n%s", GrepLines(info, "clipboard."))
 	}
 	half := bytes.Repeat([]byte("h"), 512<<10)
 	if !copyAcross(t, server, client, "CLIPBOARD", "UTF8_STRING", half) {
@@ -425,11 +425,11 @@ func TestClipboardServerVanishes(t *testing.T) {
 	big := make([]byte, 20<<20)
 	_, _ = rand.Read(big)
 	setClip(t, server, "CLIPBOARD", "image/png", big)
-	waitFor(t, "the image token on the client", func() bool {
+	WaitFor(t, "the image token on the client", func() bool {
 		out, _ := getClip(client, "CLIPBOARD", "TARGETS", 5*time.Second)
 		return strings.Contains(string(out), "image/png")
 	})
-	pid := readPid(t, filepath.Join(e.sockDir, fmt.Sprint(server), "server.pid"))
+	pid := ReadPid(t, filepath.Join(e.SockDir, fmt.Sprint(server), "server.pid"))
 	done := make(chan error, 1)
 	start := time.Now()
 	go func() {
@@ -464,7 +464,7 @@ func TestClipboardServerVanishes(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("a paste after the server died hung")
 	}
-	if strings.Contains(a.out.String(), "panic") {
-		t.Errorf("the attach client panicked:\n%s", a.out.String())
+	if strings.Contains(a.Out.String(), "panic") {
+		t.Errorf("the attach client panicked:\n%s", a.Out.String())
 	}
 }

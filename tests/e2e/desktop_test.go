@@ -22,21 +22,21 @@ const smallXvfb = "--xvfb=Xvfb +extension Composite +extension DAMAGE +extension
 // client window with the screen's pixels, and typing in it reaches the
 // xterm inside.
 func TestStartDesktopShowsTheScreen(t *testing.T) {
-	e := newEnv(t)
+	e := NewEnv(t)
 	needXpra(t)
-	out := filepath.Join(e.home, "typed")
-	n := e.startVerb("start-desktop", smallXvfb, "--session-name=deskt",
+	out := filepath.Join(e.Home, "typed")
+	n := e.StartVerb("start-desktop", smallXvfb, "--session-name=deskt",
 		fmt.Sprintf("--start=xterm -T desk-app -geometry 40x8+0+0 -e sh -c 'read l; echo \"$l\" > %s; sleep 60'", out))
-	waitWindow(t, n, "desk-app")
-	if info := e.mustRun("info", fmt.Sprintf(":%d", n)); !strings.Contains(info, "server.mode=desktop") {
+	WaitWindow(t, n, "desk-app")
+	if info := e.MustRun("info", fmt.Sprintf(":%d", n)); !strings.Contains(info, "server.mode=desktop") {
 		t.Errorf("info:\n%s", info)
 	}
 	srv, err := x11.Probe(context.Background(), fmt.Sprintf(":%d", n))
 	if err != nil {
 		t.Fatal(err)
 	}
-	cd := clientDisplay(t)
-	e.srvAttachXpra(t, "socket://"+e.socket(n), cd)
+	cd := ClientDisplay(t)
+	e.srvAttachXpra(t, "socket://"+e.Socket(n), cd)
 	cw := deskWaitWindow(t, cd, func(w x11.WindowInfo) bool {
 		return w.Mapped && strings.Contains(w.Title, "deskt")
 	})
@@ -49,7 +49,7 @@ func TestStartDesktopShowsTheScreen(t *testing.T) {
 	srvXdotool(t, cd, "windowfocus", "--sync", fmt.Sprint(cw.ID))
 	srvXdotool(t, cd, "type", "--delay", "30", "desktop ok")
 	srvXdotool(t, cd, "key", "Return")
-	waitFor(t, "the typed line", func() bool {
+	WaitFor(t, "the typed line", func() bool {
 		b, _ := os.ReadFile(out)
 		return strings.TrimSpace(string(b)) == "desktop ok"
 	})
@@ -59,26 +59,26 @@ func TestStartDesktopShowsTheScreen(t *testing.T) {
 // client sees its screen, a change on it reaches the client, and stopping
 // the shadow leaves the display and its application running.
 func TestShadowMirrorsADisplay(t *testing.T) {
-	e := newEnv(t)
+	e := NewEnv(t)
 	needXpra(t)
-	shared := clientDisplay(t)
+	shared := ClientDisplay(t)
 	app := exec.Command("xterm", "-T", "shadowed-app", "-geometry", "40x8+10+10")
 	app.Env = append(os.Environ(), fmt.Sprintf("DISPLAY=:%d", shared))
 	if err := app.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { app.Process.Kill(); app.Wait() })
-	aw := waitWindow(t, shared, "shadowed-app")
-	e.startVerb("shadow", fmt.Sprintf(":%d", shared), "--readonly")
-	if info := e.mustRun("info", fmt.Sprintf(":%d", shared)); !strings.Contains(info, "server.mode=shadow") {
+	aw := WaitWindow(t, shared, "shadowed-app")
+	e.StartVerb("shadow", fmt.Sprintf(":%d", shared), "--readonly")
+	if info := e.MustRun("info", fmt.Sprintf(":%d", shared)); !strings.Contains(info, "server.mode=shadow") {
 		t.Errorf("info:\n%s", info)
 	}
 	srv, err := x11.Probe(context.Background(), fmt.Sprintf(":%d", shared))
 	if err != nil {
 		t.Fatal(err)
 	}
-	cd := clientDisplay(t)
-	e.srvAttachXpra(t, "socket://"+e.socket(shared), cd)
+	cd := ClientDisplay(t)
+	e.srvAttachXpra(t, "socket://"+e.Socket(shared), cd)
 	cw := deskWaitWindow(t, cd, func(w x11.WindowInfo) bool {
 		return w.Mapped && w.Width == srv.Width && w.Height == srv.Height
 	})
@@ -90,12 +90,12 @@ func TestShadowMirrorsADisplay(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { second.Process.Kill(); second.Wait() })
-	waitWindow(t, shared, "second")
+	WaitWindow(t, shared, "second")
 	srvWaitSamePixels(t, shared, srv.Root, cd, cw.ID)
 
-	e.mustRun("stop", fmt.Sprintf(":%d", shared))
+	e.MustRun("stop", fmt.Sprintf(":%d", shared))
 	time.Sleep(200 * time.Millisecond)
-	if got := waitWindow(t, shared, "shadowed-app"); got.ID != aw.ID {
+	if got := WaitWindow(t, shared, "shadowed-app"); got.ID != aw.ID {
 		t.Error("the shadowed application's window changed")
 	}
 	if _, err := x11.Probe(context.Background(), fmt.Sprintf(":%d", shared)); err != nil {
@@ -120,13 +120,13 @@ func deskWaitWindow(t *testing.T, display int, match func(x11.WindowInfo) bool) 
 // shows the resized screen's exact pixels, and an RFB client of the same
 // session gets the new size as a desktop-size update.
 func TestDesktopResizesWithItsWindow(t *testing.T) {
-	e := newEnv(t)
+	e := NewEnv(t)
 	needVNCViewer(t) // xdotool
-	port := freePort(t)
+	port := FreePort(t)
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	n := e.startVerb("start-desktop", smallXvfb, "--session-name=deskresize", "--bind-rfb="+addr,
+	n := e.StartVerb("start-desktop", smallXvfb, "--session-name=deskresize", "--bind-rfb="+addr,
 		"--start=xterm -T resize-app -geometry 40x8+0+0")
-	waitWindow(t, n, "resize-app")
+	WaitWindow(t, n, "resize-app")
 	if got := screenSize(t, n); got != "640x480" {
 		t.Fatalf("the desktop starts at %s", got)
 	}
@@ -135,8 +135,8 @@ func TestDesktopResizesWithItsWindow(t *testing.T) {
 		t.Fatal(err)
 	}
 	rc.update(false)
-	cd := clientDisplay(t)
-	e.attach(cd, fmt.Sprintf(":%d", n), "--socket-dir="+e.sockDir)
+	cd := ClientDisplay(t)
+	e.Attach(cd, fmt.Sprintf(":%d", n), "--socket-dir="+e.SockDir)
 	cw := deskWaitWindow(t, cd, func(w x11.WindowInfo) bool {
 		return w.Mapped && strings.Contains(w.Title, "deskresize")
 	})
@@ -144,13 +144,13 @@ func TestDesktopResizesWithItsWindow(t *testing.T) {
 		t.Fatalf("client window %dx%d, want the screen's 640x480", cw.Width, cw.Height)
 	}
 	srvXdotool(t, cd, "windowsize", fmt.Sprint(cw.ID), "500", "400")
-	waitFor(t, "the desktop to follow its window to 500x400", func() bool { return screenSize(t, n) == "500x400" })
+	WaitFor(t, "the desktop to follow its window to 500x400", func() bool { return screenSize(t, n) == "500x400" })
 	srv, err := x11.Probe(context.Background(), fmt.Sprintf(":%d", n))
 	if err != nil {
 		t.Fatal(err)
 	}
 	srvWaitSamePixels(t, n, srv.Root, cd, cw.ID)
-	waitFor(t, "the RFB client to get the new size", func() bool {
+	WaitFor(t, "the RFB client to get the new size", func() bool {
 		rc.tryUpdate(true, 200*time.Millisecond)
 		return rc.dec.W == 500 && rc.dec.H == 400
 	})
@@ -162,7 +162,7 @@ func TestDesktopResizesWithItsWindow(t *testing.T) {
 	// -screen): the desktop takes the largest size and the window is
 	// told so.
 	srvXdotool(t, cd, "windowsize", fmt.Sprint(cw.ID), "900", "700")
-	waitFor(t, "the desktop to take its largest size", func() bool { return screenSize(t, n) == "640x480" })
+	WaitFor(t, "the desktop to take its largest size", func() bool { return screenSize(t, n) == "640x480" })
 	deskWaitWindow(t, cd, func(w x11.WindowInfo) bool {
 		return w.ID == cw.ID && w.Width == 640 && w.Height == 480
 	})
@@ -176,7 +176,7 @@ func TestDesktopResizesWithItsWindow(t *testing.T) {
 	}
 	ext.update(false)
 	ext.send(rfb.AppendSetDesktopSize(nil, 560, 420))
-	waitFor(t, "the answer to SetDesktopSize", func() bool {
+	WaitFor(t, "the answer to SetDesktopSize", func() bool {
 		ext.tryUpdate(true, 200*time.Millisecond)
 		return ext.dec.W == 560 && ext.dec.H == 420
 	})
@@ -197,17 +197,17 @@ func TestDesktopResizesWithItsWindow(t *testing.T) {
 // the fullscreen state, and the session's screen takes the local
 // screen's size.
 func TestDesktopFullscreen(t *testing.T) {
-	e := newEnv(t)
-	n := e.startVerb("start-desktop", "--xvfb=Xvfb +extension Composite +extension DAMAGE +extension RANDR +extension MIT-SHM +extension XTEST -screen 0 1600x1200x24+32 -nolisten tcp -noreset",
+	e := NewEnv(t)
+	n := e.StartVerb("start-desktop", "--xvfb=Xvfb +extension Composite +extension DAMAGE +extension RANDR +extension MIT-SHM +extension XTEST -screen 0 1600x1200x24+32 -nolisten tcp -noreset",
 		"--session-name=deskfull", "--start=xterm -T full-app -geometry 40x8+0+0")
-	waitWindow(t, n, "full-app")
+	WaitWindow(t, n, "full-app")
 	// A desktop smaller than the client's screen: without the option it
 	// keeps its size (TestStartDesktopShowsTheScreen).
 	if _, _, err := x11.ResizeScreen(context.Background(), fmt.Sprintf(":%d", n), 800, 600); err != nil {
 		t.Fatal(err)
 	}
-	cd := clientDisplay(t) // 1280x1024
-	e.attach(cd, fmt.Sprintf(":%d", n), "--socket-dir="+e.sockDir, "--desktop-fullscreen=yes")
+	cd := ClientDisplay(t) // 1280x1024
+	e.Attach(cd, fmt.Sprintf(":%d", n), "--socket-dir="+e.SockDir, "--desktop-fullscreen=yes")
 	cw := deskWaitWindow(t, cd, func(w x11.WindowInfo) bool {
 		return w.Mapped && strings.Contains(w.Title, "deskfull")
 	})
@@ -217,7 +217,7 @@ func TestDesktopFullscreen(t *testing.T) {
 	if st := windowStates(cd, cw.ID); !slices.Contains(st, "fullscreen") {
 		t.Errorf("client window states %v, want fullscreen", st)
 	}
-	waitFor(t, "the desktop to take the client's 1280x1024", func() bool { return screenSize(t, n) == "1280x1024" })
+	WaitFor(t, "the desktop to take the client's 1280x1024", func() bool { return screenSize(t, n) == "1280x1024" })
 	srv, err := x11.Probe(context.Background(), fmt.Sprintf(":%d", n))
 	if err != nil {
 		t.Fatal(err)
@@ -228,18 +228,18 @@ func TestDesktopFullscreen(t *testing.T) {
 // TestDesktopResizesWithXpraClient: the xpra 3.1.3 client's desktop
 // window, resized on its display, resizes the session's screen too.
 func TestDesktopResizesWithXpraClient(t *testing.T) {
-	e := newEnv(t)
+	e := NewEnv(t)
 	needXpra(t)
 	needVNCViewer(t) // xdotool
-	n := e.startVerb("start-desktop", smallXvfb, "--session-name=xpraresize", "--start=xterm -T xr-app -geometry 40x8+0+0")
-	waitWindow(t, n, "xr-app")
-	cd := clientDisplay(t)
-	e.srvAttachXpra(t, "socket://"+e.socket(n), cd)
+	n := e.StartVerb("start-desktop", smallXvfb, "--session-name=xpraresize", "--start=xterm -T xr-app -geometry 40x8+0+0")
+	WaitWindow(t, n, "xr-app")
+	cd := ClientDisplay(t)
+	e.srvAttachXpra(t, "socket://"+e.Socket(n), cd)
 	cw := deskWaitWindow(t, cd, func(w x11.WindowInfo) bool {
 		return w.Mapped && strings.Contains(w.Title, "xpraresize") && w.Width == 640 && w.Height == 480
 	})
 	srvXdotool(t, cd, "windowsize", fmt.Sprint(cw.ID), "520", "400")
-	waitFor(t, "the desktop to follow the xpra client's window to 520x400", func() bool { return screenSize(t, n) == "520x400" })
+	WaitFor(t, "the desktop to follow the xpra client's window to 520x400", func() bool { return screenSize(t, n) == "520x400" })
 	srv, err := x11.Probe(context.Background(), fmt.Sprintf(":%d", n))
 	if err != nil {
 		t.Fatal(err)

@@ -88,10 +88,10 @@ func hasWindow(display int, match func(x11.WindowInfo) bool) bool {
 }
 
 func TestAttachOverTLSAndWebsocketToXpraServer(t *testing.T) {
-	e := newEnv(t)
+	e := NewEnv(t)
 	needXpra(t)
-	ca, cert := testCA(t, e.home, "xroam-test.example")
-	sslPort, wsPort, wssPort := freePort(t), freePort(t), freePort(t)
+	ca, cert := testCA(t, e.Home, "xroam-test.example")
+	sslPort, wsPort, wssPort := FreePort(t), FreePort(t), FreePort(t)
 	n, _ := e.startXpraServer("xterm -T tlstest",
 		fmt.Sprintf("--bind-ssl=127.0.0.1:%d", sslPort), fmt.Sprintf("--bind-ws=127.0.0.1:%d", wsPort),
 		fmt.Sprintf("--bind-wss=127.0.0.1:%d", wssPort), "--ssl-cert="+cert, "--ssl=on", "--html=on") // wss needs xpra's HTTP side
@@ -104,10 +104,10 @@ func TestAttachOverTLSAndWebsocketToXpraServer(t *testing.T) {
 	wssURI := fmt.Sprintf("wss://127.0.0.1:%d/", wssPort)
 
 	// The certificate is checked: unknown authority, then wrong name.
-	if out, code := e.run("version", sslURI); code == 0 || !strings.Contains(out, "certificate") {
+	if out, code := e.Run("version", sslURI); code == 0 || !strings.Contains(out, "certificate") {
 		t.Errorf("version over TLS without the CA: exit %d, %q", code, out)
 	}
-	if out, code := e.run("version", sslURI, "--ssl-ca-certs="+ca); code == 0 || !strings.Contains(out, "certificate") {
+	if out, code := e.Run("version", sslURI, "--ssl-ca-certs="+ca); code == 0 || !strings.Contains(out, "certificate") {
 		t.Errorf("version over TLS with a host name not in the certificate: exit %d, %q", code, out)
 	}
 	for _, args := range [][]string{
@@ -118,31 +118,31 @@ func TestAttachOverTLSAndWebsocketToXpraServer(t *testing.T) {
 		{"--ssl-ca-data=" + hex.EncodeToString(caPEM), "--ssl-server-hostname=xroam-test.example"},
 		{"--ssl-ca-data=" + base64.StdEncoding.EncodeToString(caPEM), "--ssl-server-hostname=xroam-test.example"},
 	} {
-		out, code := e.run(append([]string{"version", sslURI}, args...)...)
+		out, code := e.Run(append([]string{"version", sslURI}, args...)...)
 		if code != 0 || strings.TrimSpace(out) != "3.1.3" {
 			t.Errorf("version over TLS %v: exit %d, %q", args, code, out)
 		}
 	}
-	if out, code := e.run("info", wsURI); code != 0 || !strings.Contains(out, "server.build.version=3.1.3") {
-		t.Errorf("info over websocket: exit %d\n%s", code, tail(out, 20))
+	if out, code := e.Run("info", wsURI); code != 0 || !strings.Contains(out, "server.build.version=3.1.3") {
+		t.Errorf("info over websocket: exit %d\n%s", code, Tail(out, 20))
 	}
-	if out, code := e.run("version", wssURI, "--ssl-ca-certs="+ca, "--ssl-server-hostname=xroam-test.example"); code != 0 || strings.TrimSpace(out) != "3.1.3" {
+	if out, code := e.Run("version", wssURI, "--ssl-ca-certs="+ca, "--ssl-server-hostname=xroam-test.example"); code != 0 || strings.TrimSpace(out) != "3.1.3" {
 		t.Errorf("version over secure websocket: exit %d, %q", code, out)
 	}
 
 	// attach over each: the xterm appears on the client display.
-	cd := clientDisplay(t)
+	cd := ClientDisplay(t)
 	isApp := func(w x11.WindowInfo) bool { return w.Mapped && strings.Contains(w.Title, "tlstest") }
 	for _, args := range [][]string{
 		{sslURI, "--ssl-ca-certs=" + ca, "--ssl-server-hostname=xroam-test.example"},
 		{wsURI},
 		{wssURI, "--ssl-ca-certs=" + ca, "--ssl-check-hostname=no"},
 	} {
-		a := e.attach(cd, args...)
-		waitWindowOn(t, cd, "the xterm on the client over "+args[0], isApp)
-		a.cmd.Process.Signal(os.Interrupt)
-		a.wait(t, "")
-		waitFor(t, "the client window to go", func() bool { return !hasWindow(cd, isApp) })
+		a := e.Attach(cd, args...)
+		WaitWindowOn(t, cd, "the xterm on the client over "+args[0], isApp)
+		a.Cmd.Process.Signal(os.Interrupt)
+		a.Wait(t, "")
+		WaitFor(t, "the client window to go", func() bool { return !hasWindow(cd, isApp) })
 	}
 	if out, err := e.stopXpra(n); err != nil {
 		t.Errorf("xpra stop: %v\n%s", err, out)

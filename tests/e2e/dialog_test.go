@@ -38,13 +38,13 @@ func sizeHintLines(s string) []string {
 // of both the Tk window and an xterm (minimum, maximum, increments) are
 // the client windows' hints too.
 func TestAttachDialogAndHints(t *testing.T) {
-	e := newEnv(t)
+	e := NewEnv(t)
 	for _, tool := range []string{"wish", "xprop"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Skipf("%s is not installed", tool)
 		}
 	}
-	script := filepath.Join(e.home, "dialog.tcl")
+	script := filepath.Join(e.Home, "dialog.tcl")
 	tcl := `wm title . tkmain
 wm geometry . 300x200+20+20
 wm minsize . 250 150
@@ -61,16 +61,16 @@ pack .d.l
 	if err := os.WriteFile(script, []byte(tcl), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	n := e.start("--start=wish "+script, "--start=xterm -T hintterm -geometry 40x10+20+400")
-	srvMain := waitWindow(t, n, "tkmain")
-	srvDialog := waitWindow(t, n, "tkdialog")
-	srvTerm := waitWindow(t, n, "hintterm")
+	n := e.Start("--start=wish "+script, "--start=xterm -T hintterm -geometry 40x10+20+400")
+	srvMain := WaitWindow(t, n, "tkmain")
+	srvDialog := WaitWindow(t, n, "tkdialog")
+	srvTerm := WaitWindow(t, n, "hintterm")
 
-	cd := clientDisplay(t)
-	e.attach(cd, fmt.Sprintf(":%d", n), "--socket-dir="+e.sockDir, "--encoding=rgb")
-	cliMain := waitWindow(t, cd, "tkmain")
-	cliDialog := waitWindow(t, cd, "tkdialog")
-	cliTerm := waitWindow(t, cd, "hintterm")
+	cd := ClientDisplay(t)
+	e.Attach(cd, fmt.Sprintf(":%d", n), "--socket-dir="+e.SockDir, "--encoding=rgb")
+	cliMain := WaitWindow(t, cd, "tkmain")
+	cliDialog := WaitWindow(t, cd, "tkdialog")
+	cliTerm := WaitWindow(t, cd, "hintterm")
 
 	_, v, err := x11test.WindowProperty(context.Background(), fmt.Sprintf(":%d", cd), cliDialog.ID, "WM_TRANSIENT_FOR")
 	if err != nil || len(v) != 4 || binary.LittleEndian.Uint32(v) != cliMain.ID {
@@ -82,7 +82,7 @@ pack .d.l
 	if cliDialog.X != srvDialog.X || cliDialog.Y != srvDialog.Y {
 		t.Errorf("dialog at %d,%d on the client, %d,%d on the server", cliDialog.X, cliDialog.Y, srvDialog.X, srvDialog.Y)
 	}
-	samePixels(t, n, srvDialog.ID, cd, cliDialog.ID, 0)
+	SamePixels(t, n, srvDialog.ID, cd, cliDialog.ID, 0)
 
 	for _, pair := range [][2]uint32{{srvMain.ID, cliMain.ID}, {srvTerm.ID, cliTerm.ID}} {
 		want := sizeHintLines(xpropOut(t, n, "-id", fmt.Sprint(pair[0]), "WM_NORMAL_HINTS"))

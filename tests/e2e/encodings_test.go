@@ -30,8 +30,8 @@ func needXpraPainting(t *testing.T) {
 }
 
 // infoInt reads an integer from `xroam info` (flattened keys), 0 if absent.
-func (e *env) infoInt(display int, key string) int64 {
-	out, _ := e.run("info", fmt.Sprintf(":%d", display))
+func (e *Env) infoInt(display int, key string) int64 {
+	out, _ := e.Run("info", fmt.Sprintf(":%d", display))
 	m := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(key) + `=(-?\d+)$`).FindStringSubmatch(out)
 	if m == nil {
 		return 0
@@ -103,22 +103,22 @@ func TestXpraClientPictureEncodings(t *testing.T) {
 		exact bool
 	}{{"png", true}, {"jpeg", false}, {"png/P", true}, {"png/L", true}, {"webp", false}} {
 		t.Run(tc.enc, func(t *testing.T) {
-			e := newEnv(t)
+			e := NewEnv(t)
 			title := "enc-" + strings.ReplaceAll(tc.enc, "/", "")
 			// The application prints more when the test makes the file go.
-			goFile := filepath.Join(e.home, "go")
-			n := e.start("--plugin-dir="+testPlugins, "--start=xterm -T "+title+" -geometry 60x12 -e sh -c 'echo "+title+"; ls /; "+
+			goFile := filepath.Join(e.Home, "go")
+			n := e.Start("--plugin-dir="+testPlugins, "--start=xterm -T "+title+" -geometry 60x12 -e sh -c 'echo "+title+"; ls /; "+
 				"while [ ! -e "+goFile+" ]; do sleep 0.1; done; ls -l /; exec cat'")
-			sock := "socket://" + e.socket(n)
-			srv := waitWindow(t, n, title)
-			info := e.mustRun("info", fmt.Sprintf(":%d", n))
+			sock := "socket://" + e.Socket(n)
+			srv := WaitWindow(t, n, title)
+			info := e.MustRun("info", fmt.Sprintf(":%d", n))
 			if !regexp.MustCompile(`(?m)^encodings\.core=.*\bpng\b.*\bjpeg\b`).MatchString(info) {
-				t.Errorf("info does not list png and jpeg in encodings.core:\n%s", grepLines(info, "encodings"))
+				t.Errorf("info does not list png and jpeg in encodings.core:\n%s", GrepLines(info, "encodings"))
 			}
-			cd := clientDisplay(t)
+			cd := ClientDisplay(t)
 			out, stop := e.srvAttachXpra(t, sock, cd, "--encoding="+tc.enc)
 			defer e.dumpOnFailure(t, n, out, stop)
-			cli := waitWindow(t, cd, title)
+			cli := WaitWindow(t, cd, title)
 			if tc.exact {
 				srvWaitSamePixels(t, n, srv.ID, cd, cli.ID)
 			} else {
@@ -130,17 +130,17 @@ func TestXpraClientPictureEncodings(t *testing.T) {
 			if err := os.WriteFile(goFile, nil, 0o600); err != nil {
 				t.Fatal(err)
 			}
-			waitFor(t, "more "+tc.enc+" draws", func() bool { return e.infoInt(n, "encodings.draws."+tc.enc) > before })
+			WaitFor(t, "more "+tc.enc+" draws", func() bool { return e.infoInt(n, "encodings.draws."+tc.enc) > before })
 			if tc.exact {
 				srvWaitSamePixels(t, n, srv.ID, cd, cli.ID)
 			} else {
 				waitClosePixels(t, n, srv.ID, cd, cli.ID, 25)
 			}
-			info = e.mustRun("info", fmt.Sprintf(":%d", n))
+			info = e.MustRun("info", fmt.Sprintf(":%d", n))
 			if e.infoInt(n, "encodings.draws.rgb32") != 0 || e.infoInt(n, "encodings.fallbacks") != 0 {
-				t.Errorf("some draws were not %s:\n%s", tc.enc, grepLines(info, "encodings"))
+				t.Errorf("some draws were not %s:\n%s", tc.enc, GrepLines(info, "encodings"))
 			}
-			t.Logf("%s", grepLines(info, "encodings."))
+			t.Logf("%s", GrepLines(info, "encodings."))
 		})
 	}
 }
@@ -151,46 +151,46 @@ func TestXpraClientPictureEncodings(t *testing.T) {
 // and its client live on.
 func TestEncoderPluginCrash(t *testing.T) {
 	needXpraPainting(t)
-	e := newEnv(t)
-	n := e.start("--plugin-dir="+testPlugins, "--encoding=jpeg",
+	e := NewEnv(t)
+	n := e.Start("--plugin-dir="+testPlugins, "--encoding=jpeg",
 		"--start=xterm -T crashy -geometry 40x6 -e sh -c 'while :; do date +%T.%N; sleep 0.05; done'")
-	sock := "socket://" + e.socket(n)
-	waitWindow(t, n, "crashy")
-	cd := clientDisplay(t)
+	sock := "socket://" + e.Socket(n)
+	WaitWindow(t, n, "crashy")
+	cd := ClientDisplay(t)
 	out, _ := e.srvAttachXpra(t, sock, cd)
-	cli := waitWindow(t, cd, "crashy")
+	cli := WaitWindow(t, cd, "crashy")
 	defer func() {
 		if t.Failed() {
 			t.Logf("xpra attach output:\n%s", out.String())
-			b, _ := os.ReadFile(filepath.Join(e.sockDir, fmt.Sprintf(":%d.log", n)))
-			t.Logf("server log tail:\n%s", tail(string(b), 4000))
+			b, _ := os.ReadFile(filepath.Join(e.SockDir, fmt.Sprintf(":%d.log", n)))
+			t.Logf("server log tail:\n%s", Tail(string(b), 4000))
 		}
 	}()
-	waitFor(t, "jpeg draws", func() bool { return e.infoInt(n, "encodings.draws.jpeg") > 3 })
+	WaitFor(t, "jpeg draws", func() bool { return e.infoInt(n, "encodings.draws.jpeg") > 3 })
 	server := int(e.infoInt(n, "server.pid"))
-	plug := childNamed(server, "xroam-encoder-jpeg")
+	plug := ChildNamed(server, "xroam-encoder-jpeg")
 	if plug == 0 {
 		t.Fatal("no jpeg plugin process under the server")
 	}
 	if err := syscall.Kill(plug, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "rgb32 draws while the plugin is down", func() bool { return e.infoInt(n, "encodings.fallbacks") > 0 })
-	waitFor(t, "a new jpeg plugin process", func() bool {
-		p := childNamed(server, "xroam-encoder-jpeg")
+	WaitFor(t, "rgb32 draws while the plugin is down", func() bool { return e.infoInt(n, "encodings.fallbacks") > 0 })
+	WaitFor(t, "a new jpeg plugin process", func() bool {
+		p := ChildNamed(server, "xroam-encoder-jpeg")
 		return p != 0 && p != plug
 	})
 	after := e.infoInt(n, "encodings.draws.jpeg")
-	waitFor(t, "jpeg draws again", func() bool { return e.infoInt(n, "encodings.draws.jpeg") > after+3 })
-	if !pidAlive(server) {
+	WaitFor(t, "jpeg draws again", func() bool { return e.infoInt(n, "encodings.draws.jpeg") > after+3 })
+	if !PidAlive(server) {
 		t.Fatal("the server died")
 	}
 	if _, err := x11test.SnapshotWindow(context.Background(), fmt.Sprintf(":%d", cd), cli.ID); err != nil {
 		t.Fatalf("the client window is gone: %v", err)
 	}
-	info := e.mustRun("info", fmt.Sprintf(":%d", n))
-	t.Logf("%s", grepLines(info, "encodings."))
+	info := e.MustRun("info", fmt.Sprintf(":%d", n))
+	t.Logf("%s", GrepLines(info, "encodings."))
 	if !strings.Contains(info, "clients.count=1") {
-		t.Errorf("the client is no longer attached:\n%s", grepLines(info, "clients"))
+		t.Errorf("the client is no longer attached:\n%s", GrepLines(info, "clients"))
 	}
 }

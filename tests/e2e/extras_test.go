@@ -72,23 +72,23 @@ func windowStates(display int, id uint32) []string {
 // reach the xroam client's window, changes to both follow, and a
 // client's request to change a state reaches the application's window.
 func TestWindowIconAndStates(t *testing.T) {
-	e := newEnv(t)
+	e := NewEnv(t)
 	if _, err := exec.LookPath("xprop"); err != nil {
 		t.Skip("xprop is not installed")
 	}
 	// xterm -fullscreen asks the window manager for the state with a
 	// _NET_WM_STATE client message once it sees that it supports it.
-	n := e.start("--start=xterm -fullscreen -T extras -geometry 40x10")
-	srv := waitWindow(t, n, "extras")
-	waitFor(t, "the xterm to become fullscreen on the server", func() bool {
+	n := e.Start("--start=xterm -fullscreen -T extras -geometry 40x10")
+	srv := WaitWindow(t, n, "extras")
+	WaitFor(t, "the xterm to become fullscreen on the server", func() bool {
 		return slices.Contains(windowStates(n, srv.ID), "fullscreen")
 	})
 	px := testIcon()
 	setIcon(t, n, srv.ID, 8, 8, px)
 
-	cd := clientDisplay(t)
-	e.attach(cd, fmt.Sprintf(":%d", n), "--socket-dir="+e.sockDir)
-	cli := waitWindow(t, cd, "extras")
+	cd := ClientDisplay(t)
+	e.Attach(cd, fmt.Sprintf(":%d", n), "--socket-dir="+e.SockDir)
+	cli := WaitWindow(t, cd, "extras")
 	want := iconProp(8, 8, px)
 	var last []byte
 	defer func() {
@@ -96,7 +96,7 @@ func TestWindowIconAndStates(t *testing.T) {
 			t.Logf("last client icon %d bytes: % x", len(last), last[:min(len(last), 64)])
 		}
 	}()
-	waitFor(t, "the icon on the client window", func() bool {
+	WaitFor(t, "the icon on the client window", func() bool {
 		_, last, _ = x11test.WindowProperty(context.Background(), fmt.Sprintf(":%d", cd), cli.ID, "_NET_WM_ICON")
 		return bytes.Equal(last, want)
 	})
@@ -109,24 +109,24 @@ func TestWindowIconAndStates(t *testing.T) {
 	slices.Reverse(px2)
 	setIcon(t, n, srv.ID, 8, 8, px2)
 	xprop(t, n, "-id", fmt.Sprint(srv.ID), "-f", "_NET_WM_STATE", "32a", "-set", "_NET_WM_STATE", "_NET_WM_STATE_ABOVE")
-	waitFor(t, "the new icon on the client window", func() bool {
+	WaitFor(t, "the new icon on the client window", func() bool {
 		_, last, _ = x11test.WindowProperty(context.Background(), fmt.Sprintf(":%d", cd), cli.ID, "_NET_WM_ICON")
 		return bytes.Equal(last, iconProp(8, 8, px2))
 	})
-	waitFor(t, "the new state on the client window", func() bool {
+	WaitFor(t, "the new state on the client window", func() bool {
 		return slices.Equal(windowStates(cd, cli.ID), []string{"above"})
 	})
 
 	// The client's side changes the state (its window manager or user
 	// makes the window sticky): the application's window follows.
 	xprop(t, cd, "-id", fmt.Sprint(cli.ID), "-f", "_NET_WM_STATE", "32a", "-set", "_NET_WM_STATE", "_NET_WM_STATE_STICKY")
-	waitFor(t, "the client's state on the server window", func() bool {
+	WaitFor(t, "the client's state on the server window", func() bool {
 		return slices.Equal(windowStates(n, srv.ID), []string{"sticky"})
 	})
 
 	// A client asks for states (as xpra's client does when its user
 	// maximizes a window): the application's window gets them.
-	nc := uiConnect(t, "unix", e.socket(n))
+	nc := uiConnect(t, "unix", e.Socket(n))
 	defer nc.Close()
 	w := wire.NewWriter(nc)
 	go func() { // drain what the server sends
@@ -141,7 +141,7 @@ func TestWindowIconAndStates(t *testing.T) {
 		State: wire.Dict{"maximized": true, "sticky": false, "focused": true}, SkipGeometry: true}.Packet()); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the requested state on the server window", func() bool {
+	WaitFor(t, "the requested state on the server window", func() bool {
 		return slices.Equal(windowStates(n, srv.ID), []string{"maximized"})
 	})
 }
@@ -150,12 +150,12 @@ func TestWindowIconAndStates(t *testing.T) {
 // to an xroam session shows the application's icon and its fullscreen
 // state on its own window.
 func TestXpraClientShowsIconAndState(t *testing.T) {
-	e := newEnv(t)
+	e := NewEnv(t)
 	needXpra(t)
 	needXpraPainting(t)
-	n := e.start("--start=xterm -fullscreen -T xicon -geometry 40x10")
-	srv := waitWindow(t, n, "xicon")
-	waitFor(t, "the xterm to become fullscreen on the server", func() bool {
+	n := e.Start("--start=xterm -fullscreen -T xicon -geometry 40x10")
+	srv := WaitWindow(t, n, "xicon")
+	WaitFor(t, "the xterm to become fullscreen on the server", func() bool {
 		return slices.Contains(windowStates(n, srv.ID), "fullscreen")
 	})
 	// A plain red 64x64 icon: xpra's own default icon has no such red.
@@ -165,14 +165,14 @@ func TestXpraClientShowsIconAndState(t *testing.T) {
 	}
 	setIcon(t, n, srv.ID, 64, 64, red)
 
-	cd := clientDisplay(t)
-	e.srvAttachXpra(t, "socket://"+e.socket(n), cd)
-	cli := waitWindow(t, cd, "xicon")
-	waitFor(t, "the xpra client window to show the red icon", func() bool {
+	cd := ClientDisplay(t)
+	e.srvAttachXpra(t, "socket://"+e.Socket(n), cd)
+	cli := WaitWindow(t, cd, "xicon")
+	WaitFor(t, "the xpra client window to show the red icon", func() bool {
 		_, v, _ := x11test.WindowProperty(context.Background(), fmt.Sprintf(":%d", cd), cli.ID, "_NET_WM_ICON")
 		return redShare(v) > 0.3
 	})
-	waitFor(t, "the xpra client window to be fullscreen", func() bool {
+	WaitFor(t, "the xpra client window to be fullscreen", func() bool {
 		return slices.Contains(windowStates(cd, cli.ID), "fullscreen")
 	})
 }
@@ -203,15 +203,15 @@ func redShare(v []byte) float64 {
 // held are held on the server too (and released when it says they are
 // not), and a keysym the server's keyboard lacks is still typed.
 func TestKeyboardModifiersAndMissingKeysyms(t *testing.T) {
-	e := newEnv(t)
-	typed := filepath.Join(e.home, "typed")
-	script := filepath.Join(e.home, "app.sh")
+	e := NewEnv(t)
+	typed := filepath.Join(e.Home, "typed")
+	script := filepath.Join(e.Home, "app.sh")
 	if err := os.WriteFile(script, []byte("#!/bin/sh\nwhile IFS= read -r l; do printf '%s\\n' \"$l\" >> "+typed+"; done\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	n := e.start("--start=env LC_ALL=C.UTF-8 xterm -u8 -T keys -geometry 40x10 -e " + script)
-	waitWindow(t, n, "keys")
-	nc := uiConnect(t, "unix", e.socket(n))
+	n := e.Start("--start=env LC_ALL=C.UTF-8 xterm -u8 -T keys -geometry 40x10 -e " + script)
+	WaitWindow(t, n, "keys")
+	nc := uiConnect(t, "unix", e.Socket(n))
 	defer nc.Close()
 	go func() {
 		r := wire.NewReader(nc)
@@ -238,7 +238,7 @@ func TestKeyboardModifiersAndMissingKeysyms(t *testing.T) {
 	key("eacute", 0xe9)
 	key("EuroSign", 0x20ac)
 	key("Return", 0xff0d)
-	waitFor(t, "the typed line", func() bool {
+	WaitFor(t, "the typed line", func() bool {
 		b, _ := os.ReadFile(typed)
 		return len(b) > 0
 	})
@@ -251,10 +251,10 @@ func TestKeyboardModifiersAndMissingKeysyms(t *testing.T) {
 // TestBellReachesClients: an application's bell (xterm printing BEL)
 // reaches a client that wants bells, for the application's window.
 func TestBellReachesClients(t *testing.T) {
-	e := newEnv(t)
-	n := e.start("--start=xterm -T bell -geometry 40x10 -e sh -c 'while :; do printf \"\\a\"; sleep 0.5; done'")
-	waitWindow(t, n, "bell")
-	nc, err := net.DialTimeout("unix", e.socket(n), 10*time.Second)
+	e := NewEnv(t)
+	n := e.Start("--start=xterm -T bell -geometry 40x10 -e sh -c 'while :; do printf \"\\a\"; sleep 0.5; done'")
+	WaitWindow(t, n, "bell")
+	nc, err := net.DialTimeout("unix", e.Socket(n), 10*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -286,24 +286,24 @@ func TestBellReachesClients(t *testing.T) {
 // of the xroam client attached to its session; with --bell=no the
 // client asks for no bells, and the server sends it none.
 func TestAttachRingsTheBell(t *testing.T) {
-	e := newEnv(t)
-	n := e.start("--start=xterm -T abell -geometry 40x10 -e sh -c 'while :; do printf \"\\a\"; sleep 0.5; done'")
-	waitWindow(t, n, "abell")
+	e := NewEnv(t)
+	n := e.Start("--start=xterm -T abell -geometry 40x10 -e sh -c 'while :; do printf \"\\a\"; sleep 0.5; done'")
+	WaitWindow(t, n, "abell")
 
-	quiet := clientDisplay(t)
-	q := e.attach(quiet, fmt.Sprintf(":%d", n), "--socket-dir="+e.sockDir, "--bell=no")
-	waitWindow(t, quiet, "abell")
+	quiet := ClientDisplay(t)
+	q := e.Attach(quiet, fmt.Sprintf(":%d", n), "--socket-dir="+e.SockDir, "--bell=no")
+	WaitWindow(t, quiet, "abell")
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	b, err := x11test.WaitForBell(ctx, fmt.Sprintf(":%d", quiet))
 	cancel()
 	if err == nil {
 		t.Errorf("--bell=no: the client rang the bell: %+v", b)
 	}
-	q.cmd.Process.Kill()
+	q.Cmd.Process.Kill()
 
-	cd := clientDisplay(t)
-	e.attach(cd, fmt.Sprintf(":%d", n), "--socket-dir="+e.sockDir)
-	waitWindow(t, cd, "abell")
+	cd := ClientDisplay(t)
+	e.Attach(cd, fmt.Sprintf(":%d", n), "--socket-dir="+e.SockDir)
+	WaitWindow(t, cd, "abell")
 	ctx, cancel = context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	b, err = x11test.WaitForBell(ctx, fmt.Sprintf(":%d", cd))
@@ -328,23 +328,23 @@ func shapeOf(t *testing.T, display int, id uint32) []geom.Rect {
 // TestShapedWindow: xeyes's round window has the same shape on the xroam
 // client.
 func TestShapedWindow(t *testing.T) {
-	e := newEnv(t)
+	e := NewEnv(t)
 	if _, err := exec.LookPath("xeyes"); err != nil {
 		t.Skip("xeyes is not installed")
 	}
-	n := e.start("--start=xeyes -geometry 120x90")
-	srv := waitWindow(t, n, "xeyes")
+	n := e.Start("--start=xeyes -geometry 120x90")
+	srv := WaitWindow(t, n, "xeyes")
 	var want []geom.Rect
-	waitFor(t, "xeyes to be shaped", func() bool {
+	WaitFor(t, "xeyes to be shaped", func() bool {
 		want = shapeOf(t, n, srv.ID)
 		return len(want) > 1
 	})
 
-	cd := clientDisplay(t)
-	e.attach(cd, fmt.Sprintf(":%d", n), "--socket-dir="+e.sockDir)
-	cli := waitWindow(t, cd, "xeyes")
+	cd := ClientDisplay(t)
+	e.Attach(cd, fmt.Sprintf(":%d", n), "--socket-dir="+e.SockDir)
+	cli := WaitWindow(t, cd, "xeyes")
 	var got []geom.Rect
-	waitFor(t, "the client window to take xeyes's shape", func() bool {
+	WaitFor(t, "the client window to take xeyes's shape", func() bool {
 		got = shapeOf(t, cd, cli.ID)
 		return slices.Equal(got, want)
 	})
@@ -357,14 +357,14 @@ func TestShapedWindow(t *testing.T) {
 // TestAttachBorder: --border=red,4 frames the remote window in red on
 // the client, and the inside still shows the application's pixels.
 func TestAttachBorder(t *testing.T) {
-	e := newEnv(t)
-	n := e.start("--start=xterm -T framed -geometry 40x10")
-	srv := waitWindow(t, n, "framed")
-	cd := clientDisplay(t)
-	e.attach(cd, fmt.Sprintf(":%d", n), "--socket-dir="+e.sockDir, "--encoding=rgb", "--border=red,4")
-	cli := waitWindow(t, cd, "framed")
+	e := NewEnv(t)
+	n := e.Start("--start=xterm -T framed -geometry 40x10")
+	srv := WaitWindow(t, n, "framed")
+	cd := ClientDisplay(t)
+	e.Attach(cd, fmt.Sprintf(":%d", n), "--socket-dir="+e.SockDir, "--encoding=rgb", "--border=red,4")
+	cli := WaitWindow(t, cd, "framed")
 	var last string
-	waitFor(t, "a red frame around the server's pixels", func() bool {
+	WaitFor(t, "a red frame around the server's pixels", func() bool {
 		s, err1 := x11test.SnapshotWindow(context.Background(), fmt.Sprintf(":%d", n), srv.ID)
 		c, err2 := x11test.SnapshotWindow(context.Background(), fmt.Sprintf(":%d", cd), cli.ID)
 		if err1 != nil || err2 != nil || s.Width != c.Width || s.Height != c.Height {
@@ -388,7 +388,7 @@ func TestAttachBorder(t *testing.T) {
 		return frame == 0 && inside == 0
 	})
 	t.Logf("frame: %s", last)
-	if out, code := e.run("attach", fmt.Sprintf(":%d", n), "--socket-dir="+e.sockDir, "--border=chartreuse-ish"); code == 0 || !strings.Contains(out, "--border") {
+	if out, code := e.Run("attach", fmt.Sprintf(":%d", n), "--socket-dir="+e.SockDir, "--border=chartreuse-ish"); code == 0 || !strings.Contains(out, "--border") {
 		t.Errorf("a bad --border was accepted (%d): %s", code, out)
 	}
 }
@@ -405,20 +405,20 @@ func inputFocus(t *testing.T, display int) string {
 // input is never given the focus when a client focuses it, one that
 // takes input is; the urgency hint shows in info.
 func TestWMHintsInputAndUrgency(t *testing.T) {
-	e := newEnv(t)
+	e := NewEnv(t)
 	if _, err := exec.LookPath("xdotool"); err != nil {
 		t.Skip("xdotool is not installed")
 	}
-	n := e.start("--start=xterm -T hints -geometry 40x10")
-	srv := waitWindow(t, n, "hints")
+	n := e.Start("--start=xterm -T hints -geometry 40x10")
+	srv := WaitWindow(t, n, "hints")
 	id := fmt.Sprint(srv.ID)
 	// flags InputHint|UrgencyHint, input False.
 	xprop(t, n, "-id", id, "-f", "WM_HINTS", "32i", "-set", "WM_HINTS", "257,0,0,0,0,0,0,0,0")
-	waitFor(t, "the urgency in info", func() bool {
-		out, _ := e.run("info", fmt.Sprintf(":%d", n), "--socket-dir="+e.sockDir)
+	WaitFor(t, "the urgency in info", func() bool {
+		out, _ := e.Run("info", fmt.Sprintf(":%d", n), "--socket-dir="+e.SockDir)
 		return strings.Contains(out, "windows.0.urgent=true")
 	})
-	nc := uiConnect(t, "unix", e.socket(n))
+	nc := uiConnect(t, "unix", e.Socket(n))
 	defer nc.Close()
 	go func() {
 		r := wire.NewReader(nc)
@@ -437,29 +437,29 @@ func TestWMHintsInputAndUrgency(t *testing.T) {
 		t.Fatalf("a window without input got the focus")
 	}
 	xprop(t, n, "-id", id, "-f", "WM_HINTS", "32i", "-set", "WM_HINTS", "1,1,0,0,0,0,0,0,0")
-	waitFor(t, "the urgency to clear", func() bool {
-		out, _ := e.run("info", fmt.Sprintf(":%d", n), "--socket-dir="+e.sockDir)
+	WaitFor(t, "the urgency to clear", func() bool {
+		out, _ := e.Run("info", fmt.Sprintf(":%d", n), "--socket-dir="+e.SockDir)
 		return strings.Contains(out, "windows.0.urgent=false")
 	})
 	if err := w.WritePacket(xpra.Focus{WID: 1}.Packet()); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the focus on the window that takes input", func() bool { return inputFocus(t, n) == id })
+	WaitFor(t, "the focus on the window that takes input", func() bool { return inputFocus(t, n) == id })
 }
 
 // TestKeyboardWithoutSync: a client without keyboard_sync whose key
 // release never arrives leaves no key held on the server (a held key
 // would repeat: with keyboard_sync this types a row of x's).
 func TestKeyboardWithoutSync(t *testing.T) {
-	e := newEnv(t)
-	typed := filepath.Join(e.home, "typed")
-	script := filepath.Join(e.home, "app.sh")
+	e := NewEnv(t)
+	typed := filepath.Join(e.Home, "typed")
+	script := filepath.Join(e.Home, "app.sh")
 	if err := os.WriteFile(script, []byte("#!/bin/sh\nwhile IFS= read -r l; do printf '%s\\n' \"$l\" >> "+typed+"; done\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	n := e.start("--start=xterm -T nosync -geometry 40x10 -e " + script)
-	waitWindow(t, n, "nosync")
-	nc, err := net.DialTimeout("unix", e.socket(n), 10*time.Second)
+	n := e.Start("--start=xterm -T nosync -geometry 40x10 -e " + script)
+	WaitWindow(t, n, "nosync")
+	nc, err := net.DialTimeout("unix", e.Socket(n), 10*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -487,7 +487,7 @@ func TestKeyboardWithoutSync(t *testing.T) {
 	time.Sleep(1500 * time.Millisecond)
 	send("Return", 0xff0d, true)
 	send("Return", 0xff0d, false)
-	waitFor(t, "the typed line", func() bool {
+	WaitFor(t, "the typed line", func() bool {
 		b, _ := os.ReadFile(typed)
 		return len(b) > 0
 	})
@@ -500,26 +500,26 @@ func TestKeyboardWithoutSync(t *testing.T) {
 // the wheel as buttons 4 and 5 (the server does not offer
 // wheel.precise); they reach the xterm, which scrolls back.
 func TestWheelScrollsThroughXpraClient(t *testing.T) {
-	e := newEnv(t)
+	e := NewEnv(t)
 	needXpra(t)
 	needXpraPainting(t)
 	if _, err := exec.LookPath("xdotool"); err != nil {
 		t.Skip("xdotool is not installed")
 	}
-	n := e.start("--start=xterm -T wheel -sl 500 -geometry 40x10 -e sh -c 'seq 1 200; sleep 1000'")
-	srv := waitWindow(t, n, "wheel")
-	cd := clientDisplay(t)
-	e.srvAttachXpra(t, "socket://"+e.socket(n), cd)
-	cli := waitWindow(t, cd, "wheel")
+	n := e.Start("--start=xterm -T wheel -sl 500 -geometry 40x10 -e sh -c 'seq 1 200; sleep 1000'")
+	srv := WaitWindow(t, n, "wheel")
+	cd := ClientDisplay(t)
+	e.srvAttachXpra(t, "socket://"+e.Socket(n), cd)
+	cli := WaitWindow(t, cd, "wheel")
 	srvWaitSamePixels(t, n, srv.ID, cd, cli.ID)
 	before, err := x11test.SnapshotWindow(context.Background(), fmt.Sprintf(":%d", n), srv.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	srvXdotool(t, cd, "mousemove", "--window", fmt.Sprint(cli.ID), "50", "50")
-	waitFor(t, "the wheel to scroll the xterm back", func() bool {
+	WaitFor(t, "the wheel to scroll the xterm back", func() bool {
 		srvXdotool(t, cd, "click", "4")
 		now, err := x11test.SnapshotWindow(context.Background(), fmt.Sprintf(":%d", n), srv.ID)
-		return err == nil && diffPixels(before, now, 0) > 0
+		return err == nil && DiffPixels(before, now, 0) > 0
 	})
 }

@@ -34,24 +34,24 @@ func meanAbsDiff(a, b x11test.Snapshot) float64 {
 // window reaches the application and shows up on the client again.
 func TestXpraClientH264(t *testing.T) {
 	needXpraPainting(t)
-	e := newEnv(t)
+	e := NewEnv(t)
 	title := "enc-h264"
-	got := filepath.Join(e.home, "got")
-	n := e.start("--plugin-dir="+testPlugins, "--start=xterm -T "+title+" -geometry 60x12 -e sh -c 'echo "+title+"; ls /; "+
+	got := filepath.Join(e.Home, "got")
+	n := e.Start("--plugin-dir="+testPlugins, "--start=xterm -T "+title+" -geometry 60x12 -e sh -c 'echo "+title+"; ls /; "+
 		"read l; echo \"$l\" > "+got+"; ls -l /; exec cat'")
-	sock := "socket://" + e.socket(n)
-	srv := waitWindow(t, n, title)
-	info := e.mustRun("info", fmt.Sprintf(":%d", n))
+	sock := "socket://" + e.Socket(n)
+	srv := WaitWindow(t, n, title)
+	info := e.MustRun("info", fmt.Sprintf(":%d", n))
 	if !regexp.MustCompile(`(?m)^encodings\.core=.*\bh264\b`).MatchString(info) {
-		t.Fatalf("info does not list h264 in encodings.core:\n%s", grepLines(info, "encodings"))
+		t.Fatalf("info does not list h264 in encodings.core:\n%s", GrepLines(info, "encodings"))
 	}
-	cd := clientDisplay(t)
+	cd := ClientDisplay(t)
 	out, stop := e.srvAttachXpra(t, sock, cd, "--encoding=h264")
 	defer e.dumpOnFailure(t, n, out, stop)
-	cli := waitWindow(t, cd, title)
+	cli := WaitWindow(t, cd, title)
 	p := waitClosePixels(t, n, srv.ID, cd, cli.ID, 25)
 	if e.infoInt(n, "encodings.draws.h264") == 0 {
-		t.Fatalf("no h264 draws:\n%s", grepLines(e.mustRun("info", fmt.Sprintf(":%d", n)), "encodings"))
+		t.Fatalf("no h264 draws:\n%s", GrepLines(e.MustRun("info", fmt.Sprintf(":%d", n)), "encodings"))
 	}
 	t.Logf("h264: PSNR %.1f dB", p)
 
@@ -59,11 +59,11 @@ func TestXpraClientH264(t *testing.T) {
 	srvXdotool(t, cd, "mousemove", "--window", fmt.Sprint(cli.ID), "40", "40")
 	srvXdotool(t, cd, "windowfocus", "--sync", fmt.Sprint(cli.ID))
 	srvXdotool(t, cd, "type", "--delay", "30", "typed264\n")
-	waitFor(t, "the typed line", func() bool {
+	WaitFor(t, "the typed line", func() bool {
 		b, err := os.ReadFile(got)
 		return err == nil && strings.TrimSpace(string(b)) == "typed264"
 	})
-	waitFor(t, "more h264 draws", func() bool { return e.infoInt(n, "encodings.draws.h264") > before })
+	WaitFor(t, "more h264 draws", func() bool { return e.infoInt(n, "encodings.draws.h264") > before })
 	p = waitClosePixels(t, n, srv.ID, cd, cli.ID, 25)
 	ctx := context.Background()
 	a, err1 := x11test.SnapshotWindow(ctx, fmt.Sprintf(":%d", n), srv.ID)
@@ -78,38 +78,38 @@ func TestXpraClientH264(t *testing.T) {
 	if f := e.infoInt(n, "encodings.fallbacks"); f != 0 {
 		t.Errorf("%d frames fell back to rgb32", f)
 	}
-	t.Logf("after typing: PSNR %.1f dB, mean abs diff %.2f; %s", p, mad, grepLines(e.mustRun("info", fmt.Sprintf(":%d", n)), "encodings."))
+	t.Logf("after typing: PSNR %.1f dB, mean abs diff %.2f; %s", p, mad, GrepLines(e.MustRun("info", fmt.Sprintf(":%d", n)), "encodings."))
 }
 
 // TestAttachH264: `xroam attach --encoding=h264` gets h264 draws from an
 // xroam server, decodes them with libavcodec and shows the xterm within
 // a PSNR bound; typed text reaches the application and is shown.
 func TestAttachH264(t *testing.T) {
-	e := newEnv(t)
+	e := NewEnv(t)
 	if _, err := exec.LookPath("xdotool"); err != nil {
 		t.Skip("xdotool is not installed")
 	}
 	title := "att-h264"
-	typed := filepath.Join(e.home, "typed.txt")
-	n := e.start("--plugin-dir="+testPlugins, "--start=xterm -T "+title+" -geometry 61x13 -e sh -c 'echo "+title+"; ls /; cat > "+typed+"'")
-	srv := waitWindow(t, n, title)
-	cd := clientDisplay(t)
-	e.attach(cd, "socket://"+e.socket(n), "--encoding=h264")
-	cli := waitWindowOn(t, cd, "the xterm on the client", func(w x11.WindowInfo) bool {
+	typed := filepath.Join(e.Home, "typed.txt")
+	n := e.Start("--plugin-dir="+testPlugins, "--start=xterm -T "+title+" -geometry 61x13 -e sh -c 'echo "+title+"; ls /; cat > "+typed+"'")
+	srv := WaitWindow(t, n, title)
+	cd := ClientDisplay(t)
+	e.Attach(cd, "socket://"+e.Socket(n), "--encoding=h264")
+	cli := WaitWindowOn(t, cd, "the xterm on the client", func(w x11.WindowInfo) bool {
 		return w.Mapped && strings.Contains(w.Title, title)
 	})
 	p := waitClosePixels(t, n, srv.ID, cd, cli.ID, 25)
 	if e.infoInt(n, "encodings.draws.h264") == 0 {
-		t.Fatalf("no h264 draws:\n%s", grepLines(e.mustRun("info", fmt.Sprintf(":%d", n)), "encodings"))
+		t.Fatalf("no h264 draws:\n%s", GrepLines(e.MustRun("info", fmt.Sprintf(":%d", n)), "encodings"))
 	}
 	srvXdotool(t, cd, "windowfocus", "--sync", fmt.Sprint(cli.ID))
 	srvXdotool(t, cd, "type", "--delay", "30", "hello h264\n")
-	waitFor(t, "the typed text", func() bool {
+	WaitFor(t, "the typed text", func() bool {
 		b, _ := os.ReadFile(typed)
 		return strings.Contains(string(b), "hello h264")
 	})
 	p2 := waitClosePixels(t, n, srv.ID, cd, cli.ID, 25)
-	t.Logf("PSNR %.1f dB, after typing %.1f dB; %s", p, p2, grepLines(e.mustRun("info", fmt.Sprintf(":%d", n)), "encodings."))
+	t.Logf("PSNR %.1f dB, after typing %.1f dB; %s", p, p2, GrepLines(e.MustRun("info", fmt.Sprintf(":%d", n)), "encodings."))
 }
 
 // TestXpraClientAutoVideo: Debian's 3.1.3 client in auto mode (no
@@ -118,26 +118,26 @@ func TestAttachH264(t *testing.T) {
 // stops, the lossless refresh makes its pixels exactly the server's.
 func TestXpraClientAutoVideo(t *testing.T) {
 	needXpraPainting(t)
-	e := newEnv(t)
+	e := NewEnv(t)
 	title := "auto-video"
 	n, flood, calm := e.floodingXterm(t, title, "head -c 3000 /dev/urandom | base64", "--auto-refresh-delay=0.3")
-	srv := waitWindow(t, n, title)
-	cd := clientDisplay(t)
-	out, stop := e.srvAttachXpra(t, "socket://"+e.socket(n), cd)
+	srv := WaitWindow(t, n, title)
+	cd := ClientDisplay(t)
+	out, stop := e.srvAttachXpra(t, "socket://"+e.Socket(n), cd)
 	defer e.dumpOnFailure(t, n, out, stop)
-	cli := waitWindow(t, cd, title)
-	samePixels(t, n, srv.ID, cd, cli.ID, 0)
+	cli := WaitWindow(t, cd, title)
+	SamePixels(t, n, srv.ID, cd, cli.ID, 0)
 	if d := e.infoInt(n, "encodings.draws.h264"); d != 0 {
 		t.Fatalf("%d h264 draws before the flood", d)
 	}
 	flood()
-	waitFor(t, "h264 draws of the flooded window", func() bool { return e.infoInt(n, "encodings.draws.h264") >= 10 })
+	WaitFor(t, "h264 draws of the flooded window", func() bool { return e.infoInt(n, "encodings.draws.h264") >= 10 })
 	calm()
-	samePixels(t, n, srv.ID, cd, cli.ID, 0)
+	SamePixels(t, n, srv.ID, cd, cli.ID, 0)
 	if f := e.infoInt(n, "encodings.fallbacks"); f != 0 {
 		t.Errorf("%d frames fell back to rgb32", f)
 	}
-	t.Logf("%s", grepLines(e.mustRun("info", fmt.Sprintf(":%d", n)), "encodings.draws"))
+	t.Logf("%s", GrepLines(e.MustRun("info", fmt.Sprintf(":%d", n)), "encodings.draws"))
 }
 
 // TestXpraClientZlibFlood: a terminal printing without pause is paced,
@@ -146,32 +146,32 @@ func TestXpraClientAutoVideo(t *testing.T) {
 // pixels are the server's.
 func TestXpraClientZlibFlood(t *testing.T) {
 	needXpraPainting(t)
-	e := newEnv(t)
+	e := NewEnv(t)
 	title := "zlib-flood"
 	n, flood, calm := e.floodingXterm(t, title, "seq 1 5000", "--encoding=rgb")
-	srv := waitWindow(t, n, title)
-	cd := clientDisplay(t)
-	out, stop := e.srvAttachXpra(t, "socket://"+e.socket(n), cd, "--encoding=rgb")
+	srv := WaitWindow(t, n, title)
+	cd := ClientDisplay(t)
+	out, stop := e.srvAttachXpra(t, "socket://"+e.Socket(n), cd, "--encoding=rgb")
 	defer e.dumpOnFailure(t, n, out, stop)
-	cli := waitWindow(t, cd, title)
-	samePixels(t, n, srv.ID, cd, cli.ID, 0)
+	cli := WaitWindow(t, cd, title)
+	SamePixels(t, n, srv.ID, cd, cli.ID, 0)
 	flood()
-	waitFor(t, "zlib draws of the flooded window", func() bool { return e.infoInt(n, "encodings.rgb32-zlib") >= 5 })
+	WaitFor(t, "zlib draws of the flooded window", func() bool { return e.infoInt(n, "encodings.rgb32-zlib") >= 5 })
 	calm()
-	samePixels(t, n, srv.ID, cd, cli.ID, 0)
+	SamePixels(t, n, srv.ID, cd, cli.ID, 0)
 	if s := out.String(); strings.Contains(s, "decompress") || strings.Contains(s, "zlib") {
 		t.Errorf("the xpra client complained about the zlib draws:\n%s", s)
 	}
-	t.Logf("%s", grepLines(e.mustRun("info", fmt.Sprintf(":%d", n)), "encodings."))
+	t.Logf("%s", GrepLines(e.MustRun("info", fmt.Sprintf(":%d", n)), "encodings."))
 }
 
 // floodingXterm starts a session with an 80x30 xterm titled title that
 // runs print (a shell command) over and over between flood() and calm().
-func (e *env) floodingXterm(t *testing.T, title, print string, opts ...string) (n int, flood, calm func()) {
+func (e *Env) floodingXterm(t *testing.T, title, print string, opts ...string) (n int, flood, calm func()) {
 	t.Helper()
-	goFile := filepath.Join(e.home, "go")
-	stopFile := filepath.Join(e.home, "stop")
-	n = e.start(append([]string{"--plugin-dir=" + testPlugins,
+	goFile := filepath.Join(e.Home, "go")
+	stopFile := filepath.Join(e.Home, "stop")
+	n = e.Start(append([]string{"--plugin-dir=" + testPlugins,
 		"--start=xterm -T " + title + " -geometry 80x30 -e sh -c 'echo " + title + "; " +
 			"while [ ! -e " + goFile + " ]; do sleep 0.1; done; " +
 			"while [ ! -e " + stopFile + " ]; do " + print + "; done; echo done; exec cat'"}, opts...)...)

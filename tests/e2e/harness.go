@@ -21,7 +21,7 @@ import (
 	"github.com/xroam/xroam/core/x11/x11test"
 )
 
-func snapshot(t *testing.T, display int, win uint32) x11test.Snapshot {
+func Snapshot(t *testing.T, display int, win uint32) x11test.Snapshot {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -32,8 +32,8 @@ func snapshot(t *testing.T, display int, win uint32) x11test.Snapshot {
 	return s
 }
 
-// freeDisplay picks a display number no X server uses.
-func freeDisplay(t *testing.T) int {
+// FreeDisplay picks a display number no X server uses.
+func FreeDisplay(t *testing.T) int {
 	t.Helper()
 	for n := 300 + os.Getpid()%200; n < 1000; n++ {
 		if used, err := x11.DisplayInUse(n); err == nil && !used {
@@ -44,58 +44,58 @@ func freeDisplay(t *testing.T) int {
 	return 0
 }
 
-// lockedBuffer is an io.Writer safe to read while a process writes it.
-type lockedBuffer struct {
+// LockedBuffer is an io.Writer safe to read while a process writes it.
+type LockedBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
 }
 
-func (l *lockedBuffer) Write(p []byte) (int, error) {
+func (l *LockedBuffer) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.Write(p)
 }
 
-func (l *lockedBuffer) String() string {
+func (l *LockedBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
 }
 
-// attachProc is a running `xroam attach`.
-type attachProc struct {
-	cmd  *exec.Cmd
-	out  *lockedBuffer
-	done chan error
+// AttachProc is a running `xroam attach`.
+type AttachProc struct {
+	Cmd  *exec.Cmd
+	Out  *LockedBuffer
+	Done chan error
 }
 
-func (e *env) attach(display int, args ...string) *attachProc {
-	e.t.Helper()
-	return e.attachEnv(display, nil, args...)
+func (e *Env) Attach(display int, args ...string) *AttachProc {
+	e.T.Helper()
+	return e.AttachEnv(display, nil, args...)
 }
 
-// attachEnv is attach with extra environment variables.
-func (e *env) attachEnv(display int, extraEnv []string, args ...string) *attachProc {
-	e.t.Helper()
+// AttachEnv is attach with extra environment variables.
+func (e *Env) AttachEnv(display int, extraEnv []string, args ...string) *AttachProc {
+	e.T.Helper()
 	cmd := exec.Command(xroamBin, append([]string{"attach"}, args...)...)
-	cmd.Env = append(append(e.environ(), fmt.Sprintf("DISPLAY=:%d", display)), extraEnv...)
-	a := &attachProc{cmd: cmd, out: &lockedBuffer{}, done: make(chan error, 1)}
-	cmd.Stdout, cmd.Stderr = a.out, a.out
+	cmd.Env = append(append(e.Environ(), fmt.Sprintf("DISPLAY=:%d", display)), extraEnv...)
+	a := &AttachProc{Cmd: cmd, Out: &LockedBuffer{}, Done: make(chan error, 1)}
+	cmd.Stdout, cmd.Stderr = a.Out, a.Out
 	if err := cmd.Start(); err != nil {
-		e.t.Fatal(err)
+		e.T.Fatal(err)
 	}
-	go func() { a.done <- cmd.Wait() }()
-	e.t.Cleanup(func() {
+	go func() { a.Done <- cmd.Wait() }()
+	e.T.Cleanup(func() {
 		_ = cmd.Process.Kill()
-		<-a.done
-		if e.t.Failed() {
-			e.t.Logf("xroam attach output:\n%s", a.out.String())
+		<-a.Done
+		if e.T.Failed() {
+			e.T.Logf("xroam attach output:\n%s", a.Out.String())
 		}
 	})
 	return a
 }
 
-func waitWindowOn(t *testing.T, display int, what string, match func(x11.WindowInfo) bool) x11.WindowInfo {
+func WaitWindowOn(t *testing.T, display int, what string, match func(x11.WindowInfo) bool) x11.WindowInfo {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -106,12 +106,12 @@ func waitWindowOn(t *testing.T, display int, what string, match func(x11.WindowI
 	return w
 }
 
-// diffPixels counts the pixels whose colour (the three low bytes of BGRX)
+// DiffPixels counts the pixels whose colour (the three low bytes of BGRX)
 // differs; -1 when the sizes differ. Client pixel (x, y) is compared with
 // server pixel (x-shift, y-shift), where both exist: xpra draws a window
 // with a border (menus) as the border's outer corner, i.e. shifted by the
 // border width against its inside, which is what GetImage returns.
-func diffPixels(server, client x11test.Snapshot, shift int) int {
+func DiffPixels(server, client x11test.Snapshot, shift int) int {
 	if server.Width != client.Width || server.Height != client.Height || len(server.Pix) != len(client.Pix) {
 		return -1
 	}
@@ -127,7 +127,7 @@ func diffPixels(server, client x11test.Snapshot, shift int) int {
 	return n
 }
 
-func colours(img x11test.Snapshot) int {
+func Colours(img x11test.Snapshot) int {
 	seen := map[[3]byte]bool{}
 	for i := 0; i+3 < len(img.Pix) && len(seen) < 16; i += 4 {
 		seen[[3]byte{img.Pix[i], img.Pix[i+1], img.Pix[i+2]}] = true
@@ -135,10 +135,10 @@ func colours(img x11test.Snapshot) int {
 	return len(seen)
 }
 
-// samePixels waits until the client window has the server window's size
+// SamePixels waits until the client window has the server window's size
 // and shows exactly its pixels (draws may still be arriving; xpra maps the
 // server window only once a client has shown it).
-func samePixels(t *testing.T, serverDisp int, serverWin uint32, clientDisp int, clientWin uint32, shift int) {
+func SamePixels(t *testing.T, serverDisp int, serverWin uint32, clientDisp int, clientWin uint32, shift int) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -149,10 +149,10 @@ func samePixels(t *testing.T, serverDisp int, serverWin uint32, clientDisp int, 
 		switch {
 		case err1 != nil || err2 != nil:
 			last = fmt.Sprintf("capture: %v / %v", err1, err2)
-		case colours(c) < 2:
+		case Colours(c) < 2:
 			last = "the client window is blank"
 		default:
-			d := diffPixels(s, c, shift)
+			d := DiffPixels(s, c, shift)
 			if d == 0 {
 				return
 			}
@@ -163,7 +163,7 @@ func samePixels(t *testing.T, serverDisp int, serverWin uint32, clientDisp int, 
 	t.Fatalf("the client window never matched the server's: %s", last)
 }
 
-func xdotool(t *testing.T, display int, args ...string) {
+func Xdotool(t *testing.T, display int, args ...string) {
 	t.Helper()
 	cmd := exec.Command("xdotool", args...)
 	cmd.Env = append(os.Environ(), fmt.Sprintf("DISPLAY=:%d", display))
@@ -172,25 +172,25 @@ func xdotool(t *testing.T, display int, args ...string) {
 	}
 }
 
-// wait waits for attach to exit with status 0 after printing reason.
-func (a *attachProc) wait(t *testing.T, reason string) {
+// Wait waits for attach to exit with status 0 after printing reason.
+func (a *AttachProc) Wait(t *testing.T, reason string) {
 	t.Helper()
 	select {
-	case err := <-a.done:
-		a.done <- err
+	case err := <-a.Done:
+		a.Done <- err
 		if err != nil {
-			t.Errorf("xroam attach exited with %v, want 0 after %q:\n%s", err, reason, a.out.String())
+			t.Errorf("xroam attach exited with %v, want 0 after %q:\n%s", err, reason, a.Out.String())
 		}
 	case <-time.After(60 * time.Second):
-		t.Fatalf("xroam attach did not exit after %q:\n%s", reason, a.out.String())
+		t.Fatalf("xroam attach did not exit after %q:\n%s", reason, a.Out.String())
 	}
-	if !strings.Contains(a.out.String(), reason) {
-		t.Errorf("xroam attach did not print the server's reason %q:\n%s", reason, a.out.String())
+	if !strings.Contains(a.Out.String(), reason) {
+		t.Errorf("xroam attach did not print the server's reason %q:\n%s", reason, a.Out.String())
 	}
 }
 
-// childNamed is the pid of a child of parent whose command is name, or 0.
-func childNamed(parent int, name string) int {
+// ChildNamed is the pid of a child of parent whose command is name, or 0.
+func ChildNamed(parent int, name string) int {
 	ents, _ := os.ReadDir("/proc")
 	for _, d := range ents {
 		pid, err := strconv.Atoi(d.Name())
@@ -217,7 +217,7 @@ func childNamed(parent int, name string) int {
 	return 0
 }
 
-func grepLines(s, prefix string) string {
+func GrepLines(s, prefix string) string {
 	var out []string
 	for _, l := range strings.Split(s, "\n") {
 		if strings.HasPrefix(l, prefix) {
@@ -227,20 +227,20 @@ func grepLines(s, prefix string) string {
 	return strings.Join(out, "\n")
 }
 
-func tail(s string, n int) string {
+func Tail(s string, n int) string {
 	if len(s) > n {
 		return s[len(s)-n:]
 	}
 	return s
 }
 
-// clientDisplay starts an Xvfb for a client to show its windows on.
-func clientDisplay(t *testing.T) int {
+// ClientDisplay starts an Xvfb for a client to show its windows on.
+func ClientDisplay(t *testing.T) int {
 	t.Helper()
-	return sizedDisplay(t, "1280x1024x24")
+	return SizedDisplay(t, "1280x1024x24")
 }
 
-func freePort(t *testing.T) int {
+func FreePort(t *testing.T) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -250,13 +250,13 @@ func freePort(t *testing.T) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
-func (e *env) logOf(n int) string {
-	b, _ := os.ReadFile(filepath.Join(e.sockDir, fmt.Sprintf(":%d.log", n)))
+func (e *Env) LogOf(n int) string {
+	b, _ := os.ReadFile(filepath.Join(e.SockDir, fmt.Sprintf(":%d.log", n)))
 	return string(b)
 }
 
-// freeUDPPort is a UDP port on loopback that was free a moment ago.
-func freeUDPPort(t *testing.T) int {
+// FreeUDPPort is a UDP port on loopback that was free a moment ago.
+func FreeUDPPort(t *testing.T) int {
 	t.Helper()
 	c, err := net.ListenPacket("udp", "127.0.0.1:0")
 	if err != nil {
@@ -266,8 +266,8 @@ func freeUDPPort(t *testing.T) int {
 	return c.LocalAddr().(*net.UDPAddr).Port
 }
 
-// waitUntil is waitFor with its own deadline.
-func waitUntil(t *testing.T, d time.Duration, what string, cond func() bool) {
+// WaitUntil is waitFor with its own deadline.
+func WaitUntil(t *testing.T, d time.Duration, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(d)
 	for !cond() {
@@ -278,12 +278,12 @@ func waitUntil(t *testing.T, d time.Duration, what string, cond func() bool) {
 	}
 }
 
-// sizedDisplay starts an Xvfb with the given screen and options, on a
+// SizedDisplay starts an Xvfb with the given screen and options, on a
 // display number it picks. -noreset: without it the X server resets
 // whenever its last client leaves (a test's probe, say), and a
 // connection made during the reset is refused ("connection reset by
 // peer"), as a session starting on it then found once in a few runs.
-func sizedDisplay(t *testing.T, screen string, extra ...string) int {
+func SizedDisplay(t *testing.T, screen string, extra ...string) int {
 	t.Helper()
 	r, w, err := os.Pipe()
 	if err != nil {
@@ -304,10 +304,10 @@ func sizedDisplay(t *testing.T, screen string, extra ...string) int {
 	return n
 }
 
-// xdummyDisplay starts Xorg with the dummy driver, a display whose
+// XdummyDisplay starts Xorg with the dummy driver, a display whose
 // screen can take any size up to 4096x2304 (Xvfb cannot grow), and
 // returns its number, or skips.
-func xdummyDisplay(t *testing.T) int {
+func XdummyDisplay(t *testing.T) int {
 	t.Helper()
 	xv, err := x11.StartXvfb(context.Background(), x11.XvfbConfig{Display: -1, Command: x11test.XdummyCommand(t)})
 	if err != nil {
@@ -317,9 +317,9 @@ func xdummyDisplay(t *testing.T) int {
 	return xv.Display()
 }
 
-// secondUser creates a local user for the test (removed after it) and
+// AddUser creates a local user for the test (removed after it) and
 // returns its uid and gid.
-func secondUser(t *testing.T, name string) (uint32, uint32) {
+func AddUser(t *testing.T, name string) (uint32, uint32) {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("needs root to create a second user")
@@ -343,13 +343,13 @@ func secondUser(t *testing.T, name string) (uint32, uint32) {
 	return uint32(uid), uint32(gid)
 }
 
-// runAs runs xroam as uid:gid, with a home of its own, and returns its
+// RunAs runs xroam as uid:gid, with a home of its own, and returns its
 // output and exit code.
-func (e *env) runAs(uid, gid uint32, args ...string) (string, int) {
-	e.t.Helper()
+func (e *Env) RunAs(uid, gid uint32, args ...string) (string, int) {
+	e.T.Helper()
 	home, err := os.MkdirTemp("", "xru")
 	if err != nil {
-		e.t.Fatal(err)
+		e.T.Fatal(err)
 	}
 	defer os.RemoveAll(home)
 	os.Chown(home, int(uid), int(gid))
@@ -364,7 +364,7 @@ func (e *env) runAs(uid, gid uint32, args ...string) (string, int) {
 	if ee, ok := err.(*exec.ExitError); ok {
 		code = ee.ExitCode()
 	} else if err != nil {
-		e.t.Fatalf("xroam %v as uid %d: %v", args, uid, err)
+		e.T.Fatalf("xroam %v as uid %d: %v", args, uid, err)
 	}
 	return string(out), code
 }
@@ -372,15 +372,15 @@ func (e *env) runAs(uid, gid uint32, args ...string) (string, int) {
 // xroamBin is the binary under test; testPlugins holds every plugin binary.
 var xroamBin, testPlugins string
 
-type env struct {
-	t       *testing.T
-	home    string
-	sockDir string
-	// passwordFile logs the cleanup's stop in to sessions that need it.
-	passwordFile string
+type Env struct {
+	T       *testing.T
+	Home    string
+	SockDir string
+	// PasswordFile logs the cleanup's stop in to sessions that need it.
+	PasswordFile string
 }
 
-func newEnv(t *testing.T) *env {
+func NewEnv(t *testing.T) *Env {
 	t.Helper()
 	if _, err := exec.LookPath("Xvfb"); err != nil {
 		t.Skip("Xvfb is not installed (apt-get install xvfb)")
@@ -392,12 +392,12 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
-	e := &env{t: t, home: filepath.Join(dir, "home"), sockDir: filepath.Join(dir, "s")}
-	os.MkdirAll(e.home, 0o700)
+	e := &Env{T: t, Home: filepath.Join(dir, "home"), SockDir: filepath.Join(dir, "s")}
+	os.MkdirAll(e.Home, 0o700)
 	return e
 }
 
-func (e *env) environ() []string {
+func (e *Env) Environ() []string {
 	var out []string
 	for _, kv := range os.Environ() {
 		k, _, _ := strings.Cut(kv, "=")
@@ -407,18 +407,18 @@ func (e *env) environ() []string {
 		}
 		out = append(out, kv)
 	}
-	return append(out, "HOME="+e.home, "XROAM_SYSTEM_CONFIG_DIR=/nonexistent", "XROAM_SOCKET_HOSTNAME=testhost")
+	return append(out, "HOME="+e.Home, "XROAM_SYSTEM_CONFIG_DIR=/nonexistent", "XROAM_SOCKET_HOSTNAME=testhost")
 }
 
-// run runs xroam with the session directory options and returns its
+// Run runs xroam with the session directory options and returns its
 // output and exit code.
-func (e *env) run(args ...string) (string, int) {
-	e.t.Helper()
+func (e *Env) Run(args ...string) (string, int) {
+	e.T.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	full := append(append([]string{}, args...), "--socket-dir="+e.sockDir)
+	full := append(append([]string{}, args...), "--socket-dir="+e.SockDir)
 	cmd := exec.CommandContext(ctx, xroamBin, full...)
-	cmd.Env = e.environ()
+	cmd.Env = e.Environ()
 	var out bytes.Buffer
 	cmd.Stdout = &out
 	cmd.Stderr = &out
@@ -427,47 +427,47 @@ func (e *env) run(args ...string) (string, int) {
 	if ee, ok := err.(*exec.ExitError); ok {
 		code = ee.ExitCode()
 	} else if err != nil {
-		e.t.Fatalf("xroam %v: %v", args, err)
+		e.T.Fatalf("xroam %v: %v", args, err)
 	}
 	return out.String(), code
 }
 
-func (e *env) mustRun(args ...string) string {
-	e.t.Helper()
-	out, code := e.run(args...)
+func (e *Env) MustRun(args ...string) string {
+	e.T.Helper()
+	out, code := e.Run(args...)
 	if code != 0 {
-		e.t.Fatalf("xroam %s: exit %d\n%s", strings.Join(args, " "), code, out)
+		e.T.Fatalf("xroam %s: exit %d\n%s", strings.Join(args, " "), code, out)
 	}
 	return out
 }
 
-// start starts a daemonized session and returns its display number; the
+// Start starts a daemonized session and returns its display number; the
 // session is stopped (and every process killed) when the test ends.
-func (e *env) start(args ...string) int {
-	e.t.Helper()
-	return e.startVerb("start", args...)
+func (e *Env) Start(args ...string) int {
+	e.T.Helper()
+	return e.StartVerb("start", args...)
 }
 
-// startVerb is start with another server verb (start-desktop, shadow).
-func (e *env) startVerb(verb string, args ...string) int {
-	e.t.Helper()
-	out := e.mustRun(append([]string{verb}, args...)...)
+// StartVerb is start with another server verb (start-desktop, shadow).
+func (e *Env) StartVerb(verb string, args ...string) int {
+	e.T.Helper()
+	out := e.MustRun(append([]string{verb}, args...)...)
 	m := regexp.MustCompile(`session :(\d+) started \(pid (\d+)\)`).FindStringSubmatch(out)
 	if m == nil {
-		e.t.Fatalf("unexpected start output: %q", out)
+		e.T.Fatalf("unexpected start output: %q", out)
 	}
 	n, _ := strconv.Atoi(m[1])
 	pid, _ := strconv.Atoi(m[2])
 	xvfbPid := 0
-	if b, err := os.ReadFile(filepath.Join(e.sockDir, strconv.Itoa(n), "xvfb.pid")); err == nil {
+	if b, err := os.ReadFile(filepath.Join(e.SockDir, strconv.Itoa(n), "xvfb.pid")); err == nil {
 		xvfbPid, _ = strconv.Atoi(strings.TrimSpace(string(b)))
 	}
-	e.t.Cleanup(func() {
+	e.T.Cleanup(func() {
 		stop := []string{"stop", fmt.Sprintf(":%d", n)}
-		if e.passwordFile != "" {
-			stop = append(stop, "--password-file="+e.passwordFile)
+		if e.PasswordFile != "" {
+			stop = append(stop, "--password-file="+e.PasswordFile)
 		}
-		if _, code := e.run(stop...); code != 0 {
+		if _, code := e.Run(stop...); code != 0 {
 			// The server could not be stopped (a test killed it, or it
 			// refuses the login): end its X server, and with it the
 			// applications, so that nothing outlives the test.
@@ -480,9 +480,9 @@ func (e *env) startVerb(verb string, args ...string) int {
 	return n
 }
 
-func (e *env) socket(n int) string { return filepath.Join(e.sockDir, fmt.Sprintf("testhost-%d", n)) }
+func (e *Env) Socket(n int) string { return filepath.Join(e.SockDir, fmt.Sprintf("testhost-%d", n)) }
 
-func pidAlive(pid int) bool {
+func PidAlive(pid int) bool {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
 		return false
@@ -492,7 +492,7 @@ func pidAlive(pid int) bool {
 	return i < 0 || i+2 >= len(s) || s[i+2] != 'Z'
 }
 
-func readPid(t *testing.T, path string) int {
+func ReadPid(t *testing.T, path string) int {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -505,7 +505,7 @@ func readPid(t *testing.T, path string) int {
 	return pid
 }
 
-func waitFor(t *testing.T, what string, cond func() bool) {
+func WaitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	for !cond() {
@@ -516,8 +516,8 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-// waitWindow waits for a mapped top-level window whose title contains title.
-func waitWindow(t *testing.T, display int, title string) x11.WindowInfo {
+// WaitWindow waits for a mapped top-level window whose title contains title.
+func WaitWindow(t *testing.T, display int, title string) x11.WindowInfo {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

@@ -44,19 +44,19 @@ func html5Driver(t *testing.T) (node, dir, chromium string) {
 // running in it.
 func TestHTML5Client(t *testing.T) {
 	node, dir, chromium := html5Driver(t)
-	e := newEnv(t)
-	ws := freePort(t)
-	typed := filepath.Join(e.home, "typed")
-	n := e.start("--plugin-dir="+testPlugins, fmt.Sprintf("--bind-ws=127.0.0.1:%d", ws), "--html=/usr/share/xpra/www",
+	e := NewEnv(t)
+	ws := FreePort(t)
+	typed := filepath.Join(e.Home, "typed")
+	n := e.Start("--plugin-dir="+testPlugins, fmt.Sprintf("--bind-ws=127.0.0.1:%d", ws), "--html=/usr/share/xpra/www",
 		"--start=xterm -T html5-app -geometry 60x12 -e sh -c 'stty -echo; head -n 1 > "+typed+"; sleep 600'")
-	srv := waitWindow(t, n, "html5-app")
-	shot := filepath.Join(e.home, "shot.png")
+	srv := WaitWindow(t, n, "html5-app")
+	shot := filepath.Join(e.Home, "shot.png")
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	const text = "Hello-42>x"
 	cmd := exec.CommandContext(ctx, node, filepath.Join(dir, "drive.js"), fmt.Sprintf("http://127.0.0.1:%d/index.html", ws), text, shot)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "CHROMIUM="+chromium, "HOME="+e.home)
+	cmd.Env = append(os.Environ(), "CHROMIUM="+chromium, "HOME="+e.Home)
 	out, err := cmd.Output()
 	if err != nil {
 		var stderr string
@@ -94,7 +94,7 @@ func TestHTML5Client(t *testing.T) {
 		}
 	}
 	// The HTML5 client moves the window to where the page shows it.
-	srv = waitWindow(t, n, "html5-app")
+	srv = WaitWindow(t, n, "html5-app")
 	wantX, wantY := srv.X+int(box.ClickX), srv.Y+int(box.ClickY)
 	if px < wantX-2 || px > wantX+2 || py < wantY-2 || py > wantY+2 {
 		t.Errorf("the server's pointer is at %d,%d; the click was at %d,%d in the xterm at %d,%d", px, py, int(box.ClickX), int(box.ClickY), srv.X, srv.Y)
@@ -102,7 +102,7 @@ func TestHTML5Client(t *testing.T) {
 	// The typed line reached the program in the xterm. The comparison
 	// ignores case: the core maps the HTML5 client's key codes (which
 	// are upper case letters) to shifted keys.
-	waitFor(t, "the typed line to reach the xterm", func() bool {
+	WaitFor(t, "the typed line to reach the xterm", func() bool {
 		b, err := os.ReadFile(typed)
 		return err == nil && strings.Contains(string(b), "\n")
 	})
@@ -125,8 +125,8 @@ func TestHTML5Client(t *testing.T) {
 	} else {
 		t.Logf("browser canvas vs server window: %.1f dB", p)
 	}
-	logb := e.logOf(n)
+	logb := e.LogOf(n)
 	if !strings.Contains(logb, "client-type=HTML5") {
-		t.Errorf("the server did not see the HTML5 client:\n%s", tail(logb, 3000))
+		t.Errorf("the server did not see the HTML5 client:\n%s", Tail(logb, 3000))
 	}
 }

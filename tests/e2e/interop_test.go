@@ -23,12 +23,12 @@ func needXpra(t *testing.T) {
 }
 
 // xpra runs Debian's xpra with a clean environment and returns its output.
-func (e *env) xpra(timeout time.Duration, args ...string) (string, error) {
-	e.t.Helper()
+func (e *Env) xpra(timeout time.Duration, args ...string) (string, error) {
+	e.T.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "xpra", args...)
-	cmd.Env = append(e.environ(), "XPRA_ALLOW_ROOT=1", "XDG_RUNTIME_DIR="+e.home, "XPRA_SOCKET_HOSTNAME=testhost")
+	cmd.Env = append(e.Environ(), "XPRA_ALLOW_ROOT=1", "XDG_RUNTIME_DIR="+e.Home, "XPRA_SOCKET_HOSTNAME=testhost")
 	var out bytes.Buffer
 	cmd.Stdout = &out
 	cmd.Stderr = &out
@@ -37,35 +37,35 @@ func (e *env) xpra(timeout time.Duration, args ...string) (string, error) {
 }
 
 func TestXpraClientsAgainstXroam(t *testing.T) {
-	e := newEnv(t)
+	e := NewEnv(t)
 	needXpra(t)
-	n := e.start("--start=xterm -T interop-app")
-	sock := "socket://" + e.socket(n)
+	n := e.Start("--start=xterm -T interop-app")
+	sock := "socket://" + e.Socket(n)
 
 	out, err := e.xpra(30*time.Second, "version", sock)
 	if err != nil || !strings.Contains(out, "3.1.3") {
 		t.Errorf("xpra version: %v\n%s", err, out)
 	}
-	waitWindow(t, n, "interop-app")
+	WaitWindow(t, n, "interop-app")
 	out, err = e.xpra(30*time.Second, "info", sock)
 	for _, want := range []string{"server.type=xroam", fmt.Sprintf("display.name=:%d", n), "children.0.command=xterm -T interop-app", "windows.0.title=interop-app"} {
 		if err != nil || !strings.Contains(out, want) {
 			t.Errorf("xpra info lacks %q (err %v):\n%s", want, err, out)
 		}
 	}
-	out, err = e.xpra(30*time.Second, "list", "--socket-dir="+e.sockDir, "--socket-dirs="+e.sockDir)
+	out, err = e.xpra(30*time.Second, "list", "--socket-dir="+e.SockDir, "--socket-dirs="+e.SockDir)
 	if err != nil || !strings.Contains(out, fmt.Sprintf("LIVE session at :%d", n)) {
 		t.Errorf("xpra list: %v\n%s", err, out)
 	}
 
 	// A real xpra client attaches; xroam sees it and detach drops it while
 	// the application lives on.
-	cd := clientDisplay(t)
+	cd := ClientDisplay(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	attach := exec.CommandContext(ctx, "xpra", "attach", sock, "--mmap=no", "--opengl=no", "--tray=no",
 		"--notifications=no", "--speaker=disabled", "--microphone=disabled", "--webcam=no", "--printing=no", "--file-transfer=no")
-	attach.Env = append(e.environ(), "XPRA_ALLOW_ROOT=1", fmt.Sprintf("DISPLAY=:%d", cd), "XDG_RUNTIME_DIR="+e.home)
+	attach.Env = append(e.Environ(), "XPRA_ALLOW_ROOT=1", fmt.Sprintf("DISPLAY=:%d", cd), "XDG_RUNTIME_DIR="+e.Home)
 	var attachOut bytes.Buffer
 	attach.Stdout = &attachOut
 	attach.Stderr = &attachOut
@@ -74,14 +74,14 @@ func TestXpraClientsAgainstXroam(t *testing.T) {
 	}
 	attached := make(chan error, 1)
 	go func() { attached <- attach.Wait() }()
-	waitFor(t, "the xpra client to attach", func() bool {
-		info, _ := e.run("info", fmt.Sprintf(":%d", n))
+	WaitFor(t, "the xpra client to attach", func() bool {
+		info, _ := e.Run("info", fmt.Sprintf(":%d", n))
 		return strings.Contains(info, "clients.0.type=Python/GTK3")
 	})
 	// Detach once the client is up: a disconnect that comes while it is
 	// still setting up is reported as "Connection lost" (seen once in CI).
-	waitWindow(t, cd, "interop-app")
-	if out := e.mustRun("detach", fmt.Sprintf(":%d", n)); !strings.Contains(out, "1 other clients have been disconnected") {
+	WaitWindow(t, cd, "interop-app")
+	if out := e.MustRun("detach", fmt.Sprintf(":%d", n)); !strings.Contains(out, "1 other clients have been disconnected") {
 		t.Errorf("detach: %q", out)
 	}
 	select {
@@ -92,25 +92,25 @@ func TestXpraClientsAgainstXroam(t *testing.T) {
 	if !strings.Contains(attachOut.String(), "detach request") {
 		t.Errorf("xpra attach did not report the detach:\n%s", attachOut.String())
 	}
-	waitWindow(t, n, "interop-app")
+	WaitWindow(t, n, "interop-app")
 
 	out, err = e.xpra(30*time.Second, "stop", sock)
 	if err != nil {
 		t.Errorf("xpra stop: %v\n%s", err, out)
 	}
-	waitFor(t, "the socket to go", func() bool {
-		_, err := os.Lstat(e.socket(n))
+	WaitFor(t, "the socket to go", func() bool {
+		_, err := os.Lstat(e.Socket(n))
 		return os.IsNotExist(err)
 	})
 }
 
 func TestXroamAgainstXpraServer(t *testing.T) {
-	e := newEnv(t)
+	e := NewEnv(t)
 	needXpra(t)
-	port := freePort(t)
-	os.MkdirAll(e.sockDir, 0o700)
+	port := FreePort(t)
+	os.MkdirAll(e.SockDir, 0o700)
 	out, err := e.xpra(90*time.Second, "start", "--bind-tcp="+fmt.Sprintf("127.0.0.1:%d", port), "--daemon=yes",
-		"--socket-dir="+e.sockDir, "--socket-dirs="+e.sockDir, "--mdns=no", "--pulseaudio=no", "--notifications=no",
+		"--socket-dir="+e.SockDir, "--socket-dirs="+e.SockDir, "--mdns=no", "--pulseaudio=no", "--notifications=no",
 		"--dbus-launch=", "--dbus-proxy=no", "--dbus-control=no", "--html=off", "--printing=no", "--file-transfer=no",
 		"--start=", "--systemd-run=no", "--speaker=disabled", "--microphone=disabled", "--webcam=no",
 		"--xvfb=Xvfb +extension Composite -screen 0 1280x1024x24+32 -nolisten tcp -noreset")
@@ -121,18 +121,18 @@ func TestXroamAgainstXpraServer(t *testing.T) {
 	t.Cleanup(func() {
 		e.xpra(30*time.Second, "stop", uri)
 		// Whatever xpra left behind of this test's server.
-		exec.Command("pkill", "-f", "socket-dir="+e.sockDir).Run()
+		exec.Command("pkill", "-f", "socket-dir="+e.SockDir).Run()
 	})
 	var version string
-	waitFor(t, "xroam version against the xpra server", func() bool {
+	WaitFor(t, "xroam version against the xpra server", func() bool {
 		var code int
-		version, code = e.run("version", uri)
+		version, code = e.Run("version", uri)
 		return code == 0
 	})
 	if strings.TrimSpace(version) != "3.1.3" {
 		t.Errorf("xroam version %s = %q", uri, version)
 	}
-	info := e.mustRun("info", uri)
+	info := e.MustRun("info", uri)
 	for _, want := range []string{"server.build.version=3.1.3", "server.display=:", "display.randr=true"} {
 		if !strings.Contains(info, want) {
 			t.Errorf("xroam info lacks %q", want)
@@ -141,10 +141,10 @@ func TestXroamAgainstXpraServer(t *testing.T) {
 	if t.Failed() {
 		t.Logf("info:\n%s", info)
 	}
-	if out := e.mustRun("stop", uri); !strings.Contains(out, "server shutdown") {
+	if out := e.MustRun("stop", uri); !strings.Contains(out, "server shutdown") {
 		t.Errorf("xroam stop: %q", out)
 	}
-	waitFor(t, "the xpra server to end", func() bool {
+	WaitFor(t, "the xpra server to end", func() bool {
 		c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
 		if err == nil {
 			c.Close()

@@ -43,16 +43,16 @@ func netns(t *testing.T) string {
 }
 
 // runIn runs xroam inside the namespace (or outside for ns "").
-func (e *env) runIn(ns string, args ...string) (string, int) {
-	e.t.Helper()
+func (e *Env) runIn(ns string, args ...string) (string, int) {
+	e.T.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	argv := append([]string{xroamBin}, append(args, "--socket-dir="+e.sockDir)...)
+	argv := append([]string{xroamBin}, append(args, "--socket-dir="+e.SockDir)...)
 	if ns != "" {
 		argv = append([]string{"ip", "netns", "exec", ns}, argv...)
 	}
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
-	cmd.Env = e.environ()
+	cmd.Env = e.Environ()
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()
@@ -60,15 +60,15 @@ func (e *env) runIn(ns string, args ...string) (string, int) {
 	if ee, ok := err.(*exec.ExitError); ok {
 		code = ee.ExitCode()
 	} else if err != nil {
-		e.t.Fatalf("%v: %v", argv, err)
+		e.T.Fatalf("%v: %v", argv, err)
 	}
 	return out.String(), code
 }
 
 func TestMDNSInNetworkNamespace(t *testing.T) {
-	e := newEnv(t)
+	e := NewEnv(t)
 	ns := netns(t)
-	port := freePort(t)
+	port := FreePort(t)
 	out, code := e.runIn(ns, "start", "--start=", "--mdns=yes", "--session-name=mdns-test", fmt.Sprintf("--bind-tcp=127.0.0.1:%d", port))
 	m := regexp.MustCompile(`session :(\d+) started`).FindStringSubmatch(out)
 	if code != 0 || m == nil {
@@ -78,12 +78,12 @@ func TestMDNSInNetworkNamespace(t *testing.T) {
 	stopped := false
 	t.Cleanup(func() {
 		if !stopped {
-			e.run("stop", fmt.Sprintf(":%d", n))
+			e.Run("stop", fmt.Sprintf(":%d", n))
 		}
 	})
 	uri := fmt.Sprintf("tcp://127.0.0.1:%d/", port)
 	var list string
-	waitFor(t, "the session in list-mdns", func() bool {
+	WaitFor(t, "the session in list-mdns", func() bool {
 		list, _ = e.runIn(ns, "list-mdns", "--wait=2")
 		return strings.Contains(list, uri)
 	})
@@ -94,13 +94,13 @@ func TestMDNSInNetworkNamespace(t *testing.T) {
 	}
 	// What list-mdns prints is what attach, info… take.
 	if out, code := e.runIn(ns, "info", uri); code != 0 || !strings.Contains(out, fmt.Sprintf("display.name=:%d", n)) {
-		t.Errorf("info %s: exit %d\n%s", uri, code, tail(out, 10))
+		t.Errorf("info %s: exit %d\n%s", uri, code, Tail(out, 10))
 	}
 	// Nothing leaks out of the namespace.
 	if out, _ := e.runIn("", "list-mdns", "--wait=2"); strings.Contains(out, uri) && strings.Contains(out, "mdns-test") {
 		t.Errorf("the announcement left the namespace:\n%s", out)
 	}
-	if _, code := e.run("stop", fmt.Sprintf(":%d", n)); code != 0 {
+	if _, code := e.Run("stop", fmt.Sprintf(":%d", n)); code != 0 {
 		t.Fatal("stop failed")
 	}
 	stopped = true

@@ -13,23 +13,23 @@ import (
 // mmapApp starts an xroam session whose xterm prints more once the
 // returned file exists; it returns the display, the server window and
 // that file.
-func mmapApp(t *testing.T, e *env, title string, serverArgs ...string) (int, uint32, string) {
+func mmapApp(t *testing.T, e *Env, title string, serverArgs ...string) (int, uint32, string) {
 	t.Helper()
-	goFile := filepath.Join(e.home, "go")
-	n := e.start(append([]string{"--start=xterm -T " + title + " -geometry 70x14 -e sh -c 'ls -l /usr; " +
+	goFile := filepath.Join(e.Home, "go")
+	n := e.Start(append([]string{"--start=xterm -T " + title + " -geometry 70x14 -e sh -c 'ls -l /usr; " +
 		"while [ ! -e " + goFile + " ]; do sleep 0.1; done; ls -l /etc; exec cat'"}, serverArgs...)...)
-	return n, waitWindow(t, n, title).ID, goFile
+	return n, WaitWindow(t, n, title).ID, goFile
 }
 
 // moreOutput makes the application print and waits for the draws of
 // coding to grow.
-func moreOutput(t *testing.T, e *env, n int, goFile, coding string) {
+func moreOutput(t *testing.T, e *Env, n int, goFile, coding string) {
 	t.Helper()
 	before := e.infoInt(n, "encodings.draws."+coding)
 	if err := os.WriteFile(goFile, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "more "+coding+" draws", func() bool { return e.infoInt(n, "encodings.draws."+coding) > before })
+	WaitFor(t, "more "+coding+" draws", func() bool { return e.infoInt(n, "encodings.draws."+coding) > before })
 }
 
 // TestMMapXpraClient: Debian's xpra 3.1.3 client offers its mmap area to
@@ -62,13 +62,13 @@ func TestMMapXpraClient(t *testing.T) {
 		}, false, "the token is not where the client said"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newEnv(t)
+			e := NewEnv(t)
 			title := "mm-" + tc.name
 			n, srv, goFile := mmapApp(t, e, title, tc.server(t.TempDir()))
-			cd := clientDisplay(t)
-			out, stop := e.srvAttachXpra(t, "socket://"+e.socket(n), cd, "--mmap=yes")
+			cd := ClientDisplay(t)
+			out, stop := e.srvAttachXpra(t, "socket://"+e.Socket(n), cd, "--mmap=yes")
 			defer e.dumpOnFailure(t, n, out, stop)
-			cli := waitWindow(t, cd, title)
+			cli := WaitWindow(t, cd, title)
 			srvWaitSamePixels(t, n, srv, cd, cli.ID)
 			coding := "rgb32"
 			if tc.used {
@@ -76,21 +76,21 @@ func TestMMapXpraClient(t *testing.T) {
 			}
 			moreOutput(t, e, n, goFile, coding)
 			srvWaitSamePixels(t, n, srv, cd, cli.ID)
-			info := e.mustRun("info", fmt.Sprintf(":%d", n))
-			t.Logf("%s\n%s", grepLines(info, "mmap."), grepLines(info, "encodings.draws"))
+			info := e.MustRun("info", fmt.Sprintf(":%d", n))
+			t.Logf("%s\n%s", GrepLines(info, "mmap."), GrepLines(info, "encodings.draws"))
 			clients, mmapDraws, bytes := e.infoInt(n, "mmap.clients"), e.infoInt(n, "encodings.draws.mmap"), e.infoInt(n, "mmap.bytes")
 			if tc.used {
 				if clients != 1 || mmapDraws == 0 || bytes == 0 || e.infoInt(n, "encodings.draws.rgb32") != 0 {
-					t.Errorf("mmap not used for every draw:\n%s\n%s", grepLines(info, "mmap."), grepLines(info, "encodings.draws"))
+					t.Errorf("mmap not used for every draw:\n%s\n%s", GrepLines(info, "mmap."), GrepLines(info, "encodings.draws"))
 				}
 				if !strings.Contains(out.String(), "enabled fast mmap transfers") {
 					t.Errorf("the xpra client does not say it uses mmap")
 				}
 			} else if clients != 0 || mmapDraws != 0 {
-				t.Errorf("mmap used although refused:\n%s", grepLines(info, "mmap."))
+				t.Errorf("mmap used although refused:\n%s", GrepLines(info, "mmap."))
 			}
 			if tc.why != "" {
-				b, _ := os.ReadFile(filepath.Join(e.sockDir, fmt.Sprintf(":%d.log", n)))
+				b, _ := os.ReadFile(filepath.Join(e.SockDir, fmt.Sprintf(":%d.log", n)))
 				if !strings.Contains(string(b), tc.why) {
 					t.Errorf("the server log does not say %q:\n%s", tc.why, linesWith(string(b), "mmap"))
 				}
@@ -109,27 +109,27 @@ func TestMMapXroamClient(t *testing.T) {
 		used        bool
 	}{{"both", "--mmap=yes", "--mmap=yes", true}, {"client-no", "--mmap=yes", "--mmap=no", false}, {"server-no", "--mmap=no", "--mmap=yes", false}} {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newEnv(t)
+			e := NewEnv(t)
 			title := "mmx-" + tc.name
 			n, srv, goFile := mmapApp(t, e, title, tc.server)
-			cd := clientDisplay(t)
+			cd := ClientDisplay(t)
 			runDir := t.TempDir()
-			e.attachEnv(cd, []string{"XDG_RUNTIME_DIR=" + runDir}, "socket://"+e.socket(n), tc.cli)
-			cli := waitWindow(t, cd, title)
-			samePixels(t, n, srv, cd, cli.ID, 0)
+			e.AttachEnv(cd, []string{"XDG_RUNTIME_DIR=" + runDir}, "socket://"+e.Socket(n), tc.cli)
+			cli := WaitWindow(t, cd, title)
+			SamePixels(t, n, srv, cd, cli.ID, 0)
 			coding := "rgb32"
 			if tc.used {
 				coding = "mmap"
 			}
 			moreOutput(t, e, n, goFile, coding)
-			samePixels(t, n, srv, cd, cli.ID, 0)
+			SamePixels(t, n, srv, cd, cli.ID, 0)
 			if got := e.infoInt(n, "mmap.clients"); (got == 1) != tc.used {
 				t.Errorf("mmap.clients=%d", got)
 			}
 			// Every lossless draw goes through the area, the new rows
 			// of scroll draws included.
 			if tc.used && e.infoInt(n, "encodings.draws.rgb32") != 0 {
-				t.Errorf("rgb32 draws beside mmap:\n%s", grepLines(e.mustRun("info", fmt.Sprintf(":%d", n)), "encodings.draws"))
+				t.Errorf("rgb32 draws beside mmap:\n%s", GrepLines(e.MustRun("info", fmt.Sprintf(":%d", n)), "encodings.draws"))
 			}
 			left, _ := filepath.Glob(filepath.Join(runDir, "*.mmap"))
 			if len(left) != 0 {
@@ -143,19 +143,19 @@ func TestMMapXroamClient(t *testing.T) {
 // 3.1.3 server, which takes it: the client checks the server's token and
 // paints the "mmap" draws exactly.
 func TestMMapToXpraServer(t *testing.T) {
-	e := newEnv(t)
+	e := NewEnv(t)
 	needXpra(t)
 	if _, err := exec.LookPath("xdotool"); err != nil {
 		t.Skip("xdotool is not installed")
 	}
 	n, uri := e.startXpraServer("xterm -T mmxpra -geometry 70x14 -e sh -c 'ls -l /usr; exec cat'", "--mmap=yes")
 	server := xpraWindow(t, n, "mmxpra")
-	cd := clientDisplay(t)
-	e.attach(cd, uri, "--mmap=yes")
-	cli := waitWindow(t, cd, "mmxpra")
-	samePixels(t, n, server, cd, cli.ID, 0)
+	cd := ClientDisplay(t)
+	e.Attach(cd, uri, "--mmap=yes")
+	cli := WaitWindow(t, cd, "mmxpra")
+	SamePixels(t, n, server, cd, cli.ID, 0)
 	// The draws were "mmap" ones: xpra's info says so for its client.
-	out, err := e.xpra(60*time.Second, "info", fmt.Sprintf(":%d", n), "--socket-dir="+e.sockDir, "--socket-dirs="+e.sockDir)
+	out, err := e.xpra(60*time.Second, "info", fmt.Sprintf(":%d", n), "--socket-dir="+e.SockDir, "--socket-dirs="+e.SockDir)
 	if err != nil {
 		t.Fatalf("xpra info: %v\n%s", err, out)
 	}

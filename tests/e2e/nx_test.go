@@ -90,35 +90,35 @@ func needNXTools(t *testing.T) {
 
 func TestDPIOption(t *testing.T) {
 	needNXTools(t)
-	e := newEnv(t)
+	e := NewEnv(t)
 	// A fixed --dpi: Xvfb, RandR and Xft.dpi say it, and a client's own
 	// DPI does not change it.
-	n := e.start("--dpi=144")
+	n := e.Start("--dpi=144")
 	if got := xdpyinfoDPI(t, n); got != "144x144" {
 		t.Errorf("--dpi=144: xdpyinfo says %s", got)
 	}
 	if v, err := x11test.Resource(context.Background(), fmt.Sprintf(":%d", n), "Xft.dpi"); err != nil || v != "144" {
 		t.Errorf("Xft.dpi %q %v", v, err)
 	}
-	nxConnect(t, e.socket(n), wire.Dict{"dpi": 120, "dpi.x": 120, "dpi.y": 120})
+	nxConnect(t, e.Socket(n), wire.Dict{"dpi": 120, "dpi.x": 120, "dpi.y": 120})
 	time.Sleep(500 * time.Millisecond)
 	if got := xdpyinfoDPI(t, n); got != "144x144" {
 		t.Errorf("a client changed the fixed --dpi: %s", got)
 	}
 
 	// Without --dpi the attaching client's resolution is the session's.
-	m := e.start()
+	m := e.Start()
 	if got := xdpyinfoDPI(t, m); got != "96x96" {
 		t.Errorf("default resolution %s", got)
 	}
-	nxConnect(t, e.socket(m), wire.Dict{"dpi": 120, "dpi.x": 120, "dpi.y": 120})
-	waitFor(t, "the client's DPI", func() bool { return xdpyinfoDPI(t, m) == "120x120" })
+	nxConnect(t, e.Socket(m), wire.Dict{"dpi": 120, "dpi.x": 120, "dpi.y": 120})
+	WaitFor(t, "the client's DPI", func() bool { return xdpyinfoDPI(t, m) == "120x120" })
 	if v, _ := x11test.Resource(context.Background(), fmt.Sprintf(":%d", m), "Xft.dpi"); v != "120" {
 		t.Errorf("Xft.dpi %q after the attach", v)
 	}
 
 	// A desktop session too.
-	d := e.startVerb("start-desktop", "--dpi=72", "--keyboard=pc105/gb")
+	d := e.StartVerb("start-desktop", "--dpi=72", "--keyboard=pc105/gb")
 	if got := xdpyinfoDPI(t, d); got != "72x72" {
 		t.Errorf("start-desktop --dpi=72: xdpyinfo says %s", got)
 	}
@@ -130,7 +130,7 @@ func TestDPIOption(t *testing.T) {
 	// (The screen's size in millimetres is a whole number, so xdpyinfo's
 	// figure may be one off at 500; Xft.dpi is exact.)
 	for _, dpi := range []int{10, 500} {
-		b := e.start(fmt.Sprintf("--dpi=%d", dpi))
+		b := e.Start(fmt.Sprintf("--dpi=%d", dpi))
 		var x, y int
 		got := xdpyinfoDPI(t, b)
 		fmt.Sscanf(got, "%dx%d", &x, &y)
@@ -142,7 +142,7 @@ func TestDPIOption(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{"5", "9", "501", "abc"} {
-		out, code := e.run("start", "--dpi="+bad)
+		out, code := e.Run("start", "--dpi="+bad)
 		if code == 0 || !strings.Contains(out, "--dpi") {
 			t.Errorf("--dpi=%s: exit %d\n%s", bad, code, out)
 		}
@@ -151,7 +151,7 @@ func TestDPIOption(t *testing.T) {
 
 func TestKeyboardForms(t *testing.T) {
 	needNXTools(t)
-	e := newEnv(t)
+	e := NewEnv(t)
 	for _, c := range []struct {
 		args []string
 		want map[string]string
@@ -164,31 +164,31 @@ func TestKeyboardForms(t *testing.T) {
 		{[]string{"--keyboard-layouts=gb", "--keyboard-layouts=de"}, map[string]string{"layout": "gb,de"}},
 		{[]string{"--keyboard=query"}, map[string]string{"layout": "us"}},
 	} {
-		n := e.start(c.args...)
+		n := e.Start(c.args...)
 		q := xkbQuery(t, n)
 		for k, v := range c.want {
 			if q[k] != v {
 				t.Errorf("%v: setxkbmap -query %s=%q, want %q (%v)", c.args, k, q[k], v, q)
 			}
 		}
-		if c.args[0] == "--keyboard=query" && !strings.Contains(e.logOf(n), "layout=us") {
-			t.Errorf("--keyboard=query did not report the layout:\n%s", e.logOf(n))
+		if c.args[0] == "--keyboard=query" && !strings.Contains(e.LogOf(n), "layout=us") {
+			t.Errorf("--keyboard=query did not report the layout:\n%s", e.LogOf(n))
 		}
 	}
 
 	// clone: each attaching client's layout, from its hello.
-	n := e.start("--keyboard=clone")
+	n := e.Start("--keyboard=clone")
 	if q := xkbQuery(t, n); q["layout"] != "us" {
 		t.Errorf("before any client: %v", q)
 	}
-	c, _ := nxConnect(t, e.socket(n), wire.Dict{"xkbmap_layout": "fr", "xkbmap_variant": "",
+	c, _ := nxConnect(t, e.Socket(n), wire.Dict{"xkbmap_layout": "fr", "xkbmap_variant": "",
 		"xkbmap_query_struct": map[string]any{"rules": "evdev", "model": "pc105", "layout": "fr"}})
-	waitFor(t, "the client's layout", func() bool { return xkbQuery(t, n)["layout"] == "fr" })
+	WaitFor(t, "the client's layout", func() bool { return xkbQuery(t, n)["layout"] == "fr" })
 	// The client's layout changes: the session follows (layout-changed).
 	if err := wire.NewWriter(c).WritePacket(xpra.LayoutChanged{Layout: "de", Variant: "nodeadkeys"}.Packet()); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the client's new layout", func() bool {
+	WaitFor(t, "the client's new layout", func() bool {
 		q := xkbQuery(t, n)
 		return q["layout"] == "de" && q["variant"] == "nodeadkeys"
 	})
@@ -205,7 +205,7 @@ func TestKeyboardForms(t *testing.T) {
 		{"--keyboard=rmlvo/evdev#pc105", "5 fields"},
 		{"--keyboard-layout=nosuchlayout", "setxkbmap"},
 	} {
-		out, code := e.run("start", bad.arg)
+		out, code := e.Run("start", bad.arg)
 		if code == 0 || !strings.Contains(out, bad.want) {
 			t.Errorf("%s: exit %d, want an error with %q:\n%s", bad.arg, code, bad.want, out)
 		}
@@ -243,7 +243,7 @@ func TestKeyboardLayoutTyping(t *testing.T) {
 					t.Skip("the xpra client cannot paint: apt-get install python3-gi-cairo")
 				}
 			}
-			e := newEnv(t)
+			e := NewEnv(t)
 			dir := t.TempDir()
 			typed := filepath.Join(dir, "typed")
 			script := filepath.Join(dir, "app.sh")
@@ -251,20 +251,20 @@ func TestKeyboardLayoutTyping(t *testing.T) {
 			if err := os.WriteFile(script, []byte(app), 0o755); err != nil {
 				t.Fatal(err)
 			}
-			n := e.start(append([]string{"--keyboard-layout=de", "--start=xterm -T kb -geometry 40x5 -e " + script}, c.args...)...)
-			waitWindow(t, n, "kb")
-			cd := clientDisplay(t)
+			n := e.Start(append([]string{"--keyboard-layout=de", "--start=xterm -T kb -geometry 40x5 -e " + script}, c.args...)...)
+			WaitWindow(t, n, "kb")
+			cd := ClientDisplay(t)
 			if c.xpra != nil {
-				e.srvAttachXpra(t, "socket://"+e.socket(n), cd, c.xpra...)
+				e.srvAttachXpra(t, "socket://"+e.Socket(n), cd, c.xpra...)
 			} else {
-				e.attach(cd, append([]string{"socket://" + e.socket(n)}, c.attach...)...)
+				e.Attach(cd, append([]string{"socket://" + e.Socket(n)}, c.attach...)...)
 			}
-			cli := waitWindow(t, cd, "kb")
-			xdotool(t, cd, "mousemove", "--window", fmt.Sprint(cli.ID), "20", "20", "click", "1")
-			xdotool(t, cd, "windowfocus", "--sync", fmt.Sprint(cli.ID))
-			xdotool(t, cd, "type", "--delay", "50", "z")
-			xdotool(t, cd, "key", "Return")
-			waitFor(t, "the typed line", func() bool {
+			cli := WaitWindow(t, cd, "kb")
+			Xdotool(t, cd, "mousemove", "--window", fmt.Sprint(cli.ID), "20", "20", "click", "1")
+			Xdotool(t, cd, "windowfocus", "--sync", fmt.Sprint(cli.ID))
+			Xdotool(t, cd, "type", "--delay", "50", "z")
+			Xdotool(t, cd, "key", "Return")
+			WaitFor(t, "the typed line", func() bool {
 				b, _ := os.ReadFile(typed)
 				return strings.Contains(string(b), "\n")
 			})
@@ -293,17 +293,17 @@ func readDisconnect(t *testing.T, nc net.Conn, r *wire.Reader, within time.Durat
 
 func TestIdleTimeout(t *testing.T) {
 	needNXTools(t)
-	e := newEnv(t)
-	opts := filepath.Join(e.home, "nx.options")
+	e := NewEnv(t)
+	opts := filepath.Join(e.Home, "nx.options")
 	if err := os.WriteFile(opts, []byte("timeout=2\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	// --idle-timeout, and NX's auto-disconnect timeout from an options file.
 	for _, arg := range []string{"--idle-timeout=2", "--options-file=" + opts} {
-		n := e.start(arg, "--start=xterm -T idle")
-		w := waitWindow(t, n, "idle")
+		n := e.Start(arg, "--start=xterm -T idle")
+		w := WaitWindow(t, n, "idle")
 		start := time.Now()
-		nc, r := nxConnect(t, e.socket(n), nil)
+		nc, r := nxConnect(t, e.Socket(n), nil)
 		if reason := readDisconnect(t, nc, r, 30*time.Second); reason != xpra.ReasonIdleTimeout {
 			t.Errorf("%s: disconnected with %q, want %q", arg, reason, xpra.ReasonIdleTimeout)
 		}
@@ -311,17 +311,17 @@ func TestIdleTimeout(t *testing.T) {
 			t.Errorf("%s: disconnected after %v", arg, d)
 		}
 		// The application lives on and a new client may attach.
-		if got := waitWindow(t, n, "idle"); got.ID != w.ID {
+		if got := WaitWindow(t, n, "idle"); got.ID != w.ID {
 			t.Errorf("the xterm changed: %x -> %x", w.ID, got.ID)
 		}
-		c2, _ := nxConnect(t, e.socket(n), nil)
+		c2, _ := nxConnect(t, e.Socket(n), nil)
 		c2.Close()
 	}
 
 	// Input keeps a client attached: it sends pointer moves for 3 s of a
 	// 2 s timeout.
-	n := e.start("--idle-timeout=2")
-	nc, r := nxConnect(t, e.socket(n), nil)
+	n := e.Start("--idle-timeout=2")
+	nc, r := nxConnect(t, e.Socket(n), nil)
 	w := wire.NewWriter(nc)
 	for range 6 {
 		if err := w.WritePacket(xpra.PointerPosition{Pointer: xpra.Pointer{10, 10}}.Packet()); err != nil {
@@ -342,31 +342,31 @@ func TestIdleTimeout(t *testing.T) {
 
 func TestReportWids(t *testing.T) {
 	needNXTools(t)
-	e := newEnv(t)
-	n := e.start("--report-wids", "--start=xterm -T wids")
-	w := waitWindow(t, n, "wids")
+	e := NewEnv(t)
+	n := e.Start("--report-wids", "--start=xterm -T wids")
+	w := WaitWindow(t, n, "wids")
 	mapped := fmt.Sprintf("xroam: window 0x%x mapped", w.ID)
-	waitFor(t, "the mapped line", func() bool { return strings.Contains(e.logOf(n), mapped) })
-	xdotool(t, n, "windowunmap", "--sync", fmt.Sprint(w.ID))
+	WaitFor(t, "the mapped line", func() bool { return strings.Contains(e.LogOf(n), mapped) })
+	Xdotool(t, n, "windowunmap", "--sync", fmt.Sprint(w.ID))
 	unmapped := fmt.Sprintf("xroam: window 0x%x unmapped", w.ID)
-	waitFor(t, "the unmapped line", func() bool { return strings.Contains(e.logOf(n), unmapped) })
+	WaitFor(t, "the unmapped line", func() bool { return strings.Contains(e.LogOf(n), unmapped) })
 	// The line is machine readable: the id also stands as xid=.
-	if !regexp.MustCompile(`xroam: window 0x[0-9a-f]+ mapped.* xid=0x[0-9a-f]+ wid=\d+ event=mapped`).MatchString(e.logOf(n)) {
-		t.Errorf("no machine-readable line in the log:\n%s", e.logOf(n))
+	if !regexp.MustCompile(`xroam: window 0x[0-9a-f]+ mapped.* xid=0x[0-9a-f]+ wid=\d+ event=mapped`).MatchString(e.LogOf(n)) {
+		t.Errorf("no machine-readable line in the log:\n%s", e.LogOf(n))
 	}
 	// Without the option, no such lines.
-	m := e.start("--start=xterm -T nowids")
-	waitWindow(t, m, "nowids")
+	m := e.Start("--start=xterm -T nowids")
+	WaitWindow(t, m, "nowids")
 	time.Sleep(500 * time.Millisecond)
-	if strings.Contains(e.logOf(m), "xroam: window 0x") {
+	if strings.Contains(e.LogOf(m), "xroam: window 0x") {
 		t.Errorf("windows reported without --report-wids")
 	}
 }
 
 func TestOptionsFile(t *testing.T) {
 	needNXTools(t)
-	e := newEnv(t)
-	opts := filepath.Join(e.home, "nx.options")
+	e := NewEnv(t)
+	opts := filepath.Join(e.Home, "nx.options")
 	write := func(s string) {
 		if err := os.WriteFile(opts, []byte(s), 0o600); err != nil {
 			t.Fatal(err)
@@ -374,7 +374,7 @@ func TestOptionsFile(t *testing.T) {
 	}
 	// Read at start.
 	write("nx/nx,keyboard=pc105/de,dpi=120,clipboard=server\n")
-	n := e.start("--options-file=" + opts)
+	n := e.Start("--options-file=" + opts)
 	if q := xkbQuery(t, n); q["layout"] != "de" || q["model"] != "pc105" {
 		t.Errorf("start: keyboard %v", q)
 	}
@@ -383,28 +383,28 @@ func TestOptionsFile(t *testing.T) {
 	}
 	// Read again on re-attach.
 	write("kbtype=rmlvo/evdev%23pc105%23fr%23%23ctrl:nocaps,dpi=150,clipboard=none")
-	c, _ := nxConnect(t, e.socket(n), nil)
-	waitFor(t, "the re-read keyboard", func() bool {
+	c, _ := nxConnect(t, e.Socket(n), nil)
+	WaitFor(t, "the re-read keyboard", func() bool {
 		q := xkbQuery(t, n)
 		return q["layout"] == "fr" && q["options"] == "ctrl:nocaps"
 	})
 	if got := xdpyinfoDPI(t, n); got != "150x150" {
 		t.Errorf("re-attach: resolution %s", got)
 	}
-	if !strings.Contains(e.logOf(n), "clipboard-direction=disabled") {
-		t.Errorf("re-attach: clipboard=none not applied:\n%s", e.logOf(n))
+	if !strings.Contains(e.LogOf(n), "clipboard-direction=disabled") {
+		t.Errorf("re-attach: clipboard=none not applied:\n%s", e.LogOf(n))
 	}
-	info := e.mustRun("info", fmt.Sprintf(":%d", n))
+	info := e.MustRun("info", fmt.Sprintf(":%d", n))
 	for _, want := range []string{"nx.keyboard=rmlvo/evdev#pc105#fr##ctrl:nocaps", "nx.dpi=150", "nx.clipboard-direction=disabled", "clipboard.direction=disabled", "nx.options-file=" + opts} {
 		if !strings.Contains(info, want+"\n") {
-			t.Errorf("info lacks %s:\n%s", want, grepLines(info, "clipboard."))
+			t.Errorf("info lacks %s:\n%s", want, GrepLines(info, "clipboard."))
 		}
 	}
 	c.Close()
 	// A broken file at re-attach changes nothing and the attach goes on.
 	write("dpi=200,bogus=1")
-	c, _ = nxConnect(t, e.socket(n), nil)
-	waitFor(t, "the warning", func() bool { return strings.Contains(e.logOf(n), `nx.options:1:9: unknown NX option \"bogus\"`) })
+	c, _ = nxConnect(t, e.Socket(n), nil)
+	WaitFor(t, "the warning", func() bool { return strings.Contains(e.LogOf(n), `nx.options:1:9: unknown NX option \"bogus\"`) })
 	if got := xdpyinfoDPI(t, n); got != "150x150" {
 		t.Errorf("a broken file changed the resolution: %s", got)
 	}
@@ -412,14 +412,14 @@ func TestOptionsFile(t *testing.T) {
 
 	// A broken file at start: file:line:column, no session.
 	write("dpi=120,\nrootless=1")
-	out, code := e.run("start", "--options-file="+opts)
+	out, code := e.Run("start", "--options-file="+opts)
 	if code == 0 || !strings.Contains(out, opts+":2:1:") || !strings.Contains(out, "rootless") {
 		t.Errorf("broken options file: exit %d\n%s", code, out)
 	}
 	if _, err := os.Stat(opts + "x"); err == nil {
 		t.Fatal("unexpected file")
 	}
-	_, code = e.run("start", "--options-file="+opts+"x")
+	_, code = e.Run("start", "--options-file="+opts+"x")
 	if code == 0 {
 		t.Error("a missing options file was accepted")
 	}
@@ -430,24 +430,24 @@ func TestOptionsFile(t *testing.T) {
 // --keyboard-variant) and the automatic DPI (their --dpi).
 func TestNXClientHello(t *testing.T) {
 	needNXTools(t)
-	e := newEnv(t)
-	n := e.start("--keyboard=clone", "--start=xterm -T clone")
-	waitWindow(t, n, "clone")
-	cd := clientDisplay(t)
+	e := NewEnv(t)
+	n := e.Start("--keyboard=clone", "--start=xterm -T clone")
+	WaitWindow(t, n, "clone")
+	cd := ClientDisplay(t)
 	if _, err := exec.LookPath("xpra"); err == nil {
-		_, stop := e.srvAttachXpra(t, "socket://"+e.socket(n), cd, "--keyboard-layout=fr", "--dpi=150")
-		waitFor(t, "the xpra client's layout", func() bool { return xkbQuery(t, n)["layout"] == "fr" })
-		waitFor(t, "the xpra client's DPI", func() bool { return xdpyinfoDPI(t, n) == "150x150" })
+		_, stop := e.srvAttachXpra(t, "socket://"+e.Socket(n), cd, "--keyboard-layout=fr", "--dpi=150")
+		WaitFor(t, "the xpra client's layout", func() bool { return xkbQuery(t, n)["layout"] == "fr" })
+		WaitFor(t, "the xpra client's DPI", func() bool { return xdpyinfoDPI(t, n) == "150x150" })
 		stop()
 	} else {
 		t.Log("xpra is not installed: only the xroam client is tested")
 	}
-	e.attach(cd, "socket://"+e.socket(n), "--keyboard-layout=de", "--keyboard-variant=nodeadkeys", "--dpi=110")
-	waitFor(t, "the xroam client's layout", func() bool {
+	e.Attach(cd, "socket://"+e.Socket(n), "--keyboard-layout=de", "--keyboard-variant=nodeadkeys", "--dpi=110")
+	WaitFor(t, "the xroam client's layout", func() bool {
 		q := xkbQuery(t, n)
 		return q["layout"] == "de" && q["variant"] == "nodeadkeys"
 	})
-	waitFor(t, "the xroam client's DPI", func() bool { return xdpyinfoDPI(t, n) == "110x110" })
+	WaitFor(t, "the xroam client's DPI", func() bool { return xdpyinfoDPI(t, n) == "110x110" })
 }
 
 // TestOptionsFileGeometry: NX's geometry=WxH sizes the session's screen
@@ -455,34 +455,34 @@ func TestNXClientHello(t *testing.T) {
 // desktop no longer resizes it.
 func TestOptionsFileGeometry(t *testing.T) {
 	needNXTools(t)
-	e := newEnv(t)
-	opts := filepath.Join(e.home, "nx.options")
+	e := NewEnv(t)
+	opts := filepath.Join(e.Home, "nx.options")
 	if err := os.WriteFile(opts, []byte("geometry=1024x768"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	n := e.start("--options-file="+opts, "--start=xterm -T geom -geometry 40x10")
-	waitWindow(t, n, "geom")
+	n := e.Start("--options-file="+opts, "--start=xterm -T geom -geometry 40x10")
+	WaitWindow(t, n, "geom")
 	if got := screenSize(t, n); got != "1024x768" {
 		t.Fatalf("start: screen %s, want 1024x768", got)
 	}
 	// A client on a 1000x700 desktop: the geometry holds.
-	cd := xdummyDisplay(t)
+	cd := XdummyDisplay(t)
 	if _, _, err := x11.ResizeScreen(context.Background(), fmt.Sprintf(":%d", cd), 1000, 700); err != nil {
 		t.Fatal(err)
 	}
-	a := e.attach(cd, fmt.Sprintf(":%d", n), "--socket-dir="+e.sockDir)
-	waitWindow(t, cd, "geom")
+	a := e.Attach(cd, fmt.Sprintf(":%d", n), "--socket-dir="+e.SockDir)
+	WaitWindow(t, cd, "geom")
 	if got := screenSize(t, n); got != "1024x768" {
 		t.Errorf("a client's desktop resized the screen to %s", got)
 	}
-	a.cmd.Process.Kill()
+	a.Cmd.Process.Kill()
 	// A new geometry applies at the next attach.
 	if err := os.WriteFile(opts, []byte("geometry=800x600"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	c, _ := nxConnect(t, e.socket(n), nil)
+	c, _ := nxConnect(t, e.Socket(n), nil)
 	defer c.Close()
-	waitFor(t, "the screen to take the re-read geometry", func() bool { return screenSize(t, n) == "800x600" })
+	WaitFor(t, "the screen to take the re-read geometry", func() bool { return screenSize(t, n) == "800x600" })
 }
 
 // TestOptionsFileFullscreen: NX's fullscreen=1 shows a desktop session's
@@ -491,36 +491,36 @@ func TestOptionsFileGeometry(t *testing.T) {
 // attach undoes both.
 func TestOptionsFileFullscreen(t *testing.T) {
 	needNXTools(t)
-	e := newEnv(t)
-	opts := filepath.Join(e.home, "nx.options")
+	e := NewEnv(t)
+	opts := filepath.Join(e.Home, "nx.options")
 	write := func(s string) {
 		if err := os.WriteFile(opts, []byte(s), 0o600); err != nil {
 			t.Fatal(err)
 		}
 	}
 	write("fullscreen=1")
-	n := e.startVerb("start-desktop", smallXvfb, "--session-name=fsdesk", "--options-file="+opts)
+	n := e.StartVerb("start-desktop", smallXvfb, "--session-name=fsdesk", "--options-file="+opts)
 	desk := func(cd int) x11.WindowInfo {
-		return waitWindowOn(t, cd, "the desktop window", func(w x11.WindowInfo) bool {
+		return WaitWindowOn(t, cd, "the desktop window", func(w x11.WindowInfo) bool {
 			return w.Mapped && strings.Contains(w.Title, "fsdesk")
 		})
 	}
-	cd := clientDisplay(t)
-	a := e.attach(cd, "socket://"+e.socket(n))
+	cd := ClientDisplay(t)
+	a := e.Attach(cd, "socket://"+e.Socket(n))
 	cw := desk(cd)
-	waitFor(t, "the desktop window to be fullscreen", func() bool {
+	WaitFor(t, "the desktop window to be fullscreen", func() bool {
 		return slices.Contains(windowStates(cd, cw.ID), "fullscreen")
 	})
-	if info := e.mustRun("info", fmt.Sprintf(":%d", n)); !strings.Contains(info, "nx.fullscreen=true\n") {
-		t.Errorf("info lacks nx.fullscreen=true:\n%s", grepLines(info, "nx."))
+	if info := e.MustRun("info", fmt.Sprintf(":%d", n)); !strings.Contains(info, "nx.fullscreen=true\n") {
+		t.Errorf("info lacks nx.fullscreen=true:\n%s", GrepLines(info, "nx."))
 	}
-	a.cmd.Process.Kill()
+	a.Cmd.Process.Kill()
 	write("fullscreen=0")
-	cd2 := clientDisplay(t)
-	e.attach(cd2, "socket://"+e.socket(n))
+	cd2 := ClientDisplay(t)
+	e.Attach(cd2, "socket://"+e.Socket(n))
 	cw = desk(cd2)
-	waitFor(t, "nx.fullscreen=false", func() bool {
-		info, _ := e.run("info", fmt.Sprintf(":%d", n))
+	WaitFor(t, "nx.fullscreen=false", func() bool {
+		info, _ := e.Run("info", fmt.Sprintf(":%d", n))
 		return strings.Contains(info, "nx.fullscreen=false\n")
 	})
 	time.Sleep(time.Second)
@@ -531,15 +531,15 @@ func TestOptionsFileFullscreen(t *testing.T) {
 	// Seamless: fullscreen=1 wins over geometry=, the client's desktop
 	// sizes the screen; fullscreen=0 brings the geometry back.
 	write("geometry=800x600,fullscreen=1")
-	m := e.start("--options-file=" + opts)
+	m := e.Start("--options-file=" + opts)
 	if got := screenSize(t, m); got == "800x600" {
 		t.Errorf("fullscreen=1: the screen took the geometry %s", got)
 	}
-	c, _ := nxConnect(t, e.socket(m), wire.Dict{"desktop_size": []int64{1000, 700}})
-	waitFor(t, "the client's desktop size", func() bool { return screenSize(t, m) == "1000x700" })
+	c, _ := nxConnect(t, e.Socket(m), wire.Dict{"desktop_size": []int64{1000, 700}})
+	WaitFor(t, "the client's desktop size", func() bool { return screenSize(t, m) == "1000x700" })
 	c.Close()
 	write("geometry=800x600,fullscreen=0")
-	c, _ = nxConnect(t, e.socket(m), wire.Dict{"desktop_size": []int64{1000, 700}})
+	c, _ = nxConnect(t, e.Socket(m), wire.Dict{"desktop_size": []int64{1000, 700}})
 	defer c.Close()
-	waitFor(t, "the geometry again", func() bool { return screenSize(t, m) == "800x600" })
+	WaitFor(t, "the geometry again", func() bool { return screenSize(t, m) == "800x600" })
 }

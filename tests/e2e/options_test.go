@@ -43,59 +43,59 @@ func lines(path string) int {
 }
 
 func TestStartOnConnectOptions(t *testing.T) {
-	e := newEnv(t)
-	on, after, last := filepath.Join(e.home, "on"), filepath.Join(e.home, "after"), filepath.Join(e.home, "last")
-	n := e.start("--start-on-connect=echo x >> "+on, "--start-after-connect=echo x >> "+after,
+	e := NewEnv(t)
+	on, after, last := filepath.Join(e.Home, "on"), filepath.Join(e.Home, "after"), filepath.Join(e.Home, "last")
+	n := e.Start("--start-on-connect=echo x >> "+on, "--start-after-connect=echo x >> "+after,
 		"--start-child-on-last-client-exit=echo x >> "+last, "--env=XROAM_TEST_VAR=42",
-		"--start=echo $XROAM_TEST_VAR $DISPLAY > "+filepath.Join(e.home, "env"))
-	waitFor(t, "the --start command", func() bool { return lines(filepath.Join(e.home, "env")) == 1 })
-	b, _ := os.ReadFile(filepath.Join(e.home, "env"))
+		"--start=echo $XROAM_TEST_VAR $DISPLAY > "+filepath.Join(e.Home, "env"))
+	WaitFor(t, "the --start command", func() bool { return lines(filepath.Join(e.Home, "env")) == 1 })
+	b, _ := os.ReadFile(filepath.Join(e.Home, "env"))
 	if got := strings.TrimSpace(string(b)); got != fmt.Sprintf("42 :%d", n) {
 		t.Errorf("child environment: %q", got)
 	}
-	c1 := uiConnect(t, "unix", e.socket(n))
-	waitFor(t, "first connect commands", func() bool { return lines(on) == 1 && lines(after) == 1 })
+	c1 := uiConnect(t, "unix", e.Socket(n))
+	WaitFor(t, "first connect commands", func() bool { return lines(on) == 1 && lines(after) == 1 })
 	c1.Close()
-	waitFor(t, "last-client-exit command", func() bool { return lines(last) == 1 })
-	c2 := uiConnect(t, "unix", e.socket(n))
-	waitFor(t, "second connect", func() bool { return lines(on) == 2 })
+	WaitFor(t, "last-client-exit command", func() bool { return lines(last) == 1 })
+	c2 := uiConnect(t, "unix", e.Socket(n))
+	WaitFor(t, "second connect", func() bool { return lines(on) == 2 })
 	c2.Close()
-	waitFor(t, "second last-client-exit", func() bool { return lines(last) == 2 })
+	WaitFor(t, "second last-client-exit", func() bool { return lines(last) == 2 })
 	if lines(after) != 1 {
 		t.Errorf("--start-after-connect ran %d times, want once", lines(after))
 	}
 }
 
 func TestExitWithClientAndBindTCP(t *testing.T) {
-	e := newEnv(t)
-	port := freePort(t)
+	e := NewEnv(t)
+	port := FreePort(t)
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	n := e.start("--exit-with-client", "--bind-tcp="+addr)
-	serverPid := readPid(t, filepath.Join(e.sockDir, strconv.Itoa(n), "server.pid"))
-	if out := e.mustRun("info", "tcp://"+addr+"/"); !strings.Contains(out, fmt.Sprintf("display.name=:%d", n)) {
+	n := e.Start("--exit-with-client", "--bind-tcp="+addr)
+	serverPid := ReadPid(t, filepath.Join(e.SockDir, strconv.Itoa(n), "server.pid"))
+	if out := e.MustRun("info", "tcp://"+addr+"/"); !strings.Contains(out, fmt.Sprintf("display.name=:%d", n)) {
 		t.Errorf("info over TCP: %s", out)
 	}
 	// Command clients do not count as clients: the server still runs.
-	if !pidAlive(serverPid) {
+	if !PidAlive(serverPid) {
 		t.Fatal("the server stopped after a command client")
 	}
 	c := uiConnect(t, "tcp", addr)
 	c.Close()
-	waitFor(t, "the server to stop after its client left", func() bool { return !pidAlive(serverPid) })
+	WaitFor(t, "the server to stop after its client left", func() bool { return !PidAlive(serverPid) })
 }
 
 func TestServerIdleTimeout(t *testing.T) {
-	e := newEnv(t)
-	n := e.start("--server-idle-timeout=2")
-	serverPid := readPid(t, filepath.Join(e.sockDir, strconv.Itoa(n), "server.pid"))
-	waitFor(t, "the idle server to stop", func() bool { return !pidAlive(serverPid) })
-	if _, err := os.Lstat(e.socket(n)); !os.IsNotExist(err) {
+	e := NewEnv(t)
+	n := e.Start("--server-idle-timeout=2")
+	serverPid := ReadPid(t, filepath.Join(e.SockDir, strconv.Itoa(n), "server.pid"))
+	WaitFor(t, "the idle server to stop", func() bool { return !PidAlive(serverPid) })
+	if _, err := os.Lstat(e.Socket(n)); !os.IsNotExist(err) {
 		t.Error("socket left behind")
 	}
 }
 
 func TestForegroundDisplayfdAndPermissions(t *testing.T) {
-	e := newEnv(t)
+	e := NewEnv(t)
 	r, w, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
@@ -103,8 +103,8 @@ func TestForegroundDisplayfdAndPermissions(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, xroamBin, "start", "--daemon=no", "--displayfd=3", "--socket-permissions=660",
-		"--socket-dir="+e.sockDir, "--chdir="+e.home, "--start=pwd > cwd")
-	cmd.Env = e.environ()
+		"--socket-dir="+e.SockDir, "--chdir="+e.Home, "--start=pwd > cwd")
+	cmd.Env = e.Environ()
 	cmd.ExtraFiles = []*os.File{w}
 	var out strings.Builder
 	cmd.Stdout = &out
@@ -119,11 +119,11 @@ func TestForegroundDisplayfdAndPermissions(t *testing.T) {
 	if _, err := fmt.Fscan(r, &n); err != nil {
 		t.Fatalf("nothing on --displayfd: %v\n%s", err, out.String())
 	}
-	fi, err := os.Stat(e.socket(n))
+	fi, err := os.Stat(e.Socket(n))
 	if err != nil || fi.Mode().Perm() != 0o660 {
 		t.Errorf("socket mode: %v %v", fi, err)
 	}
-	waitFor(t, "the command in --chdir", func() bool { return lines(filepath.Join(e.home, "cwd")) == 1 })
+	WaitFor(t, "the command in --chdir", func() bool { return lines(filepath.Join(e.Home, "cwd")) == 1 })
 	// SIGTERM (here: the context's end is too late) stops a foreground server.
 	cmd.Process.Signal(os.Interrupt)
 	select {
@@ -134,7 +134,7 @@ func TestForegroundDisplayfdAndPermissions(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("the foreground server ignored SIGINT")
 	}
-	if _, err := os.Lstat(e.socket(n)); !os.IsNotExist(err) {
+	if _, err := os.Lstat(e.Socket(n)); !os.IsNotExist(err) {
 		t.Error("socket left behind")
 	}
 	if !strings.Contains(out.String(), fmt.Sprintf("xroam session :%d ready", n)) {
@@ -148,22 +148,22 @@ func TestUIDDropsPrivileges(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root")
 	}
-	e := newEnv(t)
+	e := NewEnv(t)
 	// nobody must be able to create the socket directory.
-	parent := filepath.Dir(e.sockDir)
+	parent := filepath.Dir(e.SockDir)
 	os.Chmod(parent, 0o1777)
-	n := e.start("--uid=nobody", "--gid=nogroup", "--start-child=sleep 600")
+	n := e.Start("--uid=nobody", "--gid=nogroup", "--start-child=sleep 600")
 	owner := func(pid int) string {
 		out, _ := exec.Command("ps", "-o", "user=", "-p", strconv.Itoa(pid)).Output()
 		return strings.TrimSpace(string(out))
 	}
 	for _, f := range []string{"server.pid", "xvfb.pid"} {
-		pid := readPid(t, filepath.Join(e.sockDir, strconv.Itoa(n), f))
+		pid := ReadPid(t, filepath.Join(e.SockDir, strconv.Itoa(n), f))
 		if u := owner(pid); u != "nobody" {
 			t.Errorf("%s runs as %q, want nobody", f, u)
 		}
 	}
-	out, _ := exec.Command("stat", "-c", "%U:%G", e.socket(n)).Output()
+	out, _ := exec.Command("stat", "-c", "%U:%G", e.Socket(n)).Output()
 	if got := strings.TrimSpace(string(out)); got != "nobody:nogroup" {
 		t.Errorf("socket owned by %s", got)
 	}

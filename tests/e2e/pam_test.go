@@ -25,7 +25,7 @@ func TestAuthPAM(t *testing.T) {
 	if _, err := os.Stat("/usr/include/security/pam_appl.h"); err != nil {
 		t.Skip("libpam0g-dev is not installed")
 	}
-	e := newEnv(t)
+	e := NewEnv(t)
 	const user, service = "xroampamtest", "xroam-test-pam"
 	exec.Command("userdel", user).Run()
 	if out, err := exec.Command("useradd", "--no-create-home", "--shell", "/usr/sbin/nologin", user).CombinedOutput(); err != nil {
@@ -46,12 +46,12 @@ func TestAuthPAM(t *testing.T) {
 	// sys is the system's own password check, which is PAM on Linux.
 	for _, module := range []string{"pam", "sys"} {
 		t.Run(module, func(t *testing.T) {
-			n := e.start("--plugin-dir="+testPlugins, "--auth="+module+":service="+service)
+			n := e.Start("--plugin-dir="+testPlugins, "--auth="+module+":service="+service)
 			disp := fmt.Sprintf(":%d", n)
 			// The password file ends with a newline, as echo writes it: the
 			// module does not hand it to PAM.
 			info := func(pw string) (string, int) {
-				return e.run("info", disp, "--username="+user, "--password-file="+writePassword(t, e.home, "pw", pw))
+				return e.Run("info", disp, "--username="+user, "--password-file="+writePassword(t, e.Home, "pw", pw))
 			}
 			if out, code := info("pam-Secret-42"); code != 0 || !strings.Contains(out, "server.type=xroam") {
 				t.Errorf("right password: exit %d\n%s", code, out)
@@ -59,8 +59,8 @@ func TestAuthPAM(t *testing.T) {
 			if out, code := info("wrong"); code != 1 || !strings.Contains(out, "authentication failed") {
 				t.Errorf("wrong password: exit %d\n%s", code, out)
 			}
-			if logb := e.logOf(n); !strings.Contains(logb, `module="`+module+`:service=`) {
-				t.Errorf("the log does not name the %s module:\n%s", module, tail(logb, 2000))
+			if logb := e.LogOf(n); !strings.Contains(logb, `module="`+module+`:service=`) {
+				t.Errorf("the log does not name the %s module:\n%s", module, Tail(logb, 2000))
 			}
 		})
 	}

@@ -281,20 +281,20 @@ func (c *rawClient) sameWindow(srvDisplay int, xid uint32, wid int64) error {
 // client from rgb32 to jpeg (the next draws are jpeg), sets the jpeg
 // quality, and switches back; bad values are refused.
 func TestControlPictureMidSession(t *testing.T) {
-	e := newEnv(t)
-	n := e.start("--plugin-dir="+testPlugins, "--auto-refresh-delay=0",
+	e := NewEnv(t)
+	n := e.Start("--plugin-dir="+testPlugins, "--auto-refresh-delay=0",
 		"--start=xterm -T pic -geometry 50x8 -e sh -c 'while :; do date +%T.%N; sleep 0.05; done'")
-	waitWindow(t, n, "pic")
+	WaitWindow(t, n, "pic")
 	disp := fmt.Sprintf(":%d", n)
-	c := rawAttach(t, e.socket(n), nil)
+	c := rawAttach(t, e.Socket(n), nil)
 	c.waitDraw(time.Time{}, "rgb32", func(d rawDraw) bool { return d.enc == "rgb32" })
 
-	if out := e.mustRun("control", disp, "encoding", "jpeg"); !strings.Contains(out, "jpeg for 1 of 1") {
+	if out := e.MustRun("control", disp, "encoding", "jpeg"); !strings.Contains(out, "jpeg for 1 of 1") {
 		t.Errorf("control encoding jpeg: %q", out)
 	}
 	switched := time.Now()
 	c.waitDraw(switched, "jpeg", func(d rawDraw) bool { return d.enc == "jpeg" })
-	e.mustRun("control", disp, "quality", "40")
+	e.MustRun("control", disp, "quality", "40")
 	set := time.Now()
 	c.waitDraw(set, "quality 40 jpeg", func(d rawDraw) bool { return d.enc == "jpeg" && d.quality == 40 })
 	time.Sleep(300 * time.Millisecond)
@@ -304,16 +304,16 @@ func TestControlPictureMidSession(t *testing.T) {
 			break
 		}
 	}
-	e.mustRun("control", disp, "encoding", "rgb")
+	e.MustRun("control", disp, "encoding", "rgb")
 	back := time.Now()
 	c.waitDraw(back, "rgb32 again", func(d rawDraw) bool { return d.enc == "rgb32" })
 
 	for _, bad := range [][]string{{"quality", "200"}, {"speed", "fast"}, {"encoding", "nosuch"}, {"auto-refresh", "-1"}} {
-		if out, code := e.run(append([]string{"control", disp}, bad...)...); code == 0 {
+		if out, code := e.Run(append([]string{"control", disp}, bad...)...); code == 0 {
 			t.Errorf("control %v succeeded: %q", bad, out)
 		}
 	}
-	if out := e.mustRun("control", disp, "speed", "90"); !strings.Contains(out, "speed set to 90") {
+	if out := e.MustRun("control", disp, "speed", "90"); !strings.Contains(out, "speed set to 90") {
 		t.Errorf("control speed: %q", out)
 	}
 }
@@ -333,12 +333,12 @@ func TestBandwidthLimitOnTheWire(t *testing.T) {
 		{"packet", "--bandwidth-limit=0", nil, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newEnv(t)
-			stopFile := filepath.Join(e.home, "stop")
-			n := e.start(tc.server, "--encoding=rgb",
+			e := NewEnv(t)
+			stopFile := filepath.Join(e.Home, "stop")
+			n := e.Start(tc.server, "--encoding=rgb",
 				"--start=xterm -T bw -geometry 80x30 -e sh -c 'while [ ! -e "+stopFile+" ]; do head -c 3000 /dev/urandom | base64; done; echo done; exec cat'")
-			srv := waitWindow(t, n, "bw")
-			c := rawAttach(t, e.socket(n), tc.hello)
+			srv := WaitWindow(t, n, "bw")
+			c := rawAttach(t, e.Socket(n), tc.hello)
 			c.waitDraw(time.Time{}, "first", func(rawDraw) bool { return true })
 			if tc.packet {
 				c.send(xpra.BandwidthLimit{BPS: 1_000_000}.Packet())
@@ -377,12 +377,12 @@ func TestBandwidthLimitOnTheWire(t *testing.T) {
 // TestAutoRefreshAfterJpeg: jpeg draws while an xterm writes; once it
 // stops, the lossless refresh makes the client's pixels exact.
 func TestAutoRefreshAfterJpeg(t *testing.T) {
-	e := newEnv(t)
-	stopFile := filepath.Join(e.home, "stop")
-	n := e.start("--plugin-dir="+testPlugins, "--encoding=jpeg", "--auto-refresh-delay=0.3",
+	e := NewEnv(t)
+	stopFile := filepath.Join(e.Home, "stop")
+	n := e.Start("--plugin-dir="+testPlugins, "--encoding=jpeg", "--auto-refresh-delay=0.3",
 		"--start=xterm -T ar -geometry 60x12 -e sh -c 'i=0; while [ ! -e "+stopFile+" ]; do i=$((i+1)); echo line $i; sleep 0.02; done; exec cat'")
-	srv := waitWindow(t, n, "ar")
-	c := rawAttach(t, e.socket(n), wire.Dict{"encoding": "jpeg"})
+	srv := WaitWindow(t, n, "ar")
+	c := rawAttach(t, e.Socket(n), wire.Dict{"encoding": "jpeg"})
 	c.waitDraw(time.Time{}, "jpeg", func(d rawDraw) bool { return d.enc == "jpeg" })
 	time.Sleep(time.Second)
 	if err := os.WriteFile(stopFile, nil, 0o600); err != nil {
@@ -419,20 +419,20 @@ func TestAutoRefreshAfterJpeg(t *testing.T) {
 // gets no more of them than the flow control allows, while its other
 // window keeps flowing; once it acks again, both windows end up exact.
 func TestSlowClientWindow(t *testing.T) {
-	e := newEnv(t)
-	stopFile := filepath.Join(e.home, "stop")
+	e := NewEnv(t)
+	stopFile := filepath.Join(e.Home, "stop")
 	loop := func(title string) string {
 		return "--start=xterm -T " + title + " -geometry 60x12 -e sh -c 'i=0; while [ ! -e " + stopFile + " ]; do i=$((i+1)); echo " + title + " $i; sleep 0.01; done; exec cat'"
 	}
-	n := e.start("--encoding=rgb", loop("held"), loop("acked"))
-	held := waitWindow(t, n, "held")
-	acked := waitWindow(t, n, "acked")
-	c := rawAttach(t, e.socket(n), nil)
+	n := e.Start("--encoding=rgb", loop("held"), loop("acked"))
+	held := WaitWindow(t, n, "held")
+	acked := WaitWindow(t, n, "acked")
+	c := rawAttach(t, e.Socket(n), nil)
 	widOf := func(xid uint32) int64 {
 		t.Helper()
 		var wid int64
-		waitFor(t, "the client's window ids", func() bool {
-			info := e.mustRun("info", fmt.Sprintf(":%d", n))
+		WaitFor(t, "the client's window ids", func() bool {
+			info := e.MustRun("info", fmt.Sprintf(":%d", n))
 			for _, l := range strings.Split(info, "\n") {
 				// windows.N.id=XID next to windows.N.wid=WID
 				if k, v, ok := strings.Cut(l, "="); ok && strings.HasSuffix(k, ".id") && v == fmt.Sprint(xid) {
@@ -485,15 +485,15 @@ func TestSlowClientWindow(t *testing.T) {
 // whole window scrolling at video rate) it gets jpeg; once it stops, the
 // lossless refresh makes the client's pixels exact.
 func TestAutoModeVideoRate(t *testing.T) {
-	e := newEnv(t)
-	goFile := filepath.Join(e.home, "go")
-	stopFile := filepath.Join(e.home, "stop")
-	n := e.start("--plugin-dir="+testPlugins, "--auto-refresh-delay=0.3",
+	e := NewEnv(t)
+	goFile := filepath.Join(e.Home, "go")
+	stopFile := filepath.Join(e.Home, "stop")
+	n := e.Start("--plugin-dir="+testPlugins, "--auto-refresh-delay=0.3",
 		"--start=xterm -T auto -geometry 80x30 -e sh -c 'for i in 1 2 3 4 5; do echo typing $i; sleep 0.2; done; "+
 			"while [ ! -e "+goFile+" ]; do sleep 0.1; done; "+
 			"while [ ! -e "+stopFile+" ]; do head -c 3000 /dev/urandom | base64; done; echo done; exec cat'")
-	srv := waitWindow(t, n, "auto")
-	c := rawAttach(t, e.socket(n), wire.Dict{"encoding": "auto"})
+	srv := WaitWindow(t, n, "auto")
+	c := rawAttach(t, e.Socket(n), wire.Dict{"encoding": "auto"})
 	time.Sleep(1500 * time.Millisecond)
 	for _, d := range c.since(time.Time{}) {
 		if d.enc != "rgb32" {
@@ -532,62 +532,62 @@ func TestAutoModeVideoRate(t *testing.T) {
 // and shows exactly the server's pixels.
 func TestXpraClientScroll(t *testing.T) {
 	needXpraPainting(t)
-	e := newEnv(t)
-	goFile := filepath.Join(e.home, "go")
-	n := e.start("--encoding=rgb", "--start=xterm -T scr -geometry 60x20 -e sh -c 'seq 1 40; "+
+	e := NewEnv(t)
+	goFile := filepath.Join(e.Home, "go")
+	n := e.Start("--encoding=rgb", "--start=xterm -T scr -geometry 60x20 -e sh -c 'seq 1 40; "+
 		"while [ ! -e "+goFile+" ]; do sleep 0.1; done; i=0; while [ $i -lt 40 ]; do i=$((i+1)); echo scrolled line $i; sleep 0.1; done; exec cat'")
-	srv := waitWindow(t, n, "scr")
-	cd := clientDisplay(t)
-	out, stop := e.srvAttachXpra(t, "socket://"+e.socket(n), cd, "--encoding=rgb")
+	srv := WaitWindow(t, n, "scr")
+	cd := ClientDisplay(t)
+	out, stop := e.srvAttachXpra(t, "socket://"+e.Socket(n), cd, "--encoding=rgb")
 	defer func() {
 		if t.Failed() {
 			stop()
-			t.Logf("xpra attach output:\n%s", tail(out.String(), 3000))
-			b, _ := os.ReadFile(filepath.Join(e.sockDir, fmt.Sprintf(":%d.log", n)))
+			t.Logf("xpra attach output:\n%s", Tail(out.String(), 3000))
+			b, _ := os.ReadFile(filepath.Join(e.SockDir, fmt.Sprintf(":%d.log", n)))
 			var keep []string
 			for _, l := range strings.Split(string(b), "\n") {
 				if !strings.Contains(l, "request=info") {
 					keep = append(keep, l)
 				}
 			}
-			t.Logf("server log:\n%s", tail(strings.Join(keep, "\n"), 4000))
+			t.Logf("server log:\n%s", Tail(strings.Join(keep, "\n"), 4000))
 		}
 	}()
-	cli := waitWindow(t, cd, "scr")
+	cli := WaitWindow(t, cd, "scr")
 	srvWaitSamePixels(t, n, srv.ID, cd, cli.ID)
 	if err := os.WriteFile(goFile, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "scroll draws", func() bool { return e.infoInt(n, "encodings.draws.scroll") >= 5 })
+	WaitFor(t, "scroll draws", func() bool { return e.infoInt(n, "encodings.draws.scroll") >= 5 })
 	time.Sleep(5 * time.Second) // the 40 lines
 	srvWaitSamePixels(t, n, srv.ID, cd, cli.ID)
-	info := e.mustRun("info", fmt.Sprintf(":%d", n))
-	t.Logf("%s", grepLines(info, "encodings.draws"))
+	info := e.MustRun("info", fmt.Sprintf(":%d", n))
+	t.Logf("%s", GrepLines(info, "encodings.draws"))
 }
 
 // TestAttachScroll: `xroam attach` announces that it paints scroll draws,
 // gets an xterm's scrolling as scroll draws plus the new lines, and
 // shows exactly the server's pixels.
 func TestAttachScroll(t *testing.T) {
-	e := newEnv(t)
-	goFile := filepath.Join(e.home, "go")
-	n := e.start("--encoding=rgb", "--start=xterm -T ascr -geometry 60x20 -e sh -c 'seq 1 40; "+
+	e := NewEnv(t)
+	goFile := filepath.Join(e.Home, "go")
+	n := e.Start("--encoding=rgb", "--start=xterm -T ascr -geometry 60x20 -e sh -c 'seq 1 40; "+
 		"while [ ! -e "+goFile+" ]; do sleep 0.1; done; i=0; while [ $i -lt 40 ]; do i=$((i+1)); echo scrolled line $i; sleep 0.1; done; exec cat'")
-	srv := waitWindow(t, n, "ascr")
-	cd := clientDisplay(t)
-	a := e.attach(cd, fmt.Sprintf(":%d", n), "--socket-dir="+e.sockDir)
+	srv := WaitWindow(t, n, "ascr")
+	cd := ClientDisplay(t)
+	a := e.Attach(cd, fmt.Sprintf(":%d", n), "--socket-dir="+e.SockDir)
 	defer func() {
 		if t.Failed() {
-			t.Logf("attach output:\n%s", tail(a.out.String(), 3000))
+			t.Logf("attach output:\n%s", Tail(a.Out.String(), 3000))
 		}
 	}()
-	cli := waitWindow(t, cd, "ascr")
-	samePixels(t, n, srv.ID, cd, cli.ID, 0)
+	cli := WaitWindow(t, cd, "ascr")
+	SamePixels(t, n, srv.ID, cd, cli.ID, 0)
 	if err := os.WriteFile(goFile, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "scroll draws", func() bool { return e.infoInt(n, "encodings.draws.scroll") >= 5 })
+	WaitFor(t, "scroll draws", func() bool { return e.infoInt(n, "encodings.draws.scroll") >= 5 })
 	time.Sleep(5 * time.Second) // the 40 lines
-	samePixels(t, n, srv.ID, cd, cli.ID, 0)
-	t.Logf("%s", grepLines(e.mustRun("info", fmt.Sprintf(":%d", n)), "encodings.draws"))
+	SamePixels(t, n, srv.ID, cd, cli.ID, 0)
+	t.Logf("%s", GrepLines(e.MustRun("info", fmt.Sprintf(":%d", n)), "encodings.draws"))
 }

@@ -50,11 +50,11 @@ func vmRSS(t *testing.T, pid int, field string) int64 {
 // leave the server under 100 MB of RSS; the session lives on and the
 // client with the password still gets in.
 func TestPreAuthFloodMemory(t *testing.T) {
-	e := newEnv(t)
-	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
-	n := e.start("--plugin-dir="+testPlugins, "--bind-tcp="+addr, "--tcp-auth=password:value=flood-secret", "--start=xterm -T flood")
-	waitWindow(t, n, "flood")
-	pid := readPid(t, filepath.Join(e.sockDir, strconv.Itoa(n), "server.pid"))
+	e := NewEnv(t)
+	addr := fmt.Sprintf("127.0.0.1:%d", FreePort(t))
+	n := e.Start("--plugin-dir="+testPlugins, "--bind-tcp="+addr, "--tcp-auth=password:value=flood-secret", "--start=xterm -T flood")
+	WaitWindow(t, n, "flood")
+	pid := ReadPid(t, filepath.Join(e.SockDir, strconv.Itoa(n), "server.pid"))
 	packet := func(lists int) []byte {
 		body := "l" + strings.Repeat("le", lists) + "e"
 		b := make([]byte, wire.HeaderSize, wire.HeaderSize+len(body))
@@ -124,7 +124,7 @@ func TestPreAuthFloodMemory(t *testing.T) {
 	if limit := int64(100 << 20); peak.Load() >= limit || hwm >= limit {
 		t.Errorf("the server took %d MB (peak %d MB): want under 100 MB", peak.Load()>>20, hwm>>20)
 	}
-	logb, _ := os.ReadFile(filepath.Join(e.sockDir, fmt.Sprintf(":%d.log", n)))
+	logb, _ := os.ReadFile(filepath.Join(e.SockDir, fmt.Sprintf(":%d.log", n)))
 	for _, want := range []string{"exceeds limit", "decoded values too large"} {
 		if !strings.Contains(string(logb), want) {
 			t.Errorf("the server log does not say %q:\n%s", want, linesWith(string(logb), "first packet"))
@@ -132,7 +132,7 @@ func TestPreAuthFloodMemory(t *testing.T) {
 	}
 	// The session is whole and serves a client that logs in.
 	cmd := exec.Command(xroamBin, "info", "tcp://"+addr+"/")
-	cmd.Env = append(e.environ(), "XROAM_PASSWORD=flood-secret")
+	cmd.Env = append(e.Environ(), "XROAM_PASSWORD=flood-secret")
 	if b, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(b), "windows.0.title=flood") {
 		t.Errorf("a client with the password after the flood: %v\n%s", err, b)
 	}

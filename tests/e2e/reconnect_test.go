@@ -63,40 +63,40 @@ func (p *cutProxy) cut() {
 // TestAttachReconnects: when the connection drops, xroam attach connects
 // again and shows the windows again; when the server stops, it exits.
 func TestAttachReconnects(t *testing.T) {
-	e := newEnv(t)
-	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
-	n := e.start("--start=xterm -T recon -geometry 40x10", "--bind-tcp="+addr)
-	srv := waitWindow(t, n, "recon")
+	e := NewEnv(t)
+	addr := fmt.Sprintf("127.0.0.1:%d", FreePort(t))
+	n := e.Start("--start=xterm -T recon -geometry 40x10", "--bind-tcp="+addr)
+	srv := WaitWindow(t, n, "recon")
 	p := newCutProxy(t, addr)
 
-	cd := clientDisplay(t)
-	a := e.attach(cd, "tcp://"+p.addr()+"/", "--encoding=rgb")
-	first := waitWindow(t, cd, "recon")
+	cd := ClientDisplay(t)
+	a := e.Attach(cd, "tcp://"+p.addr()+"/", "--encoding=rgb")
+	first := WaitWindow(t, cd, "recon")
 	srvWaitSamePixels(t, n, srv.ID, cd, first.ID)
 
 	p.cut()
 	// The window of the lost connection goes, a new one comes with the
 	// application's pixels.
 	var again uint32
-	waitFor(t, "the window to come back after the reconnect", func() bool {
-		w := waitWindow(t, cd, "recon")
+	WaitFor(t, "the window to come back after the reconnect", func() bool {
+		w := WaitWindow(t, cd, "recon")
 		again = w.ID
 		return w.ID != first.ID
 	})
 	srvWaitSamePixels(t, n, srv.ID, cd, again)
 	select {
-	case err := <-a.done:
-		a.done <- err
+	case err := <-a.Done:
+		a.Done <- err
 		t.Fatalf("xroam attach exited after the connection dropped: %v", err)
 	default:
 	}
 
 	// A server that ends the session is not reconnected to.
-	e.mustRun("stop", fmt.Sprintf(":%d", n))
+	e.MustRun("stop", fmt.Sprintf(":%d", n))
 	select {
-	case err := <-a.done:
-		a.done <- err
+	case err := <-a.Done:
+		a.Done <- err
 	case <-time.After(30 * time.Second):
-		t.Fatalf("xroam attach did not exit after the server stopped:\n%s", a.out.String())
+		t.Fatalf("xroam attach did not exit after the server stopped:\n%s", a.Out.String())
 	}
 }

@@ -69,23 +69,23 @@ func viewerWindow(t *testing.T, cd int, name string, w, h int) x11.WindowInfo {
 // encoding it has in common with the server, shows the desktop session's
 // exact pixels, and a line typed into it reaches the xterm.
 func TestRFBVncviewerShowsTheDesktop(t *testing.T) {
-	e := newEnv(t)
+	e := NewEnv(t)
 	needVNCViewer(t)
-	out := filepath.Join(e.home, "typed")
-	port := freePort(t)
+	out := filepath.Join(e.Home, "typed")
+	port := FreePort(t)
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	// After the typed line the xterm scrolls a line at a time: CopyRect.
-	n := e.startVerb("start-desktop", smallXvfb, "--session-name=rfbdesk", "--bind-rfb="+addr,
+	n := e.StartVerb("start-desktop", smallXvfb, "--session-name=rfbdesk", "--bind-rfb="+addr,
 		fmt.Sprintf("--start=xterm -T rfb-app -geometry 60x20+0+0 -e sh -c 'ls /; read l; echo \"$l\" > %s; "+
 			"for i in $(seq 1 40); do echo scrolled line $i; sleep 0.05; done; sleep 60'", out))
-	waitWindow(t, n, "rfb-app")
+	WaitWindow(t, n, "rfb-app")
 	srv, err := x11.Probe(context.Background(), fmt.Sprintf(":%d", n))
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, enc := range []string{"ZRLE", "Tight", "Raw"} {
 		t.Run(enc, func(t *testing.T) {
-			cd := clientDisplay(t)
+			cd := ClientDisplay(t)
 			opts := []string{"-AutoSelect=0", "-FullColor=1", "-PreferredEncoding=" + enc, "-NoJPEG=1"}
 			logs, _ := vncviewer(t, cd, addr, opts...)
 			cw := viewerWindow(t, cd, "rfbdesk", srv.Width, srv.Height)
@@ -97,7 +97,7 @@ func TestRFBVncviewerShowsTheDesktop(t *testing.T) {
 			srvXdotool(t, cd, "windowfocus", "--sync", fmt.Sprint(cw.ID))
 			// The xterm has the keyboard once the pointer is over it (no
 			// window manager: focus follows the pointer).
-			waitFor(t, "the pointer to reach the xterm", func() bool {
+			WaitFor(t, "the pointer to reach the xterm", func() bool {
 				cmd := exec.Command("xdotool", "getmouselocation")
 				cmd.Env = append(os.Environ(), fmt.Sprintf("DISPLAY=:%d", n))
 				b, _ := cmd.Output()
@@ -111,13 +111,13 @@ func TestRFBVncviewerShowsTheDesktop(t *testing.T) {
 			own.update(false)
 			srvXdotool(t, cd, "type", "--delay", "30", "rfb ok")
 			srvXdotool(t, cd, "key", "Return")
-			waitFor(t, "the typed line", func() bool {
+			WaitFor(t, "the typed line", func() bool {
 				own.tryUpdate(true, 100*time.Millisecond)
 				b, _ := os.ReadFile(out)
 				return strings.TrimSpace(string(b)) == "rfb ok"
 			})
 			var why string
-			waitFor(t, "the scrolled xterm in xroam's client", func() bool {
+			WaitFor(t, "the scrolled xterm in xroam's client", func() bool {
 				own.tryUpdate(true, 200*time.Millisecond)
 				ok, w := own.sameAsDisplay(n, srv.Root)
 				why = w
@@ -136,13 +136,13 @@ func TestRFBVncviewerShowsTheDesktop(t *testing.T) {
 // TestRFBVncAuth: with --rfb-auth the viewer needs the password; a wrong
 // one is refused and sees nothing.
 func TestRFBVncAuth(t *testing.T) {
-	e := newEnv(t)
+	e := NewEnv(t)
 	needVNCViewer(t)
-	port := freePort(t)
+	port := FreePort(t)
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	n := e.startVerb("start-desktop", smallXvfb, "--plugin-dir="+testPlugins, "--session-name=rfbauth", "--bind-rfb="+addr,
+	n := e.StartVerb("start-desktop", smallXvfb, "--plugin-dir="+testPlugins, "--session-name=rfbauth", "--bind-rfb="+addr,
 		"--rfb-auth=password:value=s3cret", "--start=xterm -T rfb-auth-app -geometry 40x8+0+0")
-	waitWindow(t, n, "rfb-auth-app")
+	WaitWindow(t, n, "rfb-auth-app")
 	srv, err := x11.Probe(context.Background(), fmt.Sprintf(":%d", n))
 	if err != nil {
 		t.Fatal(err)
@@ -160,12 +160,12 @@ func TestRFBVncAuth(t *testing.T) {
 		}
 		return f
 	}
-	cd := clientDisplay(t)
+	cd := ClientDisplay(t)
 	logs, _ := vncviewer(t, cd, addr, "-PasswordFile="+passwd("wrong"))
-	waitFor(t, "the refused viewer to report the failure", func() bool {
+	WaitFor(t, "the refused viewer to report the failure", func() bool {
 		return strings.Contains(strings.ToLower(logs.String()), "authentication failed")
 	})
-	cd2 := clientDisplay(t)
+	cd2 := ClientDisplay(t)
 	vncviewer(t, cd2, addr, "-PasswordFile="+passwd("s3cret"))
 	cw := viewerWindow(t, cd2, "rfbauth", srv.Width, srv.Height)
 	srvWaitSamePixels(t, n, srv.Root, cd2, cw.ID)
@@ -177,13 +177,13 @@ func TestRFBVncAuth(t *testing.T) {
 		t.Errorf("the right password: %v", err)
 	}
 	// The file module: its file's content is the password.
-	pwFile := filepath.Join(e.home, "rfb-password")
+	pwFile := filepath.Join(e.Home, "rfb-password")
 	if err := os.WriteFile(pwFile, []byte("fil3pw\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	port3 := freePort(t)
+	port3 := FreePort(t)
 	addr3 := fmt.Sprintf("127.0.0.1:%d", port3)
-	e.startVerb("start-desktop", smallXvfb, "--plugin-dir="+testPlugins, "--bind-rfb="+addr3, "--rfb-auth=file:filename="+pwFile)
+	e.StartVerb("start-desktop", smallXvfb, "--plugin-dir="+testPlugins, "--bind-rfb="+addr3, "--rfb-auth=file:filename="+pwFile)
 	if _, err := dialRFB(t, addr3, "fil3px"); !errors.Is(err, rfb.ErrAuthFailed) {
 		t.Errorf("file module, a wrong password: %v", err)
 	}
@@ -191,9 +191,9 @@ func TestRFBVncAuth(t *testing.T) {
 		t.Errorf("file module, the right password: %v", err)
 	}
 	// A module that refuses everyone refuses before the handshake.
-	port2 := freePort(t)
+	port2 := FreePort(t)
 	addr2 := fmt.Sprintf("127.0.0.1:%d", port2)
-	e.startVerb("start-desktop", smallXvfb, "--plugin-dir="+testPlugins, "--bind-rfb="+addr2, "--rfb-auth=fail")
+	e.StartVerb("start-desktop", smallXvfb, "--plugin-dir="+testPlugins, "--bind-rfb="+addr2, "--rfb-auth=fail")
 	if _, err := dialRFB(t, addr2, ""); err == nil {
 		t.Error("--rfb-auth=fail let a client in")
 	}
@@ -243,19 +243,19 @@ func pngSnapshot(path string) (x11test.Snapshot, error) {
 // with JPEG allowed, so within a PSNR bound) and forced to zlib, which
 // vncviewer lacks (exact), behind VNC authentication.
 func TestRFBNoVNC(t *testing.T) {
-	e := newEnv(t)
+	e := NewEnv(t)
 	needNoVNC(t)
-	out := filepath.Join(e.home, "typed")
-	rfbPort := freePort(t)
-	n := e.startVerb("start-desktop", smallXvfb, "--plugin-dir="+testPlugins, "--session-name=novnc",
+	out := filepath.Join(e.Home, "typed")
+	rfbPort := FreePort(t)
+	n := e.StartVerb("start-desktop", smallXvfb, "--plugin-dir="+testPlugins, "--session-name=novnc",
 		fmt.Sprintf("--bind-rfb=127.0.0.1:%d", rfbPort), "--rfb-auth=password:value=nov3nc",
 		fmt.Sprintf("--start=xterm -T novnc-app -geometry 40x8+0+0 -e sh -c 'ls /; read l; echo \"$l\" > %s; sleep 60'", out))
-	waitWindow(t, n, "novnc-app")
+	WaitWindow(t, n, "novnc-app")
 	srv, err := x11.Probe(context.Background(), fmt.Sprintf(":%d", n))
 	if err != nil {
 		t.Fatal(err)
 	}
-	webPort := freePort(t)
+	webPort := FreePort(t)
 	ws := exec.Command("websockify", "--web", noVNCDir, fmt.Sprintf("127.0.0.1:%d", webPort), fmt.Sprintf("127.0.0.1:%d", rfbPort))
 	var wsOut bytes.Buffer
 	ws.Stdout, ws.Stderr = &wsOut, &wsOut
@@ -263,7 +263,7 @@ func TestRFBNoVNC(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = ws.Process.Kill(); _ = ws.Wait() })
-	waitFor(t, "websockify", func() bool {
+	WaitFor(t, "websockify", func() bool {
 		c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", webPort))
 		if err == nil {
 			c.Close()
@@ -308,13 +308,13 @@ func TestRFBNoVNC(t *testing.T) {
 				}
 			}()
 			if tc.text != "" {
-				waitFor(t, "the typed line", func() bool {
+				WaitFor(t, "the typed line", func() bool {
 					b, _ := os.ReadFile(out)
 					return strings.TrimSpace(string(b)) == tc.text
 				})
 			}
 			var last string
-			waitFor(t, "the canvas to show the screen", func() bool {
+			WaitFor(t, "the canvas to show the screen", func() bool {
 				a, err1 := x11test.SnapshotWindow(context.Background(), fmt.Sprintf(":%d", n), srv.Root)
 				b, err2 := pngSnapshot(shot)
 				if err1 != nil || err2 != nil {
@@ -432,20 +432,20 @@ func (c *rfbClient) sameAsDisplay(display int, root uint32) (bool, string) {
 // sees its screen, and a change on it (a new window) is in the next
 // update the client asks for. --readonly drops the client's keys.
 func TestRFBShadow(t *testing.T) {
-	e := newEnv(t)
+	e := NewEnv(t)
 	needVNCViewer(t)
-	shared := clientDisplay(t)
-	typed := filepath.Join(e.home, "typed")
+	shared := ClientDisplay(t)
+	typed := filepath.Join(e.Home, "typed")
 	app := exec.Command("xterm", "-T", "shadowed-rfb", "-geometry", "40x8+0+0", "-e", "sh", "-c", "read l; echo \"$l\" > "+typed+"; sleep 60")
 	app.Env = append(os.Environ(), fmt.Sprintf("DISPLAY=:%d", shared))
 	if err := app.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { app.Process.Kill(); app.Wait() })
-	waitWindow(t, shared, "shadowed-rfb")
-	port := freePort(t)
+	WaitWindow(t, shared, "shadowed-rfb")
+	port := FreePort(t)
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	e.startVerb("shadow", fmt.Sprintf(":%d", shared), "--readonly", "--bind-rfb="+addr)
+	e.StartVerb("shadow", fmt.Sprintf(":%d", shared), "--readonly", "--bind-rfb="+addr)
 	srv, err := x11.Probe(context.Background(), fmt.Sprintf(":%d", shared))
 	if err != nil {
 		t.Fatal(err)
@@ -461,8 +461,8 @@ func TestRFBShadow(t *testing.T) {
 	if c.dec.Cursors == 0 {
 		t.Error("no cursor shape in the first update")
 	}
-	if info := e.mustRun("info", fmt.Sprintf(":%d", shared)); !strings.Contains(info, "rfb.clients=1\n") || !strings.Contains(info, "rfb.sockets=("+addr+")") {
-		t.Errorf("info does not show the RFB socket and client:\n%s", grepLines(info, "rfb"))
+	if info := e.MustRun("info", fmt.Sprintf(":%d", shared)); !strings.Contains(info, "rfb.clients=1\n") || !strings.Contains(info, "rfb.sockets=("+addr+")") {
+		t.Errorf("info does not show the RFB socket and client:\n%s", GrepLines(info, "rfb"))
 	}
 	if ok, why := c.sameAsDisplay(shared, srv.Root); !ok {
 		t.Fatalf("first update: %s", why)
@@ -474,11 +474,11 @@ func TestRFBShadow(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { logo.Process.Kill(); logo.Wait() })
-	waitWindow(t, shared, "xlogo")
+	WaitWindow(t, shared, "xlogo")
 	// Each incremental update carries what changed since the previous one:
 	// the screen is mirrored as soon as the drawing is over.
 	var why string
-	waitFor(t, "the new window in the client's framebuffer", func() bool {
+	WaitFor(t, "the new window in the client's framebuffer", func() bool {
 		c.update(true)
 		var ok bool
 		ok, why = c.sameAsDisplay(shared, srv.Root)
@@ -501,11 +501,11 @@ func TestRFBShadow(t *testing.T) {
 // for --rfb-upgrade seconds gets the RFB handshake, while xpra clients
 // on the same socket are served as before.
 func TestRFBUpgrade(t *testing.T) {
-	e := newEnv(t)
-	port := freePort(t)
+	e := NewEnv(t)
+	port := FreePort(t)
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	n := e.startVerb("start-desktop", smallXvfb, "--bind-tcp="+addr, "--rfb-upgrade=1", "--start=xterm -T upgrade-app -geometry 40x8+0+0")
-	waitWindow(t, n, "upgrade-app")
+	n := e.StartVerb("start-desktop", smallXvfb, "--bind-tcp="+addr, "--rfb-upgrade=1", "--start=xterm -T upgrade-app -geometry 40x8+0+0")
+	WaitWindow(t, n, "upgrade-app")
 	srv, err := x11.Probe(context.Background(), fmt.Sprintf(":%d", n))
 	if err != nil {
 		t.Fatal(err)
@@ -519,14 +519,14 @@ func TestRFBUpgrade(t *testing.T) {
 		t.Errorf("the RFB handshake came after %v, before --rfb-upgrade=1", waited)
 	}
 	var why string
-	waitFor(t, "the screen over the upgraded connection", func() bool {
+	WaitFor(t, "the screen over the upgraded connection", func() bool {
 		c.update(false)
 		var ok bool
 		ok, why = c.sameAsDisplay(n, srv.Root)
 		return ok
 	})
 	t.Log(why)
-	if info := e.mustRun("info", "tcp://"+addr); !strings.Contains(info, "server.mode=desktop") {
+	if info := e.MustRun("info", "tcp://"+addr); !strings.Contains(info, "server.mode=desktop") {
 		t.Errorf("xpra protocol on the same socket: info:\n%s", info)
 	}
 }
@@ -534,8 +534,8 @@ func TestRFBUpgrade(t *testing.T) {
 // TestRFBOptionErrors: RFB beyond loopback needs --rfb-auth, and RFB is
 // for desktop and shadow sessions only.
 func TestRFBOptionErrors(t *testing.T) {
-	e := newEnv(t)
-	port := freePort(t)
+	e := NewEnv(t)
+	port := FreePort(t)
 	for _, tc := range []struct {
 		args []string
 		want string
@@ -544,7 +544,7 @@ func TestRFBOptionErrors(t *testing.T) {
 		{[]string{"start", fmt.Sprintf("--bind-rfb=127.0.0.1:%d", port)}, "start-desktop and shadow only"},
 		{[]string{"start-desktop", smallXvfb, "--bind-rfb=nohostport"}, "--bind-rfb=nohostport"},
 	} {
-		out, code := e.run(append(tc.args, "--daemon=no")...)
+		out, code := e.Run(append(tc.args, "--daemon=no")...)
 		if code == 0 || !strings.Contains(out, tc.want) {
 			t.Errorf("%v: exit %d, output %q, want an error with %q", tc.args, code, out, tc.want)
 		}
@@ -555,9 +555,9 @@ func TestRFBOptionErrors(t *testing.T) {
 // Tight JPEG when it allows lossy compression: the picture is close to
 // the screen's, not identical.
 func TestRFBTightJPEGVncviewer(t *testing.T) {
-	e := newEnv(t)
+	e := NewEnv(t)
 	needVNCViewer(t)
-	shared := clientDisplay(t)
+	shared := ClientDisplay(t)
 	d, err := xclient.Open(context.Background(), fmt.Sprintf(":%d", shared), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -582,16 +582,16 @@ func TestRFBTightJPEGVncviewer(t *testing.T) {
 	if err := d.Sync(); err != nil {
 		t.Fatal(err)
 	}
-	port := freePort(t)
+	port := FreePort(t)
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	e.startVerb("shadow", fmt.Sprintf(":%d", shared), "--readonly", "--bind-rfb="+addr)
+	e.StartVerb("shadow", fmt.Sprintf(":%d", shared), "--readonly", "--bind-rfb="+addr)
 	srv, err := x11.Probe(context.Background(), fmt.Sprintf(":%d", shared))
 	if err != nil {
 		t.Fatal(err)
 	}
 	// The viewer's screen is larger than the shadowed one, so that its
 	// window shows the whole framebuffer without scrollbars.
-	cd := sizedDisplay(t, "1600x1280x24")
+	cd := SizedDisplay(t, "1600x1280x24")
 	vncviewer(t, cd, addr, "-AutoSelect=0", "-FullColor=1", "-PreferredEncoding=Tight", "-NoJPEG=0", "-QualityLevel=6")
 	cw := deskWaitWindow(t, cd, func(wi x11.WindowInfo) bool {
 		return wi.Mapped && strings.Contains(wi.Title, "TigerVNC") && wi.Width == srv.Width && wi.Height == srv.Height
@@ -603,7 +603,7 @@ func TestRFBTightJPEGVncviewer(t *testing.T) {
 	t.Logf("PSNR %.1f dB", p)
 	// vncviewer with its defaults (it picks encodings and quality by
 	// itself) shows the screen as well.
-	cd2 := sizedDisplay(t, "1600x1280x24")
+	cd2 := SizedDisplay(t, "1600x1280x24")
 	vncviewer(t, cd2, addr)
 	cw2 := deskWaitWindow(t, cd2, func(wi x11.WindowInfo) bool {
 		return wi.Mapped && strings.Contains(wi.Title, "TigerVNC") && wi.Width == srv.Width && wi.Height == srv.Height
@@ -615,20 +615,20 @@ func TestRFBTightJPEGVncviewer(t *testing.T) {
 // lacks (the euro sign on Xvfb's US layout) still types its character:
 // the server binds it to a spare keycode.
 func TestRFBKeysymOutsideLayout(t *testing.T) {
-	e := newEnv(t)
-	out := filepath.Join(e.home, "typed")
-	port := freePort(t)
+	e := NewEnv(t)
+	out := filepath.Join(e.Home, "typed")
+	port := FreePort(t)
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	n := e.startVerb("start-desktop", smallXvfb, "--bind-rfb="+addr,
+	n := e.StartVerb("start-desktop", smallXvfb, "--bind-rfb="+addr,
 		fmt.Sprintf("--start=env LANG=C.UTF-8 LC_ALL=C.UTF-8 xterm -u8 -T keysym-app -geometry 40x8+0+0 -e sh -c 'read l; printf %%s \"$l\" | od -An -tx1 > %s; sleep 60'", out))
-	waitWindow(t, n, "keysym-app")
+	WaitWindow(t, n, "keysym-app")
 	c, err := dialRFB(t, addr, "", rfb.EncRaw)
 	if err != nil {
 		t.Fatal(err)
 	}
 	c.update(false)
 	c.send(rfb.AppendPointerEvent(nil, 0, 40, 40))
-	waitFor(t, "the pointer over the xterm", func() bool {
+	WaitFor(t, "the pointer over the xterm", func() bool {
 		cmd := exec.Command("xdotool", "getmouselocation")
 		cmd.Env = append(os.Environ(), fmt.Sprintf("DISPLAY=:%d", n))
 		b, _ := cmd.Output()
@@ -639,7 +639,7 @@ func TestRFBKeysymOutsideLayout(t *testing.T) {
 		c.send(rfb.AppendKeyEvent(nil, false, ks))
 	}
 	var got string
-	waitFor(t, "the typed line", func() bool {
+	WaitFor(t, "the typed line", func() bool {
 		b, _ := os.ReadFile(out)
 		got = strings.TrimSpace(string(b))
 		return got != ""
@@ -653,8 +653,8 @@ func TestRFBKeysymOutsideLayout(t *testing.T) {
 // be shadowed: its screen is compared periodically, and a change reaches
 // the client all the same.
 func TestRFBShadowWithoutDamage(t *testing.T) {
-	e := newEnv(t)
-	shared := sizedDisplay(t, "800x600x24", "-extension", "DAMAGE")
+	e := NewEnv(t)
+	shared := SizedDisplay(t, "800x600x24", "-extension", "DAMAGE")
 	info, err := x11.Probe(context.Background(), fmt.Sprintf(":%d", shared))
 	if err != nil {
 		t.Fatal(err)
@@ -662,9 +662,9 @@ func TestRFBShadowWithoutDamage(t *testing.T) {
 	if info.HasExtension("DAMAGE") {
 		t.Skip("this Xvfb cannot run without DAMAGE")
 	}
-	port := freePort(t)
+	port := FreePort(t)
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	e.startVerb("shadow", fmt.Sprintf(":%d", shared), "--readonly", "--bind-rfb="+addr)
+	e.StartVerb("shadow", fmt.Sprintf(":%d", shared), "--readonly", "--bind-rfb="+addr)
 	c, err := dialRFB(t, addr, "", rfb.EncZRLE, rfb.EncCopyRect)
 	if err != nil {
 		t.Fatal(err)
@@ -679,9 +679,9 @@ func TestRFBShadowWithoutDamage(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { logo.Process.Kill(); logo.Wait() })
-	waitWindow(t, shared, "xlogo")
+	WaitWindow(t, shared, "xlogo")
 	var why string
-	waitFor(t, "the new window in the client's framebuffer", func() bool {
+	WaitFor(t, "the new window in the client's framebuffer", func() bool {
 		c.tryUpdate(true, 500*time.Millisecond)
 		var ok bool
 		ok, why = c.sameAsDisplay(shared, info.Root)
@@ -695,8 +695,8 @@ func TestRFBShadowWithoutDamage(t *testing.T) {
 	if err := exec.Command("/usr/bin/python3", "-c", "import gi; gi.require_foreign('cairo')").Run(); err != nil {
 		return
 	}
-	cd := clientDisplay(t)
-	out, stop := e.srvAttachXpra(t, "socket://"+e.socket(shared), cd)
+	cd := ClientDisplay(t)
+	out, stop := e.srvAttachXpra(t, "socket://"+e.Socket(shared), cd)
 	defer e.dumpOnFailure(t, shared, out, stop)
 	cw := deskWaitWindow(t, cd, func(w x11.WindowInfo) bool {
 		return w.Mapped && w.Width == info.Width && w.Height == info.Height
@@ -708,7 +708,7 @@ func TestRFBShadowWithoutDamage(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { second.Process.Kill(); second.Wait() })
-	waitWindow(t, shared, "second")
+	WaitWindow(t, shared, "second")
 	srvWaitSamePixels(t, shared, info.Root, cd, cw.ID)
 	t.Logf("the xpra client's %dx%d window shows the change", cw.Width, cw.Height)
 }
@@ -717,27 +717,27 @@ func TestRFBShadowWithoutDamage(t *testing.T) {
 // the shadowed display: the pointer moves there and typed keys reach its
 // application (TestRFBShadow checks that --readonly drops them).
 func TestRFBShadowFullAccess(t *testing.T) {
-	e := newEnv(t)
+	e := NewEnv(t)
 	needVNCViewer(t) // xdotool
-	shared := clientDisplay(t)
-	typed := filepath.Join(e.home, "typed")
+	shared := ClientDisplay(t)
+	typed := filepath.Join(e.Home, "typed")
 	app := exec.Command("xterm", "-T", "shadowed-full", "-geometry", "40x8+0+0", "-e", "sh", "-c", "read l; echo \"$l\" > "+typed+"; sleep 60")
 	app.Env = append(os.Environ(), fmt.Sprintf("DISPLAY=:%d", shared))
 	if err := app.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { app.Process.Kill(); app.Wait() })
-	waitWindow(t, shared, "shadowed-full")
-	port := freePort(t)
+	WaitWindow(t, shared, "shadowed-full")
+	port := FreePort(t)
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	e.startVerb("shadow", fmt.Sprintf(":%d", shared), "--bind-rfb="+addr)
+	e.StartVerb("shadow", fmt.Sprintf(":%d", shared), "--bind-rfb="+addr)
 	c, err := dialRFB(t, addr, "", rfb.EncZRLE)
 	if err != nil {
 		t.Fatal(err)
 	}
 	c.update(false)
 	c.send(rfb.AppendPointerEvent(nil, 0, 40, 40))
-	waitFor(t, "the pointer over the shadowed xterm", func() bool {
+	WaitFor(t, "the pointer over the shadowed xterm", func() bool {
 		cmd := exec.Command("xdotool", "getmouselocation")
 		cmd.Env = append(os.Environ(), fmt.Sprintf("DISPLAY=:%d", shared))
 		b, _ := cmd.Output()
@@ -747,21 +747,21 @@ func TestRFBShadowFullAccess(t *testing.T) {
 		c.send(rfb.AppendKeyEvent(nil, true, ks))
 		c.send(rfb.AppendKeyEvent(nil, false, ks))
 	}
-	waitFor(t, "the typed line on the shadowed display", func() bool {
+	WaitFor(t, "the typed line on the shadowed display", func() bool {
 		b, _ := os.ReadFile(typed)
 		return strings.TrimSpace(string(b)) == "full"
 	})
 
 	// NX's view-only shadow: shadowmode=0 in the options file drops the
 	// clients' input as --readonly does.
-	e.mustRun("stop", fmt.Sprintf(":%d", shared))
-	opts := filepath.Join(e.home, "options")
+	e.MustRun("stop", fmt.Sprintf(":%d", shared))
+	opts := filepath.Join(e.Home, "options")
 	if err := os.WriteFile(opts, []byte("nx/nx,shadowmode=0\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	port2 := freePort(t)
+	port2 := FreePort(t)
 	addr2 := fmt.Sprintf("127.0.0.1:%d", port2)
-	e.startVerb("shadow", fmt.Sprintf(":%d", shared), "--bind-rfb="+addr2, "--options-file="+opts)
+	e.StartVerb("shadow", fmt.Sprintf(":%d", shared), "--bind-rfb="+addr2, "--options-file="+opts)
 	c2, err := dialRFB(t, addr2, "", rfb.EncZRLE)
 	if err != nil {
 		t.Fatal(err)
@@ -776,7 +776,7 @@ func TestRFBShadowFullAccess(t *testing.T) {
 		t.Errorf("a view-only shadow's client moved the pointer: %s", b)
 	}
 	// shadowmode is for shadows only.
-	out, code := e.run("start-desktop", smallXvfb, "--options-file="+opts, "--daemon=no")
+	out, code := e.Run("start-desktop", smallXvfb, "--options-file="+opts, "--daemon=no")
 	if code == 0 || !strings.Contains(out, "shadowmode= is for shadow sessions") {
 		t.Errorf("start-desktop with shadowmode: exit %d, %q", code, out)
 	}
@@ -786,18 +786,18 @@ func TestRFBShadowFullAccess(t *testing.T) {
 // asks for its window's size when the window is resized: the desktop
 // session's screen takes it, and the viewer shows the resized screen.
 func TestRFBVncviewerRemoteResize(t *testing.T) {
-	e := newEnv(t)
+	e := NewEnv(t)
 	needVNCViewer(t)
-	port := freePort(t)
+	port := FreePort(t)
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	n := e.startVerb("start-desktop", smallXvfb, "--session-name=rfbresize", "--bind-rfb="+addr,
+	n := e.StartVerb("start-desktop", smallXvfb, "--session-name=rfbresize", "--bind-rfb="+addr,
 		"--start=xterm -T rr-app -geometry 40x8+0+0")
-	waitWindow(t, n, "rr-app")
-	cd := clientDisplay(t)
+	WaitWindow(t, n, "rr-app")
+	cd := ClientDisplay(t)
 	logs, _ := vncviewer(t, cd, addr, "-AutoSelect=0", "-FullColor=1", "-PreferredEncoding=ZRLE", "-RemoteResize=1")
 	cw := viewerWindow(t, cd, "rfbresize", 640, 480)
 	srvXdotool(t, cd, "windowsize", fmt.Sprint(cw.ID), "520", "360")
-	waitFor(t, "the desktop to take the viewer's 520x360", func() bool { return screenSize(t, n) == "520x360" })
+	WaitFor(t, "the desktop to take the viewer's 520x360", func() bool { return screenSize(t, n) == "520x360" })
 	srv, err := x11.Probe(context.Background(), fmt.Sprintf(":%d", n))
 	if err != nil {
 		t.Fatal(err)

@@ -16,13 +16,13 @@ import (
 // TestScreenshotMatchesDisplay: the PNG that screenshot writes is the
 // area of the session's windows exactly as the server display shows it.
 func TestScreenshotMatchesDisplay(t *testing.T) {
-	e := newEnv(t)
-	n := e.start("--start=xterm -T shot-app -geometry 60x10+20+30")
-	w := waitWindow(t, n, "shot-app")
-	file := filepath.Join(e.home, "shot.png")
+	e := NewEnv(t)
+	n := e.Start("--start=xterm -T shot-app -geometry 60x10+20+30")
+	w := WaitWindow(t, n, "shot-app")
+	file := filepath.Join(e.Home, "shot.png")
 	// Wait for the xterm to draw before the picture is taken.
 	var snap x11test.Snapshot
-	waitFor(t, "the xterm to draw", func() bool {
+	WaitFor(t, "the xterm to draw", func() bool {
 		var err error
 		snap, err = x11test.SnapshotWindow(t.Context(), fmt.Sprintf(":%d", n), w.ID)
 		if err != nil {
@@ -35,7 +35,7 @@ func TestScreenshotMatchesDisplay(t *testing.T) {
 		}
 		return false
 	})
-	out := e.mustRun("screenshot", file, fmt.Sprintf(":%d", n))
+	out := e.MustRun("screenshot", file, fmt.Sprintf(":%d", n))
 	if !strings.Contains(out, "saved to") {
 		t.Fatalf("screenshot: %q", out)
 	}
@@ -64,8 +64,8 @@ func TestScreenshotMatchesDisplay(t *testing.T) {
 		t.Errorf("%d pixels differ from the server window", diff)
 	}
 	if _, err := os.Stat("/usr/bin/xpra"); err == nil {
-		xfile := filepath.Join(e.home, "xpra.png")
-		if out, err := e.xpra(30*time.Second, "screenshot", xfile, "socket://"+e.socket(n)); err != nil {
+		xfile := filepath.Join(e.Home, "xpra.png")
+		if out, err := e.xpra(30*time.Second, "screenshot", xfile, "socket://"+e.Socket(n)); err != nil {
 			t.Errorf("xpra screenshot: %v\n%s", err, out)
 		} else if xb, err := os.ReadFile(xfile); err != nil {
 			t.Errorf("xpra screenshot wrote no file: %v", err)

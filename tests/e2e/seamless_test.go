@@ -22,9 +22,9 @@ import (
 
 // childPIDs maps each command the session started to its pid, from
 // `xroam info`.
-func (e *env) childPIDs(display int) map[string]int {
-	e.t.Helper()
-	info := e.mustRun("info", fmt.Sprintf(":%d", display))
+func (e *Env) childPIDs(display int) map[string]int {
+	e.T.Helper()
+	info := e.MustRun("info", fmt.Sprintf(":%d", display))
 	cmds := map[string]string{}
 	pids := map[string]int{}
 	for _, m := range regexp.MustCompile(`(?m)^children\.(\d+)\.(command|pid)=(.*)$`).FindAllStringSubmatch(info, -1) {
@@ -60,7 +60,7 @@ func overrideRedirectOn(display int) (x11.WindowInfo, bool) {
 // client shows it at the server's place and size.
 func waitSameMenu(t *testing.T, n, cd int) (srv, cli x11.WindowInfo) {
 	t.Helper()
-	waitFor(t, "the xterm menu on both displays", func() bool {
+	WaitFor(t, "the xterm menu on both displays", func() bool {
 		var ok1, ok2 bool
 		srv, ok1 = overrideRedirectOn(n)
 		cli, ok2 = overrideRedirectOn(cd)
@@ -98,29 +98,29 @@ func windowGone(display int, title string) func() bool {
 // every window back with identical pixels and the same processes; closing
 // the client window closes the application gracefully.
 func TestSeamlessEndToEnd(t *testing.T) {
-	e := newEnv(t)
+	e := NewEnv(t)
 	for _, tool := range []string{"xdotool", "xlogo"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Skipf("%s is not installed", tool)
 		}
 	}
-	shellLog := filepath.Join(e.home, "shell.log")
+	shellLog := filepath.Join(e.Home, "shell.log")
 	// xterm's -l logs everything the shell writes to the terminal: the
 	// echo of the typed line and the command's output.
-	n := e.start("--start=xterm -T e2eshell -geometry 60x12 -l -lf "+shellLog+" -e env PS1=$ sh -i",
+	n := e.Start("--start=xterm -T e2eshell -geometry 60x12 -l -lf "+shellLog+" -e env PS1=$ sh -i",
 		"--start=xlogo -geometry 160x140+500+300")
-	srvTerm := waitWindow(t, n, "e2eshell")
-	srvLogo := waitWindow(t, n, "xlogo")
+	srvTerm := WaitWindow(t, n, "e2eshell")
+	srvLogo := WaitWindow(t, n, "xlogo")
 
-	cd := clientDisplay(t)
-	a := e.attach(cd, fmt.Sprintf(":%d", n), "--socket-dir="+e.sockDir, "--encoding=rgb")
-	cliTerm := waitWindow(t, cd, "e2eshell")
-	cliLogo := waitWindow(t, cd, "xlogo")
+	cd := ClientDisplay(t)
+	a := e.Attach(cd, fmt.Sprintf(":%d", n), "--socket-dir="+e.SockDir, "--encoding=rgb")
+	cliTerm := WaitWindow(t, cd, "e2eshell")
+	cliLogo := WaitWindow(t, cd, "xlogo")
 	if !strings.Contains(cliTerm.Title, "e2eshell on ") || cliTerm.Class != "XTerm" {
 		t.Errorf("client window title %q class %q", cliTerm.Title, cliTerm.Class)
 	}
-	samePixels(t, n, srvTerm.ID, cd, cliTerm.ID, 0)
-	samePixels(t, n, srvLogo.ID, cd, cliLogo.ID, 0)
+	SamePixels(t, n, srvTerm.ID, cd, cliTerm.ID, 0)
+	SamePixels(t, n, srvLogo.ID, cd, cliLogo.ID, 0)
 
 	// The pointer over the window shows the xterm's cursor (its I-beam)
 	// on the client as on the server.
@@ -133,7 +133,7 @@ func TestSeamlessEndToEnd(t *testing.T) {
 	srvXdotool(t, cd, "type", "--delay", "30", "echo hello")
 	srvXdotool(t, cd, "key", "Return")
 	output := regexp.MustCompile(`(?m)^hello\r?$`)
-	waitFor(t, "the shell to print hello", func() bool {
+	WaitFor(t, "the shell to print hello", func() bool {
 		b, _ := os.ReadFile(shellLog)
 		return output.Match(b)
 	})
@@ -141,16 +141,16 @@ func TestSeamlessEndToEnd(t *testing.T) {
 		t.Errorf("the terminal log lacks the typed command:\n%q", b)
 	}
 	// The output is on the client's pixels.
-	samePixels(t, n, srvTerm.ID, cd, cliTerm.ID, 0)
+	SamePixels(t, n, srvTerm.ID, cd, cliTerm.ID, 0)
 
 	// Control + button 1 pops xterm's menu, at the same place on both.
 	srvXdotool(t, cd, "keydown", "ctrl", "mousedown", "1")
 	srvMenu, cliMenu := waitSameMenu(t, n, cd)
-	samePixels(t, n, srvMenu.ID, cd, cliMenu.ID, 0)
+	SamePixels(t, n, srvMenu.ID, cd, cliMenu.ID, 0)
 	// Released away from the menu, so that no item is chosen.
 	srvXdotool(t, cd, "mousemove", "--window", fmt.Sprint(cliTerm.ID), "300", "150")
 	srvXdotool(t, cd, "mouseup", "1", "keyup", "ctrl")
-	waitFor(t, "the menu to close on both displays", func() bool {
+	WaitFor(t, "the menu to close on both displays", func() bool {
 		_, ok1 := overrideRedirectOn(n)
 		_, ok2 := overrideRedirectOn(cd)
 		return !ok1 && !ok2
@@ -158,39 +158,39 @@ func TestSeamlessEndToEnd(t *testing.T) {
 
 	// Resizing the client window resizes the application's window.
 	srvXdotool(t, cd, "windowsize", fmt.Sprint(cliTerm.ID), "500", "300")
-	waitFor(t, "the server window to follow the resize", func() bool {
+	WaitFor(t, "the server window to follow the resize", func() bool {
 		img, err := x11test.SnapshotWindow(context.Background(), fmt.Sprintf(":%d", n), srvTerm.ID)
 		return err == nil && img.Width == 500 && img.Height == 300
 	})
-	samePixels(t, n, srvTerm.ID, cd, cliTerm.ID, 0)
+	SamePixels(t, n, srvTerm.ID, cd, cliTerm.ID, 0)
 
 	// Detach: the client exits and its windows go; the applications live.
 	pidsBefore := e.childPIDs(n)
 	if len(pidsBefore) != 2 {
 		t.Fatalf("commands before detach: %v", pidsBefore)
 	}
-	e.mustRun("detach", fmt.Sprintf(":%d", n))
-	a.wait(t, "detach")
-	waitFor(t, "the client windows to go", func() bool {
+	e.MustRun("detach", fmt.Sprintf(":%d", n))
+	a.Wait(t, "detach")
+	WaitFor(t, "the client windows to go", func() bool {
 		return windowGone(cd, "e2eshell")() && windowGone(cd, "xlogo")()
 	})
 
 	// Re-attach: every window, its pixels, the same processes.
-	e.attach(cd, fmt.Sprintf(":%d", n), "--socket-dir="+e.sockDir, "--encoding=rgb")
-	cliTerm = waitWindow(t, cd, "e2eshell")
-	cliLogo = waitWindow(t, cd, "xlogo")
-	samePixels(t, n, srvTerm.ID, cd, cliTerm.ID, 0)
-	samePixels(t, n, srvLogo.ID, cd, cliLogo.ID, 0)
+	e.Attach(cd, fmt.Sprintf(":%d", n), "--socket-dir="+e.SockDir, "--encoding=rgb")
+	cliTerm = WaitWindow(t, cd, "e2eshell")
+	cliLogo = WaitWindow(t, cd, "xlogo")
+	SamePixels(t, n, srvTerm.ID, cd, cliTerm.ID, 0)
+	SamePixels(t, n, srvLogo.ID, cd, cliLogo.ID, 0)
 	if img, err := x11test.SnapshotWindow(context.Background(), fmt.Sprintf(":%d", cd), cliTerm.ID); err != nil || img.Width != 500 || img.Height != 300 {
 		t.Errorf("re-attached xterm window %dx%d (%v), want the resized 500x300", img.Width, img.Height, err)
 	}
 	// The same applications, and the same windows on the server.
 	for cmd, pid := range e.childPIDs(n) {
-		if pid <= 0 || pid != pidsBefore[cmd] || !pidAlive(pid) {
+		if pid <= 0 || pid != pidsBefore[cmd] || !PidAlive(pid) {
 			t.Errorf("%q: pid %d before the re-attach, %d after", cmd, pidsBefore[cmd], pid)
 		}
 	}
-	if w := waitWindow(t, n, "e2eshell"); w.ID != srvTerm.ID {
+	if w := WaitWindow(t, n, "e2eshell"); w.ID != srvTerm.ID {
 		t.Errorf("the xterm's window changed from 0x%x to 0x%x", srvTerm.ID, w.ID)
 	}
 
@@ -208,8 +208,8 @@ func TestSeamlessEndToEnd(t *testing.T) {
 	if err := x11test.RequestClose(context.Background(), fmt.Sprintf(":%d", cd), cliTerm.ID); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the xterm to exit", func() bool { return !pidAlive(xtermPID) })
-	waitFor(t, "the xterm window to go from the client", windowGone(cd, "e2eshell"))
+	WaitFor(t, "the xterm to exit", func() bool { return !PidAlive(xtermPID) })
+	WaitFor(t, "the xterm window to go from the client", windowGone(cd, "e2eshell"))
 	if windowGone(n, "xlogo")() || windowGone(cd, "xlogo")() {
 		t.Error("closing the xterm took xlogo with it")
 	}
@@ -239,25 +239,25 @@ func rssKiB(t *testing.T, pid int) (total, anon int) {
 // an attached client with its exact pixels, keeps the server process
 // under 60 MB resident (issue 5's target).
 func TestServerMemoryFiveXterms(t *testing.T) {
-	e := newEnv(t)
+	e := NewEnv(t)
 	var args []string
 	for i := range 5 {
 		args = append(args, fmt.Sprintf("--start=xterm -T mem%d -geometry 60x15+%d+%d -e sh -c 'ls -l /usr/bin | head -40; sleep 1000'",
 			i, (i%3)*420, (i/3)*300))
 	}
-	n := e.start(args...)
-	pid := readPid(t, filepath.Join(e.sockDir, strconv.Itoa(n), "server.pid"))
+	n := e.Start(args...)
+	pid := ReadPid(t, filepath.Join(e.SockDir, strconv.Itoa(n), "server.pid"))
 	var srv [5]x11.WindowInfo
 	for i := range srv {
-		srv[i] = waitWindow(t, n, fmt.Sprintf("mem%d", i))
+		srv[i] = WaitWindow(t, n, fmt.Sprintf("mem%d", i))
 	}
 	idle, idleAnon := rssKiB(t, pid)
 
-	cd := clientDisplay(t)
-	e.attach(cd, fmt.Sprintf(":%d", n), "--socket-dir="+e.sockDir, "--encoding=rgb")
+	cd := ClientDisplay(t)
+	e.Attach(cd, fmt.Sprintf(":%d", n), "--socket-dir="+e.SockDir, "--encoding=rgb")
 	for i := range srv {
-		cli := waitWindow(t, cd, fmt.Sprintf("mem%d", i))
-		samePixels(t, n, srv[i].ID, cd, cli.ID, 0)
+		cli := WaitWindow(t, cd, fmt.Sprintf("mem%d", i))
+		SamePixels(t, n, srv[i].ID, cd, cli.ID, 0)
 	}
 	attached, attachedAnon := rssKiB(t, pid)
 	t.Logf("server RSS with 5 xterms: %.1f MB (%.1f MB anonymous) before any client, %.1f MB (%.1f MB anonymous) with one attached",
@@ -273,28 +273,28 @@ func TestServerMemoryFiveXterms(t *testing.T) {
 // client window scrolls the xterm back; with --cursors=no the client
 // keeps its own cursor, not the xterm's.
 func TestAttachFocusWheelAndCursors(t *testing.T) {
-	e := newEnv(t)
+	e := NewEnv(t)
 	if _, err := exec.LookPath("xdotool"); err != nil {
 		t.Skip("xdotool is not installed")
 	}
-	n := e.start("--start=xterm -T focusa -sl 500 -geometry 40x10+0+0 -e sh -c 'seq 1 200; sleep 1000'",
+	n := e.Start("--start=xterm -T focusa -sl 500 -geometry 40x10+0+0 -e sh -c 'seq 1 200; sleep 1000'",
 		"--start=xterm -T focusb -geometry 40x10+450+0")
-	srvA := waitWindow(t, n, "focusa")
-	srvB := waitWindow(t, n, "focusb")
-	cd := clientDisplay(t)
-	e.attach(cd, fmt.Sprintf(":%d", n), "--socket-dir="+e.sockDir, "--encoding=rgb", "--cursors=no")
-	cliA := waitWindow(t, cd, "focusa")
-	cliB := waitWindow(t, cd, "focusb")
-	samePixels(t, n, srvA.ID, cd, cliA.ID, 0)
+	srvA := WaitWindow(t, n, "focusa")
+	srvB := WaitWindow(t, n, "focusb")
+	cd := ClientDisplay(t)
+	e.Attach(cd, fmt.Sprintf(":%d", n), "--socket-dir="+e.SockDir, "--encoding=rgb", "--cursors=no")
+	cliA := WaitWindow(t, cd, "focusa")
+	cliB := WaitWindow(t, cd, "focusb")
+	SamePixels(t, n, srvA.ID, cd, cliA.ID, 0)
 
 	for _, w := range []struct{ cli, srv uint32 }{{cliB.ID, srvB.ID}, {cliA.ID, srvA.ID}} {
 		srvXdotool(t, cd, "windowfocus", "--sync", fmt.Sprint(w.cli))
-		waitFor(t, fmt.Sprintf("the focus on server window 0x%x", w.srv), func() bool { return inputFocus(t, n) == fmt.Sprint(w.srv) })
+		WaitFor(t, fmt.Sprintf("the focus on server window 0x%x", w.srv), func() bool { return inputFocus(t, n) == fmt.Sprint(w.srv) })
 	}
 
 	// Moving a client window moves the application's window.
 	srvXdotool(t, cd, "windowmove", fmt.Sprint(cliB.ID), "600", "400")
-	waitFor(t, "the server window to follow the move", func() bool {
+	WaitFor(t, "the server window to follow the move", func() bool {
 		di, err := x11.Probe(context.Background(), fmt.Sprintf(":%d", n))
 		if err != nil {
 			return false
@@ -312,12 +312,12 @@ func TestAttachFocusWheelAndCursors(t *testing.T) {
 		t.Fatal(err)
 	}
 	srvXdotool(t, cd, "mousemove", "--window", fmt.Sprint(cliA.ID), "50", "50")
-	waitFor(t, "the wheel to scroll the xterm back", func() bool {
+	WaitFor(t, "the wheel to scroll the xterm back", func() bool {
 		srvXdotool(t, cd, "click", "4")
 		now, err := x11test.SnapshotWindow(context.Background(), fmt.Sprintf(":%d", n), srvA.ID)
-		return err == nil && diffPixels(before, now, 0) > 0
+		return err == nil && DiffPixels(before, now, 0) > 0
 	})
-	samePixels(t, n, srvA.ID, cd, cliA.ID, 0)
+	SamePixels(t, n, srvA.ID, cd, cliA.ID, 0)
 
 	// The pointer is over the xterm on both displays: the server shows
 	// xterm's I-beam, the client keeps its own cursor (for the seconds
@@ -349,7 +349,7 @@ func waitSameCursor(t *testing.T, n, cd int, what string) {
 			t.Logf("last cursors: %s", seen)
 		}
 	}()
-	waitFor(t, what, func() bool {
+	WaitFor(t, what, func() bool {
 		sc, err1 := x11test.CurrentCursor(context.Background(), fmt.Sprintf(":%d", n))
 		cc, err2 := x11test.CurrentCursor(context.Background(), fmt.Sprintf(":%d", cd))
 		seen = fmt.Sprintf("server %dx%d hot %d,%d (%v), client %dx%d hot %d,%d (%v)", sc.Width, sc.Height, sc.XHot, sc.YHot, err1,

@@ -26,40 +26,40 @@ import (
 // control command ("authentication required", nothing runs, a log
 // line), while root's own commands go through the same sockets.
 func TestLoopbackWithoutAuthIsOwnerOnly(t *testing.T) {
-	uid, gid := secondUser(t, "xroamnettest")
-	e := newEnv(t)
-	tcpAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
-	wsAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
-	n := e.start("--plugin-dir="+testPlugins, "--bind-tcp="+tcpAddr, "--bind-ws="+wsAddr)
+	uid, gid := AddUser(t, "xroamnettest")
+	e := NewEnv(t)
+	tcpAddr := fmt.Sprintf("127.0.0.1:%d", FreePort(t))
+	wsAddr := fmt.Sprintf("127.0.0.1:%d", FreePort(t))
+	n := e.Start("--plugin-dir="+testPlugins, "--bind-tcp="+tcpAddr, "--bind-ws="+wsAddr)
 	for _, uri := range []string{"tcp://" + tcpAddr + "/", "ws://" + wsAddr + "/"} {
 		t.Run(strings.Split(uri, ":")[0], func(t *testing.T) {
 			scheme := strings.Split(uri, ":")[0]
-			theirs := filepath.Join(e.home, scheme+"-by-other")
-			out, code := e.runAs(uid, gid, "control", uri, "start", "touch "+theirs)
+			theirs := filepath.Join(e.Home, scheme+"-by-other")
+			out, code := e.RunAs(uid, gid, "control", uri, "start", "touch "+theirs)
 			if code == 0 || !strings.Contains(out, "authentication required") {
 				t.Errorf("another user's control over %s: exit %d, %q", uri, code, out)
 			}
-			if out, code := e.runAs(uid, gid, "info", uri); code == 0 || !strings.Contains(out, "authentication required") {
+			if out, code := e.RunAs(uid, gid, "info", uri); code == 0 || !strings.Contains(out, "authentication required") {
 				t.Errorf("another user's info over %s: exit %d, %q", uri, code, out)
 			}
-			ours := filepath.Join(e.home, scheme+"-by-root")
-			e.mustRun("control", uri, "start", "touch "+ours)
+			ours := filepath.Join(e.Home, scheme+"-by-root")
+			e.MustRun("control", uri, "start", "touch "+ours)
 			// Commands start in order: once root's has run, the refused
 			// one would have run too.
-			waitFor(t, "root's command to run", func() bool { _, err := os.Stat(ours); return err == nil })
+			WaitFor(t, "root's command to run", func() bool { _, err := os.Stat(ours); return err == nil })
 			if _, err := os.Stat(theirs); err == nil {
 				t.Errorf("another user's command ran over %s", uri)
 			}
 		})
 	}
-	logb, _ := os.ReadFile(filepath.Join(e.sockDir, fmt.Sprintf(":%d.log", n)))
+	logb, _ := os.ReadFile(filepath.Join(e.SockDir, fmt.Sprintf(":%d.log", n)))
 	if !strings.Contains(string(logb), "the socket has no authentication") || !strings.Contains(string(logb), fmt.Sprintf("peer-uid=%d", uid)) {
 		t.Errorf("the refusal is not logged with the peer's uid:\n%s", logb)
 	}
 	// An explicit --tcp-auth=allow keeps the socket open to all.
-	openAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
-	e.start("--plugin-dir="+testPlugins, "--bind-tcp="+openAddr, "--tcp-auth=allow")
-	if out, code := e.runAs(uid, gid, "info", "tcp://"+openAddr+"/"); code != 0 || !strings.Contains(out, "server.type=xroam") {
+	openAddr := fmt.Sprintf("127.0.0.1:%d", FreePort(t))
+	e.Start("--plugin-dir="+testPlugins, "--bind-tcp="+openAddr, "--tcp-auth=allow")
+	if out, code := e.RunAs(uid, gid, "info", "tcp://"+openAddr+"/"); code != 0 || !strings.Contains(out, "server.type=xroam") {
 		t.Errorf("--tcp-auth=allow: another user's info: exit %d, %q", code, out)
 	}
 }
@@ -69,16 +69,16 @@ func TestLoopbackWithoutAuthIsOwnerOnly(t *testing.T) {
 // the module's secret as the password; and --rfb-upgrade=2 greets it
 // after about 2 s, not after the tcp transport's 15 s handshake timeout.
 func TestRFBUpgradeAppliesTCPAuth(t *testing.T) {
-	e := newEnv(t)
-	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
-	rfbAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
-	e.passwordFile = writePassword(t, e.home, "pw", "upgr4de")
-	e.startVerb("start-desktop", smallXvfb, "--plugin-dir="+testPlugins, "--bind-tcp="+addr,
+	e := NewEnv(t)
+	addr := fmt.Sprintf("127.0.0.1:%d", FreePort(t))
+	rfbAddr := fmt.Sprintf("127.0.0.1:%d", FreePort(t))
+	e.PasswordFile = writePassword(t, e.Home, "pw", "upgr4de")
+	e.StartVerb("start-desktop", smallXvfb, "--plugin-dir="+testPlugins, "--bind-tcp="+addr,
 		"--tcp-auth=password:value=upgr4de", "--rfb-upgrade=2", "--bind-rfb="+rfbAddr)
 	// The --bind-rfb socket has no --rfb-auth: another local user gets
 	// no greeting, the owner does.
 	if os.Geteuid() == 0 {
-		uid, gid := secondUser(t, "xroamrfbtest")
+		uid, gid := AddUser(t, "xroamrfbtest")
 		probe := exec.Command("/bin/bash", "-c", "exec 3<>/dev/tcp/"+strings.Replace(rfbAddr, ":", "/", 1)+" && timeout 20 head -c 12 <&3")
 		probe.Dir = "/"
 		probe.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uid, Gid: gid, NoSetGroups: true}}
@@ -134,9 +134,9 @@ func TestRFBUpgradeAppliesTCPAuth(t *testing.T) {
 // peer's back-off), and the log says so; the right password gets in
 // once the back-off has passed.
 func TestBruteForceIsThrottled(t *testing.T) {
-	e := newEnv(t)
-	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
-	n := e.start("--plugin-dir="+testPlugins, "--bind-tcp="+addr, "--tcp-auth=password:value=r1ght-pw")
+	e := NewEnv(t)
+	addr := fmt.Sprintf("127.0.0.1:%d", FreePort(t))
+	n := e.Start("--plugin-dir="+testPlugins, "--bind-tcp="+addr, "--tcp-auth=password:value=r1ght-pw")
 	target, err := dial.ParseTarget("tcp://" + addr + "/")
 	if err != nil {
 		t.Fatal(err)
@@ -182,11 +182,11 @@ func TestBruteForceIsThrottled(t *testing.T) {
 	if throttled == 0 {
 		t.Error("no attempt was refused unchecked")
 	}
-	logb, _ := os.ReadFile(filepath.Join(e.sockDir, fmt.Sprintf(":%d.log", n)))
+	logb, _ := os.ReadFile(filepath.Join(e.SockDir, fmt.Sprintf(":%d.log", n)))
 	if !strings.Contains(string(logb), "login rate limit engaged") && !strings.Contains(string(logb), "login back-off engaged") {
 		t.Errorf("the throttling is not logged:\n%s", logb)
 	}
-	waitFor(t, "the right password to get in after the back-off", func() bool {
+	WaitFor(t, "the right password to get in after the back-off", func() bool {
 		err := try("r1ght-pw")
 		if err != nil && !strings.Contains(err.Error(), "too many failed logins") {
 			t.Fatalf("the right password: %v", err)

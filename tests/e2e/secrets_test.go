@@ -37,21 +37,21 @@ func procFiles(name string) map[int]string {
 // log, in any process's command line (server, Xvfb, plugins, children)
 // or in the environment of the --start command and of Xvfb.
 func TestSecretsStayOutOfLogsArgvAndEnv(t *testing.T) {
-	e := newEnv(t)
+	e := NewEnv(t)
 	id := strconv.Itoa(os.Getpid())
 	tcpSecret, envSecret, defSecret := "S3CRET-tcp-"+id, "S3CRET-env-"+id, "S3CRET-default-"+id
 	secrets := []string{tcpSecret, envSecret, defSecret}
-	good := filepath.Join(e.home, "good")
-	bad := filepath.Join(e.home, "bad")
+	good := filepath.Join(e.Home, "good")
+	bad := filepath.Join(e.Home, "bad")
 	os.WriteFile(good, []byte(envSecret), 0o600)
 	os.WriteFile(bad, []byte("guess"), 0o600)
-	childPidFile := filepath.Join(e.home, "child.pid")
-	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	childPidFile := filepath.Join(e.Home, "child.pid")
+	addr := fmt.Sprintf("127.0.0.1:%d", FreePort(t))
 
 	cmd := exec.Command(xroamBin, "start", "--plugin-dir="+testPlugins, "--bind-tcp="+addr,
 		"--tcp-auth=password:value="+tcpSecret, "--auth=env:name=XR_TEST_PW",
-		"--start=echo $$ >"+childPidFile+"; exec sleep 1000", "--socket-dir="+e.sockDir)
-	cmd.Env = append(e.environ(), "XR_TEST_PW="+envSecret, "XROAM_PASSWORD="+defSecret)
+		"--start=echo $$ >"+childPidFile+"; exec sleep 1000", "--socket-dir="+e.SockDir)
+	cmd.Env = append(e.Environ(), "XR_TEST_PW="+envSecret, "XROAM_PASSWORD="+defSecret)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("start: %v\n%s", err, out)
@@ -63,9 +63,9 @@ func TestSecretsStayOutOfLogsArgvAndEnv(t *testing.T) {
 	n, _ := strconv.Atoi(m[1])
 	serverPid, _ := strconv.Atoi(m[2])
 	disp := fmt.Sprintf(":%d", n)
-	xvfbPid := readPid(t, filepath.Join(e.sockDir, strconv.Itoa(n), "xvfb.pid"))
+	xvfbPid := ReadPid(t, filepath.Join(e.SockDir, strconv.Itoa(n), "xvfb.pid"))
 	t.Cleanup(func() {
-		if _, code := e.run("stop", disp, "--password-file="+good); code != 0 {
+		if _, code := e.Run("stop", disp, "--password-file="+good); code != 0 {
 			syscall.Kill(serverPid, syscall.SIGKILL)
 			syscall.Kill(xvfbPid, syscall.SIGKILL)
 		}
@@ -73,7 +73,7 @@ func TestSecretsStayOutOfLogsArgvAndEnv(t *testing.T) {
 
 	tcpInfo := func(pw string) (string, error) {
 		c := exec.Command(xroamBin, "info", "tcp://"+addr+"/")
-		c.Env = append(e.environ(), "XROAM_PASSWORD="+pw)
+		c.Env = append(e.Environ(), "XROAM_PASSWORD="+pw)
 		b, err := c.CombinedOutput()
 		return string(b), err
 	}
@@ -83,15 +83,15 @@ func TestSecretsStayOutOfLogsArgvAndEnv(t *testing.T) {
 	if out, err := tcpInfo("wrong"); err == nil {
 		t.Errorf("TCP login with a wrong password got in: %s", out)
 	}
-	if out := e.mustRun("info", disp, "--password-file="+good); !strings.Contains(out, "server.type=xroam") {
+	if out := e.MustRun("info", disp, "--password-file="+good); !strings.Contains(out, "server.type=xroam") {
 		t.Errorf("unix login with the env module's password: %s", out)
 	}
-	if out, code := e.run("info", disp, "--password-file="+bad); code == 0 {
+	if out, code := e.Run("info", disp, "--password-file="+bad); code == 0 {
 		t.Errorf("unix login with a wrong password got in: %s", out)
 	}
 	var log string
-	waitFor(t, "two successful and two failed logins in the log", func() bool {
-		log = e.logOf(n)
+	WaitFor(t, "two successful and two failed logins in the log", func() bool {
+		log = e.LogOf(n)
 		return strings.Count(log, `msg=authenticated`) >= 2 && strings.Count(log, `msg="authentication failed"`) >= 2
 	})
 	if !strings.Contains(log, "password:value=<redacted>") {
@@ -115,11 +115,11 @@ func TestSecretsStayOutOfLogsArgvAndEnv(t *testing.T) {
 		}
 	}
 
-	waitFor(t, "the --start command's pid", func() bool {
+	WaitFor(t, "the --start command's pid", func() bool {
 		b, err := os.ReadFile(childPidFile)
 		return err == nil && strings.HasSuffix(string(b), "\n")
 	})
-	childPid := readPid(t, childPidFile)
+	childPid := ReadPid(t, childPidFile)
 	for what, pid := range map[string]int{"the --start command": childPid, "Xvfb": xvfbPid} {
 		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", pid))
 		if err != nil {
@@ -148,18 +148,18 @@ func TestSecretsStayOutOfLogsArgvAndEnv(t *testing.T) {
 // device", which the daemon could not write to its log) and leaves
 // neither a session directory nor an empty log behind.
 func TestDaemonStartOnFullDisk(t *testing.T) {
-	e := newEnv(t)
+	e := NewEnv(t)
 	if os.Geteuid() != 0 {
 		t.Skip("mounting a small tmpfs needs root")
 	}
-	if err := os.MkdirAll(e.sockDir, 0o700); err != nil {
+	if err := os.MkdirAll(e.SockDir, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=256k,mode=0700", "xroam-full", e.sockDir).CombinedOutput(); err != nil {
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=256k,mode=0700", "xroam-full", e.SockDir).CombinedOutput(); err != nil {
 		t.Skipf("mounting a tmpfs is not permitted here (%v: %s), so the full-disk start is not tested", err, strings.TrimSpace(string(out)))
 	}
-	t.Cleanup(func() { exec.Command("umount", "-l", e.sockDir).Run() })
-	f, err := os.Create(filepath.Join(e.sockDir, "fill"))
+	t.Cleanup(func() { exec.Command("umount", "-l", e.SockDir).Run() })
+	f, err := os.Create(filepath.Join(e.SockDir, "fill"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,11 +173,11 @@ func TestDaemonStartOnFullDisk(t *testing.T) {
 	}
 	f.Close()
 
-	out, code := e.run("start", "--start=")
+	out, code := e.Run("start", "--start=")
 	if code != 1 || !strings.Contains(out, "no space left on device") || strings.Contains(out, "unreadable") {
 		t.Errorf("start on a full disk: exit %d, %q; want exit 1 and the cause", code, out)
 	}
-	ents, _ := os.ReadDir(e.sockDir)
+	ents, _ := os.ReadDir(e.SockDir)
 	for _, ent := range ents {
 		if ent.Name() != "fill" {
 			t.Errorf("the failed start left %s behind", ent.Name())
@@ -190,9 +190,9 @@ func TestDaemonStartOnFullDisk(t *testing.T) {
 // --html directory that does not exist) shows the cause and where the log
 // is, and leaves no session directory.
 func TestDaemonStartErrorAfterTheLogRename(t *testing.T) {
-	e := newEnv(t)
-	out, code := e.run("start", "--start=", "--plugin-dir="+testPlugins,
-		fmt.Sprintf("--bind-ws=127.0.0.1:%d", freePort(t)), "--html=/nonexistent/www")
+	e := NewEnv(t)
+	out, code := e.Run("start", "--start=", "--plugin-dir="+testPlugins,
+		fmt.Sprintf("--bind-ws=127.0.0.1:%d", FreePort(t)), "--html=/nonexistent/www")
 	if code != 1 || !strings.Contains(out, "/nonexistent/www is not a directory") || strings.Contains(out, "unreadable") {
 		t.Errorf("start with a missing --html directory: exit %d, %q; want exit 1 and the cause", code, out)
 	}
@@ -203,7 +203,7 @@ func TestDaemonStartErrorAfterTheLogRename(t *testing.T) {
 	if b, err := os.ReadFile(m[1]); err != nil || !strings.Contains(string(b), "is not a directory") {
 		t.Errorf("log %s: %v %q", m[1], err, b)
 	}
-	ents, _ := os.ReadDir(e.sockDir)
+	ents, _ := os.ReadDir(e.SockDir)
 	for _, ent := range ents {
 		if ent.IsDir() {
 			t.Errorf("the failed start left the directory %s behind", ent.Name())
@@ -217,17 +217,17 @@ func TestInvalidUTF8TitleReachesClientsAsText(t *testing.T) {
 	if _, err := exec.LookPath("xprop"); err != nil {
 		t.Skip("xprop is not installed (apt-get install x11-utils)")
 	}
-	e := newEnv(t)
-	n := e.start("--start=xterm -T utf8-probe")
-	w := waitWindow(t, n, "utf8-probe")
+	e := NewEnv(t)
+	n := e.Start("--start=xterm -T utf8-probe")
+	w := WaitWindow(t, n, "utf8-probe")
 	set := exec.Command("xprop", "-id", strconv.FormatUint(uint64(w.ID), 10), "-f", "_NET_WM_NAME", "8u", "-set", "_NET_WM_NAME", "bad\xff\xfetitle")
-	set.Env = append(e.environ(), fmt.Sprintf("DISPLAY=:%d", n))
+	set.Env = append(e.Environ(), fmt.Sprintf("DISPLAY=:%d", n))
 	if out, err := set.CombinedOutput(); err != nil {
 		t.Fatalf("xprop: %v %s", err, out)
 	}
 	var line string
-	waitFor(t, "the new title in xroam info", func() bool {
-		info := e.mustRun("info", fmt.Sprintf(":%d", n))
+	WaitFor(t, "the new title in xroam info", func() bool {
+		info := e.MustRun("info", fmt.Sprintf(":%d", n))
 		for _, l := range strings.Split(info, "\n") {
 			if strings.Contains(l, ".title=bad") {
 				line = l

@@ -30,13 +30,13 @@ func sigpipeIgnored(t *testing.T, pid int) bool {
 // line must not kill it (and orphan Xvfb): it still answers, and stop
 // still ends it and its X server.
 func TestForegroundServerSurvivesClosedPipe(t *testing.T) {
-	e := newEnv(t)
+	e := NewEnv(t)
 	pr, pw, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(xroamBin, "start", "--daemon=no", "--start-child=sleep 600", "--socket-dir="+e.sockDir)
-	cmd.Env = e.environ()
+	cmd := exec.Command(xroamBin, "start", "--daemon=no", "--start-child=sleep 600", "--socket-dir="+e.SockDir)
+	cmd.Env = e.Environ()
 	cmd.Stdout, cmd.Stderr = pw, pw
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -89,12 +89,12 @@ func TestForegroundServerSurvivesClosedPipe(t *testing.T) {
 		for range lines {
 		}
 	}()
-	xvfbPid = readPid(t, filepath.Join(e.sockDir, strconv.Itoa(n), "xvfb.pid"))
+	xvfbPid = ReadPid(t, filepath.Join(e.SockDir, strconv.Itoa(n), "xvfb.pid"))
 	disp := fmt.Sprintf(":%d", n)
 
 	// Each of these logs a line to the closed pipe.
 	for range 3 {
-		if out, code := e.run("info", disp); code != 0 || !strings.Contains(out, "server.type=xroam") {
+		if out, code := e.Run("info", disp); code != 0 || !strings.Contains(out, "server.type=xroam") {
 			t.Fatalf("info after the pipe closed: exit %d\n%s", code, out)
 		}
 	}
@@ -105,7 +105,7 @@ func TestForegroundServerSurvivesClosedPipe(t *testing.T) {
 	}
 	// The commands have SIGPIPE as it was, not ignored (Xvfb ignores it
 	// itself, as X servers do).
-	info := e.mustRun("info", disp)
+	info := e.MustRun("info", disp)
 	m := regexp.MustCompile(`children\.0\.pid=(\d+)`).FindStringSubmatch(info)
 	if m == nil {
 		t.Fatalf("no child in info:\n%s", info)
@@ -115,7 +115,7 @@ func TestForegroundServerSurvivesClosedPipe(t *testing.T) {
 		t.Errorf("the session's command (pid %d) has SIGPIPE ignored", child)
 	}
 
-	if out, code := e.run("stop", disp); code != 0 {
+	if out, code := e.Run("stop", disp); code != 0 {
 		t.Fatalf("stop: exit %d\n%s", code, out)
 	}
 	select {
@@ -126,5 +126,5 @@ func TestForegroundServerSurvivesClosedPipe(t *testing.T) {
 	case <-time.After(60 * time.Second):
 		t.Fatal("the server did not end after stop")
 	}
-	waitFor(t, "Xvfb to end", func() bool { return !pidAlive(xvfbPid) })
+	WaitFor(t, "Xvfb to end", func() bool { return !PidAlive(xvfbPid) })
 }

@@ -51,7 +51,7 @@ func startSSHD(t *testing.T, dir string) *sshServer {
 		t.Fatal(err)
 	}
 	os.WriteFile(filepath.Join(dir, "authorized_keys"), pub, 0o600)
-	port := freePort(t)
+	port := FreePort(t)
 	cfg := filepath.Join(dir, "sshd_config")
 	// HOME is the test's: the remote shell reads none of the user's
 	// start-up files, which may be slow or noisy.
@@ -74,7 +74,7 @@ SetEnv HOME=%s
 		os.MkdirAll("/run/sshd", 0o755)
 	}
 	cmd := exec.Command(sshd, "-D", "-e", "-f", cfg)
-	out := &lockedBuffer{}
+	out := &LockedBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -86,7 +86,7 @@ SetEnv HOME=%s
 			t.Logf("sshd:\n%s", out.String())
 		}
 	})
-	waitFor(t, "sshd to listen", func() bool {
+	WaitFor(t, "sshd to listen", func() bool {
 		c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
 		if err == nil {
 			c.Close()
@@ -104,10 +104,10 @@ SetEnv HOME=%s
 // remoteXroam writes the command run on the ssh side: this test's binary
 // with the test's socket directory (sshd starts it with a fresh
 // environment).
-func (e *env) remoteXroam(t *testing.T) string {
+func (e *Env) remoteXroam(t *testing.T) string {
 	t.Helper()
-	p := filepath.Join(e.home, "remote-xroam")
-	script := fmt.Sprintf("#!/bin/sh\nexec env XROAM_SOCKET_DIR=%s XROAM_SOCKET_HOSTNAME=testhost HOME=%s %s \"$@\"\n", e.sockDir, e.home, xroamBin)
+	p := filepath.Join(e.Home, "remote-xroam")
+	script := fmt.Sprintf("#!/bin/sh\nexec env XROAM_SOCKET_DIR=%s XROAM_SOCKET_HOSTNAME=testhost HOME=%s %s \"$@\"\n", e.SockDir, e.Home, xroamBin)
 	if err := os.WriteFile(p, []byte(script), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -115,47 +115,47 @@ func (e *env) remoteXroam(t *testing.T) string {
 }
 
 func TestSSHTransport(t *testing.T) {
-	e := newEnv(t)
-	srv := startSSHD(t, e.home)
+	e := NewEnv(t)
+	srv := startSSHD(t, e.Home)
 	remote := e.remoteXroam(t)
-	n := e.start("--start=xterm -T sshtest")
-	waitWindow(t, n, "sshtest")
+	n := e.Start("--start=xterm -T sshtest")
+	WaitWindow(t, n, "sshtest")
 	uri := fmt.Sprintf("ssh://%s@127.0.0.1:%d/%d", srv.user, srv.port, n)
 	sshOpts := []string{"--ssh=" + srv.ssh, "--remote-xroam=" + remote}
 
-	out, code := e.run(append([]string{"info", uri}, sshOpts...)...)
+	out, code := e.Run(append([]string{"info", uri}, sshOpts...)...)
 	for _, want := range []string{"server.type=xroam", fmt.Sprintf("display.name=:%d", n)} {
 		if code != 0 || !strings.Contains(out, want) {
-			t.Errorf("info over ssh lacks %q: exit %d\n%s", want, code, tail(out, 20))
+			t.Errorf("info over ssh lacks %q: exit %d\n%s", want, code, Tail(out, 20))
 		}
 	}
 	// The man page's legacy form, with the port in the ssh command.
-	out, code = e.run("version", fmt.Sprintf("ssh:%s@127.0.0.1:%d", srv.user, n),
+	out, code = e.Run("version", fmt.Sprintf("ssh:%s@127.0.0.1:%d", srv.user, n),
 		fmt.Sprintf("--ssh=%s -p %d", srv.ssh, srv.port), "--remote-xroam="+remote)
 	if code != 0 || strings.TrimSpace(out) == "" || strings.Contains(out, "error") {
 		t.Errorf("version over ssh:HOST:DISPLAY: exit %d, %q", code, out)
 	}
 	// A remote command that does not exist is an error that says so.
-	if out, code := e.run("version", uri, "--ssh="+srv.ssh, "--remote-xroam=/nonexistent/xroam"); code == 0 {
+	if out, code := e.Run("version", uri, "--ssh="+srv.ssh, "--remote-xroam=/nonexistent/xroam"); code == 0 {
 		t.Errorf("version with a missing remote xroam: exit 0, %q", out)
 	}
 
-	cd := clientDisplay(t)
+	cd := ClientDisplay(t)
 	isApp := func(w x11.WindowInfo) bool { return w.Mapped && strings.Contains(w.Title, "sshtest") }
-	a := e.attach(cd, append([]string{uri}, sshOpts...)...)
-	waitWindowOn(t, cd, "the xterm on the client over ssh", isApp)
-	waitFor(t, "the ssh client to run", func() bool { return sshChild(a.cmd.Process.Pid) > 0 })
-	sshPid := sshChild(a.cmd.Process.Pid)
-	a.cmd.Process.Signal(os.Interrupt)
-	a.wait(t, "")
-	waitFor(t, "the ssh client to end (exit-ssh)", func() bool { return !pidAlive(sshPid) })
-	waitFor(t, "the client window to go", func() bool { return !hasWindow(cd, isApp) })
+	a := e.Attach(cd, append([]string{uri}, sshOpts...)...)
+	WaitWindowOn(t, cd, "the xterm on the client over ssh", isApp)
+	WaitFor(t, "the ssh client to run", func() bool { return sshChild(a.Cmd.Process.Pid) > 0 })
+	sshPid := sshChild(a.Cmd.Process.Pid)
+	a.Cmd.Process.Signal(os.Interrupt)
+	a.Wait(t, "")
+	WaitFor(t, "the ssh client to end (exit-ssh)", func() bool { return !PidAlive(sshPid) })
+	WaitFor(t, "the client window to go", func() bool { return !hasWindow(cd, isApp) })
 	// The session lives on and shows the window again.
-	b := e.attach(cd, append([]string{uri}, sshOpts...)...)
-	waitWindowOn(t, cd, "the xterm on the client over ssh, again", isApp)
-	b.cmd.Process.Signal(os.Interrupt)
-	b.wait(t, "")
-	waitFor(t, "the client window to go", func() bool { return !hasWindow(cd, isApp) })
+	b := e.Attach(cd, append([]string{uri}, sshOpts...)...)
+	WaitWindowOn(t, cd, "the xterm on the client over ssh, again", isApp)
+	b.Cmd.Process.Signal(os.Interrupt)
+	b.Wait(t, "")
+	WaitFor(t, "the client window to go", func() bool { return !hasWindow(cd, isApp) })
 
 	// Debian's xpra 3.1.3 client runs "xroam _proxy :N" through ssh.
 	if _, err := exec.LookPath("xpra"); err == nil {

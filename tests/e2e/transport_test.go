@@ -21,25 +21,25 @@ import (
 
 // xpraAttach runs Debian's xpra client against uri, showing its windows
 // on display cd; it is killed when the test ends.
-func (e *env) xpraAttach(cd int, uri string, extra ...string) (*exec.Cmd, *lockedBuffer, chan struct{}) {
-	e.t.Helper()
+func (e *Env) xpraAttach(cd int, uri string, extra ...string) (*exec.Cmd, *LockedBuffer, chan struct{}) {
+	e.T.Helper()
 	args := append([]string{"attach", uri, "--mmap=no", "--opengl=no", "--tray=no", "--notifications=no", "--speaker=disabled",
 		"--microphone=disabled", "--webcam=no", "--printing=no", "--file-transfer=no"}, extra...)
 	cmd := exec.Command("xpra", args...)
-	cmd.Env = append(e.environ(), "XPRA_ALLOW_ROOT=1", fmt.Sprintf("DISPLAY=:%d", cd), "XDG_RUNTIME_DIR="+e.home)
-	out := &lockedBuffer{}
+	cmd.Env = append(e.Environ(), "XPRA_ALLOW_ROOT=1", fmt.Sprintf("DISPLAY=:%d", cd), "XDG_RUNTIME_DIR="+e.Home)
+	out := &LockedBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
-		e.t.Fatal(err)
+		e.T.Fatal(err)
 	}
 	// done is closed once the client has exited.
 	done := make(chan struct{})
 	go func() { cmd.Wait(); close(done) }()
-	e.t.Cleanup(func() {
+	e.T.Cleanup(func() {
 		cmd.Process.Kill()
 		<-done
-		if e.t.Failed() {
-			e.t.Logf("xpra attach %s output:\n%s", uri, out.String())
+		if e.T.Failed() {
+			e.T.Logf("xpra attach %s output:\n%s", uri, out.String())
 		}
 	})
 	return cmd, out, done
@@ -69,14 +69,14 @@ func transportPid(name string) int {
 // tcp (the socket handed to the core), ssl (a CA made here) and ws (both
 // relayed by their plugins) and shows the session's xterm.
 func TestXpraAttachOverTransports(t *testing.T) {
-	e := newEnv(t)
+	e := NewEnv(t)
 	needXpra(t)
-	certs := testCerts(t, e.home)
-	tcp, ssl, ws := freePort(t), freePort(t), freePort(t)
-	n := e.start("--plugin-dir="+testPlugins, "--start=xterm -T transports-app",
+	certs := testCerts(t, e.Home)
+	tcp, ssl, ws := FreePort(t), FreePort(t), FreePort(t)
+	n := e.Start("--plugin-dir="+testPlugins, "--start=xterm -T transports-app",
 		fmt.Sprintf("--bind-tcp=127.0.0.1:%d", tcp), fmt.Sprintf("--bind-ssl=127.0.0.1:%d", ssl), fmt.Sprintf("--bind-ws=127.0.0.1:%d", ws),
 		"--ssl-cert="+certs.Cert, "--ssl-key="+certs.Key, "--ssl-client-verify-mode=none")
-	waitWindow(t, n, "transports-app")
+	WaitWindow(t, n, "transports-app")
 	for _, tc := range []struct {
 		uri   string
 		extra []string
@@ -87,27 +87,27 @@ func TestXpraAttachOverTransports(t *testing.T) {
 		{fmt.Sprintf("ws://127.0.0.1:%d/", ws), nil, "ws"},
 	} {
 		t.Run(tc.peer, func(t *testing.T) {
-			cd := clientDisplay(t)
+			cd := ClientDisplay(t)
 			cmd, _, done := e.xpraAttach(cd, tc.uri, tc.extra...)
-			waitWindowOn(t, cd, "the xterm on the xpra client's display", func(w x11.WindowInfo) bool {
+			WaitWindowOn(t, cd, "the xterm on the xpra client's display", func(w x11.WindowInfo) bool {
 				return w.Mapped && strings.Contains(w.Title, "transports-app")
 			})
-			waitFor(t, "xroam to list the client", func() bool {
-				info, _ := e.run("info", fmt.Sprintf(":%d", n))
+			WaitFor(t, "xroam to list the client", func() bool {
+				info, _ := e.Run("info", fmt.Sprintf(":%d", n))
 				return strings.Contains(info, "clients.0.type=Python/GTK3")
 			})
 			cmd.Process.Kill()
 			<-done
-			waitFor(t, "the client to leave", func() bool {
-				info, _ := e.run("info", fmt.Sprintf(":%d", n))
+			WaitFor(t, "the client to leave", func() bool {
+				info, _ := e.Run("info", fmt.Sprintf(":%d", n))
 				return strings.Contains(info, "clients.count=0")
 			})
 		})
 	}
-	logb := e.logOf(n)
+	logb := e.LogOf(n)
 	for _, want := range []string{"transport=tcp", "transport=ssl", "transport=ws"} {
 		if !strings.Contains(logb, want) {
-			t.Errorf("the log does not show %s listening:\n%s", want, tail(logb, 40))
+			t.Errorf("the log does not show %s listening:\n%s", want, Tail(logb, 40))
 		}
 	}
 }
@@ -116,17 +116,17 @@ func TestXpraAttachOverTransports(t *testing.T) {
 // port upgraded to TLS falls back to --tcp-auth, and a wrong password is
 // refused everywhere.
 func TestTransportAuthWiring(t *testing.T) {
-	e := newEnv(t)
+	e := NewEnv(t)
 	needXpra(t)
-	certs := testCerts(t, e.home)
-	tcp, ssl, ws := freePort(t), freePort(t), freePort(t)
-	n := e.start("--plugin-dir="+testPlugins,
+	certs := testCerts(t, e.Home)
+	tcp, ssl, ws := FreePort(t), FreePort(t), FreePort(t)
+	n := e.Start("--plugin-dir="+testPlugins,
 		fmt.Sprintf("--bind-tcp=127.0.0.1:%d", tcp), fmt.Sprintf("--bind-ssl=127.0.0.1:%d", ssl), fmt.Sprintf("--bind-ws=127.0.0.1:%d", ws),
 		"--ssl-cert="+certs.Cert, "--ssl-key="+certs.Key, "--ssl-client-verify-mode=none",
 		"--tcp-auth=password:value=tcp-pw", "--ssl-auth=password:value=ssl-pw", "--ws-auth=password:value=ws-pw")
 	// xpra sends the file's bytes as they are: no newline.
 	pw := func(name, v string) string {
-		p := filepath.Join(e.home, name)
+		p := filepath.Join(e.Home, name)
 		if err := os.WriteFile(p, []byte(v), 0o600); err != nil {
 			t.Fatal(err)
 		}
@@ -150,7 +150,7 @@ func TestTransportAuthWiring(t *testing.T) {
 			args := append([]string{"info", tc.uri, "--password-file=" + tc.good}, tc.extra...)
 			out, err := e.xpra(40*time.Second, args...)
 			if err != nil || !strings.Contains(out, "server.type=xroam") {
-				t.Errorf("right password: %v\n%s", err, tail(out, 2000))
+				t.Errorf("right password: %v\n%s", err, Tail(out, 2000))
 			}
 			for _, b := range tc.bad {
 				args := append([]string{"info", tc.uri, "--password-file=" + b}, tc.extra...)
@@ -158,14 +158,14 @@ func TestTransportAuthWiring(t *testing.T) {
 				// xpra 3.1.3 exits 0 when a websocket closes cleanly, so
 				// only its message tells.
 				if strings.Contains(out, "server.type=xroam") || !strings.Contains(out, "authentication failed") {
-					t.Errorf("wrong password %s accepted: %v\n%s", filepath.Base(b), err, tail(out, 2000))
+					t.Errorf("wrong password %s accepted: %v\n%s", filepath.Base(b), err, Tail(out, 2000))
 				}
 			}
 		})
 	}
 	// The unix socket has no --auth.
-	e.mustRun("info", fmt.Sprintf(":%d", n))
-	logb := e.logOf(n)
+	e.MustRun("info", fmt.Sprintf(":%d", n))
+	logb := e.LogOf(n)
 	if !strings.Contains(logb, "authentication failed") {
 		t.Errorf("failed attempts are not logged")
 	}
@@ -174,12 +174,12 @@ func TestTransportAuthWiring(t *testing.T) {
 // TestTransportWithoutAuthBeyondLoopback: a network bind beyond loopback
 // needs its socket type's authentication.
 func TestTransportWithoutAuthBeyondLoopback(t *testing.T) {
-	e := newEnv(t)
-	out, code := e.run("start", "--daemon=no", "--plugin-dir="+testPlugins, fmt.Sprintf("--bind-ws=0.0.0.0:%d", freePort(t)))
+	e := NewEnv(t)
+	out, code := e.Run("start", "--daemon=no", "--plugin-dir="+testPlugins, fmt.Sprintf("--bind-ws=0.0.0.0:%d", FreePort(t)))
 	if code != 1 || !strings.Contains(out, "--ws-auth") || !strings.Contains(out, "beyond this machine") {
 		t.Errorf("ws on all interfaces without --ws-auth: exit %d, %q", code, out)
 	}
-	out, code = e.run("start", "--daemon=no", "--plugin-dir="+testPlugins, fmt.Sprintf("--bind-ssl=127.0.0.1:%d", freePort(t)))
+	out, code = e.Run("start", "--daemon=no", "--plugin-dir="+testPlugins, fmt.Sprintf("--bind-ssl=127.0.0.1:%d", FreePort(t)))
 	if code != 1 || !strings.Contains(out, "ssl-cert") {
 		t.Errorf("ssl without a certificate: exit %d, %q", code, out)
 	}
@@ -189,16 +189,16 @@ func TestTransportWithoutAuthBeyondLoopback(t *testing.T) {
 // dropped, the session and its application live on, and once the host
 // has restarted the plugin a new client gets in on the same port.
 func TestTransportPluginCrash(t *testing.T) {
-	e := newEnv(t)
+	e := NewEnv(t)
 	needXpra(t)
-	ws := freePort(t)
-	n := e.start("--plugin-dir="+testPlugins, "--start=xterm -T ws-survivor", fmt.Sprintf("--bind-ws=127.0.0.1:%d", ws))
-	waitWindow(t, n, "ws-survivor")
+	ws := FreePort(t)
+	n := e.Start("--plugin-dir="+testPlugins, "--start=xterm -T ws-survivor", fmt.Sprintf("--bind-ws=127.0.0.1:%d", ws))
+	WaitWindow(t, n, "ws-survivor")
 	uri := fmt.Sprintf("ws://127.0.0.1:%d/", ws)
-	cd := clientDisplay(t)
+	cd := ClientDisplay(t)
 	_, _, done := e.xpraAttach(cd, uri)
-	waitFor(t, "the ws client to attach", func() bool {
-		info, _ := e.run("info", fmt.Sprintf(":%d", n))
+	WaitFor(t, "the ws client to attach", func() bool {
+		info, _ := e.Run("info", fmt.Sprintf(":%d", n))
 		return strings.Contains(info, "clients.0.type=Python/GTK3")
 	})
 	old := transportPid("ws")
@@ -206,20 +206,20 @@ func TestTransportPluginCrash(t *testing.T) {
 		t.Fatal("the ws transport is not running as a subprocess")
 	}
 	syscall.Kill(old, syscall.SIGKILL)
-	waitFor(t, "the ws client to be dropped", func() bool {
-		info, _ := e.run("info", fmt.Sprintf(":%d", n))
+	WaitFor(t, "the ws client to be dropped", func() bool {
+		info, _ := e.Run("info", fmt.Sprintf(":%d", n))
 		return strings.Contains(info, "clients.count=0")
 	})
 	// The unix socket and the application are untouched.
-	out := e.mustRun("info", fmt.Sprintf(":%d", n))
+	out := e.MustRun("info", fmt.Sprintf(":%d", n))
 	if !strings.Contains(out, "windows.0.title=ws-survivor") {
 		t.Errorf("the application did not survive:\n%s", out)
 	}
-	waitFor(t, "the plugin to be restarted", func() bool {
+	WaitFor(t, "the plugin to be restarted", func() bool {
 		p := transportPid("ws")
 		return p != 0 && p != old
 	})
-	waitFor(t, "a new ws connection to work", func() bool {
+	WaitFor(t, "a new ws connection to work", func() bool {
 		out, err := e.xpra(30*time.Second, "info", uri)
 		return err == nil && strings.Contains(out, "windows.0.title=ws-survivor")
 	})
@@ -235,18 +235,18 @@ func TestTransportPluginCrash(t *testing.T) {
 // own conformance test uses when it is there), and a bad address stops
 // the start with a clear message.
 func TestBindVsock(t *testing.T) {
-	e := newEnv(t)
+	e := NewEnv(t)
 	if _, err := os.Stat("/dev/vsock"); err != nil {
 		t.Skip("no /dev/vsock here: modprobe vsock")
 	}
-	out, code := e.run("start", "--daemon=no", "--plugin-dir="+testPlugins, "--bind-vsock=nonsense")
+	out, code := e.Run("start", "--daemon=no", "--plugin-dir="+testPlugins, "--bind-vsock=nonsense")
 	if code != 1 || !strings.Contains(out, "CID:PORT") {
 		t.Errorf("bad vsock address: exit %d, %q", code, out)
 	}
-	n := e.start("--plugin-dir="+testPlugins, "--bind-vsock=any:0")
-	logb := e.logOf(n)
+	n := e.Start("--plugin-dir="+testPlugins, "--bind-vsock=any:0")
+	logb := e.LogOf(n)
 	if !strings.Contains(logb, "vsock=any:") || !strings.Contains(logb, "transport=vsock") {
-		t.Errorf("the log does not show the vsock socket:\n%s", tail(logb, 2000))
+		t.Errorf("the log does not show the vsock socket:\n%s", Tail(logb, 2000))
 	}
 	if transportPid("vsock") == 0 {
 		t.Error("the vsock transport is not running as a subprocess")
@@ -260,7 +260,7 @@ func TestBindVsock(t *testing.T) {
 // server is gone, such a connection is closed with the reason logged,
 // and the session carries on.
 func TestTCPProxy(t *testing.T) {
-	e := newEnv(t)
+	e := NewEnv(t)
 	needXpra(t)
 	web, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -275,16 +275,16 @@ func TestTCPProxy(t *testing.T) {
 	})}
 	go srv.Serve(web)
 	defer srv.Close()
-	tcp := freePort(t)
-	n := e.start("--plugin-dir="+testPlugins, "--start=xterm -T proxied-app", "--html=off",
+	tcp := FreePort(t)
+	n := e.Start("--plugin-dir="+testPlugins, "--start=xterm -T proxied-app", "--html=off",
 		fmt.Sprintf("--bind-tcp=127.0.0.1:%d", tcp), "--tcp-proxy="+web.Addr().String())
-	waitWindow(t, n, "proxied-app")
+	WaitWindow(t, n, "proxied-app")
 	base := fmt.Sprintf("http://127.0.0.1:%d", tcp)
 	hc := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
 
 	resp, err := hc.Get(base + "/index.html")
 	if err != nil {
-		t.Fatalf("GET through the shared port: %v\n%s", err, tail(e.logOf(n), 30))
+		t.Fatalf("GET through the shared port: %v\n%s", err, Tail(e.LogOf(n), 30))
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
@@ -303,12 +303,12 @@ func TestTCPProxy(t *testing.T) {
 	}
 
 	uri := fmt.Sprintf("tcp://127.0.0.1:%d/", tcp)
-	if out, code := e.run("info", uri); code != 0 || !strings.Contains(out, "server.type=xroam") {
-		t.Errorf("xroam info on the shared port: exit %d\n%s", code, tail(out, 20))
+	if out, code := e.Run("info", uri); code != 0 || !strings.Contains(out, "server.type=xroam") {
+		t.Errorf("xroam info on the shared port: exit %d\n%s", code, Tail(out, 20))
 	}
-	cd := clientDisplay(t)
+	cd := ClientDisplay(t)
 	cmd, _, done := e.xpraAttach(cd, uri)
-	waitWindowOn(t, cd, "the xterm on the xpra client's display", func(w x11.WindowInfo) bool {
+	WaitWindowOn(t, cd, "the xterm on the xpra client's display", func(w x11.WindowInfo) bool {
 		return w.Mapped && strings.Contains(w.Title, "proxied-app")
 	})
 	cmd.Process.Kill()
@@ -322,14 +322,14 @@ func TestTCPProxy(t *testing.T) {
 	}
 	defer func() {
 		if t.Failed() {
-			t.Logf("server log:\n%s", tail(e.logOf(n), 4000))
+			t.Logf("server log:\n%s", Tail(e.LogOf(n), 4000))
 		}
 	}()
-	waitFor(t, "the failed forward to be logged", func() bool {
-		return strings.Contains(e.logOf(n), "the --tcp-proxy target cannot be reached")
+	WaitFor(t, "the failed forward to be logged", func() bool {
+		return strings.Contains(e.LogOf(n), "the --tcp-proxy target cannot be reached")
 	})
-	if out, code := e.run("info", uri); code != 0 || !strings.Contains(out, "windows.0.title=proxied-app") {
-		t.Errorf("the session after a failed forward: exit %d\n%s", code, tail(out, 20))
+	if out, code := e.Run("info", uri); code != 0 || !strings.Contains(out, "windows.0.title=proxied-app") {
+		t.Errorf("the session after a failed forward: exit %d\n%s", code, Tail(out, 20))
 	}
 }
 
@@ -337,7 +337,7 @@ func TestTCPProxy(t *testing.T) {
 // start with the option and its value named, before any X server runs;
 // a lower --min-port lets the port through.
 func TestMinPortOption(t *testing.T) {
-	e := newEnv(t)
+	e := NewEnv(t)
 	for _, tc := range []struct {
 		args []string
 		want string
@@ -346,7 +346,7 @@ func TestMinPortOption(t *testing.T) {
 		{[]string{"--bind-quic=127.0.0.1:443"}, "--bind-quic=127.0.0.1:443: port 443 is below --min-port=1024"},
 		{[]string{"--min-port=20000", fmt.Sprintf("--bind-ws=127.0.0.1:%d", 19999)}, "--bind-ws=127.0.0.1:19999: port 19999 is below --min-port=20000"},
 	} {
-		out, code := e.run(append([]string{"start", "--daemon=no", "--plugin-dir=" + testPlugins}, tc.args...)...)
+		out, code := e.Run(append([]string{"start", "--daemon=no", "--plugin-dir=" + testPlugins}, tc.args...)...)
 		if code != 1 || !strings.Contains(out, tc.want) {
 			t.Errorf("%v: exit %d, %q, want %q", tc.args, code, out, tc.want)
 		}
@@ -355,12 +355,12 @@ func TestMinPortOption(t *testing.T) {
 		}
 	}
 	// Port 0 and ports at or above the minimum are served.
-	tcp := freePort(t)
-	n := e.start("--plugin-dir="+testPlugins, "--min-port=1", fmt.Sprintf("--bind-tcp=127.0.0.1:%d", tcp), "--bind-ws=127.0.0.1:0")
-	if out, code := e.run("info", fmt.Sprintf("tcp://127.0.0.1:%d/", tcp)); code != 0 || !strings.Contains(out, "server.type=xroam") {
-		t.Errorf("info on --bind-tcp=127.0.0.1:%d: exit %d\n%s", tcp, code, tail(out, 20))
+	tcp := FreePort(t)
+	n := e.Start("--plugin-dir="+testPlugins, "--min-port=1", fmt.Sprintf("--bind-tcp=127.0.0.1:%d", tcp), "--bind-ws=127.0.0.1:0")
+	if out, code := e.Run("info", fmt.Sprintf("tcp://127.0.0.1:%d/", tcp)); code != 0 || !strings.Contains(out, "server.type=xroam") {
+		t.Errorf("info on --bind-tcp=127.0.0.1:%d: exit %d\n%s", tcp, code, Tail(out, 20))
 	}
-	if !strings.Contains(e.logOf(n), "transport=ws") {
-		t.Errorf("--bind-ws=127.0.0.1:0 is not listening:\n%s", tail(e.logOf(n), 30))
+	if !strings.Contains(e.LogOf(n), "transport=ws") {
+		t.Errorf("--bind-ws=127.0.0.1:0 is not listening:\n%s", Tail(e.LogOf(n), 30))
 	}
 }

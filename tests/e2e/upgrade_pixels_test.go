@@ -18,15 +18,15 @@ import (
 // has the same pixels on the display, and a client attaching to the new
 // server shows exactly those pixels.
 func TestUpgradeKeepsPixels(t *testing.T) {
-	e := newEnv(t)
+	e := NewEnv(t)
 	needXpraPainting(t)
-	n := e.start("--start=xterm -T upgrade-pix -geometry 50x10 -e sh -c 'ls /; echo upgrade-pixels; sleep 600'")
+	n := e.Start("--start=xterm -T upgrade-pix -geometry 50x10 -e sh -c 'ls /; echo upgrade-pixels; sleep 600'")
 	disp := fmt.Sprintf(":%d", n)
-	w := waitWindow(t, n, "upgrade-pix")
+	w := WaitWindow(t, n, "upgrade-pix")
 	ctx := context.Background()
 	var before x11test.Snapshot
 	// Wait for the xterm to have drawn its text: two equal captures.
-	waitFor(t, "the xterm to settle", func() bool {
+	WaitFor(t, "the xterm to settle", func() bool {
 		a, err := x11test.SnapshotWindow(ctx, disp, w.ID)
 		if err != nil {
 			return false
@@ -35,20 +35,20 @@ func TestUpgradeKeepsPixels(t *testing.T) {
 		before = a
 		return same
 	})
-	oldServer := readPid(t, filepath.Join(e.sockDir, strconv.Itoa(n), "server.pid"))
-	if out := e.mustRun("upgrade", disp); !strings.Contains(out, fmt.Sprintf("session :%d started", n)) {
+	oldServer := ReadPid(t, filepath.Join(e.SockDir, strconv.Itoa(n), "server.pid"))
+	if out := e.MustRun("upgrade", disp); !strings.Contains(out, fmt.Sprintf("session :%d started", n)) {
 		t.Fatalf("upgrade: %q", out)
 	}
-	waitFor(t, "the old server to end", func() bool { return !pidAlive(oldServer) })
-	after, err := x11test.SnapshotWindow(ctx, disp, waitWindow(t, n, "upgrade-pix").ID)
+	WaitFor(t, "the old server to end", func() bool { return !PidAlive(oldServer) })
+	after, err := x11test.SnapshotWindow(ctx, disp, WaitWindow(t, n, "upgrade-pix").ID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if p, err := windowPSNR(before, after); err != nil || !math.IsInf(p, 1) {
 		t.Fatalf("the window's pixels changed across the upgrade: PSNR %.1f dB (%v)", p, err)
 	}
-	cd := clientDisplay(t)
-	e.srvAttachXpra(t, "socket://"+e.socket(n), cd)
+	cd := ClientDisplay(t)
+	e.srvAttachXpra(t, "socket://"+e.Socket(n), cd)
 	cw := deskWaitWindow(t, cd, func(wi x11.WindowInfo) bool {
 		return wi.Mapped && strings.Contains(wi.Title, "upgrade-pix")
 	})
@@ -61,28 +61,28 @@ func TestUpgradeKeepsPixels(t *testing.T) {
 // to the new server by itself, which shows the desktop's exact pixels.
 // A shadow is upgraded into a shadow of the same display.
 func TestUpgradeDesktopReattaches(t *testing.T) {
-	e := newEnv(t)
-	n := e.startVerb("start-desktop", smallXvfb, "--session-name=deskup", "--start=xterm -T deskup-app -geometry 40x8+0+0")
+	e := NewEnv(t)
+	n := e.StartVerb("start-desktop", smallXvfb, "--session-name=deskup", "--start=xterm -T deskup-app -geometry 40x8+0+0")
 	disp := fmt.Sprintf(":%d", n)
-	waitWindow(t, n, "deskup-app")
-	m := regexp.MustCompile(`children\.0\.pid=(\d+)`).FindStringSubmatch(e.mustRun("info", disp))
+	WaitWindow(t, n, "deskup-app")
+	m := regexp.MustCompile(`children\.0\.pid=(\d+)`).FindStringSubmatch(e.MustRun("info", disp))
 	if m == nil {
 		t.Fatal("no child pid in info")
 	}
 	appPid, _ := strconv.Atoi(m[1])
-	cd := clientDisplay(t)
-	a := e.attach(cd, disp, "--socket-dir="+e.sockDir)
+	cd := ClientDisplay(t)
+	a := e.Attach(cd, disp, "--socket-dir="+e.SockDir)
 	isDesk := func(w x11.WindowInfo) bool { return w.Mapped && strings.Contains(w.Title, "deskup") }
 	before := deskWaitWindow(t, cd, isDesk)
-	oldServer := readPid(t, filepath.Join(e.sockDir, strconv.Itoa(n), "server.pid"))
-	if out := e.mustRun("upgrade", disp); !strings.Contains(out, fmt.Sprintf("session :%d started", n)) {
+	oldServer := ReadPid(t, filepath.Join(e.SockDir, strconv.Itoa(n), "server.pid"))
+	if out := e.MustRun("upgrade", disp); !strings.Contains(out, fmt.Sprintf("session :%d started", n)) {
 		t.Fatalf("upgrade: %q", out)
 	}
-	waitFor(t, "the old server to end", func() bool { return !pidAlive(oldServer) })
-	if info := e.mustRun("info", disp); !strings.Contains(info, "server.mode=desktop") {
-		t.Errorf("after the upgrade:\n%s", grepLines(info, "server.mode"))
+	WaitFor(t, "the old server to end", func() bool { return !PidAlive(oldServer) })
+	if info := e.MustRun("info", disp); !strings.Contains(info, "server.mode=desktop") {
+		t.Errorf("after the upgrade:\n%s", GrepLines(info, "server.mode"))
 	}
-	if !pidAlive(appPid) {
+	if !PidAlive(appPid) {
 		t.Fatal("the upgrade ended the application")
 	}
 	// The client's new window for the new server's desktop (titled with
@@ -96,24 +96,24 @@ func TestUpgradeDesktopReattaches(t *testing.T) {
 	}
 	srvWaitSamePixels(t, n, srv.Root, cd, after.ID)
 	select {
-	case err := <-a.done:
-		t.Fatalf("the client ended with the upgrade: %v\n%s", err, a.out.String())
+	case err := <-a.Done:
+		t.Fatalf("the client ended with the upgrade: %v\n%s", err, a.Out.String())
 	default:
 	}
-	if !strings.Contains(a.out.String(), "server upgrade") {
-		t.Errorf("the client's log does not show the upgrade:\n%s", a.out.String())
+	if !strings.Contains(a.Out.String(), "server upgrade") {
+		t.Errorf("the client's log does not show the upgrade:\n%s", a.Out.String())
 	}
 
 	// A shadow stays a shadow, of the same display.
-	shared := clientDisplay(t)
-	e.startVerb("shadow", fmt.Sprintf(":%d", shared), "--readonly")
+	shared := ClientDisplay(t)
+	e.StartVerb("shadow", fmt.Sprintf(":%d", shared), "--readonly")
 	sdisp := fmt.Sprintf(":%d", shared)
-	oldShadow := readPid(t, filepath.Join(e.sockDir, strconv.Itoa(shared), "server.pid"))
-	if out := e.mustRun("upgrade", sdisp, "--readonly"); !strings.Contains(out, fmt.Sprintf("session :%d started", shared)) {
+	oldShadow := ReadPid(t, filepath.Join(e.SockDir, strconv.Itoa(shared), "server.pid"))
+	if out := e.MustRun("upgrade", sdisp, "--readonly"); !strings.Contains(out, fmt.Sprintf("session :%d started", shared)) {
 		t.Fatalf("upgrade of the shadow: %q", out)
 	}
-	waitFor(t, "the old shadow server to end", func() bool { return !pidAlive(oldShadow) })
-	if info := e.mustRun("info", sdisp); !strings.Contains(info, "server.mode=shadow") {
-		t.Errorf("after the shadow's upgrade:\n%s", grepLines(info, "server.mode"))
+	WaitFor(t, "the old shadow server to end", func() bool { return !PidAlive(oldShadow) })
+	if info := e.MustRun("info", sdisp); !strings.Contains(info, "server.mode=shadow") {
+		t.Errorf("after the shadow's upgrade:\n%s", GrepLines(info, "server.mode"))
 	}
 }

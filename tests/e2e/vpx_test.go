@@ -22,25 +22,25 @@ func TestXpraClientVPX(t *testing.T) {
 	needXpraPainting(t)
 	for _, coding := range []string{"vp8", "vp9"} {
 		t.Run(coding, func(t *testing.T) {
-			e := newEnv(t)
+			e := NewEnv(t)
 			title := "enc-" + coding
-			got := filepath.Join(e.home, "got")
-			n := e.start("--plugin-dir="+testPlugins, "--start=xterm -T "+title+" -geometry 60x12 -e sh -c 'echo "+title+"; ls /; "+
+			got := filepath.Join(e.Home, "got")
+			n := e.Start("--plugin-dir="+testPlugins, "--start=xterm -T "+title+" -geometry 60x12 -e sh -c 'echo "+title+"; ls /; "+
 				"read l; echo \"$l\" > "+got+"; ls -l /; exec cat'")
-			sock := "socket://" + e.socket(n)
-			srv := waitWindow(t, n, title)
-			info := e.mustRun("info", fmt.Sprintf(":%d", n))
+			sock := "socket://" + e.Socket(n)
+			srv := WaitWindow(t, n, title)
+			info := e.MustRun("info", fmt.Sprintf(":%d", n))
 			if !regexp.MustCompile(`(?m)^encodings\.core=.*\b` + coding + `\b`).MatchString(info) {
-				t.Fatalf("info does not list %s in encodings.core:\n%s", coding, grepLines(info, "encodings"))
+				t.Fatalf("info does not list %s in encodings.core:\n%s", coding, GrepLines(info, "encodings"))
 			}
-			cd := clientDisplay(t)
+			cd := ClientDisplay(t)
 			out, stop := e.srvAttachXpra(t, sock, cd, "--encoding="+coding)
 			defer e.dumpOnFailure(t, n, out, stop)
 			draws := "encodings.draws." + coding
-			cli := waitWindow(t, cd, title)
+			cli := WaitWindow(t, cd, title)
 			p := waitClosePixels(t, n, srv.ID, cd, cli.ID, 25)
 			if e.infoInt(n, draws) == 0 {
-				t.Fatalf("no %s draws:\n%s", coding, grepLines(e.mustRun("info", fmt.Sprintf(":%d", n)), "encodings"))
+				t.Fatalf("no %s draws:\n%s", coding, GrepLines(e.MustRun("info", fmt.Sprintf(":%d", n)), "encodings"))
 			}
 			t.Logf("%s: PSNR %.1f dB", coding, p)
 
@@ -48,11 +48,11 @@ func TestXpraClientVPX(t *testing.T) {
 			srvXdotool(t, cd, "mousemove", "--window", fmt.Sprint(cli.ID), "40", "40")
 			srvXdotool(t, cd, "windowfocus", "--sync", fmt.Sprint(cli.ID))
 			srvXdotool(t, cd, "type", "--delay", "30", "typed"+coding+"\n")
-			waitFor(t, "the typed line", func() bool {
+			WaitFor(t, "the typed line", func() bool {
 				b, err := os.ReadFile(got)
 				return err == nil && strings.TrimSpace(string(b)) == "typed"+coding
 			})
-			waitFor(t, "more "+coding+" draws", func() bool { return e.infoInt(n, draws) > before })
+			WaitFor(t, "more "+coding+" draws", func() bool { return e.infoInt(n, draws) > before })
 			p = waitClosePixels(t, n, srv.ID, cd, cli.ID, 25)
 			ctx := context.Background()
 			a, err1 := x11test.SnapshotWindow(ctx, fmt.Sprintf(":%d", n), srv.ID)
@@ -66,7 +66,7 @@ func TestXpraClientVPX(t *testing.T) {
 			if f := e.infoInt(n, "encodings.fallbacks"); f != 0 {
 				t.Errorf("%d frames fell back to rgb32", f)
 			}
-			t.Logf("after typing: PSNR %.1f dB; %s", p, grepLines(e.mustRun("info", fmt.Sprintf(":%d", n)), "encodings."))
+			t.Logf("after typing: PSNR %.1f dB; %s", p, GrepLines(e.MustRun("info", fmt.Sprintf(":%d", n)), "encodings."))
 		})
 	}
 }
@@ -81,23 +81,23 @@ func TestAttachVPX(t *testing.T) {
 	}
 	for _, coding := range []string{"vp8", "vp9"} {
 		t.Run(coding, func(t *testing.T) {
-			e := newEnv(t)
+			e := NewEnv(t)
 			title := "att-" + coding
-			typed := filepath.Join(e.home, "typed.txt")
-			n := e.start("--plugin-dir="+testPlugins, "--start=xterm -T "+title+" -geometry 61x13 -e sh -c 'echo "+title+"; ls /; cat > "+typed+"'")
-			srv := waitWindow(t, n, title)
-			cd := clientDisplay(t)
-			e.attach(cd, "socket://"+e.socket(n), "--encoding="+coding)
-			cli := waitWindowOn(t, cd, "the xterm on the client", func(w x11.WindowInfo) bool {
+			typed := filepath.Join(e.Home, "typed.txt")
+			n := e.Start("--plugin-dir="+testPlugins, "--start=xterm -T "+title+" -geometry 61x13 -e sh -c 'echo "+title+"; ls /; cat > "+typed+"'")
+			srv := WaitWindow(t, n, title)
+			cd := ClientDisplay(t)
+			e.Attach(cd, "socket://"+e.Socket(n), "--encoding="+coding)
+			cli := WaitWindowOn(t, cd, "the xterm on the client", func(w x11.WindowInfo) bool {
 				return w.Mapped && strings.Contains(w.Title, title)
 			})
 			p := waitClosePixels(t, n, srv.ID, cd, cli.ID, 25)
 			if e.infoInt(n, "encodings.draws."+coding) == 0 {
-				t.Fatalf("no %s draws:\n%s", coding, grepLines(e.mustRun("info", fmt.Sprintf(":%d", n)), "encodings"))
+				t.Fatalf("no %s draws:\n%s", coding, GrepLines(e.MustRun("info", fmt.Sprintf(":%d", n)), "encodings"))
 			}
 			srvXdotool(t, cd, "windowfocus", "--sync", fmt.Sprint(cli.ID))
 			srvXdotool(t, cd, "type", "--delay", "30", "hello "+coding+"\n")
-			waitFor(t, "the typed text", func() bool {
+			WaitFor(t, "the typed text", func() bool {
 				b, _ := os.ReadFile(typed)
 				return strings.Contains(string(b), "hello "+coding)
 			})
@@ -105,7 +105,7 @@ func TestAttachVPX(t *testing.T) {
 			if f := e.infoInt(n, "encodings.fallbacks"); f != 0 {
 				t.Errorf("%d frames fell back to rgb32", f)
 			}
-			t.Logf("PSNR %.1f dB, after typing %.1f dB; %s", p, p2, grepLines(e.mustRun("info", fmt.Sprintf(":%d", n)), "encodings."))
+			t.Logf("PSNR %.1f dB, after typing %.1f dB; %s", p, p2, GrepLines(e.MustRun("info", fmt.Sprintf(":%d", n)), "encodings."))
 		})
 	}
 }

@@ -18,14 +18,14 @@ import (
 
 // srvAttachXpra runs Debian's `xpra attach` showing windows on client display
 // cd, with extra options after the default ones; the returned func stops it.
-func (e *env) srvAttachXpra(t *testing.T, sock string, cd int, extra ...string) (*bytes.Buffer, func()) {
+func (e *Env) srvAttachXpra(t *testing.T, sock string, cd int, extra ...string) (*bytes.Buffer, func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	args := append([]string{"attach", sock, "--mmap=no", "--opengl=no", "--tray=no",
 		"--notifications=no", "--speaker=disabled", "--microphone=disabled", "--webcam=no", "--printing=no",
 		"--file-transfer=no", "--clipboard=no"}, extra...)
 	cmd := exec.CommandContext(ctx, "xpra", args...)
-	cmd.Env = append(e.environ(), "XPRA_ALLOW_ROOT=1", fmt.Sprintf("DISPLAY=:%d", cd), "XDG_RUNTIME_DIR="+e.home)
+	cmd.Env = append(e.Environ(), "XPRA_ALLOW_ROOT=1", fmt.Sprintf("DISPLAY=:%d", cd), "XDG_RUNTIME_DIR="+e.Home)
 	var out bytes.Buffer
 	cmd.Stdout = &out
 	cmd.Stderr = &out
@@ -63,7 +63,7 @@ func srvXdotool(t *testing.T, display int, args ...string) {
 // session shows the xterm with its title and exact pixels, its clicks and
 // keys reach the xterm, and a re-attach shows the window again.
 func TestXpraClientShowsWindow(t *testing.T) {
-	e := newEnv(t)
+	e := NewEnv(t)
 	needXpra(t)
 	if _, err := exec.LookPath("xdotool"); err != nil {
 		t.Skip("xdotool is not installed")
@@ -81,13 +81,13 @@ func TestXpraClientShowsWindow(t *testing.T) {
 	if err := os.WriteFile(script, []byte(app), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	n := e.start("--start=xterm -T e2e -geometry 60x12 -e " + script)
-	sock := "socket://" + e.socket(n)
-	srv := waitWindow(t, n, "e2e")
+	n := e.Start("--start=xterm -T e2e -geometry 60x12 -e " + script)
+	sock := "socket://" + e.Socket(n)
+	srv := WaitWindow(t, n, "e2e")
 
-	cd := clientDisplay(t)
+	cd := ClientDisplay(t)
 	out, stop := e.srvAttachXpra(t, sock, cd)
-	cli := waitWindow(t, cd, "e2e")
+	cli := WaitWindow(t, cd, "e2e")
 	if !strings.Contains(cli.Title, "e2e") {
 		t.Errorf("client title %q", cli.Title)
 	}
@@ -98,18 +98,18 @@ func TestXpraClientShowsWindow(t *testing.T) {
 	srvXdotool(t, cd, "windowfocus", "--sync", fmt.Sprint(cli.ID))
 	srvXdotool(t, cd, "type", "--delay", "30", "hello Xroam")
 	srvXdotool(t, cd, "key", "Return")
-	waitFor(t, "typed text to reach the xterm", func() bool {
+	WaitFor(t, "typed text to reach the xterm", func() bool {
 		b, _ := os.ReadFile(typed)
 		return string(b) == "hello Xroam\n"
 	})
 	// The new title reaches the client (window-metadata).
-	waitWindow(t, cd, "e2e hello Xroam")
+	WaitWindow(t, cd, "e2e hello Xroam")
 	// The echo of what was typed reaches the client's pixels.
 	srvWaitSamePixels(t, n, srv.ID, cd, cli.ID)
 
 	// A triple click selects the typed line: xterm then owns PRIMARY.
 	srvXdotool(t, cd, "mousemove", "--window", fmt.Sprint(cli.ID), "10", "8", "click", "--repeat", "3", "--delay", "80", "1")
-	waitFor(t, "the click to select text in the xterm", func() bool {
+	WaitFor(t, "the click to select text in the xterm", func() bool {
 		owner, err := x11test.SelectionOwner(context.Background(), fmt.Sprintf(":%d", n), "PRIMARY")
 		return err == nil && owner != 0
 	})
@@ -124,11 +124,11 @@ func TestXpraClientShowsWindow(t *testing.T) {
 	srvMenu, cliMenu := waitSameMenu(t, n, cd)
 	srvWaitSamePixels(t, n, srvMenu.ID, cd, cliMenu.ID)
 	srvXdotool(t, cd, "mouseup", "1", "keyup", "ctrl")
-	waitFor(t, "the menu to close on the client", func() bool { _, ok := overrideRedirectOn(cd); return !ok })
+	WaitFor(t, "the menu to close on the client", func() bool { _, ok := overrideRedirectOn(cd); return !ok })
 
 	// Resizing the client window resizes the application's window.
 	srvXdotool(t, cd, "windowsize", fmt.Sprint(cli.ID), "500", "300")
-	waitFor(t, "the server window to follow the resize", func() bool {
+	WaitFor(t, "the server window to follow the resize", func() bool {
 		di, err := x11.Probe(context.Background(), srvDisp)
 		if err != nil {
 			return false
@@ -145,12 +145,12 @@ func TestXpraClientShowsWindow(t *testing.T) {
 	// Detach and attach again: the window comes back with its pixels, and
 	// the application is the same process.
 	pidLine := regexp.MustCompile(`windows\.0\.pid=(\d+)`)
-	before := pidLine.FindStringSubmatch(e.mustRun("info", srvDisp))
+	before := pidLine.FindStringSubmatch(e.MustRun("info", srvDisp))
 	stop()
 	if t.Failed() {
 		t.Logf("xpra attach output:\n%s", out.String())
 	}
-	waitFor(t, "the client window to go", func() bool {
+	WaitFor(t, "the client window to go", func() bool {
 		di, err := x11.Probe(context.Background(), fmt.Sprintf(":%d", cd))
 		if err != nil {
 			return false
@@ -163,9 +163,9 @@ func TestXpraClientShowsWindow(t *testing.T) {
 		return true
 	})
 	out2, _ := e.srvAttachXpra(t, sock, cd)
-	cli2 := waitWindow(t, cd, "e2e")
+	cli2 := WaitWindow(t, cd, "e2e")
 	srvWaitSamePixels(t, n, srv.ID, cd, cli2.ID)
-	info := e.mustRun("info", fmt.Sprintf(":%d", n))
+	info := e.MustRun("info", fmt.Sprintf(":%d", n))
 	if !strings.Contains(info, "windows.0.title=e2e") || !strings.Contains(info, "windows.count=1") {
 		t.Errorf("info lacks the managed window:\n%s", info)
 	}
@@ -193,8 +193,8 @@ func TestXpraClientShowsWindow(t *testing.T) {
 			return true
 		}
 	}
-	waitFor(t, "the xterm to close", gone(srvDisp))
-	waitFor(t, "the client window to go", gone(cliDisp))
+	WaitFor(t, "the xterm to close", gone(srvDisp))
+	WaitFor(t, "the client window to go", gone(cliDisp))
 	if t.Failed() {
 		t.Logf("second xpra attach output:\n%s", out2.String())
 	}
@@ -202,13 +202,13 @@ func TestXpraClientShowsWindow(t *testing.T) {
 
 // dumpOnFailure, deferred after srvAttachXpra, stops the xpra client of
 // a failed test and logs its output and the tail of session n's log.
-func (e *env) dumpOnFailure(t *testing.T, n int, out *bytes.Buffer, stop func()) {
+func (e *Env) dumpOnFailure(t *testing.T, n int, out *bytes.Buffer, stop func()) {
 	t.Helper()
 	if !t.Failed() {
 		return
 	}
 	stop()
 	t.Logf("xpra attach output:\n%s", out.String())
-	b, _ := os.ReadFile(filepath.Join(e.sockDir, fmt.Sprintf(":%d.log", n)))
-	t.Logf("server log tail:\n%s", tail(string(b), 3000))
+	b, _ := os.ReadFile(filepath.Join(e.SockDir, fmt.Sprintf(":%d.log", n)))
+	t.Logf("server log tail:\n%s", Tail(string(b), 3000))
 }

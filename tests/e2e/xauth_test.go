@@ -71,19 +71,19 @@ func TestDisplayNeedsCookie(t *testing.T) {
 		}
 	}
 	other := testUser(t, "xroamxauthtest")
-	e := newEnv(t)
-	started := filepath.Join(e.home, "started")
-	n := e.start("--start=xdpyinfo > "+started+" 2>&1", "--start-child=xterm -T cookie-test-app")
+	e := NewEnv(t)
+	started := filepath.Join(e.Home, "started")
+	n := e.Start("--start=xdpyinfo > "+started+" 2>&1", "--start-child=xterm -T cookie-test-app")
 	owner := os.Getenv("XAUTHORITY") // set by TestMain, as a user's would be
-	sessionAuth := filepath.Join(e.sockDir, strconv.Itoa(n), "xauthority")
+	sessionAuth := filepath.Join(e.SockDir, strconv.Itoa(n), "xauthority")
 
 	// The session's commands get in with the session's XAUTHORITY.
-	waitFor(t, "the --start command to open the display", func() bool {
+	WaitFor(t, "the --start command to open the display", func() bool {
 		b, _ := os.ReadFile(started)
 		return strings.Contains(string(b), "name of display")
 	})
 	// The owner's own tools, with the owner's XAUTHORITY.
-	waitFor(t, "the owner's xdotool to see the session's xterm", func() bool {
+	WaitFor(t, "the owner's xdotool to see the session's xterm", func() bool {
 		out, err := xtool(t, nil, n, owner, "xdotool", "search", "--name", "^cookie-test-app$")
 		return err == nil && strings.TrimSpace(out) != ""
 	})
@@ -115,8 +115,8 @@ func TestDisplayNeedsCookie(t *testing.T) {
 
 	// Stopping the session removes its cookie from the owner's file (the
 	// server does it once its X server is gone, after stop returns).
-	e.mustRun("stop", fmt.Sprintf(":%d", n))
-	waitFor(t, "the session's entry to leave the owner's authority", func() bool {
+	e.MustRun("stop", fmt.Sprintf(":%d", n))
+	WaitFor(t, "the session's entry to leave the owner's authority", func() bool {
 		entries, err := x11.ReadAuthFile(owner)
 		if err != nil {
 			t.Fatal(err)
