@@ -26,7 +26,7 @@ func writeKey(t *testing.T, dir, name, key string) string {
 }
 
 func TestAESToXpraServer(t *testing.T) {
-	e := NewEnv(t)
+	e := suite.NewEnv(t)
 	needXpra(t)
 	key := writeKey(t, e.Home, "key", "a shared secret key\n")
 	wrong := writeKey(t, e.Home, "wrong", "another key")
@@ -69,14 +69,14 @@ func TestAESToXpraServer(t *testing.T) {
 }
 
 func TestAESFromXpraClient(t *testing.T) {
-	e := NewEnv(t)
+	e := suite.NewEnv(t)
 	needXpra(t)
 	key := writeKey(t, e.Home, "key", "xroam and xpra share this\n")
-	addr := fmt.Sprintf("127.0.0.1:%d", FreePort(t))
+	addr := fmt.Sprintf("127.0.0.1:%d", suite.FreePort(t))
 	uri := "tcp://" + addr + "/"
 	pw := writeKey(t, e.Home, "password", "aes-pw")
 	n := e.Start("--start=xterm -T aes-srv", "--bind-tcp="+addr, "--tcp-encryption=AES", "--tcp-encryption-keyfile="+key,
-		"--plugin-dir="+testPlugins, "--tcp-auth=password:value=aes-pw")
+		"--plugin-dir="+suite.PluginDir, "--tcp-auth=password:value=aes-pw")
 	WaitWindow(t, n, "aes-srv")
 
 	// With a password: the challenge carries the server's parameters.

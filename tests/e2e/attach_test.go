@@ -24,8 +24,8 @@ import (
 func (e *Env) startXpraServer(command string, extra ...string) (int, string) {
 	t := e.T
 	t.Helper()
-	port := FreePort(t)
-	n := FreeDisplay(t)
+	port := suite.FreePort(t)
+	n := suite.FreeDisplay(t)
 	os.MkdirAll(e.SockDir, 0o700)
 	args := []string{"start", fmt.Sprintf(":%d", n), "--bind-tcp=" + fmt.Sprintf("127.0.0.1:%d", port), "--daemon=yes",
 		"--socket-dir=" + e.SockDir, "--socket-dirs=" + e.SockDir, "--mdns=no", "--pulseaudio=no", "--notifications=no",
@@ -86,7 +86,7 @@ func (e *Env) stopXpra(display int) (string, error) {
 }
 
 func TestAttachToXpraServer(t *testing.T) {
-	e := NewEnv(t)
+	e := suite.NewEnv(t)
 	needXpra(t)
 	if _, err := exec.LookPath("xdotool"); err != nil {
 		t.Skip("xdotool is not installed")
@@ -201,7 +201,7 @@ func TestAttachToXpraServer(t *testing.T) {
 }
 
 func TestAttachWithPasswordToXpraServer(t *testing.T) {
-	e := NewEnv(t)
+	e := suite.NewEnv(t)
 	needXpra(t)
 	pw := filepath.Join(e.Home, "password")
 	bad := filepath.Join(e.Home, "wrong")

@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -26,11 +25,11 @@ func writePassword(t *testing.T, dir, name, pw string) string {
 // subprocess; xroam's and xpra's clients get in with the right password,
 // are refused with a wrong one, and the version needs none.
 func TestAuthFileOnUnixSocket(t *testing.T) {
-	e := NewEnv(t)
+	e := suite.NewEnv(t)
 	good := writePassword(t, e.Home, "good", "s3cret pass")
 	bad := writePassword(t, e.Home, "bad", "guess")
 	e.PasswordFile = good
-	n := e.Start("--plugin-dir="+testPlugins, "--auth=file:filename="+good)
+	n := e.Start("--plugin-dir="+suite.PluginDir, "--auth=file:filename="+good)
 	disp := fmt.Sprintf(":%d", n)
 
 	if out := e.MustRun("info", disp, "--password-file="+good); !strings.Contains(out, "server.type=xroam") {
@@ -81,15 +80,15 @@ func TestAuthFileOnUnixSocket(t *testing.T) {
 
 // TestAuthPasswordOnTCP: --tcp-auth applies to TCP connections only.
 func TestAuthPasswordOnTCP(t *testing.T) {
-	e := NewEnv(t)
-	addr := fmt.Sprintf("127.0.0.1:%d", FreePort(t))
-	n := e.Start("--plugin-dir="+testPlugins, "--bind-tcp="+addr, "--tcp-auth=password:value=tcp-secret")
+	e := suite.NewEnv(t)
+	addr := fmt.Sprintf("127.0.0.1:%d", suite.FreePort(t))
+	n := e.Start("--plugin-dir="+suite.PluginDir, "--bind-tcp="+addr, "--tcp-auth=password:value=tcp-secret")
 	uri := "tcp://" + addr + "/"
 	out, code := e.Run("info", uri)
 	if code != 1 || !strings.Contains(out, "password") {
 		t.Errorf("TCP without a password: exit %d, %q", code, out)
 	}
-	cmd := exec.Command(xroamBin, "info", uri)
+	cmd := exec.Command(suite.Bin, "info", uri)
 	cmd.Env = append(e.Environ(), "XROAM_PASSWORD=tcp-secret")
 	if b, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(b), "server.type=xroam") {
 		t.Errorf("TCP with XROAM_PASSWORD: %v %s", err, b)
@@ -99,12 +98,12 @@ func TestAuthPasswordOnTCP(t *testing.T) {
 }
 
 func TestAuthConfigErrorsStopTheStart(t *testing.T) {
-	e := NewEnv(t)
-	out, code := e.Run("start", "--daemon=no", "--plugin-dir="+testPlugins, "--auth=nosuchmodule")
+	e := suite.NewEnv(t)
+	out, code := e.Run("start", "--daemon=no", "--plugin-dir="+suite.PluginDir, "--auth=nosuchmodule")
 	if code != 1 || !strings.Contains(out, "xroam-auth-nosuchmodule") {
 		t.Errorf("unknown module: exit %d, %q", code, out)
 	}
-	out, code = e.Run("start", "--daemon=no", "--plugin-dir="+testPlugins, "--auth=file:colour=blue")
+	out, code = e.Run("start", "--daemon=no", "--plugin-dir="+suite.PluginDir, "--auth=file:colour=blue")
 	if code != 1 || !strings.Contains(out, "colour") {
 		t.Errorf("bad module option: exit %d, %q", code, out)
 	}
@@ -114,21 +113,13 @@ func TestAuthConfigErrorsStopTheStart(t *testing.T) {
 // it is down logins are refused, the host restarts it, and the session
 // and its application live through it all.
 func TestAuthPluginCrashFailsClosedAndRecovers(t *testing.T) {
-	e := NewEnv(t)
+	e := suite.NewEnv(t)
 	good := writePassword(t, e.Home, "good", "pw")
 	e.PasswordFile = good
-	n := e.Start("--plugin-dir="+testPlugins, "--auth=file:filename="+good, "--start=xterm -T crash-survivor")
+	n := e.Start("--plugin-dir="+suite.PluginDir, "--auth=file:filename="+good, "--start=xterm -T crash-survivor")
 	disp := fmt.Sprintf(":%d", n)
 	WaitWindow(t, n, "crash-survivor")
-	pluginPid := func() int {
-		out, _ := exec.Command("pgrep", "-f", filepath.Join(testPlugins, "xroam-auth-file")).Output()
-		f := strings.Fields(string(out))
-		if len(f) == 0 {
-			return 0
-		}
-		pid, _ := strconv.Atoi(f[0])
-		return pid
-	}
+	pluginPid := func() int { return e.PluginPid(n, "xroam-auth-file") }
 	old := pluginPid()
 	if old == 0 {
 		t.Fatal("the auth plugin is not running as a subprocess")

@@ -61,7 +61,7 @@ func usersDB(t *testing.T, dir string) string {
 // partial first hello, and through --password-file, with which it sends
 // the complete one.
 func TestAuthModulesOverSockets(t *testing.T) {
-	e := NewEnv(t)
+	e := suite.NewEnv(t)
 	needXpra(t)
 	certs := testCerts(t, e.Home)
 	db := usersDB(t, e.Home)
@@ -75,8 +75,8 @@ func TestAuthModulesOverSockets(t *testing.T) {
 		}
 		return p
 	}
-	tcp, ws, wss, ssl := FreePort(t), FreePort(t), FreePort(t), FreePort(t)
-	n := e.Start("--plugin-dir="+testPlugins,
+	tcp, ws, wss, ssl := suite.FreePort(t), suite.FreePort(t), suite.FreePort(t), suite.FreePort(t)
+	n := e.Start("--plugin-dir="+suite.PluginDir,
 		fmt.Sprintf("--bind-tcp=127.0.0.1:%d", tcp), fmt.Sprintf("--bind-ws=127.0.0.1:%d", ws),
 		fmt.Sprintf("--bind-wss=127.0.0.1:%d", wss), fmt.Sprintf("--bind-ssl=127.0.0.1:%d", ssl),
 		"--ssl-cert="+certs.Cert, "--ssl-key="+certs.Key, "--ssl-client-verify-mode=none",
@@ -134,15 +134,15 @@ func TestAuthModulesOverSockets(t *testing.T) {
 // and --tcp-auth=allow on an address beyond loopback starts the server
 // with a loud warning and lets anyone in.
 func TestAuthMoreModulesOverSockets(t *testing.T) {
-	e := NewEnv(t)
+	e := suite.NewEnv(t)
 	needXpra(t)
 	certs := testCerts(t, e.Home)
 	script := filepath.Join(e.Home, "check.sh")
 	if err := os.WriteFile(script, []byte("#!/bin/sh\npw=$(cat)\n[ \"$XROAM_AUTH_USERNAME\" = carol ] && [ \"$pw\" = exec-pw ]\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	tcp, ssl, ws, wss := FreePort(t), FreePort(t), FreePort(t), FreePort(t)
-	n := e.Start("--plugin-dir="+testPlugins,
+	tcp, ssl, ws, wss := suite.FreePort(t), suite.FreePort(t), suite.FreePort(t), suite.FreePort(t)
+	n := e.Start("--plugin-dir="+suite.PluginDir,
 		fmt.Sprintf("--bind-tcp=0.0.0.0:%d", tcp), fmt.Sprintf("--bind-ssl=127.0.0.1:%d", ssl),
 		fmt.Sprintf("--bind-ws=127.0.0.1:%d", ws), fmt.Sprintf("--bind-wss=127.0.0.1:%d", wss),
 		"--ssl-cert="+certs.Cert, "--ssl-key="+certs.Key, "--ssl-client-verify-mode=none",

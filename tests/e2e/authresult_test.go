@@ -46,7 +46,7 @@ func procField(t *testing.T, pid int, field string) string {
 // on are refused (or, as root, the commands run as that user), and
 // session options, which only a new session could take, are refused.
 func TestAuthResultsApplied(t *testing.T) {
-	e := NewEnv(t)
+	e := suite.NewEnv(t)
 	me, err := user.Current()
 	if err != nil {
 		t.Fatal(err)
@@ -64,7 +64,7 @@ func TestAuthResultsApplied(t *testing.T) {
 	if err := os.WriteFile(users, []byte(me.Username+"|pw\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	n := e.Start("--plugin-dir="+testPlugins, "--auth=multifile:filename="+users)
+	n := e.Start("--plugin-dir="+suite.PluginDir, "--auth=multifile:filename="+users)
 	disp := fmt.Sprintf(":%d", n)
 	lines := []string{
 		me.Username + "|pw",

@@ -18,7 +18,7 @@ import (
 // connection gets a clear disconnect (or is closed), and the session and
 // its application carry on.
 func TestMalformedInputLosesNothing(t *testing.T) {
-	e := NewEnv(t)
+	e := suite.NewEnv(t)
 	n := e.Start("--start=xterm -T survivor")
 	WaitWindow(t, n, "survivor")
 	hdr := func(flags, level, index byte, size uint32) []byte {

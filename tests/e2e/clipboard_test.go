@@ -101,7 +101,7 @@ func testPNG(t *testing.T, w, h int) []byte {
 func clipSession(t *testing.T, args []string, attachArgs ...string) (e *Env, server, client int, a *AttachProc) {
 	t.Helper()
 	needXclip(t)
-	e = NewEnv(t)
+	e = suite.NewEnv(t)
 	server = e.Start(args...)
 	client = ClientDisplay(t)
 	a = e.Attach(client, append([]string{fmt.Sprintf(":%d", server), "--socket-dir=" + e.SockDir}, attachArgs...)...)
@@ -236,7 +236,7 @@ func TestClipboardFilterFile(t *testing.T) {
 	// A bad filter file is refused by the client at once.
 	bad := filepath.Join(dir, "bad")
 	os.WriteFile(bad, []byte("([unclosed\n"), 0o600)
-	cmd := exec.Command(xroamBin, "attach", fmt.Sprintf(":%d", server), "--socket-dir="+e.SockDir, "--clipboard-filter-file="+bad)
+	cmd := exec.Command(suite.Bin, "attach", fmt.Sprintf(":%d", server), "--socket-dir="+e.SockDir, "--clipboard-filter-file="+bad)
 	cmd.Env = append(e.Environ(), fmt.Sprintf("DISPLAY=:%d", client))
 	out, err := cmd.CombinedOutput()
 	if err == nil || !strings.Contains(string(out), "bad:1") {
@@ -313,7 +313,7 @@ func TestClipboardPeerVanishes(t *testing.T) {
 func TestClipboardXpraClient(t *testing.T) {
 	needXclip(t)
 	needXpra(t)
-	e := NewEnv(t)
+	e := suite.NewEnv(t)
 	server := e.Start()
 	client := ClientDisplay(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
@@ -347,7 +347,7 @@ func TestClipboardXpraClient(t *testing.T) {
 func TestClipboardXpraServer(t *testing.T) {
 	needXclip(t)
 	needXpra(t)
-	e := NewEnv(t)
+	e := suite.NewEnv(t)
 	server, uri := e.startXpraServer("xterm -T clip")
 	client := ClientDisplay(t)
 	e.Attach(client, uri)
@@ -366,7 +366,7 @@ func TestClipboardXpraServer(t *testing.T) {
 // in either direction without harm to the session.
 func TestClipboardSecondaryAndLimits(t *testing.T) {
 	needXclip(t)
-	e := NewEnv(t)
+	e := suite.NewEnv(t)
 	confDir := filepath.Join(e.Home, "conf.d")
 	os.MkdirAll(confDir, 0o700)
 	conf := "clipboard \"x11\" {\n  selections = [\"CLIPBOARD\", \"PRIMARY\", \"SECONDARY\"]\n  max_size   = 1048576\n}\n"

@@ -12,7 +12,7 @@ import (
 )
 
 func TestControl(t *testing.T) {
-	e := NewEnv(t)
+	e := suite.NewEnv(t)
 	n := e.Start()
 	disp := fmt.Sprintf(":%d", n)
 	// xpra's commands, each listed by help.
@@ -50,7 +50,7 @@ func TestControl(t *testing.T) {
 }
 
 func TestControlRefusesNewCommands(t *testing.T) {
-	e := NewEnv(t)
+	e := suite.NewEnv(t)
 	n := e.Start("--start-new-commands=no")
 	out, code := e.Run("control", fmt.Sprintf(":%d", n), "start", "xeyes")
 	if code != 1 || !strings.Contains(out, "disabled") {
@@ -59,7 +59,7 @@ func TestControlRefusesNewCommands(t *testing.T) {
 }
 
 func TestXpraControlAgainstXroam(t *testing.T) {
-	e := NewEnv(t)
+	e := suite.NewEnv(t)
 	needXpra(t)
 	n := e.Start()
 	out, err := e.xpra(30*time.Second, "control", "socket://"+e.Socket(n), "start", "xterm -T xpra-ctl")
@@ -70,7 +70,7 @@ func TestXpraControlAgainstXroam(t *testing.T) {
 }
 
 func TestUpgradeKeepsApplications(t *testing.T) {
-	e := NewEnv(t)
+	e := suite.NewEnv(t)
 	n := e.Start("--start=xterm -T upgrade-app")
 	disp := fmt.Sprintf(":%d", n)
 	w := WaitWindow(t, n, "upgrade-app")

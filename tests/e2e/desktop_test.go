@@ -22,7 +22,7 @@ const smallXvfb = "--xvfb=Xvfb +extension Composite +extension DAMAGE +extension
 // client window with the screen's pixels, and typing in it reaches the
 // xterm inside.
 func TestStartDesktopShowsTheScreen(t *testing.T) {
-	e := NewEnv(t)
+	e := suite.NewEnv(t)
 	needXpra(t)
 	out := filepath.Join(e.Home, "typed")
 	n := e.StartVerb("start-desktop", smallXvfb, "--session-name=deskt",
@@ -59,7 +59,7 @@ func TestStartDesktopShowsTheScreen(t *testing.T) {
 // client sees its screen, a change on it reaches the client, and stopping
 // the shadow leaves the display and its application running.
 func TestShadowMirrorsADisplay(t *testing.T) {
-	e := NewEnv(t)
+	e := suite.NewEnv(t)
 	needXpra(t)
 	shared := ClientDisplay(t)
 	app := exec.Command("xterm", "-T", "shadowed-app", "-geometry", "40x8+10+10")
@@ -120,9 +120,9 @@ func deskWaitWindow(t *testing.T, display int, match func(x11.WindowInfo) bool) 
 // shows the resized screen's exact pixels, and an RFB client of the same
 // session gets the new size as a desktop-size update.
 func TestDesktopResizesWithItsWindow(t *testing.T) {
-	e := NewEnv(t)
+	e := suite.NewEnv(t)
 	needVNCViewer(t) // xdotool
-	port := FreePort(t)
+	port := suite.FreePort(t)
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	n := e.StartVerb("start-desktop", smallXvfb, "--session-name=deskresize", "--bind-rfb="+addr,
 		"--start=xterm -T resize-app -geometry 40x8+0+0")
@@ -197,7 +197,7 @@ func TestDesktopResizesWithItsWindow(t *testing.T) {
 // the fullscreen state, and the session's screen takes the local
 // screen's size.
 func TestDesktopFullscreen(t *testing.T) {
-	e := NewEnv(t)
+	e := suite.NewEnv(t)
 	n := e.StartVerb("start-desktop", "--xvfb=Xvfb +extension Composite +extension DAMAGE +extension RANDR +extension MIT-SHM +extension XTEST -screen 0 1600x1200x24+32 -nolisten tcp -noreset",
 		"--session-name=deskfull", "--start=xterm -T full-app -geometry 40x8+0+0")
 	WaitWindow(t, n, "full-app")
@@ -228,7 +228,7 @@ func TestDesktopFullscreen(t *testing.T) {
 // TestDesktopResizesWithXpraClient: the xpra 3.1.3 client's desktop
 // window, resized on its display, resizes the session's screen too.
 func TestDesktopResizesWithXpraClient(t *testing.T) {
-	e := NewEnv(t)
+	e := suite.NewEnv(t)
 	needXpra(t)
 	needVNCViewer(t) // xdotool
 	n := e.StartVerb("start-desktop", smallXvfb, "--session-name=xpraresize", "--start=xterm -T xr-app -geometry 40x8+0+0")

@@ -88,10 +88,10 @@ func hasWindow(display int, match func(x11.WindowInfo) bool) bool {
 }
 
 func TestAttachOverTLSAndWebsocketToXpraServer(t *testing.T) {
-	e := NewEnv(t)
+	e := suite.NewEnv(t)
 	needXpra(t)
 	ca, cert := testCA(t, e.Home, "xroam-test.example")
-	sslPort, wsPort, wssPort := FreePort(t), FreePort(t), FreePort(t)
+	sslPort, wsPort, wssPort := suite.FreePort(t), suite.FreePort(t), suite.FreePort(t)
 	n, _ := e.startXpraServer("xterm -T tlstest",
 		fmt.Sprintf("--bind-ssl=127.0.0.1:%d", sslPort), fmt.Sprintf("--bind-ws=127.0.0.1:%d", wsPort),
 		fmt.Sprintf("--bind-wss=127.0.0.1:%d", wssPort), "--ssl-cert="+cert, "--ssl=on", "--html=on") // wss needs xpra's HTTP side

@@ -38,7 +38,7 @@ func sizeHintLines(s string) []string {
 // of both the Tk window and an xterm (minimum, maximum, increments) are
 // the client windows' hints too.
 func TestAttachDialogAndHints(t *testing.T) {
-	e := NewEnv(t)
+	e := suite.NewEnv(t)
 	for _, tool := range []string{"wish", "xprop"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Skipf("%s is not installed", tool)

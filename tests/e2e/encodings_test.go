@@ -103,11 +103,11 @@ func TestXpraClientPictureEncodings(t *testing.T) {
 		exact bool
 	}{{"png", true}, {"jpeg", false}, {"png/P", true}, {"png/L", true}, {"webp", false}} {
 		t.Run(tc.enc, func(t *testing.T) {
-			e := NewEnv(t)
+			e := suite.NewEnv(t)
 			title := "enc-" + strings.ReplaceAll(tc.enc, "/", "")
 			// The application prints more when the test makes the file go.
 			goFile := filepath.Join(e.Home, "go")
-			n := e.Start("--plugin-dir="+testPlugins, "--start=xterm -T "+title+" -geometry 60x12 -e sh -c 'echo "+title+"; ls /; "+
+			n := e.Start("--plugin-dir="+suite.PluginDir, "--start=xterm -T "+title+" -geometry 60x12 -e sh -c 'echo "+title+"; ls /; "+
 				"while [ ! -e "+goFile+" ]; do sleep 0.1; done; ls -l /; exec cat'")
 			sock := "socket://" + e.Socket(n)
 			srv := WaitWindow(t, n, title)
@@ -151,8 +151,8 @@ func TestXpraClientPictureEncodings(t *testing.T) {
 // and its client live on.
 func TestEncoderPluginCrash(t *testing.T) {
 	needXpraPainting(t)
-	e := NewEnv(t)
-	n := e.Start("--plugin-dir="+testPlugins, "--encoding=jpeg",
+	e := suite.NewEnv(t)
+	n := e.Start("--plugin-dir="+suite.PluginDir, "--encoding=jpeg",
 		"--start=xterm -T crashy -geometry 40x6 -e sh -c 'while :; do date +%T.%N; sleep 0.05; done'")
 	sock := "socket://" + e.Socket(n)
 	WaitWindow(t, n, "crashy")

@@ -34,10 +34,10 @@ func meanAbsDiff(a, b x11test.Snapshot) float64 {
 // window reaches the application and shows up on the client again.
 func TestXpraClientH264(t *testing.T) {
 	needXpraPainting(t)
-	e := NewEnv(t)
+	e := suite.NewEnv(t)
 	title := "enc-h264"
 	got := filepath.Join(e.Home, "got")
-	n := e.Start("--plugin-dir="+testPlugins, "--start=xterm -T "+title+" -geometry 60x12 -e sh -c 'echo "+title+"; ls /; "+
+	n := e.Start("--plugin-dir="+suite.PluginDir, "--start=xterm -T "+title+" -geometry 60x12 -e sh -c 'echo "+title+"; ls /; "+
 		"read l; echo \"$l\" > "+got+"; ls -l /; exec cat'")
 	sock := "socket://" + e.Socket(n)
 	srv := WaitWindow(t, n, title)
@@ -85,13 +85,13 @@ func TestXpraClientH264(t *testing.T) {
 // xroam server, decodes them with libavcodec and shows the xterm within
 // a PSNR bound; typed text reaches the application and is shown.
 func TestAttachH264(t *testing.T) {
-	e := NewEnv(t)
+	e := suite.NewEnv(t)
 	if _, err := exec.LookPath("xdotool"); err != nil {
 		t.Skip("xdotool is not installed")
 	}
 	title := "att-h264"
 	typed := filepath.Join(e.Home, "typed.txt")
-	n := e.Start("--plugin-dir="+testPlugins, "--start=xterm -T "+title+" -geometry 61x13 -e sh -c 'echo "+title+"; ls /; cat > "+typed+"'")
+	n := e.Start("--plugin-dir="+suite.PluginDir, "--start=xterm -T "+title+" -geometry 61x13 -e sh -c 'echo "+title+"; ls /; cat > "+typed+"'")
 	srv := WaitWindow(t, n, title)
 	cd := ClientDisplay(t)
 	e.Attach(cd, "socket://"+e.Socket(n), "--encoding=h264")
@@ -118,7 +118,7 @@ func TestAttachH264(t *testing.T) {
 // stops, the lossless refresh makes its pixels exactly the server's.
 func TestXpraClientAutoVideo(t *testing.T) {
 	needXpraPainting(t)
-	e := NewEnv(t)
+	e := suite.NewEnv(t)
 	title := "auto-video"
 	n, flood, calm := e.floodingXterm(t, title, "head -c 3000 /dev/urandom | base64", "--auto-refresh-delay=0.3")
 	srv := WaitWindow(t, n, title)
@@ -146,7 +146,7 @@ func TestXpraClientAutoVideo(t *testing.T) {
 // pixels are the server's.
 func TestXpraClientZlibFlood(t *testing.T) {
 	needXpraPainting(t)
-	e := NewEnv(t)
+	e := suite.NewEnv(t)
 	title := "zlib-flood"
 	n, flood, calm := e.floodingXterm(t, title, "seq 1 5000", "--encoding=rgb")
 	srv := WaitWindow(t, n, title)
@@ -171,7 +171,7 @@ func (e *Env) floodingXterm(t *testing.T, title, print string, opts ...string) (
 	t.Helper()
 	goFile := filepath.Join(e.Home, "go")
 	stopFile := filepath.Join(e.Home, "stop")
-	n = e.Start(append([]string{"--plugin-dir=" + testPlugins,
+	n = e.Start(append([]string{"--plugin-dir=" + suite.PluginDir,
 		"--start=xterm -T " + title + " -geometry 80x30 -e sh -c 'echo " + title + "; " +
 			"while [ ! -e " + goFile + " ]; do sleep 0.1; done; " +
 			"while [ ! -e " + stopFile + " ]; do " + print + "; done; echo done; exec cat'"}, opts...)...)

@@ -1,13 +1,28 @@
+// Package e2e runs xroam end to end: the real binary and its plugins
+// against real X servers (Xvfb), real peers (Debian's xpra 3.1.3,
+// vncviewer, noVNC and the HTML5 client in a browser) and real tools
+// (xdotool, xclip, xprop). The tests of this directory use it; it is an
+// ordinary package so that other test programs can start sessions the
+// same way.
+//
+// A test binary builds xroam and every plugin once, in TestMain
+// (NewSuite). Each test then makes an Env, with a home and a socket
+// directory of its own, and starts sessions in it; the X servers and
+// ports it needs beside them come from FreeDisplay and FreePort, which
+// never hand the same number to two tests at once, in this process or
+// in another one that uses this package. That is what lets the tests
+// run in parallel.
 package e2e
 
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"os/user"
+	"path"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -16,371 +31,154 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/xroam/xroam/core/x11"
-	"github.com/xroam/xroam/core/x11/x11test"
 )
 
-func Snapshot(t *testing.T, display int, win uint32) x11test.Snapshot {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	s, err := x11test.SnapshotWindow(ctx, fmt.Sprintf(":%d", display), win)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
+// module is the import path of the main module, whose binaries are built.
+const module = "github.com/xroam/xroam"
+
+// Patience is how long the waiting helpers wait for an event before they
+// fail the test: long enough for a machine that is busy with other work
+// (make test-loaded runs the suite next to two CPU hogs).
+const Patience = 90 * time.Second
+
+// Suite is what every test of one test binary shares: the binaries under
+// test, the X authority file the sessions add their cookies to, and the
+// allocation of displays, ports and users.
+type Suite struct {
+	// Bin is the xroam binary.
+	Bin string
+	// PluginDir holds every plugin binary, named as make names them
+	// (xroam-<kind>-<name>), for --plugin-dir.
+	PluginDir string
+	// Xauthority is a fresh X authority file for TestMain to name in
+	// XAUTHORITY, as a user's ~/.Xauthority would be.
+	Xauthority string
+
+	dir   string
+	locks string
+
+	mu          sync.Mutex
+	nextDisplay int
+	nextPort    int
+
+	// users serialises useradd, userdel and chpasswd, which refuse to run
+	// while another one holds the lock on /etc/passwd.
+	users sync.Mutex
 }
 
-// FreeDisplay picks a display number no X server uses.
-func FreeDisplay(t *testing.T) int {
-	t.Helper()
-	for n := 300 + os.Getpid()%200; n < 1000; n++ {
-		if used, err := x11.DisplayInUse(n); err == nil && !used {
-			return n
+// NewSuite builds xroam and every plugin into a new temporary directory.
+// The go command runs in the current directory, which must be inside the
+// main module (a test's directory is).
+func NewSuite(ctx context.Context) (*Suite, error) {
+	dir, err := os.MkdirTemp("", "xroam-bin-")
+	if err != nil {
+		return nil, fmt.Errorf("e2e: %w", err)
+	}
+	// Readable by all: TestUIDDropsPrivileges runs the binary as nobody.
+	if err := os.Chmod(dir, 0o755); err != nil {
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("e2e: %w", err)
+	}
+	locks, err := lockDir()
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	s := &Suite{
+		Bin:        filepath.Join(dir, "xroam"),
+		PluginDir:  filepath.Join(dir, "plugins"),
+		Xauthority: filepath.Join(dir, "Xauthority"),
+		dir:        dir,
+		locks:      locks,
+	}
+	// Different processes start at different places, so that two test
+	// binaries running at once rarely try the same numbers.
+	spread := os.Getpid() * 7919
+	s.nextDisplay = firstDisplay + spread%(lastDisplay-firstDisplay)
+	s.nextPort = firstPort + spread%(lastPort-firstPort)
+	if err := s.build(ctx); err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close removes the binaries.
+func (s *Suite) Close() error {
+	return os.RemoveAll(s.dir)
+}
+
+// build builds xroam and the plugins: one go command per kind of plugin
+// (the names within a kind are unique, being sibling directories), all
+// at once.
+func (s *Suite) build(ctx context.Context) error {
+	out, err := exec.CommandContext(ctx, "go", "list", "-f", `{{if eq .Name "main"}}{{.ImportPath}}{{end}}`, module+"/plugins/...").Output()
+	if err != nil {
+		return fmt.Errorf("e2e: listing the plugins: %w", err)
+	}
+	kinds := map[string][]string{}
+	for _, p := range strings.Fields(string(out)) {
+		// module/plugins/<kinds>/<name>
+		parts := strings.Split(strings.TrimPrefix(p, module+"/plugins/"), "/")
+		if len(parts) != 2 {
+			return fmt.Errorf("e2e: plugin %s is not plugins/<kinds>/<name>", p)
+		}
+		kinds[parts[0]] = append(kinds[parts[0]], p)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, len(kinds)+1)
+	goBuild := func(out string, pkgs ...string) {
+		defer wg.Done()
+		args := append([]string{"build", "-tags=extlib", "-o", out}, pkgs...)
+		if b, err := exec.CommandContext(ctx, "go", args...).CombinedOutput(); err != nil {
+			errs <- fmt.Errorf("e2e: go %s: %w\n%s", strings.Join(args, " "), err, b)
 		}
 	}
-	t.Fatal("no free display number")
-	return 0
-}
-
-// LockedBuffer is an io.Writer safe to read while a process writes it.
-type LockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *LockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *LockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-// AttachProc is a running `xroam attach`.
-type AttachProc struct {
-	Cmd  *exec.Cmd
-	Out  *LockedBuffer
-	Done chan error
-}
-
-func (e *Env) Attach(display int, args ...string) *AttachProc {
-	e.T.Helper()
-	return e.AttachEnv(display, nil, args...)
-}
-
-// AttachEnv is attach with extra environment variables.
-func (e *Env) AttachEnv(display int, extraEnv []string, args ...string) *AttachProc {
-	e.T.Helper()
-	cmd := exec.Command(xroamBin, append([]string{"attach"}, args...)...)
-	cmd.Env = append(append(e.Environ(), fmt.Sprintf("DISPLAY=:%d", display)), extraEnv...)
-	a := &AttachProc{Cmd: cmd, Out: &LockedBuffer{}, Done: make(chan error, 1)}
-	cmd.Stdout, cmd.Stderr = a.Out, a.Out
-	if err := cmd.Start(); err != nil {
-		e.T.Fatal(err)
+	wg.Add(1 + len(kinds))
+	go goBuild(s.Bin, module+"/cmd/xroam")
+	for kinds, pkgs := range kinds {
+		go goBuild(filepath.Join(s.dir, "build-"+kinds)+"/", pkgs...)
 	}
-	go func() { a.Done <- cmd.Wait() }()
-	e.T.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		<-a.Done
-		if e.T.Failed() {
-			e.T.Logf("xroam attach output:\n%s", a.Out.String())
-		}
-	})
-	return a
-}
-
-func WaitWindowOn(t *testing.T, display int, what string, match func(x11.WindowInfo) bool) x11.WindowInfo {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	w, err := x11test.WaitForWindow(ctx, fmt.Sprintf(":%d", display), match)
-	if err != nil {
-		t.Fatalf("%s: %v", what, err)
+	wg.Wait()
+	close(errs)
+	var all []error
+	for err := range errs {
+		all = append(all, err)
 	}
-	return w
-}
-
-// DiffPixels counts the pixels whose colour (the three low bytes of BGRX)
-// differs; -1 when the sizes differ. Client pixel (x, y) is compared with
-// server pixel (x-shift, y-shift), where both exist: xpra draws a window
-// with a border (menus) as the border's outer corner, i.e. shifted by the
-// border width against its inside, which is what GetImage returns.
-func DiffPixels(server, client x11test.Snapshot, shift int) int {
-	if server.Width != client.Width || server.Height != client.Height || len(server.Pix) != len(client.Pix) {
-		return -1
+	if err := errors.Join(all...); err != nil {
+		return err
 	}
-	n := 0
-	for y := shift; y < client.Height; y++ {
-		for x := shift; x < client.Width; x++ {
-			i, j := ((y-shift)*server.Width+x-shift)*4, (y*client.Width+x)*4
-			if server.Pix[i] != client.Pix[j] || server.Pix[i+1] != client.Pix[j+1] || server.Pix[i+2] != client.Pix[j+2] {
-				n++
+	if err := os.MkdirAll(s.PluginDir, 0o755); err != nil {
+		return fmt.Errorf("e2e: %w", err)
+	}
+	for kinds, pkgs := range kinds {
+		kind := strings.TrimSuffix(kinds, "s")
+		for _, p := range pkgs {
+			name := path.Base(p)
+			if err := os.Rename(filepath.Join(s.dir, "build-"+kinds, name), filepath.Join(s.PluginDir, "xroam-"+kind+"-"+name)); err != nil {
+				return fmt.Errorf("e2e: %w", err)
 			}
 		}
+		os.Remove(filepath.Join(s.dir, "build-"+kinds))
 	}
-	return n
+	return nil
 }
 
-func Colours(img x11test.Snapshot) int {
-	seen := map[[3]byte]bool{}
-	for i := 0; i+3 < len(img.Pix) && len(seen) < 16; i += 4 {
-		seen[[3]byte{img.Pix[i], img.Pix[i+1], img.Pix[i+2]}] = true
-	}
-	return len(seen)
-}
-
-// SamePixels waits until the client window has the server window's size
-// and shows exactly its pixels (draws may still be arriving; xpra maps the
-// server window only once a client has shown it).
-func SamePixels(t *testing.T, serverDisp int, serverWin uint32, clientDisp int, clientWin uint32, shift int) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	var last string
-	for ctx.Err() == nil {
-		s, err1 := x11test.SnapshotWindow(ctx, fmt.Sprintf(":%d", serverDisp), serverWin)
-		c, err2 := x11test.SnapshotWindow(ctx, fmt.Sprintf(":%d", clientDisp), clientWin)
-		switch {
-		case err1 != nil || err2 != nil:
-			last = fmt.Sprintf("capture: %v / %v", err1, err2)
-		case Colours(c) < 2:
-			last = "the client window is blank"
-		default:
-			d := DiffPixels(s, c, shift)
-			if d == 0 {
-				return
-			}
-			last = fmt.Sprintf("server %dx%d, client %dx%d, %d pixels differ", s.Width, s.Height, c.Width, c.Height, d)
-		}
-		time.Sleep(250 * time.Millisecond)
-	}
-	t.Fatalf("the client window never matched the server's: %s", last)
-}
-
-func Xdotool(t *testing.T, display int, args ...string) {
-	t.Helper()
-	cmd := exec.Command("xdotool", args...)
-	cmd.Env = append(os.Environ(), fmt.Sprintf("DISPLAY=:%d", display))
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("xdotool %v: %v\n%s", args, err, out)
-	}
-}
-
-// Wait waits for attach to exit with status 0 after printing reason.
-func (a *AttachProc) Wait(t *testing.T, reason string) {
-	t.Helper()
-	select {
-	case err := <-a.Done:
-		a.Done <- err
-		if err != nil {
-			t.Errorf("xroam attach exited with %v, want 0 after %q:\n%s", err, reason, a.Out.String())
-		}
-	case <-time.After(60 * time.Second):
-		t.Fatalf("xroam attach did not exit after %q:\n%s", reason, a.Out.String())
-	}
-	if !strings.Contains(a.Out.String(), reason) {
-		t.Errorf("xroam attach did not print the server's reason %q:\n%s", reason, a.Out.String())
-	}
-}
-
-// ChildNamed is the pid of a child of parent whose command is name, or 0.
-func ChildNamed(parent int, name string) int {
-	ents, _ := os.ReadDir("/proc")
-	for _, d := range ents {
-		pid, err := strconv.Atoi(d.Name())
-		if err != nil {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join("/proc", d.Name(), "stat"))
-		if err != nil {
-			continue
-		}
-		s := string(b)
-		i := strings.LastIndexByte(s, ')')
-		if i < 0 {
-			continue
-		}
-		f := strings.Fields(s[i+1:])
-		if len(f) < 3 || f[0] == "Z" || f[2] != strconv.Itoa(parent) {
-			continue
-		}
-		if exe, err := os.Readlink(filepath.Join("/proc", d.Name(), "exe")); err == nil && filepath.Base(exe) == name {
-			return pid
-		}
-	}
-	return 0
-}
-
-func GrepLines(s, prefix string) string {
-	var out []string
-	for _, l := range strings.Split(s, "\n") {
-		if strings.HasPrefix(l, prefix) {
-			out = append(out, l)
-		}
-	}
-	return strings.Join(out, "\n")
-}
-
-func Tail(s string, n int) string {
-	if len(s) > n {
-		return s[len(s)-n:]
-	}
-	return s
-}
-
-// ClientDisplay starts an Xvfb for a client to show its windows on.
-func ClientDisplay(t *testing.T) int {
-	t.Helper()
-	return SizedDisplay(t, "1280x1024x24")
-}
-
-func FreePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-func (e *Env) LogOf(n int) string {
-	b, _ := os.ReadFile(filepath.Join(e.SockDir, fmt.Sprintf(":%d.log", n)))
-	return string(b)
-}
-
-// FreeUDPPort is a UDP port on loopback that was free a moment ago.
-func FreeUDPPort(t *testing.T) int {
-	t.Helper()
-	c, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	return c.LocalAddr().(*net.UDPAddr).Port
-}
-
-// WaitUntil is waitFor with its own deadline.
-func WaitUntil(t *testing.T, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %v", what, d)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
-// SizedDisplay starts an Xvfb with the given screen and options, on a
-// display number it picks. -noreset: without it the X server resets
-// whenever its last client leaves (a test's probe, say), and a
-// connection made during the reset is refused ("connection reset by
-// peer"), as a session starting on it then found once in a few runs.
-func SizedDisplay(t *testing.T, screen string, extra ...string) int {
-	t.Helper()
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command("Xvfb", append([]string{"-displayfd", "3", "-screen", "0", screen, "-nolisten", "tcp", "-noreset"}, extra...)...)
-	cmd.ExtraFiles = []*os.File{w}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	w.Close()
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	var n int
-	if _, err := fmt.Fscan(r, &n); err != nil {
-		t.Fatalf("Xvfb %s: %v", screen, err)
-	}
-	r.Close()
-	return n
-}
-
-// XdummyDisplay starts Xorg with the dummy driver, a display whose
-// screen can take any size up to 4096x2304 (Xvfb cannot grow), and
-// returns its number, or skips.
-func XdummyDisplay(t *testing.T) int {
-	t.Helper()
-	xv, err := x11.StartXvfb(context.Background(), x11.XvfbConfig{Display: -1, Command: x11test.XdummyCommand(t)})
-	if err != nil {
-		t.Skip("Xorg with the dummy driver does not start here: ", err)
-	}
-	t.Cleanup(func() { xv.Stop(context.Background()) })
-	return xv.Display()
-}
-
-// AddUser creates a local user for the test (removed after it) and
-// returns its uid and gid.
-func AddUser(t *testing.T, name string) (uint32, uint32) {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root to create a second user")
-	}
-	for _, c := range []string{"useradd", "userdel"} {
-		if _, err := exec.LookPath(c); err != nil {
-			t.Skipf("%s is missing", c)
-		}
-	}
-	exec.Command("userdel", name).Run()
-	if out, err := exec.Command("useradd", "--no-create-home", "--shell", "/usr/sbin/nologin", name).CombinedOutput(); err != nil {
-		t.Fatalf("useradd: %v %s", err, out)
-	}
-	t.Cleanup(func() { exec.Command("userdel", name).Run() })
-	u, err := user.Lookup(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	uid, _ := strconv.Atoi(u.Uid)
-	gid, _ := strconv.Atoi(u.Gid)
-	return uint32(uid), uint32(gid)
-}
-
-// RunAs runs xroam as uid:gid, with a home of its own, and returns its
-// output and exit code.
-func (e *Env) RunAs(uid, gid uint32, args ...string) (string, int) {
-	e.T.Helper()
-	home, err := os.MkdirTemp("", "xru")
-	if err != nil {
-		e.T.Fatal(err)
-	}
-	defer os.RemoveAll(home)
-	os.Chown(home, int(uid), int(gid))
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, xroamBin, args...)
-	cmd.Dir = "/"
-	cmd.Env = []string{"PATH=/usr/bin:/bin", "HOME=" + home, "XROAM_SYSTEM_CONFIG_DIR=/nonexistent"}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uid, Gid: gid, NoSetGroups: true}}
-	out, err := cmd.CombinedOutput()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		e.T.Fatalf("xroam %v as uid %d: %v", args, uid, err)
-	}
-	return string(out), code
-}
-
-// xroamBin is the binary under test; testPlugins holds every plugin binary.
-var xroamBin, testPlugins string
-
+// Env is one test's place: a home and a socket directory that its
+// sessions and commands use, removed when the test ends.
 type Env struct {
-	T       *testing.T
-	Home    string
+	T     *testing.T
+	Suite *Suite
+	// Home is the HOME of every command the Env runs.
+	Home string
+	// SockDir is the --socket-dir of every xroam command the Env runs.
 	SockDir string
 	// PasswordFile logs the cleanup's stop in to sessions that need it.
 	PasswordFile string
 }
 
-func NewEnv(t *testing.T) *Env {
+// NewEnv makes a test's Env, or skips the test where there is no Xvfb.
+func (s *Suite) NewEnv(t *testing.T) *Env {
 	t.Helper()
 	if _, err := exec.LookPath("Xvfb"); err != nil {
 		t.Skip("Xvfb is not installed (apt-get install xvfb)")
@@ -392,11 +190,16 @@ func NewEnv(t *testing.T) *Env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
-	e := &Env{T: t, Home: filepath.Join(dir, "home"), SockDir: filepath.Join(dir, "s")}
-	os.MkdirAll(e.Home, 0o700)
+	e := &Env{T: t, Suite: s, Home: filepath.Join(dir, "home"), SockDir: filepath.Join(dir, "s")}
+	if err := os.MkdirAll(e.Home, 0o700); err != nil {
+		t.Fatal(err)
+	}
 	return e
 }
 
+// Environ is the environment of the commands the Env runs: this
+// process's, with the Env's HOME, no DISPLAY, no system configuration
+// and a fixed host name in socket names.
 func (e *Env) Environ() []string {
 	var out []string
 	for _, kv := range os.Environ() {
@@ -410,14 +213,14 @@ func (e *Env) Environ() []string {
 	return append(out, "HOME="+e.Home, "XROAM_SYSTEM_CONFIG_DIR=/nonexistent", "XROAM_SOCKET_HOSTNAME=testhost")
 }
 
-// Run runs xroam with the session directory options and returns its
-// output and exit code.
+// Run runs xroam with the Env's socket directory and returns its output
+// and exit code.
 func (e *Env) Run(args ...string) (string, int) {
 	e.T.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), Patience)
 	defer cancel()
 	full := append(append([]string{}, args...), "--socket-dir="+e.SockDir)
-	cmd := exec.CommandContext(ctx, xroamBin, full...)
+	cmd := exec.CommandContext(ctx, e.Suite.Bin, full...)
 	cmd.Env = e.Environ()
 	var out bytes.Buffer
 	cmd.Stdout = &out
@@ -432,6 +235,7 @@ func (e *Env) Run(args ...string) (string, int) {
 	return out.String(), code
 }
 
+// MustRun is Run that fails the test unless xroam exits 0.
 func (e *Env) MustRun(args ...string) string {
 	e.T.Helper()
 	out, code := e.Run(args...)
@@ -448,7 +252,7 @@ func (e *Env) Start(args ...string) int {
 	return e.StartVerb("start", args...)
 }
 
-// StartVerb is start with another server verb (start-desktop, shadow).
+// StartVerb is Start with another server verb (start-desktop, shadow).
 func (e *Env) StartVerb(verb string, args ...string) int {
 	e.T.Helper()
 	out := e.MustRun(append([]string{verb}, args...)...)
@@ -480,52 +284,152 @@ func (e *Env) StartVerb(verb string, args ...string) int {
 	return n
 }
 
-func (e *Env) Socket(n int) string { return filepath.Join(e.SockDir, fmt.Sprintf("testhost-%d", n)) }
-
-func PidAlive(pid int) bool {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return false
-	}
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	return i < 0 || i+2 >= len(s) || s[i+2] != 'Z'
+// Socket is the path of display n's session socket.
+func (e *Env) Socket(n int) string {
+	return filepath.Join(e.SockDir, fmt.Sprintf("testhost-%d", n))
 }
 
-func ReadPid(t *testing.T, path string) int {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pid
+// ServerPid is the pid of display n's server, from its pid file.
+func (e *Env) ServerPid(n int) int {
+	e.T.Helper()
+	return ReadPid(e.T, filepath.Join(e.SockDir, strconv.Itoa(n), "server.pid"))
 }
 
-func WaitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+// LogOf is display n's server log so far.
+func (e *Env) LogOf(n int) string {
+	b, _ := os.ReadFile(filepath.Join(e.SockDir, fmt.Sprintf(":%d.log", n)))
+	return string(b)
 }
 
-// WaitWindow waits for a mapped top-level window whose title contains title.
-func WaitWindow(t *testing.T, display int, title string) x11.WindowInfo {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+// RunAs runs xroam as uid:gid, with a home of its own and a minimal
+// environment, and returns its output and exit code.
+func (e *Env) RunAs(uid, gid uint32, args ...string) (string, int) {
+	e.T.Helper()
+	home, err := os.MkdirTemp("", "xru")
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	defer os.RemoveAll(home)
+	os.Chown(home, int(uid), int(gid))
+	ctx, cancel := context.WithTimeout(context.Background(), Patience)
 	defer cancel()
-	w, err := x11test.WaitForWindow(ctx, fmt.Sprintf(":%d", display), func(w x11.WindowInfo) bool {
-		return w.Mapped && strings.Contains(w.Title, title)
-	})
-	if err != nil {
-		t.Fatalf("window %q on :%d: %v", title, display, err)
+	cmd := exec.CommandContext(ctx, e.Suite.Bin, args...)
+	cmd.Dir = "/"
+	cmd.Env = []string{"PATH=/usr/bin:/bin", "HOME=" + home, "XROAM_SYSTEM_CONFIG_DIR=/nonexistent"}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uid, Gid: gid, NoSetGroups: true}}
+	out, err := cmd.CombinedOutput()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		e.T.Fatalf("xroam %v as uid %d: %v", args, uid, err)
 	}
-	return w
+	return string(out), code
+}
+
+// AttachProc is a running `xroam attach`.
+type AttachProc struct {
+	Cmd *exec.Cmd
+	// Out is its output so far, stdout and stderr together.
+	Out *LockedBuffer
+	// Done receives its exit once; Wait puts it back.
+	Done chan error
+}
+
+// Attach starts `xroam attach args…` showing its windows on display; it
+// is killed when the test ends.
+func (e *Env) Attach(display int, args ...string) *AttachProc {
+	e.T.Helper()
+	return e.AttachEnv(display, nil, args...)
+}
+
+// AttachEnv is Attach with extra environment variables.
+func (e *Env) AttachEnv(display int, extraEnv []string, args ...string) *AttachProc {
+	e.T.Helper()
+	cmd := exec.Command(e.Suite.Bin, append([]string{"attach"}, args...)...)
+	cmd.Env = append(append(e.Environ(), fmt.Sprintf("DISPLAY=:%d", display)), extraEnv...)
+	a := &AttachProc{Cmd: cmd, Out: &LockedBuffer{}, Done: make(chan error, 1)}
+	cmd.Stdout, cmd.Stderr = a.Out, a.Out
+	if err := cmd.Start(); err != nil {
+		e.T.Fatal(err)
+	}
+	go func() { a.Done <- cmd.Wait() }()
+	e.T.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		<-a.Done
+		if e.T.Failed() {
+			e.T.Logf("xroam attach output:\n%s", a.Out.String())
+		}
+	})
+	return a
+}
+
+// Wait waits for attach to exit with status 0 after printing reason.
+func (a *AttachProc) Wait(t *testing.T, reason string) {
+	t.Helper()
+	select {
+	case err := <-a.Done:
+		a.Done <- err
+		if err != nil {
+			t.Errorf("xroam attach exited with %v, want 0 after %q:\n%s", err, reason, a.Out.String())
+		}
+	case <-time.After(Patience):
+		t.Fatalf("xroam attach did not exit after %q:\n%s", reason, a.Out.String())
+	}
+	if !strings.Contains(a.Out.String(), reason) {
+		t.Errorf("xroam attach did not print the server's reason %q:\n%s", reason, a.Out.String())
+	}
+}
+
+// AddUser creates a local user for the test, removed after it, and
+// returns its uid and gid; it skips the test unless it runs as root.
+// Each test names its own user, so that tests that run at once do not
+// share one.
+func (s *Suite) AddUser(t *testing.T, name string) (uid, gid uint32) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to create a second user")
+	}
+	for _, c := range []string{"useradd", "userdel"} {
+		if _, err := exec.LookPath(c); err != nil {
+			t.Skipf("%s is missing", c)
+		}
+	}
+	s.users.Lock()
+	defer s.users.Unlock()
+	exec.Command("userdel", name).Run()
+	if out, err := exec.Command("useradd", "--no-create-home", "--shell", "/usr/sbin/nologin", name).CombinedOutput(); err != nil {
+		t.Fatalf("useradd: %v %s", err, out)
+	}
+	t.Cleanup(func() {
+		s.users.Lock()
+		defer s.users.Unlock()
+		exec.Command("userdel", name).Run()
+	})
+	u, err := user.Lookup(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, _ := strconv.Atoi(u.Uid)
+	g, _ := strconv.Atoi(u.Gid)
+	return uint32(id), uint32(g)
+}
+
+// SetPassword sets the password of a user AddUser made.
+func (s *Suite) SetPassword(t *testing.T, name, password string) {
+	t.Helper()
+	s.users.Lock()
+	defer s.users.Unlock()
+	chp := exec.Command("chpasswd")
+	chp.Stdin = strings.NewReader(name + ":" + password + "\n")
+	if out, err := chp.CombinedOutput(); err != nil {
+		t.Fatalf("chpasswd: %v %s", err, out)
+	}
+}
+
+// PluginPid is the pid of display n's plugin binary named plugin
+// (xroam-auth-file), a child of its server, or 0.
+func (e *Env) PluginPid(n int, plugin string) int {
+	e.T.Helper()
+	return ChildNamed(e.ServerPid(n), plugin)
 }

@@ -27,7 +27,7 @@ func html5Driver(t *testing.T) (node, dir, chromium string) {
 	if _, err := os.Stat(chromium); err != nil {
 		t.Skip("chromium is not installed (apt-get install chromium): the HTML5 client test needs it")
 	}
-	dir, _ = filepath.Abs("../../tests/html5")
+	dir, _ = filepath.Abs("../html5")
 	if _, err := os.Stat(filepath.Join(dir, "node_modules", "playwright-core")); err != nil {
 		t.Skip("playwright-core is not installed: run npm ci --prefix tests/html5")
 	}
@@ -44,10 +44,10 @@ func html5Driver(t *testing.T) (node, dir, chromium string) {
 // running in it.
 func TestHTML5Client(t *testing.T) {
 	node, dir, chromium := html5Driver(t)
-	e := NewEnv(t)
-	ws := FreePort(t)
+	e := suite.NewEnv(t)
+	ws := suite.FreePort(t)
 	typed := filepath.Join(e.Home, "typed")
-	n := e.Start("--plugin-dir="+testPlugins, fmt.Sprintf("--bind-ws=127.0.0.1:%d", ws), "--html=/usr/share/xpra/www",
+	n := e.Start("--plugin-dir="+suite.PluginDir, fmt.Sprintf("--bind-ws=127.0.0.1:%d", ws), "--html=/usr/share/xpra/www",
 		"--start=xterm -T html5-app -geometry 60x12 -e sh -c 'stty -echo; head -n 1 > "+typed+"; sleep 600'")
 	srv := WaitWindow(t, n, "html5-app")
 	shot := filepath.Join(e.Home, "shot.png")

@@ -37,7 +37,7 @@ func (e *Env) xpra(timeout time.Duration, args ...string) (string, error) {
 }
 
 func TestXpraClientsAgainstXroam(t *testing.T) {
-	e := NewEnv(t)
+	e := suite.NewEnv(t)
 	needXpra(t)
 	n := e.Start("--start=xterm -T interop-app")
 	sock := "socket://" + e.Socket(n)
@@ -105,9 +105,9 @@ func TestXpraClientsAgainstXroam(t *testing.T) {
 }
 
 func TestXroamAgainstXpraServer(t *testing.T) {
-	e := NewEnv(t)
+	e := suite.NewEnv(t)
 	needXpra(t)
-	port := FreePort(t)
+	port := suite.FreePort(t)
 	os.MkdirAll(e.SockDir, 0o700)
 	out, err := e.xpra(90*time.Second, "start", "--bind-tcp="+fmt.Sprintf("127.0.0.1:%d", port), "--daemon=yes",
 		"--socket-dir="+e.SockDir, "--socket-dirs="+e.SockDir, "--mdns=no", "--pulseaudio=no", "--notifications=no",

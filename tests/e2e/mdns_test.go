@@ -47,7 +47,7 @@ func (e *Env) runIn(ns string, args ...string) (string, int) {
 	e.T.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	argv := append([]string{xroamBin}, append(args, "--socket-dir="+e.SockDir)...)
+	argv := append([]string{suite.Bin}, append(args, "--socket-dir="+e.SockDir)...)
 	if ns != "" {
 		argv = append([]string{"ip", "netns", "exec", ns}, argv...)
 	}
@@ -66,9 +66,9 @@ func (e *Env) runIn(ns string, args ...string) (string, int) {
 }
 
 func TestMDNSInNetworkNamespace(t *testing.T) {
-	e := NewEnv(t)
+	e := suite.NewEnv(t)
 	ns := netns(t)
-	port := FreePort(t)
+	port := suite.FreePort(t)
 	out, code := e.runIn(ns, "start", "--start=", "--mdns=yes", "--session-name=mdns-test", fmt.Sprintf("--bind-tcp=127.0.0.1:%d", port))
 	m := regexp.MustCompile(`session :(\d+) started`).FindStringSubmatch(out)
 	if code != 0 || m == nil {

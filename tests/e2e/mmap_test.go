@@ -62,7 +62,7 @@ func TestMMapXpraClient(t *testing.T) {
 		}, false, "the token is not where the client said"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e := NewEnv(t)
+			e := suite.NewEnv(t)
 			title := "mm-" + tc.name
 			n, srv, goFile := mmapApp(t, e, title, tc.server(t.TempDir()))
 			cd := ClientDisplay(t)
@@ -109,7 +109,7 @@ func TestMMapXroamClient(t *testing.T) {
 		used        bool
 	}{{"both", "--mmap=yes", "--mmap=yes", true}, {"client-no", "--mmap=yes", "--mmap=no", false}, {"server-no", "--mmap=no", "--mmap=yes", false}} {
 		t.Run(tc.name, func(t *testing.T) {
-			e := NewEnv(t)
+			e := suite.NewEnv(t)
 			title := "mmx-" + tc.name
 			n, srv, goFile := mmapApp(t, e, title, tc.server)
 			cd := ClientDisplay(t)
@@ -143,7 +143,7 @@ func TestMMapXroamClient(t *testing.T) {
 // 3.1.3 server, which takes it: the client checks the server's token and
 // paints the "mmap" draws exactly.
 func TestMMapToXpraServer(t *testing.T) {
-	e := NewEnv(t)
+	e := suite.NewEnv(t)
 	needXpra(t)
 	if _, err := exec.LookPath("xdotool"); err != nil {
 		t.Skip("xdotool is not installed")

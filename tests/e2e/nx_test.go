@@ -90,7 +90,7 @@ func needNXTools(t *testing.T) {
 
 func TestDPIOption(t *testing.T) {
 	needNXTools(t)
-	e := NewEnv(t)
+	e := suite.NewEnv(t)
 	// A fixed --dpi: Xvfb, RandR and Xft.dpi say it, and a client's own
 	// DPI does not change it.
 	n := e.Start("--dpi=144")
@@ -151,7 +151,7 @@ func TestDPIOption(t *testing.T) {
 
 func TestKeyboardForms(t *testing.T) {
 	needNXTools(t)
-	e := NewEnv(t)
+	e := suite.NewEnv(t)
 	for _, c := range []struct {
 		args []string
 		want map[string]string
@@ -243,7 +243,7 @@ func TestKeyboardLayoutTyping(t *testing.T) {
 					t.Skip("the xpra client cannot paint: apt-get install python3-gi-cairo")
 				}
 			}
-			e := NewEnv(t)
+			e := suite.NewEnv(t)
 			dir := t.TempDir()
 			typed := filepath.Join(dir, "typed")
 			script := filepath.Join(dir, "app.sh")
@@ -293,7 +293,7 @@ func readDisconnect(t *testing.T, nc net.Conn, r *wire.Reader, within time.Durat
 
 func TestIdleTimeout(t *testing.T) {
 	needNXTools(t)
-	e := NewEnv(t)
+	e := suite.NewEnv(t)
 	opts := filepath.Join(e.Home, "nx.options")
 	if err := os.WriteFile(opts, []byte("timeout=2\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -342,7 +342,7 @@ func TestIdleTimeout(t *testing.T) {
 
 func TestReportWids(t *testing.T) {
 	needNXTools(t)
-	e := NewEnv(t)
+	e := suite.NewEnv(t)
 	n := e.Start("--report-wids", "--start=xterm -T wids")
 	w := WaitWindow(t, n, "wids")
 	mapped := fmt.Sprintf("xroam: window 0x%x mapped", w.ID)
@@ -365,7 +365,7 @@ func TestReportWids(t *testing.T) {
 
 func TestOptionsFile(t *testing.T) {
 	needNXTools(t)
-	e := NewEnv(t)
+	e := suite.NewEnv(t)
 	opts := filepath.Join(e.Home, "nx.options")
 	write := func(s string) {
 		if err := os.WriteFile(opts, []byte(s), 0o600); err != nil {
@@ -430,7 +430,7 @@ func TestOptionsFile(t *testing.T) {
 // --keyboard-variant) and the automatic DPI (their --dpi).
 func TestNXClientHello(t *testing.T) {
 	needNXTools(t)
-	e := NewEnv(t)
+	e := suite.NewEnv(t)
 	n := e.Start("--keyboard=clone", "--start=xterm -T clone")
 	WaitWindow(t, n, "clone")
 	cd := ClientDisplay(t)
@@ -455,7 +455,7 @@ func TestNXClientHello(t *testing.T) {
 // desktop no longer resizes it.
 func TestOptionsFileGeometry(t *testing.T) {
 	needNXTools(t)
-	e := NewEnv(t)
+	e := suite.NewEnv(t)
 	opts := filepath.Join(e.Home, "nx.options")
 	if err := os.WriteFile(opts, []byte("geometry=1024x768"), 0o600); err != nil {
 		t.Fatal(err)
@@ -491,7 +491,7 @@ func TestOptionsFileGeometry(t *testing.T) {
 // attach undoes both.
 func TestOptionsFileFullscreen(t *testing.T) {
 	needNXTools(t)
-	e := NewEnv(t)
+	e := suite.NewEnv(t)
 	opts := filepath.Join(e.Home, "nx.options")
 	write := func(s string) {
 		if err := os.WriteFile(opts, []byte(s), 0o600); err != nil {

@@ -43,7 +43,7 @@ func lines(path string) int {
 }
 
 func TestStartOnConnectOptions(t *testing.T) {
-	e := NewEnv(t)
+	e := suite.NewEnv(t)
 	on, after, last := filepath.Join(e.Home, "on"), filepath.Join(e.Home, "after"), filepath.Join(e.Home, "last")
 	n := e.Start("--start-on-connect=echo x >> "+on, "--start-after-connect=echo x >> "+after,
 		"--start-child-on-last-client-exit=echo x >> "+last, "--env=XROAM_TEST_VAR=42",
@@ -67,8 +67,8 @@ func TestStartOnConnectOptions(t *testing.T) {
 }
 
 func TestExitWithClientAndBindTCP(t *testing.T) {
-	e := NewEnv(t)
-	port := FreePort(t)
+	e := suite.NewEnv(t)
+	port := suite.FreePort(t)
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	n := e.Start("--exit-with-client", "--bind-tcp="+addr)
 	serverPid := ReadPid(t, filepath.Join(e.SockDir, strconv.Itoa(n), "server.pid"))
@@ -85,7 +85,7 @@ func TestExitWithClientAndBindTCP(t *testing.T) {
 }
 
 func TestServerIdleTimeout(t *testing.T) {
-	e := NewEnv(t)
+	e := suite.NewEnv(t)
 	n := e.Start("--server-idle-timeout=2")
 	serverPid := ReadPid(t, filepath.Join(e.SockDir, strconv.Itoa(n), "server.pid"))
 	WaitFor(t, "the idle server to stop", func() bool { return !PidAlive(serverPid) })
@@ -95,14 +95,14 @@ func TestServerIdleTimeout(t *testing.T) {
 }
 
 func TestForegroundDisplayfdAndPermissions(t *testing.T) {
-	e := NewEnv(t)
+	e := suite.NewEnv(t)
 	r, w, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, xroamBin, "start", "--daemon=no", "--displayfd=3", "--socket-permissions=660",
+	cmd := exec.CommandContext(ctx, suite.Bin, "start", "--daemon=no", "--displayfd=3", "--socket-permissions=660",
 		"--socket-dir="+e.SockDir, "--chdir="+e.Home, "--start=pwd > cwd")
 	cmd.Env = e.Environ()
 	cmd.ExtraFiles = []*os.File{w}
@@ -148,7 +148,7 @@ func TestUIDDropsPrivileges(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root")
 	}
-	e := NewEnv(t)
+	e := suite.NewEnv(t)
 	// nobody must be able to create the socket directory.
 	parent := filepath.Dir(e.SockDir)
 	os.Chmod(parent, 0o1777)

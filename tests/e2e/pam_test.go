@@ -17,26 +17,16 @@ func TestAuthPAM(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root to create a user and a PAM service")
 	}
-	for _, c := range []string{"useradd", "userdel", "chpasswd"} {
-		if _, err := exec.LookPath(c); err != nil {
-			t.Skipf("%s is missing", c)
-		}
+	if _, err := exec.LookPath("chpasswd"); err != nil {
+		t.Skip("chpasswd is missing")
 	}
 	if _, err := os.Stat("/usr/include/security/pam_appl.h"); err != nil {
 		t.Skip("libpam0g-dev is not installed")
 	}
-	e := NewEnv(t)
+	e := suite.NewEnv(t)
 	const user, service = "xroampamtest", "xroam-test-pam"
-	exec.Command("userdel", user).Run()
-	if out, err := exec.Command("useradd", "--no-create-home", "--shell", "/usr/sbin/nologin", user).CombinedOutput(); err != nil {
-		t.Fatalf("useradd: %v %s", err, out)
-	}
-	t.Cleanup(func() { exec.Command("userdel", user).Run() })
-	chp := exec.Command("chpasswd")
-	chp.Stdin = strings.NewReader(user + ":pam-Secret-42\n")
-	if out, err := chp.CombinedOutput(); err != nil {
-		t.Fatalf("chpasswd: %v %s", err, out)
-	}
+	suite.AddUser(t, user)
+	suite.SetPassword(t, user, "pam-Secret-42")
 	svc := filepath.Join("/etc/pam.d", service)
 	if err := os.WriteFile(svc, []byte("auth required pam_unix.so\naccount required pam_unix.so\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -46,7 +36,7 @@ func TestAuthPAM(t *testing.T) {
 	// sys is the system's own password check, which is PAM on Linux.
 	for _, module := range []string{"pam", "sys"} {
 		t.Run(module, func(t *testing.T) {
-			n := e.Start("--plugin-dir="+testPlugins, "--auth="+module+":service="+service)
+			n := e.Start("--plugin-dir="+suite.PluginDir, "--auth="+module+":service="+service)
 			disp := fmt.Sprintf(":%d", n)
 			// The password file ends with a newline, as echo writes it: the
 			// module does not hand it to PAM.

@@ -281,8 +281,8 @@ func (c *rawClient) sameWindow(srvDisplay int, xid uint32, wid int64) error {
 // client from rgb32 to jpeg (the next draws are jpeg), sets the jpeg
 // quality, and switches back; bad values are refused.
 func TestControlPictureMidSession(t *testing.T) {
-	e := NewEnv(t)
-	n := e.Start("--plugin-dir="+testPlugins, "--auto-refresh-delay=0",
+	e := suite.NewEnv(t)
+	n := e.Start("--plugin-dir="+suite.PluginDir, "--auto-refresh-delay=0",
 		"--start=xterm -T pic -geometry 50x8 -e sh -c 'while :; do date +%T.%N; sleep 0.05; done'")
 	WaitWindow(t, n, "pic")
 	disp := fmt.Sprintf(":%d", n)
@@ -333,7 +333,7 @@ func TestBandwidthLimitOnTheWire(t *testing.T) {
 		{"packet", "--bandwidth-limit=0", nil, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e := NewEnv(t)
+			e := suite.NewEnv(t)
 			stopFile := filepath.Join(e.Home, "stop")
 			n := e.Start(tc.server, "--encoding=rgb",
 				"--start=xterm -T bw -geometry 80x30 -e sh -c 'while [ ! -e "+stopFile+" ]; do head -c 3000 /dev/urandom | base64; done; echo done; exec cat'")
@@ -377,9 +377,9 @@ func TestBandwidthLimitOnTheWire(t *testing.T) {
 // TestAutoRefreshAfterJpeg: jpeg draws while an xterm writes; once it
 // stops, the lossless refresh makes the client's pixels exact.
 func TestAutoRefreshAfterJpeg(t *testing.T) {
-	e := NewEnv(t)
+	e := suite.NewEnv(t)
 	stopFile := filepath.Join(e.Home, "stop")
-	n := e.Start("--plugin-dir="+testPlugins, "--encoding=jpeg", "--auto-refresh-delay=0.3",
+	n := e.Start("--plugin-dir="+suite.PluginDir, "--encoding=jpeg", "--auto-refresh-delay=0.3",
 		"--start=xterm -T ar -geometry 60x12 -e sh -c 'i=0; while [ ! -e "+stopFile+" ]; do i=$((i+1)); echo line $i; sleep 0.02; done; exec cat'")
 	srv := WaitWindow(t, n, "ar")
 	c := rawAttach(t, e.Socket(n), wire.Dict{"encoding": "jpeg"})
@@ -419,7 +419,7 @@ func TestAutoRefreshAfterJpeg(t *testing.T) {
 // gets no more of them than the flow control allows, while its other
 // window keeps flowing; once it acks again, both windows end up exact.
 func TestSlowClientWindow(t *testing.T) {
-	e := NewEnv(t)
+	e := suite.NewEnv(t)
 	stopFile := filepath.Join(e.Home, "stop")
 	loop := func(title string) string {
 		return "--start=xterm -T " + title + " -geometry 60x12 -e sh -c 'i=0; while [ ! -e " + stopFile + " ]; do i=$((i+1)); echo " + title + " $i; sleep 0.01; done; exec cat'"
@@ -485,10 +485,10 @@ func TestSlowClientWindow(t *testing.T) {
 // whole window scrolling at video rate) it gets jpeg; once it stops, the
 // lossless refresh makes the client's pixels exact.
 func TestAutoModeVideoRate(t *testing.T) {
-	e := NewEnv(t)
+	e := suite.NewEnv(t)
 	goFile := filepath.Join(e.Home, "go")
 	stopFile := filepath.Join(e.Home, "stop")
-	n := e.Start("--plugin-dir="+testPlugins, "--auto-refresh-delay=0.3",
+	n := e.Start("--plugin-dir="+suite.PluginDir, "--auto-refresh-delay=0.3",
 		"--start=xterm -T auto -geometry 80x30 -e sh -c 'for i in 1 2 3 4 5; do echo typing $i; sleep 0.2; done; "+
 			"while [ ! -e "+goFile+" ]; do sleep 0.1; done; "+
 			"while [ ! -e "+stopFile+" ]; do head -c 3000 /dev/urandom | base64; done; echo done; exec cat'")
@@ -532,7 +532,7 @@ func TestAutoModeVideoRate(t *testing.T) {
 // and shows exactly the server's pixels.
 func TestXpraClientScroll(t *testing.T) {
 	needXpraPainting(t)
-	e := NewEnv(t)
+	e := suite.NewEnv(t)
 	goFile := filepath.Join(e.Home, "go")
 	n := e.Start("--encoding=rgb", "--start=xterm -T scr -geometry 60x20 -e sh -c 'seq 1 40; "+
 		"while [ ! -e "+goFile+" ]; do sleep 0.1; done; i=0; while [ $i -lt 40 ]; do i=$((i+1)); echo scrolled line $i; sleep 0.1; done; exec cat'")
@@ -569,7 +569,7 @@ func TestXpraClientScroll(t *testing.T) {
 // gets an xterm's scrolling as scroll draws plus the new lines, and
 // shows exactly the server's pixels.
 func TestAttachScroll(t *testing.T) {
-	e := NewEnv(t)
+	e := suite.NewEnv(t)
 	goFile := filepath.Join(e.Home, "go")
 	n := e.Start("--encoding=rgb", "--start=xterm -T ascr -geometry 60x20 -e sh -c 'seq 1 40; "+
 		"while [ ! -e "+goFile+" ]; do sleep 0.1; done; i=0; while [ $i -lt 40 ]; do i=$((i+1)); echo scrolled line $i; sleep 0.1; done; exec cat'")

@@ -12,7 +12,7 @@ import (
 // binaries, each asked to describe itself, and reports a plugin a conf.d
 // file switches off as disabled, with where.
 func TestShowconfigPlugins(t *testing.T) {
-	e := NewEnv(t)
+	e := suite.NewEnv(t)
 	confDir := filepath.Join(e.Home, "conf.d")
 	os.MkdirAll(confDir, 0o700)
 	os.WriteFile(filepath.Join(confDir, "50-site.hcl"), []byte("auth \"exec\" {\n  enabled = false\n}\n"), 0o600)
@@ -20,7 +20,7 @@ func TestShowconfigPlugins(t *testing.T) {
 	broken := t.TempDir()
 	os.WriteFile(filepath.Join(broken, "xroam-auth-broken"), []byte("#!/bin/sh\nexit 3\n"), 0o755)
 
-	out := e.MustRun("showconfig", "--plugins", "--format=json", "--plugin-dir="+testPlugins, "--plugin-dir="+broken, "--config-dir="+confDir)
+	out := e.MustRun("showconfig", "--plugins", "--format=json", "--plugin-dir="+suite.PluginDir, "--plugin-dir="+broken, "--config-dir="+confDir)
 	var got struct {
 		Plugins []struct{ Kind, Name, Version, Path, State, Why string }
 	}
@@ -51,7 +51,7 @@ func TestShowconfigPlugins(t *testing.T) {
 		}
 	}
 	// The disabled module refuses to start a session that asks for it.
-	out, code := e.Run("start", "--daemon=no", "--plugin-dir="+testPlugins, "--config-dir="+confDir, "--auth=exec:command=/bin/true")
+	out, code := e.Run("start", "--daemon=no", "--plugin-dir="+suite.PluginDir, "--config-dir="+confDir, "--auth=exec:command=/bin/true")
 	if code != 1 || !strings.Contains(out, "disabled") {
 		t.Errorf("a disabled module: exit %d, %q", code, out)
 	}
@@ -60,14 +60,14 @@ func TestShowconfigPlugins(t *testing.T) {
 // TestPictureHelp: --video-encoders=help and --csc-modules=help list what
 // the installed video plugins have, without starting a session.
 func TestPictureHelp(t *testing.T) {
-	e := NewEnv(t)
-	out := e.MustRun("start", "--video-encoders=help", "--plugin-dir="+testPlugins)
+	e := suite.NewEnv(t)
+	out := e.MustRun("start", "--video-encoders=help", "--plugin-dir="+suite.PluginDir)
 	for _, want := range []string{"x264", "h264", "vpx", "vp8, vp9"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("--video-encoders=help lacks %q:\n%s", want, out)
 		}
 	}
-	out = e.MustRun("start", "--csc-modules=help", "--plugin-dir="+testPlugins)
+	out = e.MustRun("start", "--csc-modules=help", "--plugin-dir="+suite.PluginDir)
 	for _, line := range strings.Split(strings.TrimSpace(out), "\n")[1:] {
 		if f := strings.Fields(line); len(f) > 0 && (f[0] == "go" || f[0] == "libyuv") && !strings.Contains(line, "in vpx, x264") {
 			t.Errorf("--csc-modules=help: %q is not in both video plugins:\n%s", f[0], out)

@@ -50,9 +50,9 @@ func vmRSS(t *testing.T, pid int, field string) int64 {
 // leave the server under 100 MB of RSS; the session lives on and the
 // client with the password still gets in.
 func TestPreAuthFloodMemory(t *testing.T) {
-	e := NewEnv(t)
-	addr := fmt.Sprintf("127.0.0.1:%d", FreePort(t))
-	n := e.Start("--plugin-dir="+testPlugins, "--bind-tcp="+addr, "--tcp-auth=password:value=flood-secret", "--start=xterm -T flood")
+	e := suite.NewEnv(t)
+	addr := fmt.Sprintf("127.0.0.1:%d", suite.FreePort(t))
+	n := e.Start("--plugin-dir="+suite.PluginDir, "--bind-tcp="+addr, "--tcp-auth=password:value=flood-secret", "--start=xterm -T flood")
 	WaitWindow(t, n, "flood")
 	pid := ReadPid(t, filepath.Join(e.SockDir, strconv.Itoa(n), "server.pid"))
 	packet := func(lists int) []byte {
@@ -131,7 +131,7 @@ func TestPreAuthFloodMemory(t *testing.T) {
 		}
 	}
 	// The session is whole and serves a client that logs in.
-	cmd := exec.Command(xroamBin, "info", "tcp://"+addr+"/")
+	cmd := exec.Command(suite.Bin, "info", "tcp://"+addr+"/")
 	cmd.Env = append(e.Environ(), "XROAM_PASSWORD=flood-secret")
 	if b, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(b), "windows.0.title=flood") {
 		t.Errorf("a client with the password after the flood: %v\n%s", err, b)

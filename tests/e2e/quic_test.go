@@ -18,10 +18,10 @@ import (
 // checks the certificate like ssl://, and a second bind with --quic-auth
 // takes the right password only.
 func TestQUIC(t *testing.T) {
-	e := NewEnv(t)
+	e := suite.NewEnv(t)
 	certs := testCerts(t, e.Home)
-	port := FreeUDPPort(t)
-	n := e.Start("--plugin-dir="+testPlugins, "--start=xterm -T quic-app",
+	port := suite.FreeUDPPort(t)
+	n := e.Start("--plugin-dir="+suite.PluginDir, "--start=xterm -T quic-app",
 		fmt.Sprintf("--bind-quic=127.0.0.1:%d", port), "--ssl-cert="+certs.Cert, "--ssl-key="+certs.Key, "--ssl-client-verify-mode=none")
 	WaitWindow(t, n, "quic-app")
 	uri := fmt.Sprintf("quic://127.0.0.1:%d/", port)
@@ -70,10 +70,10 @@ func TestQUIC(t *testing.T) {
 // TestQUICAuth: --quic-auth guards QUIC connections, and a bind beyond
 // loopback without it is refused.
 func TestQUICAuth(t *testing.T) {
-	e := NewEnv(t)
+	e := suite.NewEnv(t)
 	certs := testCerts(t, e.Home)
-	port := FreeUDPPort(t)
-	e.Start("--plugin-dir="+testPlugins, fmt.Sprintf("--bind-quic=127.0.0.1:%d", port),
+	port := suite.FreeUDPPort(t)
+	e.Start("--plugin-dir="+suite.PluginDir, fmt.Sprintf("--bind-quic=127.0.0.1:%d", port),
 		"--ssl-cert="+certs.Cert, "--ssl-key="+certs.Key, "--ssl-client-verify-mode=none",
 		"--tcp-auth=password:value=tcp-pw", "--quic-auth=password:value=quic-pw")
 	pw := func(name, v string) string {
@@ -94,12 +94,12 @@ func TestQUICAuth(t *testing.T) {
 		}
 	}
 
-	out, code := e.Run("start", "--daemon=no", "--plugin-dir="+testPlugins, fmt.Sprintf("--bind-quic=0.0.0.0:%d", FreeUDPPort(t)),
+	out, code := e.Run("start", "--daemon=no", "--plugin-dir="+suite.PluginDir, fmt.Sprintf("--bind-quic=0.0.0.0:%d", suite.FreeUDPPort(t)),
 		"--ssl-cert="+certs.Cert, "--ssl-key="+certs.Key)
 	if code != 1 || !strings.Contains(out, "--quic-auth") || !strings.Contains(out, "beyond this machine") {
 		t.Errorf("quic on all interfaces without --quic-auth: exit %d, %q", code, out)
 	}
-	out, code = e.Run("start", "--daemon=no", "--plugin-dir="+testPlugins, fmt.Sprintf("--bind-quic=127.0.0.1:%d", FreeUDPPort(t)))
+	out, code = e.Run("start", "--daemon=no", "--plugin-dir="+suite.PluginDir, fmt.Sprintf("--bind-quic=127.0.0.1:%d", suite.FreeUDPPort(t)))
 	if code != 1 || !strings.Contains(out, "ssl-cert") {
 		t.Errorf("quic without a certificate: exit %d, %q", code, out)
 	}
@@ -116,10 +116,10 @@ const quicDeadPeerDeadline = 15 * time.Second
 // a client whose server side (the quic transport plugin) is killed gives
 // up, both within seconds.
 func TestQUICDeadPeer(t *testing.T) {
-	e := NewEnv(t)
+	e := suite.NewEnv(t)
 	certs := testCerts(t, e.Home)
-	port := FreeUDPPort(t)
-	n := e.Start("--plugin-dir="+testPlugins, "--start=xterm -T quic-dead",
+	port := suite.FreeUDPPort(t)
+	n := e.Start("--plugin-dir="+suite.PluginDir, "--start=xterm -T quic-dead",
 		fmt.Sprintf("--bind-quic=127.0.0.1:%d", port), "--ssl-cert="+certs.Cert, "--ssl-key="+certs.Key, "--ssl-client-verify-mode=none")
 	WaitWindow(t, n, "quic-dead")
 	uri := fmt.Sprintf("quic://127.0.0.1:%d/", port)
@@ -150,7 +150,7 @@ func TestQUICDeadPeer(t *testing.T) {
 	t.Run("client notices a killed server side", func(t *testing.T) {
 		a := e.Attach(ClientDisplay(t), uri, "--ssl-ca-certs="+certs.CA, "--reconnect=no")
 		WaitFor(t, "the QUIC client to attach", clients("1"))
-		pid := transportPid("quic")
+		pid := e.PluginPid(n, "xroam-transport-quic")
 		if pid == 0 {
 			t.Fatal("the quic transport is not running as a subprocess")
 		}

@@ -63,8 +63,8 @@ func (p *cutProxy) cut() {
 // TestAttachReconnects: when the connection drops, xroam attach connects
 // again and shows the windows again; when the server stops, it exits.
 func TestAttachReconnects(t *testing.T) {
-	e := NewEnv(t)
-	addr := fmt.Sprintf("127.0.0.1:%d", FreePort(t))
+	e := suite.NewEnv(t)
+	addr := fmt.Sprintf("127.0.0.1:%d", suite.FreePort(t))
 	n := e.Start("--start=xterm -T recon -geometry 40x10", "--bind-tcp="+addr)
 	srv := WaitWindow(t, n, "recon")
 	p := newCutProxy(t, addr)

@@ -69,10 +69,10 @@ func viewerWindow(t *testing.T, cd int, name string, w, h int) x11.WindowInfo {
 // encoding it has in common with the server, shows the desktop session's
 // exact pixels, and a line typed into it reaches the xterm.
 func TestRFBVncviewerShowsTheDesktop(t *testing.T) {
-	e := NewEnv(t)
+	e := suite.NewEnv(t)
 	needVNCViewer(t)
 	out := filepath.Join(e.Home, "typed")
-	port := FreePort(t)
+	port := suite.FreePort(t)
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	// After the typed line the xterm scrolls a line at a time: CopyRect.
 	n := e.StartVerb("start-desktop", smallXvfb, "--session-name=rfbdesk", "--bind-rfb="+addr,
@@ -136,11 +136,11 @@ func TestRFBVncviewerShowsTheDesktop(t *testing.T) {
 // TestRFBVncAuth: with --rfb-auth the viewer needs the password; a wrong
 // one is refused and sees nothing.
 func TestRFBVncAuth(t *testing.T) {
-	e := NewEnv(t)
+	e := suite.NewEnv(t)
 	needVNCViewer(t)
-	port := FreePort(t)
+	port := suite.FreePort(t)
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	n := e.StartVerb("start-desktop", smallXvfb, "--plugin-dir="+testPlugins, "--session-name=rfbauth", "--bind-rfb="+addr,
+	n := e.StartVerb("start-desktop", smallXvfb, "--plugin-dir="+suite.PluginDir, "--session-name=rfbauth", "--bind-rfb="+addr,
 		"--rfb-auth=password:value=s3cret", "--start=xterm -T rfb-auth-app -geometry 40x8+0+0")
 	WaitWindow(t, n, "rfb-auth-app")
 	srv, err := x11.Probe(context.Background(), fmt.Sprintf(":%d", n))
@@ -181,9 +181,9 @@ func TestRFBVncAuth(t *testing.T) {
 	if err := os.WriteFile(pwFile, []byte("fil3pw\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	port3 := FreePort(t)
+	port3 := suite.FreePort(t)
 	addr3 := fmt.Sprintf("127.0.0.1:%d", port3)
-	e.StartVerb("start-desktop", smallXvfb, "--plugin-dir="+testPlugins, "--bind-rfb="+addr3, "--rfb-auth=file:filename="+pwFile)
+	e.StartVerb("start-desktop", smallXvfb, "--plugin-dir="+suite.PluginDir, "--bind-rfb="+addr3, "--rfb-auth=file:filename="+pwFile)
 	if _, err := dialRFB(t, addr3, "fil3px"); !errors.Is(err, rfb.ErrAuthFailed) {
 		t.Errorf("file module, a wrong password: %v", err)
 	}
@@ -191,16 +191,16 @@ func TestRFBVncAuth(t *testing.T) {
 		t.Errorf("file module, the right password: %v", err)
 	}
 	// A module that refuses everyone refuses before the handshake.
-	port2 := FreePort(t)
+	port2 := suite.FreePort(t)
 	addr2 := fmt.Sprintf("127.0.0.1:%d", port2)
-	e.StartVerb("start-desktop", smallXvfb, "--plugin-dir="+testPlugins, "--bind-rfb="+addr2, "--rfb-auth=fail")
+	e.StartVerb("start-desktop", smallXvfb, "--plugin-dir="+suite.PluginDir, "--bind-rfb="+addr2, "--rfb-auth=fail")
 	if _, err := dialRFB(t, addr2, ""); err == nil {
 		t.Error("--rfb-auth=fail let a client in")
 	}
 }
 
 // noVNCDir is the npm project with noVNC and playwright-core.
-const noVNCDir = "../../tests/vnc"
+const noVNCDir = "../vnc"
 
 func needNoVNC(t *testing.T) {
 	t.Helper()
@@ -243,11 +243,11 @@ func pngSnapshot(path string) (x11test.Snapshot, error) {
 // with JPEG allowed, so within a PSNR bound) and forced to zlib, which
 // vncviewer lacks (exact), behind VNC authentication.
 func TestRFBNoVNC(t *testing.T) {
-	e := NewEnv(t)
+	e := suite.NewEnv(t)
 	needNoVNC(t)
 	out := filepath.Join(e.Home, "typed")
-	rfbPort := FreePort(t)
-	n := e.StartVerb("start-desktop", smallXvfb, "--plugin-dir="+testPlugins, "--session-name=novnc",
+	rfbPort := suite.FreePort(t)
+	n := e.StartVerb("start-desktop", smallXvfb, "--plugin-dir="+suite.PluginDir, "--session-name=novnc",
 		fmt.Sprintf("--bind-rfb=127.0.0.1:%d", rfbPort), "--rfb-auth=password:value=nov3nc",
 		fmt.Sprintf("--start=xterm -T novnc-app -geometry 40x8+0+0 -e sh -c 'ls /; read l; echo \"$l\" > %s; sleep 60'", out))
 	WaitWindow(t, n, "novnc-app")
@@ -255,7 +255,7 @@ func TestRFBNoVNC(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	webPort := FreePort(t)
+	webPort := suite.FreePort(t)
 	ws := exec.Command("websockify", "--web", noVNCDir, fmt.Sprintf("127.0.0.1:%d", webPort), fmt.Sprintf("127.0.0.1:%d", rfbPort))
 	var wsOut bytes.Buffer
 	ws.Stdout, ws.Stderr = &wsOut, &wsOut
@@ -432,7 +432,7 @@ func (c *rfbClient) sameAsDisplay(display int, root uint32) (bool, string) {
 // sees its screen, and a change on it (a new window) is in the next
 // update the client asks for. --readonly drops the client's keys.
 func TestRFBShadow(t *testing.T) {
-	e := NewEnv(t)
+	e := suite.NewEnv(t)
 	needVNCViewer(t)
 	shared := ClientDisplay(t)
 	typed := filepath.Join(e.Home, "typed")
@@ -443,7 +443,7 @@ func TestRFBShadow(t *testing.T) {
 	}
 	t.Cleanup(func() { app.Process.Kill(); app.Wait() })
 	WaitWindow(t, shared, "shadowed-rfb")
-	port := FreePort(t)
+	port := suite.FreePort(t)
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	e.StartVerb("shadow", fmt.Sprintf(":%d", shared), "--readonly", "--bind-rfb="+addr)
 	srv, err := x11.Probe(context.Background(), fmt.Sprintf(":%d", shared))
@@ -501,8 +501,8 @@ func TestRFBShadow(t *testing.T) {
 // for --rfb-upgrade seconds gets the RFB handshake, while xpra clients
 // on the same socket are served as before.
 func TestRFBUpgrade(t *testing.T) {
-	e := NewEnv(t)
-	port := FreePort(t)
+	e := suite.NewEnv(t)
+	port := suite.FreePort(t)
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	n := e.StartVerb("start-desktop", smallXvfb, "--bind-tcp="+addr, "--rfb-upgrade=1", "--start=xterm -T upgrade-app -geometry 40x8+0+0")
 	WaitWindow(t, n, "upgrade-app")
@@ -534,8 +534,8 @@ func TestRFBUpgrade(t *testing.T) {
 // TestRFBOptionErrors: RFB beyond loopback needs --rfb-auth, and RFB is
 // for desktop and shadow sessions only.
 func TestRFBOptionErrors(t *testing.T) {
-	e := NewEnv(t)
-	port := FreePort(t)
+	e := suite.NewEnv(t)
+	port := suite.FreePort(t)
 	for _, tc := range []struct {
 		args []string
 		want string
@@ -555,7 +555,7 @@ func TestRFBOptionErrors(t *testing.T) {
 // Tight JPEG when it allows lossy compression: the picture is close to
 // the screen's, not identical.
 func TestRFBTightJPEGVncviewer(t *testing.T) {
-	e := NewEnv(t)
+	e := suite.NewEnv(t)
 	needVNCViewer(t)
 	shared := ClientDisplay(t)
 	d, err := xclient.Open(context.Background(), fmt.Sprintf(":%d", shared), nil)
@@ -582,7 +582,7 @@ func TestRFBTightJPEGVncviewer(t *testing.T) {
 	if err := d.Sync(); err != nil {
 		t.Fatal(err)
 	}
-	port := FreePort(t)
+	port := suite.FreePort(t)
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	e.StartVerb("shadow", fmt.Sprintf(":%d", shared), "--readonly", "--bind-rfb="+addr)
 	srv, err := x11.Probe(context.Background(), fmt.Sprintf(":%d", shared))
@@ -615,9 +615,9 @@ func TestRFBTightJPEGVncviewer(t *testing.T) {
 // lacks (the euro sign on Xvfb's US layout) still types its character:
 // the server binds it to a spare keycode.
 func TestRFBKeysymOutsideLayout(t *testing.T) {
-	e := NewEnv(t)
+	e := suite.NewEnv(t)
 	out := filepath.Join(e.Home, "typed")
-	port := FreePort(t)
+	port := suite.FreePort(t)
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	n := e.StartVerb("start-desktop", smallXvfb, "--bind-rfb="+addr,
 		fmt.Sprintf("--start=env LANG=C.UTF-8 LC_ALL=C.UTF-8 xterm -u8 -T keysym-app -geometry 40x8+0+0 -e sh -c 'read l; printf %%s \"$l\" | od -An -tx1 > %s; sleep 60'", out))
@@ -653,7 +653,7 @@ func TestRFBKeysymOutsideLayout(t *testing.T) {
 // be shadowed: its screen is compared periodically, and a change reaches
 // the client all the same.
 func TestRFBShadowWithoutDamage(t *testing.T) {
-	e := NewEnv(t)
+	e := suite.NewEnv(t)
 	shared := SizedDisplay(t, "800x600x24", "-extension", "DAMAGE")
 	info, err := x11.Probe(context.Background(), fmt.Sprintf(":%d", shared))
 	if err != nil {
@@ -662,7 +662,7 @@ func TestRFBShadowWithoutDamage(t *testing.T) {
 	if info.HasExtension("DAMAGE") {
 		t.Skip("this Xvfb cannot run without DAMAGE")
 	}
-	port := FreePort(t)
+	port := suite.FreePort(t)
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	e.StartVerb("shadow", fmt.Sprintf(":%d", shared), "--readonly", "--bind-rfb="+addr)
 	c, err := dialRFB(t, addr, "", rfb.EncZRLE, rfb.EncCopyRect)
@@ -717,7 +717,7 @@ func TestRFBShadowWithoutDamage(t *testing.T) {
 // the shadowed display: the pointer moves there and typed keys reach its
 // application (TestRFBShadow checks that --readonly drops them).
 func TestRFBShadowFullAccess(t *testing.T) {
-	e := NewEnv(t)
+	e := suite.NewEnv(t)
 	needVNCViewer(t) // xdotool
 	shared := ClientDisplay(t)
 	typed := filepath.Join(e.Home, "typed")
@@ -728,7 +728,7 @@ func TestRFBShadowFullAccess(t *testing.T) {
 	}
 	t.Cleanup(func() { app.Process.Kill(); app.Wait() })
 	WaitWindow(t, shared, "shadowed-full")
-	port := FreePort(t)
+	port := suite.FreePort(t)
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	e.StartVerb("shadow", fmt.Sprintf(":%d", shared), "--bind-rfb="+addr)
 	c, err := dialRFB(t, addr, "", rfb.EncZRLE)
@@ -759,7 +759,7 @@ func TestRFBShadowFullAccess(t *testing.T) {
 	if err := os.WriteFile(opts, []byte("nx/nx,shadowmode=0\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	port2 := FreePort(t)
+	port2 := suite.FreePort(t)
 	addr2 := fmt.Sprintf("127.0.0.1:%d", port2)
 	e.StartVerb("shadow", fmt.Sprintf(":%d", shared), "--bind-rfb="+addr2, "--options-file="+opts)
 	c2, err := dialRFB(t, addr2, "", rfb.EncZRLE)
@@ -786,9 +786,9 @@ func TestRFBShadowFullAccess(t *testing.T) {
 // asks for its window's size when the window is resized: the desktop
 // session's screen takes it, and the viewer shows the resized screen.
 func TestRFBVncviewerRemoteResize(t *testing.T) {
-	e := NewEnv(t)
+	e := suite.NewEnv(t)
 	needVNCViewer(t)
-	port := FreePort(t)
+	port := suite.FreePort(t)
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	n := e.StartVerb("start-desktop", smallXvfb, "--session-name=rfbresize", "--bind-rfb="+addr,
 		"--start=xterm -T rr-app -geometry 40x8+0+0")

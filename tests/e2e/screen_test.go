@@ -23,7 +23,7 @@ func screenSize(t *testing.T, display int) string {
 // screen changes (RandR on the client's display), and takes the xpra
 // 3.1.3 client's size when that one attaches.
 func TestScreenFitsClientDesktop(t *testing.T) {
-	e := NewEnv(t)
+	e := suite.NewEnv(t)
 	n := e.Start("--start=xterm -T fit -geometry 40x10")
 	WaitWindow(t, n, "fit")
 	if got := screenSize(t, n); got == "1000x700" {
@@ -57,7 +57,7 @@ func TestScreenFitsClientDesktop(t *testing.T) {
 // TestResizeDisplayNo: --resize-display=no keeps the session's screen
 // whatever the client's desktop.
 func TestResizeDisplayNo(t *testing.T) {
-	e := NewEnv(t)
+	e := suite.NewEnv(t)
 	n := e.Start("--resize-display=no", "--start=xterm -T keep -geometry 40x10")
 	WaitWindow(t, n, "keep")
 	before := screenSize(t, n)

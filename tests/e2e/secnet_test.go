@@ -26,11 +26,11 @@ import (
 // control command ("authentication required", nothing runs, a log
 // line), while root's own commands go through the same sockets.
 func TestLoopbackWithoutAuthIsOwnerOnly(t *testing.T) {
-	uid, gid := AddUser(t, "xroamnettest")
-	e := NewEnv(t)
-	tcpAddr := fmt.Sprintf("127.0.0.1:%d", FreePort(t))
-	wsAddr := fmt.Sprintf("127.0.0.1:%d", FreePort(t))
-	n := e.Start("--plugin-dir="+testPlugins, "--bind-tcp="+tcpAddr, "--bind-ws="+wsAddr)
+	uid, gid := suite.AddUser(t, "xroamnettest")
+	e := suite.NewEnv(t)
+	tcpAddr := fmt.Sprintf("127.0.0.1:%d", suite.FreePort(t))
+	wsAddr := fmt.Sprintf("127.0.0.1:%d", suite.FreePort(t))
+	n := e.Start("--plugin-dir="+suite.PluginDir, "--bind-tcp="+tcpAddr, "--bind-ws="+wsAddr)
 	for _, uri := range []string{"tcp://" + tcpAddr + "/", "ws://" + wsAddr + "/"} {
 		t.Run(strings.Split(uri, ":")[0], func(t *testing.T) {
 			scheme := strings.Split(uri, ":")[0]
@@ -57,8 +57,8 @@ func TestLoopbackWithoutAuthIsOwnerOnly(t *testing.T) {
 		t.Errorf("the refusal is not logged with the peer's uid:\n%s", logb)
 	}
 	// An explicit --tcp-auth=allow keeps the socket open to all.
-	openAddr := fmt.Sprintf("127.0.0.1:%d", FreePort(t))
-	e.Start("--plugin-dir="+testPlugins, "--bind-tcp="+openAddr, "--tcp-auth=allow")
+	openAddr := fmt.Sprintf("127.0.0.1:%d", suite.FreePort(t))
+	e.Start("--plugin-dir="+suite.PluginDir, "--bind-tcp="+openAddr, "--tcp-auth=allow")
 	if out, code := e.RunAs(uid, gid, "info", "tcp://"+openAddr+"/"); code != 0 || !strings.Contains(out, "server.type=xroam") {
 		t.Errorf("--tcp-auth=allow: another user's info: exit %d, %q", code, out)
 	}
@@ -69,16 +69,16 @@ func TestLoopbackWithoutAuthIsOwnerOnly(t *testing.T) {
 // the module's secret as the password; and --rfb-upgrade=2 greets it
 // after about 2 s, not after the tcp transport's 15 s handshake timeout.
 func TestRFBUpgradeAppliesTCPAuth(t *testing.T) {
-	e := NewEnv(t)
-	addr := fmt.Sprintf("127.0.0.1:%d", FreePort(t))
-	rfbAddr := fmt.Sprintf("127.0.0.1:%d", FreePort(t))
+	e := suite.NewEnv(t)
+	addr := fmt.Sprintf("127.0.0.1:%d", suite.FreePort(t))
+	rfbAddr := fmt.Sprintf("127.0.0.1:%d", suite.FreePort(t))
 	e.PasswordFile = writePassword(t, e.Home, "pw", "upgr4de")
-	e.StartVerb("start-desktop", smallXvfb, "--plugin-dir="+testPlugins, "--bind-tcp="+addr,
+	e.StartVerb("start-desktop", smallXvfb, "--plugin-dir="+suite.PluginDir, "--bind-tcp="+addr,
 		"--tcp-auth=password:value=upgr4de", "--rfb-upgrade=2", "--bind-rfb="+rfbAddr)
 	// The --bind-rfb socket has no --rfb-auth: another local user gets
 	// no greeting, the owner does.
 	if os.Geteuid() == 0 {
-		uid, gid := AddUser(t, "xroamrfbtest")
+		uid, gid := suite.AddUser(t, "xroamrfbtest")
 		probe := exec.Command("/bin/bash", "-c", "exec 3<>/dev/tcp/"+strings.Replace(rfbAddr, ":", "/", 1)+" && timeout 20 head -c 12 <&3")
 		probe.Dir = "/"
 		probe.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uid, Gid: gid, NoSetGroups: true}}
@@ -134,9 +134,9 @@ func TestRFBUpgradeAppliesTCPAuth(t *testing.T) {
 // peer's back-off), and the log says so; the right password gets in
 // once the back-off has passed.
 func TestBruteForceIsThrottled(t *testing.T) {
-	e := NewEnv(t)
-	addr := fmt.Sprintf("127.0.0.1:%d", FreePort(t))
-	n := e.Start("--plugin-dir="+testPlugins, "--bind-tcp="+addr, "--tcp-auth=password:value=r1ght-pw")
+	e := suite.NewEnv(t)
+	addr := fmt.Sprintf("127.0.0.1:%d", suite.FreePort(t))
+	n := e.Start("--plugin-dir="+suite.PluginDir, "--bind-tcp="+addr, "--tcp-auth=password:value=r1ght-pw")
 	target, err := dial.ParseTarget("tcp://" + addr + "/")
 	if err != nil {
 		t.Fatal(err)

@@ -37,7 +37,7 @@ func procFiles(name string) map[int]string {
 // log, in any process's command line (server, Xvfb, plugins, children)
 // or in the environment of the --start command and of Xvfb.
 func TestSecretsStayOutOfLogsArgvAndEnv(t *testing.T) {
-	e := NewEnv(t)
+	e := suite.NewEnv(t)
 	id := strconv.Itoa(os.Getpid())
 	tcpSecret, envSecret, defSecret := "S3CRET-tcp-"+id, "S3CRET-env-"+id, "S3CRET-default-"+id
 	secrets := []string{tcpSecret, envSecret, defSecret}
@@ -46,9 +46,9 @@ func TestSecretsStayOutOfLogsArgvAndEnv(t *testing.T) {
 	os.WriteFile(good, []byte(envSecret), 0o600)
 	os.WriteFile(bad, []byte("guess"), 0o600)
 	childPidFile := filepath.Join(e.Home, "child.pid")
-	addr := fmt.Sprintf("127.0.0.1:%d", FreePort(t))
+	addr := fmt.Sprintf("127.0.0.1:%d", suite.FreePort(t))
 
-	cmd := exec.Command(xroamBin, "start", "--plugin-dir="+testPlugins, "--bind-tcp="+addr,
+	cmd := exec.Command(suite.Bin, "start", "--plugin-dir="+suite.PluginDir, "--bind-tcp="+addr,
 		"--tcp-auth=password:value="+tcpSecret, "--auth=env:name=XR_TEST_PW",
 		"--start=echo $$ >"+childPidFile+"; exec sleep 1000", "--socket-dir="+e.SockDir)
 	cmd.Env = append(e.Environ(), "XR_TEST_PW="+envSecret, "XROAM_PASSWORD="+defSecret)
@@ -72,7 +72,7 @@ func TestSecretsStayOutOfLogsArgvAndEnv(t *testing.T) {
 	})
 
 	tcpInfo := func(pw string) (string, error) {
-		c := exec.Command(xroamBin, "info", "tcp://"+addr+"/")
+		c := exec.Command(suite.Bin, "info", "tcp://"+addr+"/")
 		c.Env = append(e.Environ(), "XROAM_PASSWORD="+pw)
 		b, err := c.CombinedOutput()
 		return string(b), err
@@ -148,7 +148,7 @@ func TestSecretsStayOutOfLogsArgvAndEnv(t *testing.T) {
 // device", which the daemon could not write to its log) and leaves
 // neither a session directory nor an empty log behind.
 func TestDaemonStartOnFullDisk(t *testing.T) {
-	e := NewEnv(t)
+	e := suite.NewEnv(t)
 	if os.Geteuid() != 0 {
 		t.Skip("mounting a small tmpfs needs root")
 	}
@@ -190,9 +190,9 @@ func TestDaemonStartOnFullDisk(t *testing.T) {
 // --html directory that does not exist) shows the cause and where the log
 // is, and leaves no session directory.
 func TestDaemonStartErrorAfterTheLogRename(t *testing.T) {
-	e := NewEnv(t)
-	out, code := e.Run("start", "--start=", "--plugin-dir="+testPlugins,
-		fmt.Sprintf("--bind-ws=127.0.0.1:%d", FreePort(t)), "--html=/nonexistent/www")
+	e := suite.NewEnv(t)
+	out, code := e.Run("start", "--start=", "--plugin-dir="+suite.PluginDir,
+		fmt.Sprintf("--bind-ws=127.0.0.1:%d", suite.FreePort(t)), "--html=/nonexistent/www")
 	if code != 1 || !strings.Contains(out, "/nonexistent/www is not a directory") || strings.Contains(out, "unreadable") {
 		t.Errorf("start with a missing --html directory: exit %d, %q; want exit 1 and the cause", code, out)
 	}
@@ -217,7 +217,7 @@ func TestInvalidUTF8TitleReachesClientsAsText(t *testing.T) {
 	if _, err := exec.LookPath("xprop"); err != nil {
 		t.Skip("xprop is not installed (apt-get install x11-utils)")
 	}
-	e := NewEnv(t)
+	e := suite.NewEnv(t)
 	n := e.Start("--start=xterm -T utf8-probe")
 	w := WaitWindow(t, n, "utf8-probe")
 	set := exec.Command("xprop", "-id", strconv.FormatUint(uint64(w.ID), 10), "-f", "_NET_WM_NAME", "8u", "-set", "_NET_WM_NAME", "bad\xff\xfetitle")

@@ -16,7 +16,7 @@ import (
 // and check what each verb does to the processes and files.
 
 func TestStartInfoDetachStop(t *testing.T) {
-	e := NewEnv(t)
+	e := suite.NewEnv(t)
 	pidfile := filepath.Join(e.Home, "server.pid")
 	n := e.Start("--start=xterm -T xroam-test-app", "--start-child=sleep 1000", "--pidfile="+pidfile)
 	sock := e.Socket(n)
@@ -80,7 +80,7 @@ func TestStartInfoDetachStop(t *testing.T) {
 }
 
 func TestExitThenUseDisplay(t *testing.T) {
-	e := NewEnv(t)
+	e := suite.NewEnv(t)
 	n := e.Start("--start=xterm -T xroam-exit-app")
 	disp := fmt.Sprintf(":%d", n)
 	xvfbPid := ReadPid(t, filepath.Join(e.SockDir, strconv.Itoa(n), "xvfb.pid"))
@@ -114,7 +114,7 @@ func TestExitThenUseDisplay(t *testing.T) {
 }
 
 func TestListDeadAndClean(t *testing.T) {
-	e := NewEnv(t)
+	e := suite.NewEnv(t)
 	n := e.Start()
 	serverPid := ReadPid(t, filepath.Join(e.SockDir, strconv.Itoa(n), "server.pid"))
 	xvfbPid := ReadPid(t, filepath.Join(e.SockDir, strconv.Itoa(n), "xvfb.pid"))
@@ -137,7 +137,7 @@ func TestListDeadAndClean(t *testing.T) {
 }
 
 func TestStartErrors(t *testing.T) {
-	e := NewEnv(t)
+	e := suite.NewEnv(t)
 	out, code := e.Run("start", "--xvfb=Xvfb -no-such-option", "--daemon=no")
 	if code != 1 || !strings.Contains(out, "-no-such-option") {
 		t.Errorf("bad --xvfb: exit %d, %q", code, out)
@@ -157,7 +157,7 @@ func TestStartErrors(t *testing.T) {
 }
 
 func TestExitWithChildren(t *testing.T) {
-	e := NewEnv(t)
+	e := suite.NewEnv(t)
 	n := e.Start("--start-child=sleep 1", "--exit-with-children")
 	serverPid := ReadPid(t, filepath.Join(e.SockDir, strconv.Itoa(n), "server.pid"))
 	WaitFor(t, "the server to stop with its child", func() bool { return !PidAlive(serverPid) })

@@ -30,12 +30,12 @@ func sigpipeIgnored(t *testing.T, pid int) bool {
 // line must not kill it (and orphan Xvfb): it still answers, and stop
 // still ends it and its X server.
 func TestForegroundServerSurvivesClosedPipe(t *testing.T) {
-	e := NewEnv(t)
+	e := suite.NewEnv(t)
 	pr, pw, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(xroamBin, "start", "--daemon=no", "--start-child=sleep 600", "--socket-dir="+e.SockDir)
+	cmd := exec.Command(suite.Bin, "start", "--daemon=no", "--start-child=sleep 600", "--socket-dir="+e.SockDir)
 	cmd.Env = e.Environ()
 	cmd.Stdout, cmd.Stderr = pw, pw
 	if err := cmd.Start(); err != nil {

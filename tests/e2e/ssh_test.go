@@ -51,7 +51,7 @@ func startSSHD(t *testing.T, dir string) *sshServer {
 		t.Fatal(err)
 	}
 	os.WriteFile(filepath.Join(dir, "authorized_keys"), pub, 0o600)
-	port := FreePort(t)
+	port := suite.FreePort(t)
 	cfg := filepath.Join(dir, "sshd_config")
 	// HOME is the test's: the remote shell reads none of the user's
 	// start-up files, which may be slow or noisy.
@@ -107,7 +107,7 @@ SetEnv HOME=%s
 func (e *Env) remoteXroam(t *testing.T) string {
 	t.Helper()
 	p := filepath.Join(e.Home, "remote-xroam")
-	script := fmt.Sprintf("#!/bin/sh\nexec env XROAM_SOCKET_DIR=%s XROAM_SOCKET_HOSTNAME=testhost HOME=%s %s \"$@\"\n", e.SockDir, e.Home, xroamBin)
+	script := fmt.Sprintf("#!/bin/sh\nexec env XROAM_SOCKET_DIR=%s XROAM_SOCKET_HOSTNAME=testhost HOME=%s %s \"$@\"\n", e.SockDir, e.Home, suite.Bin)
 	if err := os.WriteFile(p, []byte(script), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +115,7 @@ func (e *Env) remoteXroam(t *testing.T) string {
 }
 
 func TestSSHTransport(t *testing.T) {
-	e := NewEnv(t)
+	e := suite.NewEnv(t)
 	srv := startSSHD(t, e.Home)
 	remote := e.remoteXroam(t)
 	n := e.Start("--start=xterm -T sshtest")

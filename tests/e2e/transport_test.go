@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -54,26 +53,15 @@ func testCerts(t *testing.T, dir string) tlstest.Files {
 	return f
 }
 
-// transportPid is the pid of the session's transport plugin name.
-func transportPid(name string) int {
-	out, _ := exec.Command("pgrep", "-f", filepath.Join(testPlugins, "xroam-transport-"+name)).Output()
-	f := strings.Fields(string(out))
-	if len(f) == 0 {
-		return 0
-	}
-	pid, _ := strconv.Atoi(f[0])
-	return pid
-}
-
 // TestXpraAttachOverTransports: Debian's xpra 3.1.3 client attaches over
 // tcp (the socket handed to the core), ssl (a CA made here) and ws (both
 // relayed by their plugins) and shows the session's xterm.
 func TestXpraAttachOverTransports(t *testing.T) {
-	e := NewEnv(t)
+	e := suite.NewEnv(t)
 	needXpra(t)
 	certs := testCerts(t, e.Home)
-	tcp, ssl, ws := FreePort(t), FreePort(t), FreePort(t)
-	n := e.Start("--plugin-dir="+testPlugins, "--start=xterm -T transports-app",
+	tcp, ssl, ws := suite.FreePort(t), suite.FreePort(t), suite.FreePort(t)
+	n := e.Start("--plugin-dir="+suite.PluginDir, "--start=xterm -T transports-app",
 		fmt.Sprintf("--bind-tcp=127.0.0.1:%d", tcp), fmt.Sprintf("--bind-ssl=127.0.0.1:%d", ssl), fmt.Sprintf("--bind-ws=127.0.0.1:%d", ws),
 		"--ssl-cert="+certs.Cert, "--ssl-key="+certs.Key, "--ssl-client-verify-mode=none")
 	WaitWindow(t, n, "transports-app")
@@ -116,11 +104,11 @@ func TestXpraAttachOverTransports(t *testing.T) {
 // port upgraded to TLS falls back to --tcp-auth, and a wrong password is
 // refused everywhere.
 func TestTransportAuthWiring(t *testing.T) {
-	e := NewEnv(t)
+	e := suite.NewEnv(t)
 	needXpra(t)
 	certs := testCerts(t, e.Home)
-	tcp, ssl, ws := FreePort(t), FreePort(t), FreePort(t)
-	n := e.Start("--plugin-dir="+testPlugins,
+	tcp, ssl, ws := suite.FreePort(t), suite.FreePort(t), suite.FreePort(t)
+	n := e.Start("--plugin-dir="+suite.PluginDir,
 		fmt.Sprintf("--bind-tcp=127.0.0.1:%d", tcp), fmt.Sprintf("--bind-ssl=127.0.0.1:%d", ssl), fmt.Sprintf("--bind-ws=127.0.0.1:%d", ws),
 		"--ssl-cert="+certs.Cert, "--ssl-key="+certs.Key, "--ssl-client-verify-mode=none",
 		"--tcp-auth=password:value=tcp-pw", "--ssl-auth=password:value=ssl-pw", "--ws-auth=password:value=ws-pw")
@@ -174,12 +162,12 @@ func TestTransportAuthWiring(t *testing.T) {
 // TestTransportWithoutAuthBeyondLoopback: a network bind beyond loopback
 // needs its socket type's authentication.
 func TestTransportWithoutAuthBeyondLoopback(t *testing.T) {
-	e := NewEnv(t)
-	out, code := e.Run("start", "--daemon=no", "--plugin-dir="+testPlugins, fmt.Sprintf("--bind-ws=0.0.0.0:%d", FreePort(t)))
+	e := suite.NewEnv(t)
+	out, code := e.Run("start", "--daemon=no", "--plugin-dir="+suite.PluginDir, fmt.Sprintf("--bind-ws=0.0.0.0:%d", suite.FreePort(t)))
 	if code != 1 || !strings.Contains(out, "--ws-auth") || !strings.Contains(out, "beyond this machine") {
 		t.Errorf("ws on all interfaces without --ws-auth: exit %d, %q", code, out)
 	}
-	out, code = e.Run("start", "--daemon=no", "--plugin-dir="+testPlugins, fmt.Sprintf("--bind-ssl=127.0.0.1:%d", FreePort(t)))
+	out, code = e.Run("start", "--daemon=no", "--plugin-dir="+suite.PluginDir, fmt.Sprintf("--bind-ssl=127.0.0.1:%d", suite.FreePort(t)))
 	if code != 1 || !strings.Contains(out, "ssl-cert") {
 		t.Errorf("ssl without a certificate: exit %d, %q", code, out)
 	}
@@ -189,10 +177,10 @@ func TestTransportWithoutAuthBeyondLoopback(t *testing.T) {
 // dropped, the session and its application live on, and once the host
 // has restarted the plugin a new client gets in on the same port.
 func TestTransportPluginCrash(t *testing.T) {
-	e := NewEnv(t)
+	e := suite.NewEnv(t)
 	needXpra(t)
-	ws := FreePort(t)
-	n := e.Start("--plugin-dir="+testPlugins, "--start=xterm -T ws-survivor", fmt.Sprintf("--bind-ws=127.0.0.1:%d", ws))
+	ws := suite.FreePort(t)
+	n := e.Start("--plugin-dir="+suite.PluginDir, "--start=xterm -T ws-survivor", fmt.Sprintf("--bind-ws=127.0.0.1:%d", ws))
 	WaitWindow(t, n, "ws-survivor")
 	uri := fmt.Sprintf("ws://127.0.0.1:%d/", ws)
 	cd := ClientDisplay(t)
@@ -201,7 +189,7 @@ func TestTransportPluginCrash(t *testing.T) {
 		info, _ := e.Run("info", fmt.Sprintf(":%d", n))
 		return strings.Contains(info, "clients.0.type=Python/GTK3")
 	})
-	old := transportPid("ws")
+	old := e.PluginPid(n, "xroam-transport-ws")
 	if old == 0 {
 		t.Fatal("the ws transport is not running as a subprocess")
 	}
@@ -216,7 +204,7 @@ func TestTransportPluginCrash(t *testing.T) {
 		t.Errorf("the application did not survive:\n%s", out)
 	}
 	WaitFor(t, "the plugin to be restarted", func() bool {
-		p := transportPid("ws")
+		p := e.PluginPid(n, "xroam-transport-ws")
 		return p != 0 && p != old
 	})
 	WaitFor(t, "a new ws connection to work", func() bool {
@@ -235,20 +223,20 @@ func TestTransportPluginCrash(t *testing.T) {
 // own conformance test uses when it is there), and a bad address stops
 // the start with a clear message.
 func TestBindVsock(t *testing.T) {
-	e := NewEnv(t)
+	e := suite.NewEnv(t)
 	if _, err := os.Stat("/dev/vsock"); err != nil {
 		t.Skip("no /dev/vsock here: modprobe vsock")
 	}
-	out, code := e.Run("start", "--daemon=no", "--plugin-dir="+testPlugins, "--bind-vsock=nonsense")
+	out, code := e.Run("start", "--daemon=no", "--plugin-dir="+suite.PluginDir, "--bind-vsock=nonsense")
 	if code != 1 || !strings.Contains(out, "CID:PORT") {
 		t.Errorf("bad vsock address: exit %d, %q", code, out)
 	}
-	n := e.Start("--plugin-dir="+testPlugins, "--bind-vsock=any:0")
+	n := e.Start("--plugin-dir="+suite.PluginDir, "--bind-vsock=any:0")
 	logb := e.LogOf(n)
 	if !strings.Contains(logb, "vsock=any:") || !strings.Contains(logb, "transport=vsock") {
 		t.Errorf("the log does not show the vsock socket:\n%s", Tail(logb, 2000))
 	}
-	if transportPid("vsock") == 0 {
+	if e.PluginPid(n, "xroam-transport-vsock") == 0 {
 		t.Error("the vsock transport is not running as a subprocess")
 	}
 }
@@ -260,7 +248,7 @@ func TestBindVsock(t *testing.T) {
 // server is gone, such a connection is closed with the reason logged,
 // and the session carries on.
 func TestTCPProxy(t *testing.T) {
-	e := NewEnv(t)
+	e := suite.NewEnv(t)
 	needXpra(t)
 	web, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -275,8 +263,8 @@ func TestTCPProxy(t *testing.T) {
 	})}
 	go srv.Serve(web)
 	defer srv.Close()
-	tcp := FreePort(t)
-	n := e.Start("--plugin-dir="+testPlugins, "--start=xterm -T proxied-app", "--html=off",
+	tcp := suite.FreePort(t)
+	n := e.Start("--plugin-dir="+suite.PluginDir, "--start=xterm -T proxied-app", "--html=off",
 		fmt.Sprintf("--bind-tcp=127.0.0.1:%d", tcp), "--tcp-proxy="+web.Addr().String())
 	WaitWindow(t, n, "proxied-app")
 	base := fmt.Sprintf("http://127.0.0.1:%d", tcp)
@@ -337,7 +325,7 @@ func TestTCPProxy(t *testing.T) {
 // start with the option and its value named, before any X server runs;
 // a lower --min-port lets the port through.
 func TestMinPortOption(t *testing.T) {
-	e := NewEnv(t)
+	e := suite.NewEnv(t)
 	for _, tc := range []struct {
 		args []string
 		want string
@@ -346,7 +334,7 @@ func TestMinPortOption(t *testing.T) {
 		{[]string{"--bind-quic=127.0.0.1:443"}, "--bind-quic=127.0.0.1:443: port 443 is below --min-port=1024"},
 		{[]string{"--min-port=20000", fmt.Sprintf("--bind-ws=127.0.0.1:%d", 19999)}, "--bind-ws=127.0.0.1:19999: port 19999 is below --min-port=20000"},
 	} {
-		out, code := e.Run(append([]string{"start", "--daemon=no", "--plugin-dir=" + testPlugins}, tc.args...)...)
+		out, code := e.Run(append([]string{"start", "--daemon=no", "--plugin-dir=" + suite.PluginDir}, tc.args...)...)
 		if code != 1 || !strings.Contains(out, tc.want) {
 			t.Errorf("%v: exit %d, %q, want %q", tc.args, code, out, tc.want)
 		}
@@ -355,8 +343,8 @@ func TestMinPortOption(t *testing.T) {
 		}
 	}
 	// Port 0 and ports at or above the minimum are served.
-	tcp := FreePort(t)
-	n := e.Start("--plugin-dir="+testPlugins, "--min-port=1", fmt.Sprintf("--bind-tcp=127.0.0.1:%d", tcp), "--bind-ws=127.0.0.1:0")
+	tcp := suite.FreePort(t)
+	n := e.Start("--plugin-dir="+suite.PluginDir, "--min-port=1", fmt.Sprintf("--bind-tcp=127.0.0.1:%d", tcp), "--bind-ws=127.0.0.1:0")
 	if out, code := e.Run("info", fmt.Sprintf("tcp://127.0.0.1:%d/", tcp)); code != 0 || !strings.Contains(out, "server.type=xroam") {
 		t.Errorf("info on --bind-tcp=127.0.0.1:%d: exit %d\n%s", tcp, code, Tail(out, 20))
 	}

@@ -22,10 +22,10 @@ func TestXpraClientVPX(t *testing.T) {
 	needXpraPainting(t)
 	for _, coding := range []string{"vp8", "vp9"} {
 		t.Run(coding, func(t *testing.T) {
-			e := NewEnv(t)
+			e := suite.NewEnv(t)
 			title := "enc-" + coding
 			got := filepath.Join(e.Home, "got")
-			n := e.Start("--plugin-dir="+testPlugins, "--start=xterm -T "+title+" -geometry 60x12 -e sh -c 'echo "+title+"; ls /; "+
+			n := e.Start("--plugin-dir="+suite.PluginDir, "--start=xterm -T "+title+" -geometry 60x12 -e sh -c 'echo "+title+"; ls /; "+
 				"read l; echo \"$l\" > "+got+"; ls -l /; exec cat'")
 			sock := "socket://" + e.Socket(n)
 			srv := WaitWindow(t, n, title)
@@ -81,10 +81,10 @@ func TestAttachVPX(t *testing.T) {
 	}
 	for _, coding := range []string{"vp8", "vp9"} {
 		t.Run(coding, func(t *testing.T) {
-			e := NewEnv(t)
+			e := suite.NewEnv(t)
 			title := "att-" + coding
 			typed := filepath.Join(e.Home, "typed.txt")
-			n := e.Start("--plugin-dir="+testPlugins, "--start=xterm -T "+title+" -geometry 61x13 -e sh -c 'echo "+title+"; ls /; cat > "+typed+"'")
+			n := e.Start("--plugin-dir="+suite.PluginDir, "--start=xterm -T "+title+" -geometry 61x13 -e sh -c 'echo "+title+"; ls /; cat > "+typed+"'")
 			srv := WaitWindow(t, n, title)
 			cd := ClientDisplay(t)
 			e.Attach(cd, "socket://"+e.Socket(n), "--encoding="+coding)

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"os/user"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -20,26 +19,8 @@ import (
 // its credentials.
 func testUser(t *testing.T, name string) *syscall.Credential {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root to create a second user")
-	}
-	for _, c := range []string{"useradd", "userdel"} {
-		if _, err := exec.LookPath(c); err != nil {
-			t.Skipf("%s is missing", c)
-		}
-	}
-	exec.Command("userdel", name).Run()
-	if out, err := exec.Command("useradd", "--no-create-home", "--shell", "/usr/sbin/nologin", name).CombinedOutput(); err != nil {
-		t.Fatalf("useradd: %v %s", err, out)
-	}
-	t.Cleanup(func() { exec.Command("userdel", name).Run() })
-	u, err := user.Lookup(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	uid, _ := strconv.Atoi(u.Uid)
-	gid, _ := strconv.Atoi(u.Gid)
-	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid), Groups: []uint32{}}
+	uid, gid := suite.AddUser(t, name)
+	return &syscall.Credential{Uid: uid, Gid: gid, Groups: []uint32{}}
 }
 
 // xtool runs an X client on display as cred (nil: this process's user)
@@ -71,7 +52,7 @@ func TestDisplayNeedsCookie(t *testing.T) {
 		}
 	}
 	other := testUser(t, "xroamxauthtest")
-	e := NewEnv(t)
+	e := suite.NewEnv(t)
 	started := filepath.Join(e.Home, "started")
 	n := e.Start("--start=xdpyinfo > "+started+" 2>&1", "--start-child=xterm -T cookie-test-app")
 	owner := os.Getenv("XAUTHORITY") // set by TestMain, as a user's would be
