@@ -26,6 +26,7 @@ func writeKey(t *testing.T, dir, name, key string) string {
 }
 
 func TestAESToXpraServer(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	needXpra(t)
 	key := writeKey(t, e.Home, "key", "a shared secret key\n")
@@ -69,6 +70,7 @@ func TestAESToXpraServer(t *testing.T) {
 }
 
 func TestAESFromXpraClient(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	needXpra(t)
 	key := writeKey(t, e.Home, "key", "xroam and xpra share this\n")

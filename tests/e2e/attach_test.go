@@ -86,6 +86,7 @@ func (e *Env) stopXpra(display int) (string, error) {
 }
 
 func TestAttachToXpraServer(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	needXpra(t)
 	if _, err := exec.LookPath("xdotool"); err != nil {
@@ -201,6 +202,7 @@ func TestAttachToXpraServer(t *testing.T) {
 }
 
 func TestAttachWithPasswordToXpraServer(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	needXpra(t)
 	pw := filepath.Join(e.Home, "password")

@@ -25,6 +25,7 @@ func writePassword(t *testing.T, dir, name, pw string) string {
 // subprocess; xroam's and xpra's clients get in with the right password,
 // are refused with a wrong one, and the version needs none.
 func TestAuthFileOnUnixSocket(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	good := writePassword(t, e.Home, "good", "s3cret pass")
 	bad := writePassword(t, e.Home, "bad", "guess")
@@ -80,6 +81,7 @@ func TestAuthFileOnUnixSocket(t *testing.T) {
 
 // TestAuthPasswordOnTCP: --tcp-auth applies to TCP connections only.
 func TestAuthPasswordOnTCP(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	addr := fmt.Sprintf("127.0.0.1:%d", suite.FreePort(t))
 	n := e.Start("--plugin-dir="+suite.PluginDir, "--bind-tcp="+addr, "--tcp-auth=password:value=tcp-secret")
@@ -98,6 +100,7 @@ func TestAuthPasswordOnTCP(t *testing.T) {
 }
 
 func TestAuthConfigErrorsStopTheStart(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	out, code := e.Run("start", "--daemon=no", "--plugin-dir="+suite.PluginDir, "--auth=nosuchmodule")
 	if code != 1 || !strings.Contains(out, "xroam-auth-nosuchmodule") {
@@ -113,6 +116,7 @@ func TestAuthConfigErrorsStopTheStart(t *testing.T) {
 // it is down logins are refused, the host restarts it, and the session
 // and its application live through it all.
 func TestAuthPluginCrashFailsClosedAndRecovers(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	good := writePassword(t, e.Home, "good", "pw")
 	e.PasswordFile = good

@@ -61,13 +61,14 @@ func usersDB(t *testing.T, dir string) string {
 // partial first hello, and through --password-file, with which it sends
 // the complete one.
 func TestAuthModulesOverSockets(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	needXpra(t)
 	certs := testCerts(t, e.Home)
 	db := usersDB(t, e.Home)
 	// The env module reads the server's environment, which the plugin
 	// host passes on for the variable it names only.
-	t.Setenv("XROAM_TEST_TCP_PASSWORD", "env-pw")
+	e.Vars = append(e.Vars, "XROAM_TEST_TCP_PASSWORD=env-pw")
 	pw := func(name, v string) string {
 		p := filepath.Join(e.Home, name)
 		if err := os.WriteFile(p, []byte(v), 0o600); err != nil {
@@ -134,6 +135,7 @@ func TestAuthModulesOverSockets(t *testing.T) {
 // and --tcp-auth=allow on an address beyond loopback starts the server
 // with a loud warning and lets anyone in.
 func TestAuthMoreModulesOverSockets(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	needXpra(t)
 	certs := testCerts(t, e.Home)

@@ -46,6 +46,7 @@ func procField(t *testing.T, pid int, field string) string {
 // on are refused (or, as root, the commands run as that user), and
 // session options, which only a new session could take, are refused.
 func TestAuthResultsApplied(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	me, err := user.Current()
 	if err != nil {

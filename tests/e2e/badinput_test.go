@@ -18,6 +18,7 @@ import (
 // connection gets a clear disconnect (or is closed), and the session and
 // its application carry on.
 func TestMalformedInputLosesNothing(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	n := e.Start("--start=xterm -T survivor")
 	WaitWindow(t, n, "survivor")

@@ -118,6 +118,7 @@ func waitAttached(t *testing.T, e *Env, server int) {
 }
 
 func TestClipboardTextAndImageBothWays(t *testing.T) {
+	t.Parallel()
 	_, server, client, _ := clipSession(t, nil)
 	if !copyAcross(t, client, server, "CLIPBOARD", "UTF8_STRING", []byte("copied on the client ✓")) {
 		t.Error("text did not reach the server")
@@ -139,6 +140,7 @@ func TestClipboardTextAndImageBothWays(t *testing.T) {
 }
 
 func TestClipboardDirections(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		name                 string
 		server, client       []string
@@ -165,6 +167,7 @@ func TestClipboardDirections(t *testing.T) {
 		{name: "control", toServer: true, toClient: true, controlAfter: "disabled"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			e, server, client, _ := clipSession(t, c.server, c.client...)
 			check := func(toServer, toClient bool, tag string) {
 				t.Helper()
@@ -201,6 +204,7 @@ func TestClipboardDirections(t *testing.T) {
 }
 
 func TestClipboardFilterFile(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	filter := filepath.Join(dir, "filter")
 	if err := os.WriteFile(filter, []byte("# card numbers\n[0-9]{4}-[0-9]{4}-[0-9]{4}\nTOP SECRET\n"), 0o600); err != nil {
@@ -245,6 +249,7 @@ func TestClipboardFilterFile(t *testing.T) {
 }
 
 func TestClipboardLargeTransfer(t *testing.T) {
+	t.Parallel()
 	e, server, client, _ := clipSession(t, nil)
 	big := make([]byte, 20<<20)
 	_, _ = rand.Read(big)
@@ -268,6 +273,7 @@ func TestClipboardLargeTransfer(t *testing.T) {
 // session pastes its 20 MB: the paste fails in bounded time, the session
 // lives, and a new client copies again.
 func TestClipboardPeerVanishes(t *testing.T) {
+	t.Parallel()
 	e, server, client, a := clipSession(t, nil)
 	if !copyAcross(t, client, server, "CLIPBOARD", "UTF8_STRING", []byte("warm-up")) {
 		t.Fatal("the clipboard does not work to begin with")
@@ -311,6 +317,7 @@ func TestClipboardPeerVanishes(t *testing.T) {
 // TestClipboardXpraClient copies text both ways between an xroam session
 // and Debian's xpra 3.1.3 client.
 func TestClipboardXpraClient(t *testing.T) {
+	t.Parallel()
 	needXclip(t)
 	needXpra(t)
 	e := suite.NewEnv(t)
@@ -345,6 +352,7 @@ func TestClipboardXpraClient(t *testing.T) {
 // TestClipboardXpraServer copies text both ways between Debian's xpra
 // 3.1.3 server and the xroam client.
 func TestClipboardXpraServer(t *testing.T) {
+	t.Parallel()
 	needXclip(t)
 	needXpra(t)
 	e := suite.NewEnv(t)
@@ -365,6 +373,7 @@ func TestClipboardXpraServer(t *testing.T) {
 // SECONDARY selection crosses both ways, 512 KiB do, and 2 MiB are refused
 // in either direction without harm to the session.
 func TestClipboardSecondaryAndLimits(t *testing.T) {
+	t.Parallel()
 	needXclip(t)
 	e := suite.NewEnv(t)
 	confDir := filepath.Join(e.Home, "conf.d")
@@ -402,6 +411,7 @@ func TestClipboardSecondaryAndLimits(t *testing.T) {
 // TestClipboardTextTargets copies text offered only as STRING, and only
 // as TEXT, each way.
 func TestClipboardTextTargets(t *testing.T) {
+	t.Parallel()
 	_, server, client, _ := clipSession(t, nil)
 	for _, target := range []string{"STRING", "TEXT"} {
 		if !copyAcross(t, client, server, "CLIPBOARD", target, []byte("latin1 "+target+" up")) {
@@ -418,6 +428,7 @@ func TestClipboardTextTargets(t *testing.T) {
 // bounded time and the client's display keeps a working clipboard (the
 // dead session's claim is gone with it).
 func TestClipboardServerVanishes(t *testing.T) {
+	t.Parallel()
 	e, server, client, a := clipSession(t, nil)
 	if !copyAcross(t, server, client, "CLIPBOARD", "UTF8_STRING", []byte("warm-up")) {
 		t.Fatal("the clipboard does not work to begin with")

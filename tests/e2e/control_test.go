@@ -12,6 +12,7 @@ import (
 )
 
 func TestControl(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	n := e.Start()
 	disp := fmt.Sprintf(":%d", n)
@@ -50,6 +51,7 @@ func TestControl(t *testing.T) {
 }
 
 func TestControlRefusesNewCommands(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	n := e.Start("--start-new-commands=no")
 	out, code := e.Run("control", fmt.Sprintf(":%d", n), "start", "xeyes")
@@ -59,6 +61,7 @@ func TestControlRefusesNewCommands(t *testing.T) {
 }
 
 func TestXpraControlAgainstXroam(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	needXpra(t)
 	n := e.Start()
@@ -70,6 +73,7 @@ func TestXpraControlAgainstXroam(t *testing.T) {
 }
 
 func TestUpgradeKeepsApplications(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	n := e.Start("--start=xterm -T upgrade-app")
 	disp := fmt.Sprintf(":%d", n)

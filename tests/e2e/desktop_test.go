@@ -22,6 +22,7 @@ const smallXvfb = "--xvfb=Xvfb +extension Composite +extension DAMAGE +extension
 // client window with the screen's pixels, and typing in it reaches the
 // xterm inside.
 func TestStartDesktopShowsTheScreen(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	needXpra(t)
 	out := filepath.Join(e.Home, "typed")
@@ -59,6 +60,7 @@ func TestStartDesktopShowsTheScreen(t *testing.T) {
 // client sees its screen, a change on it reaches the client, and stopping
 // the shadow leaves the display and its application running.
 func TestShadowMirrorsADisplay(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	needXpra(t)
 	shared := ClientDisplay(t)
@@ -120,6 +122,7 @@ func deskWaitWindow(t *testing.T, display int, match func(x11.WindowInfo) bool) 
 // shows the resized screen's exact pixels, and an RFB client of the same
 // session gets the new size as a desktop-size update.
 func TestDesktopResizesWithItsWindow(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	needVNCViewer(t) // xdotool
 	port := suite.FreePort(t)
@@ -197,6 +200,7 @@ func TestDesktopResizesWithItsWindow(t *testing.T) {
 // the fullscreen state, and the session's screen takes the local
 // screen's size.
 func TestDesktopFullscreen(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	n := e.StartVerb("start-desktop", "--xvfb=Xvfb +extension Composite +extension DAMAGE +extension RANDR +extension MIT-SHM +extension XTEST -screen 0 1600x1200x24+32 -nolisten tcp -noreset",
 		"--session-name=deskfull", "--start=xterm -T full-app -geometry 40x8+0+0")
@@ -228,6 +232,7 @@ func TestDesktopFullscreen(t *testing.T) {
 // TestDesktopResizesWithXpraClient: the xpra 3.1.3 client's desktop
 // window, resized on its display, resizes the session's screen too.
 func TestDesktopResizesWithXpraClient(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	needXpra(t)
 	needVNCViewer(t) // xdotool

@@ -88,6 +88,7 @@ func hasWindow(display int, match func(x11.WindowInfo) bool) bool {
 }
 
 func TestAttachOverTLSAndWebsocketToXpraServer(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	needXpra(t)
 	ca, cert := testCA(t, e.Home, "xroam-test.example")

@@ -38,6 +38,7 @@ func sizeHintLines(s string) []string {
 // of both the Tk window and an xterm (minimum, maximum, increments) are
 // the client windows' hints too.
 func TestAttachDialogAndHints(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	for _, tool := range []string{"wish", "xprop"} {
 		if _, err := exec.LookPath(tool); err != nil {

@@ -97,12 +97,14 @@ func waitClosePixels(t *testing.T, srvDisplay int, srv uint32, cliDisplay int, c
 // black on white, which both keep. webp (lossy at the default quality)
 // is held to the jpeg bound.
 func TestXpraClientPictureEncodings(t *testing.T) {
+	t.Parallel()
 	needXpraPainting(t)
 	for _, tc := range []struct {
 		enc   string
 		exact bool
 	}{{"png", true}, {"jpeg", false}, {"png/P", true}, {"png/L", true}, {"webp", false}} {
 		t.Run(tc.enc, func(t *testing.T) {
+			t.Parallel()
 			e := suite.NewEnv(t)
 			title := "enc-" + strings.ReplaceAll(tc.enc, "/", "")
 			// The application prints more when the test makes the file go.
@@ -150,6 +152,7 @@ func TestXpraClientPictureEncodings(t *testing.T) {
 // plugin host restarts the plugin, then are jpeg again, and the session
 // and its client live on.
 func TestEncoderPluginCrash(t *testing.T) {
+	t.Parallel()
 	needXpraPainting(t)
 	e := suite.NewEnv(t)
 	n := e.Start("--plugin-dir="+suite.PluginDir, "--encoding=jpeg",

@@ -72,6 +72,7 @@ func windowStates(display int, id uint32) []string {
 // reach the xroam client's window, changes to both follow, and a
 // client's request to change a state reaches the application's window.
 func TestWindowIconAndStates(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	if _, err := exec.LookPath("xprop"); err != nil {
 		t.Skip("xprop is not installed")
@@ -150,6 +151,7 @@ func TestWindowIconAndStates(t *testing.T) {
 // to an xroam session shows the application's icon and its fullscreen
 // state on its own window.
 func TestXpraClientShowsIconAndState(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	needXpra(t)
 	needXpraPainting(t)
@@ -203,6 +205,7 @@ func redShare(v []byte) float64 {
 // held are held on the server too (and released when it says they are
 // not), and a keysym the server's keyboard lacks is still typed.
 func TestKeyboardModifiersAndMissingKeysyms(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	typed := filepath.Join(e.Home, "typed")
 	script := filepath.Join(e.Home, "app.sh")
@@ -251,6 +254,7 @@ func TestKeyboardModifiersAndMissingKeysyms(t *testing.T) {
 // TestBellReachesClients: an application's bell (xterm printing BEL)
 // reaches a client that wants bells, for the application's window.
 func TestBellReachesClients(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	n := e.Start("--start=xterm -T bell -geometry 40x10 -e sh -c 'while :; do printf \"\\a\"; sleep 0.5; done'")
 	WaitWindow(t, n, "bell")
@@ -286,6 +290,7 @@ func TestBellReachesClients(t *testing.T) {
 // of the xroam client attached to its session; with --bell=no the
 // client asks for no bells, and the server sends it none.
 func TestAttachRingsTheBell(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	n := e.Start("--start=xterm -T abell -geometry 40x10 -e sh -c 'while :; do printf \"\\a\"; sleep 0.5; done'")
 	WaitWindow(t, n, "abell")
@@ -328,6 +333,7 @@ func shapeOf(t *testing.T, display int, id uint32) []geom.Rect {
 // TestShapedWindow: xeyes's round window has the same shape on the xroam
 // client.
 func TestShapedWindow(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	if _, err := exec.LookPath("xeyes"); err != nil {
 		t.Skip("xeyes is not installed")
@@ -357,6 +363,7 @@ func TestShapedWindow(t *testing.T) {
 // TestAttachBorder: --border=red,4 frames the remote window in red on
 // the client, and the inside still shows the application's pixels.
 func TestAttachBorder(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	n := e.Start("--start=xterm -T framed -geometry 40x10")
 	srv := WaitWindow(t, n, "framed")
@@ -405,6 +412,7 @@ func inputFocus(t *testing.T, display int) string {
 // input is never given the focus when a client focuses it, one that
 // takes input is; the urgency hint shows in info.
 func TestWMHintsInputAndUrgency(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	if _, err := exec.LookPath("xdotool"); err != nil {
 		t.Skip("xdotool is not installed")
@@ -451,6 +459,7 @@ func TestWMHintsInputAndUrgency(t *testing.T) {
 // release never arrives leaves no key held on the server (a held key
 // would repeat: with keyboard_sync this types a row of x's).
 func TestKeyboardWithoutSync(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	typed := filepath.Join(e.Home, "typed")
 	script := filepath.Join(e.Home, "app.sh")
@@ -500,6 +509,7 @@ func TestKeyboardWithoutSync(t *testing.T) {
 // the wheel as buttons 4 and 5 (the server does not offer
 // wheel.precise); they reach the xterm, which scrolls back.
 func TestWheelScrollsThroughXpraClient(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	needXpra(t)
 	needXpraPainting(t)

@@ -33,6 +33,7 @@ func meanAbsDiff(a, b x11test.Snapshot) float64 {
 // xterm within a PSNR and mean-difference bound; text typed in the client
 // window reaches the application and shows up on the client again.
 func TestXpraClientH264(t *testing.T) {
+	t.Parallel()
 	needXpraPainting(t)
 	e := suite.NewEnv(t)
 	title := "enc-h264"
@@ -85,6 +86,7 @@ func TestXpraClientH264(t *testing.T) {
 // xroam server, decodes them with libavcodec and shows the xterm within
 // a PSNR bound; typed text reaches the application and is shown.
 func TestAttachH264(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	if _, err := exec.LookPath("xdotool"); err != nil {
 		t.Skip("xdotool is not installed")
@@ -117,6 +119,7 @@ func TestAttachH264(t *testing.T) {
 // window changing at video rate) as an h264 stream, and once the flood
 // stops, the lossless refresh makes its pixels exactly the server's.
 func TestXpraClientAutoVideo(t *testing.T) {
+	t.Parallel()
 	needXpraPainting(t)
 	e := suite.NewEnv(t)
 	title := "auto-video"
@@ -145,6 +148,7 @@ func TestXpraClientAutoVideo(t *testing.T) {
 // paints them without a decoding error; when it stops, the client's
 // pixels are the server's.
 func TestXpraClientZlibFlood(t *testing.T) {
+	t.Parallel()
 	needXpraPainting(t)
 	e := suite.NewEnv(t)
 	title := "zlib-flood"

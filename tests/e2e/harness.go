@@ -175,6 +175,14 @@ type Env struct {
 	SockDir string
 	// PasswordFile logs the cleanup's stop in to sessions that need it.
 	PasswordFile string
+	// Xauthority, when set, is the XAUTHORITY of the commands the Env
+	// runs instead of this process's (the suite's shared file): for a
+	// test that reads what its sessions write there, which no other
+	// test's session may touch.
+	Xauthority string
+	// Vars are more KEY=value variables for the commands the Env runs
+	// (t.Setenv would change them for every test running at the time).
+	Vars []string
 }
 
 // NewEnv makes a test's Env, or skips the test where there is no Xvfb.
@@ -198,8 +206,8 @@ func (s *Suite) NewEnv(t *testing.T) *Env {
 }
 
 // Environ is the environment of the commands the Env runs: this
-// process's, with the Env's HOME, no DISPLAY, no system configuration
-// and a fixed host name in socket names.
+// process's, with the Env's HOME (and Xauthority if set), no DISPLAY, no
+// system configuration, a fixed host name in socket names, and Vars.
 func (e *Env) Environ() []string {
 	var out []string
 	for _, kv := range os.Environ() {
@@ -207,10 +215,18 @@ func (e *Env) Environ() []string {
 		switch k {
 		case "HOME", "XDG_RUNTIME_DIR", "XDG_CONFIG_HOME", "DISPLAY", "XROAM_SOCKET_DIR":
 			continue
+		case "XAUTHORITY":
+			if e.Xauthority != "" {
+				continue
+			}
 		}
 		out = append(out, kv)
 	}
-	return append(out, "HOME="+e.Home, "XROAM_SYSTEM_CONFIG_DIR=/nonexistent", "XROAM_SOCKET_HOSTNAME=testhost")
+	if e.Xauthority != "" {
+		out = append(out, "XAUTHORITY="+e.Xauthority)
+	}
+	out = append(out, "HOME="+e.Home, "XROAM_SYSTEM_CONFIG_DIR=/nonexistent", "XROAM_SOCKET_HOSTNAME=testhost")
+	return append(out, e.Vars...)
 }
 
 // Run runs xroam with the Env's socket directory and returns its output

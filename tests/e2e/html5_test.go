@@ -43,6 +43,7 @@ func html5Driver(t *testing.T) (node, dir, chromium string) {
 // the server's pointer into the xterm and typed text reaches the program
 // running in it.
 func TestHTML5Client(t *testing.T) {
+	t.Parallel()
 	node, dir, chromium := html5Driver(t)
 	e := suite.NewEnv(t)
 	ws := suite.FreePort(t)

@@ -37,6 +37,7 @@ func (e *Env) xpra(timeout time.Duration, args ...string) (string, error) {
 }
 
 func TestXpraClientsAgainstXroam(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	needXpra(t)
 	n := e.Start("--start=xterm -T interop-app")
@@ -105,6 +106,7 @@ func TestXpraClientsAgainstXroam(t *testing.T) {
 }
 
 func TestXroamAgainstXpraServer(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	needXpra(t)
 	port := suite.FreePort(t)

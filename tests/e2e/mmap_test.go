@@ -38,6 +38,7 @@ func moreOutput(t *testing.T, e *Env, n int, goFile, coding string) {
 // server cannot open, or a file without the client's token), the draws go
 // on the socket and the session works the same.
 func TestMMapXpraClient(t *testing.T) {
+	t.Parallel()
 	needXpraPainting(t)
 	for _, tc := range []struct {
 		name   string
@@ -62,6 +63,7 @@ func TestMMapXpraClient(t *testing.T) {
 		}, false, "the token is not where the client said"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			e := suite.NewEnv(t)
 			title := "mm-" + tc.name
 			n, srv, goFile := mmapApp(t, e, title, tc.server(t.TempDir()))
@@ -103,12 +105,14 @@ func TestMMapXpraClient(t *testing.T) {
 // server: exact pixels through it, its file gone once the server has
 // mapped it, and --mmap=no on either side keeps the draws on the socket.
 func TestMMapXroamClient(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name        string
 		server, cli string
 		used        bool
 	}{{"both", "--mmap=yes", "--mmap=yes", true}, {"client-no", "--mmap=yes", "--mmap=no", false}, {"server-no", "--mmap=no", "--mmap=yes", false}} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			e := suite.NewEnv(t)
 			title := "mmx-" + tc.name
 			n, srv, goFile := mmapApp(t, e, title, tc.server)
@@ -143,6 +147,7 @@ func TestMMapXroamClient(t *testing.T) {
 // 3.1.3 server, which takes it: the client checks the server's token and
 // paints the "mmap" draws exactly.
 func TestMMapToXpraServer(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	needXpra(t)
 	if _, err := exec.LookPath("xdotool"); err != nil {

@@ -89,6 +89,7 @@ func needNXTools(t *testing.T) {
 }
 
 func TestDPIOption(t *testing.T) {
+	t.Parallel()
 	needNXTools(t)
 	e := suite.NewEnv(t)
 	// A fixed --dpi: Xvfb, RandR and Xft.dpi say it, and a client's own
@@ -150,6 +151,7 @@ func TestDPIOption(t *testing.T) {
 }
 
 func TestKeyboardForms(t *testing.T) {
+	t.Parallel()
 	needNXTools(t)
 	e := suite.NewEnv(t)
 	for _, c := range []struct {
@@ -218,6 +220,7 @@ func TestKeyboardForms(t *testing.T) {
 // xpra 3.1.3 client's xkbmap_raw) the key is (the us 'z' key is the de
 // 'y' key).
 func TestKeyboardLayoutTyping(t *testing.T) {
+	t.Parallel()
 	needNXTools(t)
 	if _, err := exec.LookPath("xdotool"); err != nil {
 		t.Skip("xdotool is not installed")
@@ -292,6 +295,7 @@ func readDisconnect(t *testing.T, nc net.Conn, r *wire.Reader, within time.Durat
 }
 
 func TestIdleTimeout(t *testing.T) {
+	t.Parallel()
 	needNXTools(t)
 	e := suite.NewEnv(t)
 	opts := filepath.Join(e.Home, "nx.options")
@@ -341,6 +345,7 @@ func TestIdleTimeout(t *testing.T) {
 }
 
 func TestReportWids(t *testing.T) {
+	t.Parallel()
 	needNXTools(t)
 	e := suite.NewEnv(t)
 	n := e.Start("--report-wids", "--start=xterm -T wids")
@@ -364,6 +369,7 @@ func TestReportWids(t *testing.T) {
 }
 
 func TestOptionsFile(t *testing.T) {
+	t.Parallel()
 	needNXTools(t)
 	e := suite.NewEnv(t)
 	opts := filepath.Join(e.Home, "nx.options")
@@ -429,6 +435,7 @@ func TestOptionsFile(t *testing.T) {
 // xroam's, drives keyboard=clone (their --keyboard-layout and
 // --keyboard-variant) and the automatic DPI (their --dpi).
 func TestNXClientHello(t *testing.T) {
+	t.Parallel()
 	needNXTools(t)
 	e := suite.NewEnv(t)
 	n := e.Start("--keyboard=clone", "--start=xterm -T clone")
@@ -454,6 +461,7 @@ func TestNXClientHello(t *testing.T) {
 // at start and again when an attach finds a new one, and a client's
 // desktop no longer resizes it.
 func TestOptionsFileGeometry(t *testing.T) {
+	t.Parallel()
 	needNXTools(t)
 	e := suite.NewEnv(t)
 	opts := filepath.Join(e.Home, "nx.options")
@@ -490,6 +498,7 @@ func TestOptionsFileGeometry(t *testing.T) {
 // seamless session's screen over geometry=; fullscreen=0 at a later
 // attach undoes both.
 func TestOptionsFileFullscreen(t *testing.T) {
+	t.Parallel()
 	needNXTools(t)
 	e := suite.NewEnv(t)
 	opts := filepath.Join(e.Home, "nx.options")

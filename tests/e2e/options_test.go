@@ -43,6 +43,7 @@ func lines(path string) int {
 }
 
 func TestStartOnConnectOptions(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	on, after, last := filepath.Join(e.Home, "on"), filepath.Join(e.Home, "after"), filepath.Join(e.Home, "last")
 	n := e.Start("--start-on-connect=echo x >> "+on, "--start-after-connect=echo x >> "+after,
@@ -67,6 +68,7 @@ func TestStartOnConnectOptions(t *testing.T) {
 }
 
 func TestExitWithClientAndBindTCP(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	port := suite.FreePort(t)
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
@@ -85,6 +87,7 @@ func TestExitWithClientAndBindTCP(t *testing.T) {
 }
 
 func TestServerIdleTimeout(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	n := e.Start("--server-idle-timeout=2")
 	serverPid := ReadPid(t, filepath.Join(e.SockDir, strconv.Itoa(n), "server.pid"))
@@ -95,6 +98,7 @@ func TestServerIdleTimeout(t *testing.T) {
 }
 
 func TestForegroundDisplayfdAndPermissions(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	r, w, err := os.Pipe()
 	if err != nil {
@@ -145,6 +149,7 @@ func TestForegroundDisplayfdAndPermissions(t *testing.T) {
 // TestUIDDropsPrivileges: started as root with --uid/--gid, the server,
 // its X server and its commands run as that user, and its files are theirs.
 func TestUIDDropsPrivileges(t *testing.T) {
+	t.Parallel()
 	if os.Geteuid() != 0 {
 		t.Skip("needs root")
 	}

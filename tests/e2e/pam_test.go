@@ -14,6 +14,7 @@ import (
 // session, a wrong one is refused. It creates the user and the service
 // file, so it needs root, and removes both afterwards.
 func TestAuthPAM(t *testing.T) {
+	t.Parallel()
 	if os.Geteuid() != 0 {
 		t.Skip("needs root to create a user and a PAM service")
 	}

@@ -281,6 +281,7 @@ func (c *rawClient) sameWindow(srvDisplay int, xid uint32, wid int64) error {
 // client from rgb32 to jpeg (the next draws are jpeg), sets the jpeg
 // quality, and switches back; bad values are refused.
 func TestControlPictureMidSession(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	n := e.Start("--plugin-dir="+suite.PluginDir, "--auto-refresh-delay=0",
 		"--start=xterm -T pic -geometry 50x8 -e sh -c 'while :; do date +%T.%N; sleep 0.05; done'")
@@ -322,6 +323,7 @@ func TestControlPictureMidSession(t *testing.T) {
 // client's own, an xterm that writes as fast as it can is sent at about
 // 125 KB/s, and its final picture arrives complete.
 func TestBandwidthLimitOnTheWire(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name   string
 		server string
@@ -333,6 +335,7 @@ func TestBandwidthLimitOnTheWire(t *testing.T) {
 		{"packet", "--bandwidth-limit=0", nil, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			e := suite.NewEnv(t)
 			stopFile := filepath.Join(e.Home, "stop")
 			n := e.Start(tc.server, "--encoding=rgb",
@@ -377,6 +380,7 @@ func TestBandwidthLimitOnTheWire(t *testing.T) {
 // TestAutoRefreshAfterJpeg: jpeg draws while an xterm writes; once it
 // stops, the lossless refresh makes the client's pixels exact.
 func TestAutoRefreshAfterJpeg(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	stopFile := filepath.Join(e.Home, "stop")
 	n := e.Start("--plugin-dir="+suite.PluginDir, "--encoding=jpeg", "--auto-refresh-delay=0.3",
@@ -419,6 +423,7 @@ func TestAutoRefreshAfterJpeg(t *testing.T) {
 // gets no more of them than the flow control allows, while its other
 // window keeps flowing; once it acks again, both windows end up exact.
 func TestSlowClientWindow(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	stopFile := filepath.Join(e.Home, "stop")
 	loop := func(title string) string {
@@ -485,6 +490,7 @@ func TestSlowClientWindow(t *testing.T) {
 // whole window scrolling at video rate) it gets jpeg; once it stops, the
 // lossless refresh makes the client's pixels exact.
 func TestAutoModeVideoRate(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	goFile := filepath.Join(e.Home, "go")
 	stopFile := filepath.Join(e.Home, "stop")
@@ -531,6 +537,7 @@ func TestAutoModeVideoRate(t *testing.T) {
 // draws, gets an xterm's scrolling as scroll draws plus the new lines,
 // and shows exactly the server's pixels.
 func TestXpraClientScroll(t *testing.T) {
+	t.Parallel()
 	needXpraPainting(t)
 	e := suite.NewEnv(t)
 	goFile := filepath.Join(e.Home, "go")
@@ -569,6 +576,7 @@ func TestXpraClientScroll(t *testing.T) {
 // gets an xterm's scrolling as scroll draws plus the new lines, and
 // shows exactly the server's pixels.
 func TestAttachScroll(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	goFile := filepath.Join(e.Home, "go")
 	n := e.Start("--encoding=rgb", "--start=xterm -T ascr -geometry 60x20 -e sh -c 'seq 1 40; "+

@@ -12,6 +12,7 @@ import (
 // binaries, each asked to describe itself, and reports a plugin a conf.d
 // file switches off as disabled, with where.
 func TestShowconfigPlugins(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	confDir := filepath.Join(e.Home, "conf.d")
 	os.MkdirAll(confDir, 0o700)
@@ -60,6 +61,7 @@ func TestShowconfigPlugins(t *testing.T) {
 // TestPictureHelp: --video-encoders=help and --csc-modules=help list what
 // the installed video plugins have, without starting a session.
 func TestPictureHelp(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	out := e.MustRun("start", "--video-encoders=help", "--plugin-dir="+suite.PluginDir)
 	for _, want := range []string{"x264", "h264", "vpx", "vp8, vp9"} {

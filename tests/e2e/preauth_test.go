@@ -50,6 +50,7 @@ func vmRSS(t *testing.T, pid int, field string) int64 {
 // leave the server under 100 MB of RSS; the session lives on and the
 // client with the password still gets in.
 func TestPreAuthFloodMemory(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	addr := fmt.Sprintf("127.0.0.1:%d", suite.FreePort(t))
 	n := e.Start("--plugin-dir="+suite.PluginDir, "--bind-tcp="+addr, "--tcp-auth=password:value=flood-secret", "--start=xterm -T flood")

@@ -18,6 +18,7 @@ import (
 // checks the certificate like ssl://, and a second bind with --quic-auth
 // takes the right password only.
 func TestQUIC(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	certs := testCerts(t, e.Home)
 	port := suite.FreeUDPPort(t)
@@ -70,6 +71,7 @@ func TestQUIC(t *testing.T) {
 // TestQUICAuth: --quic-auth guards QUIC connections, and a bind beyond
 // loopback without it is refused.
 func TestQUICAuth(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	certs := testCerts(t, e.Home)
 	port := suite.FreeUDPPort(t)
@@ -116,6 +118,7 @@ const quicDeadPeerDeadline = 15 * time.Second
 // a client whose server side (the quic transport plugin) is killed gives
 // up, both within seconds.
 func TestQUICDeadPeer(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	certs := testCerts(t, e.Home)
 	port := suite.FreeUDPPort(t)

@@ -63,6 +63,7 @@ func (p *cutProxy) cut() {
 // TestAttachReconnects: when the connection drops, xroam attach connects
 // again and shows the windows again; when the server stops, it exits.
 func TestAttachReconnects(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	addr := fmt.Sprintf("127.0.0.1:%d", suite.FreePort(t))
 	n := e.Start("--start=xterm -T recon -geometry 40x10", "--bind-tcp="+addr)

@@ -69,6 +69,7 @@ func viewerWindow(t *testing.T, cd int, name string, w, h int) x11.WindowInfo {
 // encoding it has in common with the server, shows the desktop session's
 // exact pixels, and a line typed into it reaches the xterm.
 func TestRFBVncviewerShowsTheDesktop(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	needVNCViewer(t)
 	out := filepath.Join(e.Home, "typed")
@@ -136,6 +137,7 @@ func TestRFBVncviewerShowsTheDesktop(t *testing.T) {
 // TestRFBVncAuth: with --rfb-auth the viewer needs the password; a wrong
 // one is refused and sees nothing.
 func TestRFBVncAuth(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	needVNCViewer(t)
 	port := suite.FreePort(t)
@@ -243,6 +245,7 @@ func pngSnapshot(path string) (x11test.Snapshot, error) {
 // with JPEG allowed, so within a PSNR bound) and forced to zlib, which
 // vncviewer lacks (exact), behind VNC authentication.
 func TestRFBNoVNC(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	needNoVNC(t)
 	out := filepath.Join(e.Home, "typed")
@@ -432,6 +435,7 @@ func (c *rfbClient) sameAsDisplay(display int, root uint32) (bool, string) {
 // sees its screen, and a change on it (a new window) is in the next
 // update the client asks for. --readonly drops the client's keys.
 func TestRFBShadow(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	needVNCViewer(t)
 	shared := ClientDisplay(t)
@@ -501,6 +505,7 @@ func TestRFBShadow(t *testing.T) {
 // for --rfb-upgrade seconds gets the RFB handshake, while xpra clients
 // on the same socket are served as before.
 func TestRFBUpgrade(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	port := suite.FreePort(t)
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
@@ -534,6 +539,7 @@ func TestRFBUpgrade(t *testing.T) {
 // TestRFBOptionErrors: RFB beyond loopback needs --rfb-auth, and RFB is
 // for desktop and shadow sessions only.
 func TestRFBOptionErrors(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	port := suite.FreePort(t)
 	for _, tc := range []struct {
@@ -555,6 +561,7 @@ func TestRFBOptionErrors(t *testing.T) {
 // Tight JPEG when it allows lossy compression: the picture is close to
 // the screen's, not identical.
 func TestRFBTightJPEGVncviewer(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	needVNCViewer(t)
 	shared := ClientDisplay(t)
@@ -615,6 +622,7 @@ func TestRFBTightJPEGVncviewer(t *testing.T) {
 // lacks (the euro sign on Xvfb's US layout) still types its character:
 // the server binds it to a spare keycode.
 func TestRFBKeysymOutsideLayout(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	out := filepath.Join(e.Home, "typed")
 	port := suite.FreePort(t)
@@ -653,6 +661,7 @@ func TestRFBKeysymOutsideLayout(t *testing.T) {
 // be shadowed: its screen is compared periodically, and a change reaches
 // the client all the same.
 func TestRFBShadowWithoutDamage(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	shared := SizedDisplay(t, "800x600x24", "-extension", "DAMAGE")
 	info, err := x11.Probe(context.Background(), fmt.Sprintf(":%d", shared))
@@ -717,6 +726,7 @@ func TestRFBShadowWithoutDamage(t *testing.T) {
 // the shadowed display: the pointer moves there and typed keys reach its
 // application (TestRFBShadow checks that --readonly drops them).
 func TestRFBShadowFullAccess(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	needVNCViewer(t) // xdotool
 	shared := ClientDisplay(t)
@@ -786,6 +796,7 @@ func TestRFBShadowFullAccess(t *testing.T) {
 // asks for its window's size when the window is resized: the desktop
 // session's screen takes it, and the viewer shows the resized screen.
 func TestRFBVncviewerRemoteResize(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	needVNCViewer(t)
 	port := suite.FreePort(t)

@@ -23,6 +23,7 @@ func screenSize(t *testing.T, display int) string {
 // screen changes (RandR on the client's display), and takes the xpra
 // 3.1.3 client's size when that one attaches.
 func TestScreenFitsClientDesktop(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	n := e.Start("--start=xterm -T fit -geometry 40x10")
 	WaitWindow(t, n, "fit")
@@ -57,6 +58,7 @@ func TestScreenFitsClientDesktop(t *testing.T) {
 // TestResizeDisplayNo: --resize-display=no keeps the session's screen
 // whatever the client's desktop.
 func TestResizeDisplayNo(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	n := e.Start("--resize-display=no", "--start=xterm -T keep -geometry 40x10")
 	WaitWindow(t, n, "keep")

@@ -16,6 +16,7 @@ import (
 // TestScreenshotMatchesDisplay: the PNG that screenshot writes is the
 // area of the session's windows exactly as the server display shows it.
 func TestScreenshotMatchesDisplay(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	n := e.Start("--start=xterm -T shot-app -geometry 60x10+20+30")
 	w := WaitWindow(t, n, "shot-app")

@@ -98,6 +98,7 @@ func windowGone(display int, title string) func() bool {
 // every window back with identical pixels and the same processes; closing
 // the client window closes the application gracefully.
 func TestSeamlessEndToEnd(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	for _, tool := range []string{"xdotool", "xlogo"} {
 		if _, err := exec.LookPath(tool); err != nil {
@@ -239,6 +240,7 @@ func rssKiB(t *testing.T, pid int) (total, anon int) {
 // an attached client with its exact pixels, keeps the server process
 // under 60 MB resident (issue 5's target).
 func TestServerMemoryFiveXterms(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	var args []string
 	for i := range 5 {
@@ -273,6 +275,7 @@ func TestServerMemoryFiveXterms(t *testing.T) {
 // client window scrolls the xterm back; with --cursors=no the client
 // keeps its own cursor, not the xterm's.
 func TestAttachFocusWheelAndCursors(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	if _, err := exec.LookPath("xdotool"); err != nil {
 		t.Skip("xdotool is not installed")

@@ -26,6 +26,7 @@ import (
 // control command ("authentication required", nothing runs, a log
 // line), while root's own commands go through the same sockets.
 func TestLoopbackWithoutAuthIsOwnerOnly(t *testing.T) {
+	t.Parallel()
 	uid, gid := suite.AddUser(t, "xroamnettest")
 	e := suite.NewEnv(t)
 	tcpAddr := fmt.Sprintf("127.0.0.1:%d", suite.FreePort(t))
@@ -69,6 +70,7 @@ func TestLoopbackWithoutAuthIsOwnerOnly(t *testing.T) {
 // the module's secret as the password; and --rfb-upgrade=2 greets it
 // after about 2 s, not after the tcp transport's 15 s handshake timeout.
 func TestRFBUpgradeAppliesTCPAuth(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	addr := fmt.Sprintf("127.0.0.1:%d", suite.FreePort(t))
 	rfbAddr := fmt.Sprintf("127.0.0.1:%d", suite.FreePort(t))
@@ -134,6 +136,7 @@ func TestRFBUpgradeAppliesTCPAuth(t *testing.T) {
 // peer's back-off), and the log says so; the right password gets in
 // once the back-off has passed.
 func TestBruteForceIsThrottled(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	addr := fmt.Sprintf("127.0.0.1:%d", suite.FreePort(t))
 	n := e.Start("--plugin-dir="+suite.PluginDir, "--bind-tcp="+addr, "--tcp-auth=password:value=r1ght-pw")

@@ -37,6 +37,7 @@ func procFiles(name string) map[int]string {
 // log, in any process's command line (server, Xvfb, plugins, children)
 // or in the environment of the --start command and of Xvfb.
 func TestSecretsStayOutOfLogsArgvAndEnv(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	id := strconv.Itoa(os.Getpid())
 	tcpSecret, envSecret, defSecret := "S3CRET-tcp-"+id, "S3CRET-env-"+id, "S3CRET-default-"+id
@@ -148,6 +149,7 @@ func TestSecretsStayOutOfLogsArgvAndEnv(t *testing.T) {
 // device", which the daemon could not write to its log) and leaves
 // neither a session directory nor an empty log behind.
 func TestDaemonStartOnFullDisk(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	if os.Geteuid() != 0 {
 		t.Skip("mounting a small tmpfs needs root")
@@ -190,6 +192,7 @@ func TestDaemonStartOnFullDisk(t *testing.T) {
 // --html directory that does not exist) shows the cause and where the log
 // is, and leaves no session directory.
 func TestDaemonStartErrorAfterTheLogRename(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	out, code := e.Run("start", "--start=", "--plugin-dir="+suite.PluginDir,
 		fmt.Sprintf("--bind-ws=127.0.0.1:%d", suite.FreePort(t)), "--html=/nonexistent/www")
@@ -214,6 +217,7 @@ func TestDaemonStartErrorAfterTheLogRename(t *testing.T) {
 // TestInvalidUTF8TitleReachesClientsAsText: a window whose _NET_WM_NAME
 // is not valid UTF-8 is reported with U+FFFD in place of the bad bytes.
 func TestInvalidUTF8TitleReachesClientsAsText(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("xprop"); err != nil {
 		t.Skip("xprop is not installed (apt-get install x11-utils)")
 	}

@@ -16,6 +16,7 @@ import (
 // and check what each verb does to the processes and files.
 
 func TestStartInfoDetachStop(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	pidfile := filepath.Join(e.Home, "server.pid")
 	n := e.Start("--start=xterm -T xroam-test-app", "--start-child=sleep 1000", "--pidfile="+pidfile)
@@ -80,6 +81,7 @@ func TestStartInfoDetachStop(t *testing.T) {
 }
 
 func TestExitThenUseDisplay(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	n := e.Start("--start=xterm -T xroam-exit-app")
 	disp := fmt.Sprintf(":%d", n)
@@ -114,6 +116,7 @@ func TestExitThenUseDisplay(t *testing.T) {
 }
 
 func TestListDeadAndClean(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	n := e.Start()
 	serverPid := ReadPid(t, filepath.Join(e.SockDir, strconv.Itoa(n), "server.pid"))
@@ -137,6 +140,7 @@ func TestListDeadAndClean(t *testing.T) {
 }
 
 func TestStartErrors(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	out, code := e.Run("start", "--xvfb=Xvfb -no-such-option", "--daemon=no")
 	if code != 1 || !strings.Contains(out, "-no-such-option") {
@@ -157,6 +161,7 @@ func TestStartErrors(t *testing.T) {
 }
 
 func TestExitWithChildren(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	n := e.Start("--start-child=sleep 1", "--exit-with-children")
 	serverPid := ReadPid(t, filepath.Join(e.SockDir, strconv.Itoa(n), "server.pid"))

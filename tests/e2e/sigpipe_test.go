@@ -30,6 +30,7 @@ func sigpipeIgnored(t *testing.T, pid int) bool {
 // line must not kill it (and orphan Xvfb): it still answers, and stop
 // still ends it and its X server.
 func TestForegroundServerSurvivesClosedPipe(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	pr, pw, err := os.Pipe()
 	if err != nil {

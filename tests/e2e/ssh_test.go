@@ -115,6 +115,7 @@ func (e *Env) remoteXroam(t *testing.T) string {
 }
 
 func TestSSHTransport(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	srv := startSSHD(t, e.Home)
 	remote := e.remoteXroam(t)

@@ -57,6 +57,7 @@ func testCerts(t *testing.T, dir string) tlstest.Files {
 // tcp (the socket handed to the core), ssl (a CA made here) and ws (both
 // relayed by their plugins) and shows the session's xterm.
 func TestXpraAttachOverTransports(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	needXpra(t)
 	certs := testCerts(t, e.Home)
@@ -104,6 +105,7 @@ func TestXpraAttachOverTransports(t *testing.T) {
 // port upgraded to TLS falls back to --tcp-auth, and a wrong password is
 // refused everywhere.
 func TestTransportAuthWiring(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	needXpra(t)
 	certs := testCerts(t, e.Home)
@@ -162,6 +164,7 @@ func TestTransportAuthWiring(t *testing.T) {
 // TestTransportWithoutAuthBeyondLoopback: a network bind beyond loopback
 // needs its socket type's authentication.
 func TestTransportWithoutAuthBeyondLoopback(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	out, code := e.Run("start", "--daemon=no", "--plugin-dir="+suite.PluginDir, fmt.Sprintf("--bind-ws=0.0.0.0:%d", suite.FreePort(t)))
 	if code != 1 || !strings.Contains(out, "--ws-auth") || !strings.Contains(out, "beyond this machine") {
@@ -177,6 +180,7 @@ func TestTransportWithoutAuthBeyondLoopback(t *testing.T) {
 // dropped, the session and its application live on, and once the host
 // has restarted the plugin a new client gets in on the same port.
 func TestTransportPluginCrash(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	needXpra(t)
 	ws := suite.FreePort(t)
@@ -223,6 +227,7 @@ func TestTransportPluginCrash(t *testing.T) {
 // own conformance test uses when it is there), and a bad address stops
 // the start with a clear message.
 func TestBindVsock(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	if _, err := os.Stat("/dev/vsock"); err != nil {
 		t.Skip("no /dev/vsock here: modprobe vsock")
@@ -248,6 +253,7 @@ func TestBindVsock(t *testing.T) {
 // server is gone, such a connection is closed with the reason logged,
 // and the session carries on.
 func TestTCPProxy(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	needXpra(t)
 	web, err := net.Listen("tcp", "127.0.0.1:0")
@@ -325,6 +331,7 @@ func TestTCPProxy(t *testing.T) {
 // start with the option and its value named, before any X server runs;
 // a lower --min-port lets the port through.
 func TestMinPortOption(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	for _, tc := range []struct {
 		args []string

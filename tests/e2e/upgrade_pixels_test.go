@@ -18,6 +18,7 @@ import (
 // has the same pixels on the display, and a client attaching to the new
 // server shows exactly those pixels.
 func TestUpgradeKeepsPixels(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	needXpraPainting(t)
 	n := e.Start("--start=xterm -T upgrade-pix -geometry 50x10 -e sh -c 'ls /; echo upgrade-pixels; sleep 600'")
@@ -61,6 +62,7 @@ func TestUpgradeKeepsPixels(t *testing.T) {
 // to the new server by itself, which shows the desktop's exact pixels.
 // A shadow is upgraded into a shadow of the same display.
 func TestUpgradeDesktopReattaches(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	n := e.StartVerb("start-desktop", smallXvfb, "--session-name=deskup", "--start=xterm -T deskup-app -geometry 40x8+0+0")
 	disp := fmt.Sprintf(":%d", n)

@@ -19,9 +19,11 @@ import (
 // and shows the xterm within a PSNR and mean-difference bound, before and
 // after text typed in the client window changes it.
 func TestXpraClientVPX(t *testing.T) {
+	t.Parallel()
 	needXpraPainting(t)
 	for _, coding := range []string{"vp8", "vp9"} {
 		t.Run(coding, func(t *testing.T) {
+			t.Parallel()
 			e := suite.NewEnv(t)
 			title := "enc-" + coding
 			got := filepath.Join(e.Home, "got")
@@ -76,11 +78,13 @@ func TestXpraClientVPX(t *testing.T) {
 // shows the xterm within a PSNR bound; typed text reaches the
 // application and is shown.
 func TestAttachVPX(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("xdotool"); err != nil {
 		t.Skip("xdotool is not installed")
 	}
 	for _, coding := range []string{"vp8", "vp9"} {
 		t.Run(coding, func(t *testing.T) {
+			t.Parallel()
 			e := suite.NewEnv(t)
 			title := "att-" + coding
 			typed := filepath.Join(e.Home, "typed.txt")

@@ -63,6 +63,7 @@ func srvXdotool(t *testing.T, display int, args ...string) {
 // session shows the xterm with its title and exact pixels, its clicks and
 // keys reach the xterm, and a re-attach shows the window again.
 func TestXpraClientShowsWindow(t *testing.T) {
+	t.Parallel()
 	e := suite.NewEnv(t)
 	needXpra(t)
 	if _, err := exec.LookPath("xdotool"); err != nil {

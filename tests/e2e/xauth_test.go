@@ -46,6 +46,7 @@ func xtool(t *testing.T, cred *syscall.Credential, display int, xauthority strin
 // clients and its own commands, and refuses another local user's, who
 // can read neither the session's authority file nor the owner's.
 func TestDisplayNeedsCookie(t *testing.T) {
+	t.Parallel()
 	for _, tool := range []string{"xdpyinfo", "xdotool", "xwininfo", "xterm"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Skipf("%s is not installed", tool)
@@ -53,9 +54,13 @@ func TestDisplayNeedsCookie(t *testing.T) {
 	}
 	other := testUser(t, "xroamxauthtest")
 	e := suite.NewEnv(t)
+	// The owner's authority file is the test's own, not the suite's:
+	// the end checks that the session's entry leaves it, and a session
+	// of another test may get the same display number meanwhile.
+	owner := filepath.Join(e.Home, "Xauthority")
+	e.Xauthority = owner
 	started := filepath.Join(e.Home, "started")
 	n := e.Start("--start=xdpyinfo > "+started+" 2>&1", "--start-child=xterm -T cookie-test-app")
-	owner := os.Getenv("XAUTHORITY") // set by TestMain, as a user's would be
 	sessionAuth := filepath.Join(e.SockDir, strconv.Itoa(n), "xauthority")
 
 	// The session's commands get in with the session's XAUTHORITY.
