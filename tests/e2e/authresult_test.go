@@ -129,7 +129,11 @@ func TestAuthResultsApplied(t *testing.T) {
 	}
 	plain := startedPID(t, out)
 	t.Cleanup(func() { _ = killPid(plain) })
-	time.Sleep(200 * time.Millisecond)
+	// Its environment is the one it was exec'd with: wait for the exec.
+	WaitFor(t, "the command to run sleep", func() bool {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", plain))
+		return err == nil && strings.HasPrefix(string(b), "sleep\x00")
+	})
 	if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", plain)); err != nil || strings.Contains(string(b), "XROAM_AUTH_ENV") {
 		t.Errorf("another user's command got the env (%v)", err)
 	}

@@ -95,8 +95,9 @@ func TestShadowMirrorsADisplay(t *testing.T) {
 	WaitWindow(t, shared, "second")
 	srvWaitSamePixels(t, shared, srv.Root, cd, cw.ID)
 
+	shadowPid := e.ServerPid(shared)
 	e.MustRun("stop", fmt.Sprintf(":%d", shared))
-	time.Sleep(200 * time.Millisecond)
+	WaitFor(t, "the shadow server to end", func() bool { return !PidAlive(shadowPid) })
 	if got := WaitWindow(t, shared, "shadowed-app"); got.ID != aw.ID {
 		t.Error("the shadowed application's window changed")
 	}

@@ -243,9 +243,8 @@ func TestKeyboardModifiersAndMissingKeysyms(t *testing.T) {
 	key("Return", 0xff0d)
 	WaitFor(t, "the typed line", func() bool {
 		b, _ := os.ReadFile(typed)
-		return len(b) > 0
+		return bytes.HasSuffix(b, []byte("\n"))
 	})
-	time.Sleep(200 * time.Millisecond)
 	if b, _ := os.ReadFile(typed); string(b) != "Abé€\n" {
 		t.Errorf("typed %q, want %q", b, "Abé€\n")
 	}

@@ -362,7 +362,12 @@ func TestReportWids(t *testing.T) {
 	// Without the option, no such lines.
 	m := e.Start("--start=xterm -T nowids")
 	WaitWindow(t, m, "nowids")
-	time.Sleep(500 * time.Millisecond)
+	// Once info lists the window the server has seen it map, which is
+	// when --report-wids would have said so.
+	WaitFor(t, "the window in info", func() bool {
+		info, _ := e.Run("info", fmt.Sprintf(":%d", m))
+		return strings.Contains(info, "title=nowids")
+	})
 	if strings.Contains(e.LogOf(m), "xroam: window 0x") {
 		t.Errorf("windows reported without --report-wids")
 	}
