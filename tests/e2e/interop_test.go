@@ -67,9 +67,9 @@ func TestXpraClientsAgainstXroam(t *testing.T) {
 	attach := exec.CommandContext(ctx, "xpra", "attach", sock, "--mmap=no", "--opengl=no", "--tray=no",
 		"--notifications=no", "--speaker=disabled", "--microphone=disabled", "--webcam=no", "--printing=no", "--file-transfer=no")
 	attach.Env = append(e.Environ(), "XPRA_ALLOW_ROOT=1", fmt.Sprintf("DISPLAY=:%d", cd), "XDG_RUNTIME_DIR="+e.Home)
-	var attachOut bytes.Buffer
-	attach.Stdout = &attachOut
-	attach.Stderr = &attachOut
+	attachOut := &LockedBuffer{}
+	attach.Stdout = attachOut
+	attach.Stderr = attachOut
 	if err := attach.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -80,8 +80,18 @@ func TestXpraClientsAgainstXroam(t *testing.T) {
 		return strings.Contains(info, "clients.0.type=Python/GTK3")
 	})
 	// Detach once the client is up: a disconnect that comes while it is
-	// still setting up is reported as "Connection lost" (seen once in CI).
+	// still setting up is reported as "Connection lost" (seen in CI, and
+	// beside CPU hogs, after the window had shown). Up is its window
+	// shown and then its output quiet for a while: it prints each step
+	// of its setup.
 	WaitWindow(t, cd, "interop-app")
+	quietSince, last := time.Now(), attachOut.String()
+	WaitFor(t, "the xpra client to finish setting up", func() bool {
+		if now := attachOut.String(); now != last {
+			quietSince, last = time.Now(), now
+		}
+		return time.Since(quietSince) >= 2*time.Second
+	})
 	if out := e.MustRun("detach", fmt.Sprintf(":%d", n)); !strings.Contains(out, "1 other clients have been disconnected") {
 		t.Errorf("detach: %q", out)
 	}
