@@ -75,7 +75,7 @@ test-e2e: ## the end-to-end suite in tests/e2e (real xroam, Xvfb, xpra…); RUN=
 # Two CPU hogs beside the tests, as on a busy CI runner or laptop: a test
 # that only passes on an idle machine is waiting for time, not an event.
 test-loaded: ## make test with two CPU hogs (yes >/dev/null) running beside it
-	@set -e; hogs=; trap 'kill $$hogs 2>/dev/null' EXIT; \
+	@set -e; hogs=; trap 'kill $$hogs 2>/dev/null; wait' EXIT; \
 	for i in 1 2; do yes >/dev/null & hogs="$$hogs $$!"; done; \
 	echo "CPU hogs:$$hogs"; \
 	$(MAKE) test
