@@ -370,6 +370,11 @@ func TestAttachBorder(t *testing.T) {
 	e.Attach(cd, fmt.Sprintf(":%d", n), "--socket-dir="+e.SockDir, "--encoding=rgb", "--border=red,4")
 	cli := WaitWindow(t, cd, "framed")
 	var last string
+	defer func() {
+		if t.Failed() {
+			t.Logf("the client's picture last: %s", last)
+		}
+	}()
 	WaitFor(t, "a red frame around the server's pixels", func() bool {
 		s, err1 := x11test.SnapshotWindow(context.Background(), fmt.Sprintf(":%d", n), srv.ID)
 		c, err2 := x11test.SnapshotWindow(context.Background(), fmt.Sprintf(":%d", cd), cli.ID)
