@@ -11,7 +11,6 @@ import (
 	"os"
 	"runtime"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
@@ -162,13 +161,8 @@ func (s *Server) handle(ctx context.Context, nc net.Conn) {
 		_ = c.w.WritePacket(c.helloPacket(s.versionCaps()))
 		c.drain(5 * time.Second)
 	case "info":
-		info := s.info(ctx)
-		var v any = info
-		if !caps.Bool("info-namespace", false) {
-			v = flatten(info)
-		}
 		hello := xpra.ProtocolCaps()
-		for k, val := range toDict(v) {
+		for k, val := range xpra.InfoCaps(s.info(ctx), caps.Bool("info-namespace", false)) {
 			hello[k] = val
 		}
 		_ = c.w.WritePacket(c.helloPacket(hello))
@@ -544,79 +538,4 @@ func (s *Server) info(ctx context.Context) map[string]any {
 		"rfb":       s.rfbInfo(),
 		"mmap":      s.mmapInfo(ctx),
 	}
-}
-
-// flatten turns a tree into dotted keys, as xpra's non-namespace info.
-func flatten(tree map[string]any) map[string]any {
-	out := map[string]any{}
-	var walk func(prefix string, m map[string]any)
-	walk = func(prefix string, m map[string]any) {
-		for k, v := range m {
-			key := k
-			if prefix != "" {
-				key = prefix + "." + k
-			}
-			if sub, ok := v.(map[string]any); ok {
-				walk(key, sub)
-				continue
-			}
-			out[key] = v
-		}
-	}
-	walk("", tree)
-	return out
-}
-
-func toDict(v any) wire.Dict {
-	m, _ := v.(map[string]any)
-	d := wire.Dict{}
-	for k, val := range m {
-		d[k] = val
-	}
-	return d
-}
-
-// FormatInfo prints a decoded info reply as sorted key=value lines.
-func FormatInfo(w io.Writer, caps wire.Dict) error {
-	lines := map[string]string{}
-	var walk func(prefix string, v any)
-	walk = func(prefix string, v any) {
-		if d, ok := wire.AsDict(v); ok {
-			for k, val := range d {
-				key := fmt.Sprint(k)
-				if prefix != "" {
-					key = prefix + "." + key
-				}
-				walk(key, val)
-			}
-			return
-		}
-		lines[prefix] = formatValue(v)
-	}
-	walk("", map[any]any(caps))
-	keys := make([]string, 0, len(lines))
-	for k := range lines {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var b strings.Builder
-	for _, k := range keys {
-		fmt.Fprintf(&b, "%s=%s\n", k, lines[k])
-	}
-	_, err := io.WriteString(w, b.String())
-	return err
-}
-
-func formatValue(v any) string {
-	if s, ok := wire.AsString(v); ok {
-		return s
-	}
-	if l, ok := wire.AsList(v); ok {
-		parts := make([]string, len(l))
-		for i, e := range l {
-			parts[i] = formatValue(e)
-		}
-		return "(" + strings.Join(parts, ", ") + ")"
-	}
-	return fmt.Sprint(v)
 }

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/xroam/xroam/core/config"
 	"github.com/xroam/xroam/core/sockdir"
 	"github.com/xroam/xroam/core/x11"
 )
@@ -43,7 +44,7 @@ type displayAuth struct {
 // -auth, which is then the XAUTHORITY of everything in the session.
 func (s *Server) prepareDisplayAuth(command string) ([]byte, error) {
 	s.xauth.owner = x11.UserAuthority(s.getenv)
-	argv, err := x11.SplitCommand(command)
+	argv, err := config.SplitCommand(command)
 	if err != nil {
 		return nil, nil // StartXvfb reports it
 	}
