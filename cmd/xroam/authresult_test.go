@@ -150,7 +150,12 @@ func TestAuthResultsApplied(t *testing.T) {
 		// That user cannot read the session's authority (root's, in a
 		// 0700 directory): it gets a 0600 copy of its own, and its X
 		// clients open the display.
-		outDir := t.TempDir()
+		// Not t.TempDir, whose parent is 0700.
+		outDir, err := os.MkdirTemp("", "xroam-uid-test-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { os.RemoveAll(outDir) })
 		if err := os.Chmod(outDir, 0o777); err != nil {
 			t.Fatal(err)
 		}

@@ -239,7 +239,7 @@ func TestBindVsock(t *testing.T) {
 	if _, err := os.Stat("/dev/vsock"); err != nil {
 		t.Skip("no /dev/vsock here: modprobe vsock")
 	}
-	out, code := e.run("start", "--daemon=no", "--plugin-dir="+testPlugins, "--bind-vsock=nonsense")
+	out, code := e.run("start", "--daemon=no", "--plugin-dir="+testPlugins, "--bind-vsock=nonsense", "--vsock-auth=allow")
 	if code != 1 || !strings.Contains(out, "CID:PORT") {
 		t.Errorf("bad vsock address: exit %d, %q", code, out)
 	}
