@@ -116,7 +116,18 @@ func (s *Server) controlStart(who *authResult, args []string, child bool) (int, 
 		return 5, "missing command"
 	}
 	cmd := strings.Join(args, " ")
-	pid, err := s.children.StartWith(cmd, child, who.startAs(currentIDs()))
+	as := who.startAs(currentIDs())
+	if as.Credential != nil {
+		xa, err := s.userAuthFile(as.Credential.Uid, as.Credential.Gid)
+		if err != nil {
+			return 9, fmt.Sprintf("cannot give the command the display's X authority: %v", err)
+		}
+		if xa != "" {
+			// First, so that what the login said about the user still wins.
+			as.Env = append([]string{"XAUTHORITY=" + xa}, as.Env...)
+		}
+	}
+	pid, err := s.children.StartWith(cmd, child, as)
 	if err != nil {
 		return 9, err.Error()
 	}

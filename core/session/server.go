@@ -544,8 +544,9 @@ func (s *Server) shutdown(mode EndMode) {
 			}
 		}
 		cancel()
-		// After exit or upgrade the entry stays: the display lives on.
+		// After exit or upgrade the entries stay: the display lives on.
 		s.withdrawDisplayAuth()
+		s.removeUserAuthFiles()
 	} else {
 		if s.cfg.TerminateChildren {
 			ctx, cancel := context.WithTimeout(context.Background(), 4*time.Second)
