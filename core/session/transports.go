@@ -238,7 +238,7 @@ func (s *Server) listenTransports(ctx context.Context) error {
 			// are read: in the tcp transport, which also forwards.
 			sp.Options[transport.TCPProxyOption] = []string{s.cfg.TCPProxy}
 		}
-		if name == "tcp" && s.rfb != nil && s.cfg.RFBUpgrade > 0 {
+		if name == "tcp" && s.rfb.svc != nil && s.cfg.RFBUpgrade > 0 {
 			// Silent connections come over after --rfb-upgrade seconds,
 			// not after the transport's handshake timeout.
 			sp.Options[transport.RFBUpgradeOption] = []string{fmt.Sprintf("%ds", s.cfg.RFBUpgrade)}
