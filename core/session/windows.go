@@ -17,6 +17,7 @@ import (
 	"github.com/xroam/xroam/core/x11/wm"
 	"github.com/xroam/xroam/core/xpra"
 	"github.com/xroam/xroam/sdk/encoder"
+	"github.com/xroam/xroam/sdk/shm"
 )
 
 // windowSet is the session's seamless windows: the window manager of the
@@ -65,6 +66,14 @@ type wmSource struct{ wm *wm.Manager }
 func (s wmSource) CaptureInto(xid uint32, r pipeline.Rect, dst []byte) error {
 	return s.wm.CaptureInto(xid, r, dst)
 }
+
+// CaptureIntoSegment and ReleaseSegment make it a pipeline.SegmentSource:
+// the X server writes frames straight into the segment encoders read.
+func (s wmSource) CaptureIntoSegment(xid uint32, r pipeline.Rect, seg *shm.Segment) error {
+	return s.wm.CaptureIntoSegment(xid, r, seg)
+}
+
+func (s wmSource) ReleaseSegment(seg *shm.Segment) { s.wm.ReleaseSegment(seg) }
 
 // windowsSubsystem shows the session's windows to the attached clients:
 // a seamless session's every window, a desktop or shadow session's
