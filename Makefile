@@ -126,7 +126,7 @@ install: build man ## install under DESTDIR/PREFIX (FHS; pristine conf.d copies 
 	gzip -9n < build/xroam.1 > $(DESTDIR)$(MANDIR)/xroam.1.gz
 	install -d $(DESTDIR)$(DATADIR)/conf.d
 	install -m 0644 conf.d/*.hcl $(DESTDIR)$(DATADIR)/conf.d/
-	install -m 0644 README.md CONTRIBUTING.md $(DESTDIR)$(DOCDIR)/
+	install -m 0644 README.md CONTRIBUTING.md SECURITY.md $(DESTDIR)$(DOCDIR)/
 
 uninstall: ## remove what install put in place (configuration files are kept)
 	rm -f $(DESTDIR)$(BINDIR)/xroam $(DESTDIR)$(MANDIR)/xroam.1.gz

@@ -470,7 +470,7 @@ func infoVerb() *Verb {
 				return err
 			}
 			defer rc.Close()
-			return session.FormatInfo(inv.Env.Stdout, rc.Server)
+			return xpra.FormatInfo(inv.Env.Stdout, rc.Server)
 		},
 	}
 }

@@ -23,8 +23,8 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/xroam/xroam/core/config"
 	"github.com/xroam/xroam/core/sockdir"
-	"github.com/xroam/xroam/core/x11"
 )
 
 // Options say how a client reaches a target beyond its address. The
@@ -323,7 +323,7 @@ func sshCommand(t Target) ([]string, error) {
 	if sshLine == "" {
 		sshLine = "ssh -x"
 	}
-	argv, err := x11.SplitCommand(sshLine)
+	argv, err := config.SplitCommand(sshLine)
 	if err != nil || len(argv) == 0 {
 		return nil, fmt.Errorf("invalid --ssh command %q: %v", sshLine, err)
 	}

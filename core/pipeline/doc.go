@@ -19,16 +19,18 @@
 // decodes. Another encoding (png, jpeg) goes through an encoder.Encoder,
 // typically a plugin subprocess: the frame is captured into a System V
 // shared segment and the plugin is handed only its id, so pixels never
-// travel over gRPC. When that encoder fails (a crashed plugin that the
-// plugin host is restarting), the frame is sent as rgb32 and the next
-// one tries the encoder again. Quality and speed are fixed or tuned from
-// the acks (decode time and latency); an area sent lossily is sent again
-// losslessly once it settles (auto-refresh). In auto mode a window is
-// lossless until it updates at video rate, then lossy until it settles.
-// For clients that paint xpra's scroll draws, a scrolled area is sent as
-// the rows that moved plus the new ones. With a client's mmap area
-// (Config.MMap, same machine), the rgb32 pixels are written there
+// travel over gRPC. A SegmentSource (the X side) has the X server write
+// the frame into that segment itself, rgb32 frames too, so a frame is not
+// copied between capture and encoder. When that encoder fails (a crashed
+// plugin that the plugin host is restarting), the frame is sent as rgb32
+// and the next one tries the encoder again. Quality and speed are fixed
+// or tuned from the acks (decode time and latency); an area sent lossily
+// is sent again losslessly once it settles (auto-refresh). In auto mode a
+// window is lossless until it updates at video rate, then lossy until it
+// settles. For clients that paint xpra's scroll draws, a scrolled area is
+// sent as the rows that moved plus the new ones. With a client's mmap
+// area (Config.MMap, same machine), the rgb32 pixels are written there
 // uncompressed and the draw ("mmap") carries only where; a full area
-// sends that draw as rgb32 on the socket. The package knows nothing of
-// X: it captures through a Source and sends through a func.
+// sends that draw as rgb32 on the socket. The package knows nothing of X:
+// it captures through a Source and sends through a func.
 package pipeline

@@ -35,6 +35,21 @@ type Source interface {
 	CaptureInto(xid uint32, r Rect, dst []byte) error
 }
 
+// SegmentSource is a Source that can capture straight into the pipeline's
+// frame segment, the System V segment an encoder plugin reads, so that a
+// frame is written once (by the X server) instead of captured elsewhere
+// and copied. With one, the pipeline captures into a segment for rgb32
+// too.
+type SegmentSource interface {
+	Source
+	// CaptureIntoSegment is CaptureInto with dst the start of seg. It may
+	// keep a hold on seg (the X server's attachment) until ReleaseSegment.
+	CaptureIntoSegment(xid uint32, r Rect, seg *shm.Segment) error
+	// ReleaseSegment lets go of seg; the pipeline calls it before it
+	// closes a segment it captured into, and seg is then freed.
+	ReleaseSegment(seg *shm.Segment)
+}
+
 // Config sets up a Pipeline.
 type Config struct {
 	Source Source
@@ -110,7 +125,9 @@ type Pipeline struct {
 	stalled  atomic.Bool
 	wins     map[int64]*window
 	buf      []byte
-	seg      *shm.Segment // holds buf when frames go to an Encoder
+	seg      *shm.Segment  // holds buf when frames go to an Encoder or segSrc
+	segSrc   SegmentSource // cfg.Source, when it captures into segments
+	noSeg    bool          // shm.Create failed: rgb32 frames stay in Go memory
 	enc      Encoder
 	z        zlibEncoder
 	ctx      context.Context
@@ -233,6 +250,7 @@ func New(cfg Config) *Pipeline {
 		tune:  newTuner(cfg.Quality, cfg.MinQuality, cfg.Speed, cfg.MinSpeed),
 		flow:  connFlow{fixed: cfg.MaxUnackedBytes}, seed: maphash.MakeSeed()}
 	p.bw.setRate(cfg.BandwidthLimit, time.Now())
+	p.segSrc, _ = cfg.Source.(SegmentSource)
 	if cfg.MMap != nil {
 		p.mmapSize = cfg.MMap.Size()
 	}
@@ -258,12 +276,7 @@ func (p *Pipeline) Run(ctx context.Context) {
 				p.cfg.Log.Debug("releasing the mmap area", "err", err)
 			}
 		}
-		if p.seg != nil {
-			if err := p.seg.Close(); err != nil {
-				p.cfg.Log.Debug("releasing the frame segment", "err", err)
-			}
-			p.seg, p.buf = nil, nil
-		}
+		p.dropSegment()
 		p.giveBack()
 	}()
 	for {
@@ -533,7 +546,7 @@ func (p *Pipeline) flush(win *window) {
 	}
 	n := r.W * r.H * 4
 	pix := p.frameBuffer(n)
-	if err := p.cfg.Source.CaptureInto(win.xid, r, pix); err != nil {
+	if err := p.capture(win.xid, r, pix); err != nil {
 		p.cfg.Log.Debug("capture failed", "wid", win.wid, "err", err)
 		return
 	}
@@ -607,22 +620,22 @@ func (p *Pipeline) count(enc string, size int, r Rect, refresh bool) {
 	p.stats.Pixels += int64(r.W * r.H)
 }
 
-// frameBuffer returns n bytes to capture into. With an Encoder they lie
-// in a shared segment, so that a plugin subprocess reads the frame where
-// it is; without one (or without System V shared memory) in Go memory.
+// frameBuffer returns n bytes to capture into (with capture). With an
+// Encoder they lie in a shared segment, so that a plugin subprocess reads
+// the frame where it is; so they do with a SegmentSource, which writes
+// the frame there without a copy; otherwise (or without System V shared
+// memory) in Go memory.
 func (p *Pipeline) frameBuffer(n int) []byte {
-	if p.usesEncoders() && (p.seg == nil || len(p.seg.Bytes()) < n) {
-		if p.seg != nil {
-			if err := p.seg.Close(); err != nil {
-				p.cfg.Log.Debug("releasing the frame segment", "err", err)
-			}
-			p.seg, p.buf = nil, nil
-		}
+	want := p.usesEncoders() || (p.segSrc != nil && !p.noSeg)
+	if want && (p.seg == nil || len(p.seg.Bytes()) < n) {
+		p.dropSegment()
 		// Grow by half again, so that a window growing by a few pixels at
 		// a time does not make a new segment per frame.
 		seg, err := shm.Create(n + n/2)
 		if err != nil {
 			p.cfg.Log.Debug("no shared frame segment: frames are copied", "err", err)
+			// An encoder's frames try again; rgb32 ones need no segment.
+			p.noSeg = true
 		} else {
 			p.seg, p.buf = seg, seg.Bytes()
 		}
@@ -631,6 +644,30 @@ func (p *Pipeline) frameBuffer(n int) []byte {
 		p.buf = make([]byte, n)
 	}
 	return p.buf[:n]
+}
+
+// capture reads area r of window xid into pix, which frameBuffer
+// returned: straight into the frame segment where the source can.
+func (p *Pipeline) capture(xid uint32, r Rect, pix []byte) error {
+	if p.seg != nil && p.segSrc != nil {
+		return p.segSrc.CaptureIntoSegment(xid, r, p.seg)
+	}
+	return p.cfg.Source.CaptureInto(xid, r, pix)
+}
+
+// dropSegment closes the frame segment, once the source has let go of it
+// (the X server's attachment would otherwise keep it alive).
+func (p *Pipeline) dropSegment() {
+	if p.seg == nil {
+		return
+	}
+	if p.segSrc != nil {
+		p.segSrc.ReleaseSegment(p.seg)
+	}
+	if err := p.seg.Close(); err != nil {
+		p.cfg.Log.Debug("releasing the frame segment", "err", err)
+	}
+	p.seg, p.buf = nil, nil
 }
 
 // encode runs the Encoder on a captured frame and returns the draw, or

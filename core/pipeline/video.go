@@ -67,7 +67,7 @@ func subtract(r, cut Rect) []Rect {
 // restarted by the next picture.
 func (p *Pipeline) sendVideo(win *window, area Rect, now time.Time, name string, e encoder.Encoder) {
 	pix := p.frameBuffer(area.W * area.H * 4)
-	if err := p.cfg.Source.CaptureInto(win.xid, area, pix); err != nil {
+	if err := p.capture(win.xid, area, pix); err != nil {
 		p.cfg.Log.Debug("capture failed", "wid", win.wid, "err", err)
 		return
 	}
@@ -91,7 +91,7 @@ func (p *Pipeline) sendVideo(win *window, area Rect, now time.Time, name string,
 // sendRGB captures r and sends it as rgb32.
 func (p *Pipeline) sendRGB(win *window, r Rect, now time.Time) {
 	pix := p.frameBuffer(r.W * r.H * 4)
-	if err := p.cfg.Source.CaptureInto(win.xid, r, pix); err != nil {
+	if err := p.capture(win.xid, r, pix); err != nil {
 		p.cfg.Log.Debug("capture failed", "wid", win.wid, "err", err)
 		return
 	}

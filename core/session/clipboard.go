@@ -29,11 +29,24 @@ type clipHub struct {
 	latest *clientConn
 }
 
-// clipboardHub starts the clipboard backend once; nil when the clipboard
-// is off or its backend could not start (logged).
-func (s *Server) clipboardHub(ctx context.Context) *clipHub {
-	s.clipOnce.Do(func() {
-		name, on, dir, err := clipsync.Parse(s.cfg.Clipboard, s.clipboardDirection(), true)
+// clipboardSubsystem synchronizes the session's clipboard with the
+// attached clients that want it.
+type clipboardSubsystem struct {
+	s *Server
+
+	once sync.Once
+	mu   sync.Mutex
+	hub  *clipHub // nil until a client wants a clipboard, see start
+}
+
+func (*clipboardSubsystem) Name() string { return "clipboard" }
+
+// start starts the clipboard backend once; nil when the clipboard is off
+// or its backend could not start (logged).
+func (cb *clipboardSubsystem) start(ctx context.Context) *clipHub {
+	s := cb.s
+	cb.once.Do(func() {
+		name, on, dir, err := clipsync.Parse(s.cfg.Clipboard, s.nx.clipboardDirectionInForce(), true)
 		if err != nil || !on {
 			if err != nil {
 				s.log.Warn("clipboard disabled", "err", err)
@@ -68,19 +81,19 @@ func (s *Server) clipboardHub(ctx context.Context) *clipHub {
 			cfg: clipsync.Config{Backend: b, Filters: filters, Server: true, Log: s.log,
 				Selections: cs.Selections, MaxBytes: cs.MaxBytes}}
 		go h.run(evs)
-		s.mu.Lock()
-		s.clip = h
-		s.mu.Unlock()
+		cb.mu.Lock()
+		cb.hub = h
+		cb.mu.Unlock()
 		s.log.Info("clipboard ready", "backend", name, "direction", dir.XpraName(true), "selections", cs.Selections)
 	})
-	return s.clipHub()
+	return cb.current()
 }
 
-// clipHub returns the clipboard if it started.
-func (s *Server) clipHub() *clipHub {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.clip
+// current returns the clipboard if it started.
+func (cb *clipboardSubsystem) current() *clipHub {
+	cb.mu.Lock()
+	defer cb.mu.Unlock()
+	return cb.hub
 }
 
 // run hands the backend's events to the latest client, refusing pastes
@@ -102,28 +115,31 @@ func (h *clipHub) run(evs <-chan clipboard.Event) {
 	}
 }
 
-// clipboardCaps adds the clipboard keys to an attaching client's hello.
-func (s *Server) clipboardCaps(ctx context.Context, hello wire.Dict) {
-	h := s.clipboardHub(ctx)
+// Caps are the clipboard keys of an attaching client's hello; the first
+// client starts the clipboard.
+func (cb *clipboardSubsystem) Caps(ctx context.Context, _ *attachment) (wire.Dict, error) {
+	h := cb.start(ctx)
 	if h == nil {
-		hello["clipboard"] = false
-		return
+		return wire.Dict{"clipboard": false}, nil
 	}
 	h.mu.Lock()
 	cfg := h.cfg
 	cfg.Direction = h.dir
 	h.mu.Unlock()
+	hello := wire.Dict{}
 	for k, v := range clipsync.New(cfg).Caps() {
 		hello[k] = v
 	}
+	return hello, nil
 }
 
-// attachClipboard starts the clipboard protocol with a UI client that
-// asked for it; the returned function ends it.
-func (s *Server) attachClipboard(ctx context.Context, c *clientConn) func() {
-	h := s.clipboardHub(ctx)
+// Attach starts the clipboard protocol with a UI client that asked for
+// it; the detach ends it.
+func (cb *clipboardSubsystem) Attach(ctx context.Context, a *attachment) (func(), error) {
+	c := a.c
+	h := cb.start(ctx)
 	if h == nil || !c.caps.Bool("clipboard", false) {
-		return func() {}
+		return nil, nil
 	}
 	h.mu.Lock()
 	cfg := h.cfg
@@ -148,18 +164,24 @@ func (s *Server) attachClipboard(ctx context.Context, c *clientConn) func() {
 		}
 		h.mu.Unlock()
 		sy.Close()
-	}
+	}, nil
 }
 
-// clipboardPacket handles a clipboard packet of a UI client; false when
-// pkt is not one.
-func (s *Server) clipboardPacket(c *clientConn, pkt wire.Packet) bool {
-	if !xpra.IsClipboardPacket(pkt.Type()) {
-		return false
+func (cb *clipboardSubsystem) Handlers() map[string]handler {
+	hs := map[string]handler{}
+	for _, t := range xpra.ClipboardPacketTypes() {
+		hs[t] = ui(cb.packet)
 	}
-	h := s.clipHub()
+	return hs
+}
+
+// packet hands a clipboard packet of a UI client to its protocol state;
+// without one (the clipboard is off, or the client did not ask for it)
+// the packet is dropped.
+func (cb *clipboardSubsystem) packet(_ context.Context, c *clientConn, pkt wire.Packet) error {
+	h := cb.current()
 	if h == nil {
-		return true
+		return nil
 	}
 	h.mu.Lock()
 	sy := h.conns[c]
@@ -167,11 +189,11 @@ func (s *Server) clipboardPacket(c *clientConn, pkt wire.Packet) bool {
 	if sy != nil {
 		sy.Handle(pkt)
 	}
-	return true
+	return nil
 }
 
-// controlClipboardDirection is `xroam control :N clipboard-direction D`.
-func (s *Server) controlClipboardDirection(args []string) (int, string) {
+// setDirection is `xroam control :N clipboard-direction D`.
+func (cb *clipboardSubsystem) setDirection(args []string) (int, string) {
 	if len(args) != 1 {
 		return 5, "clipboard-direction takes one argument: to-server, to-client, both or disabled"
 	}
@@ -179,7 +201,7 @@ func (s *Server) controlClipboardDirection(args []string) (int, string) {
 	if err != nil {
 		return 5, err.Error()
 	}
-	h := s.clipHub()
+	h := cb.current()
 	if h == nil {
 		return 7, "the clipboard is not enabled on this server"
 	}
@@ -196,9 +218,9 @@ func (s *Server) controlClipboardDirection(args []string) (int, string) {
 	return 0, "clipboard direction set to " + d.XpraName(true)
 }
 
-// clipboardInfo is the clipboard's part of info.
-func (s *Server) clipboardInfo() map[string]any {
-	h := s.clipHub()
+// Info is the clipboard's state.
+func (cb *clipboardSubsystem) Info(context.Context) map[string]any {
+	h := cb.current()
 	if h == nil {
 		return map[string]any{"enabled": false}
 	}

@@ -11,7 +11,6 @@ import (
 	"os"
 	"runtime"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
@@ -42,6 +41,8 @@ type clientConn struct {
 	// who is what the auth modules said about the user (nil without
 	// any): it shapes the commands started through this connection.
 	who *authResult
+	// log is the connection's logger, which names the peer.
+	log *slog.Logger
 
 	closeOnce sync.Once
 }
@@ -95,7 +96,7 @@ func (s *Server) waitConns(ctx context.Context) {
 func requestKind(caps wire.Dict) string { return xpra.RequestKind(caps) }
 
 func (s *Server) handle(ctx context.Context, nc net.Conn) {
-	nc, upgraded := s.rfbUpgrade(ctx, nc)
+	nc, upgraded := s.rfb.upgrade(ctx, nc)
 	if upgraded {
 		return
 	}
@@ -106,6 +107,7 @@ func (s *Server) handle(ctx context.Context, nc net.Conn) {
 		peer = "unix socket"
 	}
 	log := s.log.With("peer", peer)
+	c.log = log
 	// Until it has logged in, a peer is held to a hello's size and cost
 	// and to a few connections at a time (see preauth.go).
 	loggedIn, err := s.preauth.enter(nc, s.log)
@@ -162,13 +164,8 @@ func (s *Server) handle(ctx context.Context, nc net.Conn) {
 		_ = c.w.WritePacket(c.helloPacket(s.versionCaps()))
 		c.drain(5 * time.Second)
 	case "info":
-		info := s.info(ctx)
-		var v any = info
-		if !caps.Bool("info-namespace", false) {
-			v = flatten(info)
-		}
 		hello := xpra.ProtocolCaps()
-		for k, val := range toDict(v) {
+		for k, val := range xpra.InfoCaps(s.info(ctx), caps.Bool("info-namespace", false)) {
 			hello[k] = val
 		}
 		_ = c.w.WritePacket(c.helloPacket(hello))
@@ -189,12 +186,12 @@ func (s *Server) handle(ctx context.Context, nc net.Conn) {
 		c.drain(5 * time.Second)
 	case "command":
 		h := xpra.ProtocolCaps()
-		h["command_response"] = s.controlAs(c.who, caps.List("command_request"))
+		h["command_response"] = s.control.run(c.who, caps.List("command_request"))
 		_ = c.w.WritePacket(c.helloPacket(h))
 		c.drain(5 * time.Second)
 	case "screenshot":
 		// xpra answers with the picture itself, not a hello.
-		w, h, data, err := s.screenshot()
+		w, h, data, err := s.win.screenshot()
 		if err != nil {
 			log.Warn("screenshot failed", "err", err)
 			c.disconnect(xpra.ReasonServerError, "screenshot failed: "+err.Error())
@@ -211,11 +208,11 @@ func (s *Server) handle(ctx context.Context, nc net.Conn) {
 		// after the hello; that packet, not the request, ends the server.
 		_ = c.w.WritePacket(c.helloPacket(s.versionCaps()))
 		_ = c.w.WritePacket(xpra.StartupComplete{}.Packet())
-		s.serve(c, log)
+		s.serve(ctx, c)
 	case "":
 		if !caps.Bool("ui_client", true) {
 			_ = c.w.WritePacket(c.helloPacket(s.versionCaps()))
-			s.serve(c, log)
+			s.serve(ctx, c)
 			return
 		}
 		s.attach(ctx, c, log)
@@ -236,7 +233,8 @@ func (c *clientConn) drain(d time.Duration) {
 	}
 }
 
-// attach registers a UI client and serves it until it leaves.
+// attach registers a UI client and serves it until it leaves; the
+// subsystems' hooks run in their order (see subsystem.go).
 func (s *Server) attach(ctx context.Context, c *clientConn, log *slog.Logger) {
 	c.ui = true
 	s.mu.Lock()
@@ -256,31 +254,47 @@ func (s *Server) attach(ctx context.Context, c *clientConn, log *slog.Logger) {
 		s.startList(s.cfg.StartAfterConnect, s.cfg.StartChildAfterConnect, "after-connect")
 	}
 	s.startList(s.cfg.StartOnConnect, s.cfg.StartChildOnConnect, "on-connect")
-	s.nxAttach(ctx, c, log)
+	a := &attachment{c: c, log: log}
+	var undo detachStack
+	fail := func(what string, err error) {
+		log.Warn(what, "err", err)
+		c.disconnect(xpra.ReasonServerError, err.Error())
+		undo.run()
+		s.removeClient(c)
+	}
+	for _, sub := range s.subs {
+		if p, ok := sub.(preparer); ok {
+			d, err := p.Prepare(ctx, a)
+			if err != nil {
+				fail("cannot prepare the session for the client", fmt.Errorf("%s: %w", sub.Name(), err))
+				return
+			}
+			undo.push(d)
+		}
+	}
 	for _, o := range others {
 		o.disconnect(xpra.ReasonNewClient)
 	}
-	s.fitScreenToHello(ctx, c, log)
-	hello, err := s.uiCaps(ctx, c.caps)
-	if err == nil {
-		var mcaps wire.Dict
-		c.mmap, mcaps = s.mmapAccept(c.caps, mmapPeerOf(c), log)
-		maps.Copy(hello, mcaps)
-	}
+	hello, err := s.uiCaps(ctx, a)
 	if err != nil {
-		log.Warn("cannot describe the display", "err", err)
-		c.disconnect(xpra.ReasonServerError, err.Error())
-		s.removeClient(c)
+		fail("cannot describe the display", err)
 		return
 	}
 	_ = c.w.WritePacket(c.helloPacket(hello))
-	detachWindows := s.attachWindows(ctx, c, log)
-	defer detachWindows()
-	defer s.attachClipboard(ctx, c)()
+	for _, sub := range s.subs {
+		if at, ok := sub.(attacher); ok {
+			d, err := at.Attach(ctx, a)
+			if err != nil {
+				fail("cannot attach the client", fmt.Errorf("%s: %w", sub.Name(), err))
+				return
+			}
+			undo.push(d)
+		}
+	}
 	_ = c.w.WritePacket(xpra.StartupComplete{}.Packet())
 	log.Info("client attached", "uuid", c.caps.Str("uuid", ""), "hostname", c.caps.Str("hostname", ""))
-	s.serve(c, log)
-	s.nxDetach(c)
+	s.serve(ctx, c)
+	undo.run()
 	s.removeClient(c)
 	log.Info("client left")
 }
@@ -307,63 +321,33 @@ func (s *Server) removeClient(c *clientConn) {
 	}
 }
 
-// serve reads a connected peer's packets until it leaves.
-func (s *Server) serve(c *clientConn, log *slog.Logger) {
+// serve reads a connected peer's packets until it leaves, handing each
+// to the subsystem that handles its type; the context the handlers get
+// ends with the connection.
+func (s *Server) serve(ctx context.Context, c *clientConn) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	for {
 		pkt, err := c.r.ReadPacket()
 		if err != nil {
 			if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
-				log.Debug("connection ended", "err", err)
+				c.log.Debug("connection ended", "err", err)
 			}
 			return
 		}
-		if s.nxPacket(c, pkt) {
+		r, ok := s.handlers[pkt.Type()]
+		if !ok || (!r.anyConn && !c.ui) {
+			c.log.Debug("ignored packet", "type", pkt.Type())
 			continue
 		}
-		switch pkt.Type() {
-		case xpra.TypePing:
-			p, err := xpra.ParsePing(pkt)
-			if err != nil {
-				log.Warn("bad ping", "err", err)
-				continue
-			}
-			l1, l5, l15 := loadavg()
-			_ = c.w.WritePacket(xpra.NewPingEcho(p.Time, l1, l5, l15).Packet())
-		case xpra.TypePingEcho:
-		case xpra.TypeSetDeflate:
-			if sd, err := xpra.ParseSetDeflate(pkt); err == nil {
-				c.w.SetLevel(sd.Level)
-				_ = c.w.WritePacket(sd.Packet())
-			}
-		case xpra.TypeDisconnect:
-			d, _ := xpra.ParseDisconnect(pkt)
-			log.Info("client disconnected", "reason", d.Reason)
-			c.disconnect(xpra.ReasonClientRequest)
+		switch err := r.serve(ctx, c, pkt); {
+		case err == nil:
+		case errors.Is(err, errHangUp):
 			return
-		case xpra.TypeShutdownServer:
-			log.Info("shutdown requested by a client")
-			c.disconnect(xpra.ReasonServerShutdown)
-			s.requestEnd(EndStop)
-			return
-		case xpra.TypeExitServer:
-			// ExitUpgrade comes from `xroam upgrade`.
-			if e, _ := xpra.ParseExitServer(pkt); e.Reason == xpra.ExitUpgrade {
-				log.Info("exit requested by an upgrade")
-				c.disconnect(xpra.ReasonServerUpgrade)
-				s.requestEnd(EndUpgrade)
-				return
-			}
-			log.Info("exit requested by a client")
-			c.disconnect(xpra.ReasonServerExit)
-			s.requestEnd(EndExit)
-			return
-		case xpra.TypeInfoRequest:
-			_ = c.w.WritePacket(xpra.InfoResponse{Info: s.info(context.Background())}.Packet())
+		case errors.Is(err, errIgnored):
+			c.log.Debug("ignored packet", "type", pkt.Type())
 		default:
-			if c.ui && (s.windowPacket(c, pkt, log) || s.clipboardPacket(c, pkt)) {
-				continue
-			}
-			log.Debug("ignored packet", "type", pkt.Type())
+			c.log.Debug("packet not served", "type", pkt.Type(), "subsystem", r.sub, "err", err)
 		}
 	}
 }
@@ -385,16 +369,6 @@ func (s *Server) disconnectAll(reason string, keep *clientConn) int {
 	return len(cs)
 }
 
-func loadavg() (float64, float64, float64) {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return 0, 0, 0
-	}
-	var a, b5, c float64
-	_, _ = fmt.Sscanf(string(b), "%f %f %f", &a, &b5, &c)
-	return a, b5, c
-}
-
 func (s *Server) uuid() string {
 	return fmt.Sprintf("%x-%d-%d", s.started.UnixNano(), os.Getpid(), s.display)
 }
@@ -413,19 +387,11 @@ func (s *Server) versionCaps() wire.Dict {
 	return h
 }
 
-// uiCaps is the hello for an attaching client.
-func (s *Server) uiCaps(ctx context.Context, _ wire.Dict) (wire.Dict, error) {
-	info, err := x11.Probe(ctx, fmt.Sprintf(":%d", s.display))
-	if err != nil {
-		return nil, err
-	}
+// uiCaps is the hello for an attaching client: the session's own keys,
+// then each subsystem's in order, a later key replacing an earlier one.
+func (s *Server) uiCaps(ctx context.Context, a *attachment) (wire.Dict, error) {
 	h := s.versionCaps()
-	size := []int64{int64(info.Width), int64(info.Height)}
 	for k, v := range map[string]any{
-		"max_desktop_size":        size,
-		"actual_desktop_size":     size,
-		"desktop_size":            size,
-		"root_window_size":        size,
 		"display":                 fmt.Sprintf(":%d", s.display),
 		"uuid":                    s.uuid(),
 		"session_name":            s.sessionName(),
@@ -433,27 +399,23 @@ func (s *Server) uiCaps(ctx context.Context, _ wire.Dict) (wire.Dict, error) {
 		"server.mode":             s.opts.Mode,
 		"desktop":                 s.opts.Mode == "desktop",
 		"shadow":                  s.opts.Mode == "shadow",
-		"windows":                 s.cfg.Windows,
-		"keyboard":                !s.cfg.Readonly,
-		"pointer":                 !s.cfg.Readonly,
 		"readonly":                s.cfg.Readonly,
-		"cursors":                 s.cfg.Cursors,
-		"bell":                    s.cfg.Bell,
 		"notify-startup-complete": true,
 		"client-shutdown":         true,
 		"sharing":                 s.cfg.Sharing,
-		"mmap_enabled":            false,
-		"encodings":               s.encodings().advertised(),
-		"encodings.core":          s.encodings().core(),
-		"auto_refresh_delay":      int64(s.cfg.AutoRefreshDelay * 1000),
-		"window_refresh_config":   true,
-		"resize_screen":           s.canResize(),
 		"start-new-commands":      false,
 	} {
 		h[k] = v
 	}
-	s.clipboardCaps(ctx, h)
-	s.bandwidthCaps(h)
+	for _, sub := range s.subs {
+		if cp, ok := sub.(capsProvider); ok {
+			d, err := cp.Caps(ctx, a)
+			if err != nil {
+				return nil, err
+			}
+			maps.Copy(h, d)
+		}
+	}
 	return h, nil
 }
 
@@ -487,8 +449,6 @@ func (s *Server) info(ctx context.Context) map[string]any {
 	s.mu.Unlock()
 	clients["count"] = int64(nclients)
 	display := map[string]any{"name": fmt.Sprintf(":%d", s.display), "xvfb-pid": int64(s.xvfbPID)}
-	windows := map[string]any{}
-	managed, haveWM := s.windowsInfo()
 	if di, err := x11.Probe(ctx, fmt.Sprintf(":%d", s.display)); err == nil {
 		display["width"] = int64(di.Width)
 		display["height"] = int64(di.Height)
@@ -502,25 +462,10 @@ func (s *Server) info(ctx context.Context) map[string]any {
 		}
 		sort.Strings(exts)
 		display["extensions"] = exts
-		n := 0
-		for _, w := range di.Windows {
-			if haveWM {
-				break
-			}
-			if !w.Mapped {
-				continue
-			}
-			windows[fmt.Sprint(n)] = map[string]any{"id": int64(w.ID), "title": wireText(w.Title), "x": int64(w.X), "y": int64(w.Y), "width": int64(w.Width), "height": int64(w.Height)}
-			n++
-		}
-		windows["count"] = int64(n)
 	} else {
 		display["error"] = err.Error()
 	}
-	if haveWM {
-		windows = managed
-	}
-	return map[string]any{
+	out := map[string]any{
 		"server": map[string]any{
 			"type":         "xroam",
 			"version":      s.opts.Version,
@@ -534,89 +479,15 @@ func (s *Server) info(ctx context.Context) map[string]any {
 			"socket":       s.socketPath,
 			"session-name": s.sessionName(),
 		},
-		"display":   display,
-		"children":  children,
-		"clients":   clients,
-		"windows":   windows,
-		"encodings": s.encodingsInfo(ctx),
-		"nx":        s.nxInfo(),
-		"clipboard": s.clipboardInfo(),
-		"rfb":       s.rfbInfo(),
-		"mmap":      s.mmapInfo(ctx),
+		"display":  display,
+		"children": children,
+		"clients":  clients,
 	}
-}
-
-// flatten turns a tree into dotted keys, as xpra's non-namespace info.
-func flatten(tree map[string]any) map[string]any {
-	out := map[string]any{}
-	var walk func(prefix string, m map[string]any)
-	walk = func(prefix string, m map[string]any) {
-		for k, v := range m {
-			key := k
-			if prefix != "" {
-				key = prefix + "." + k
-			}
-			if sub, ok := v.(map[string]any); ok {
-				walk(key, sub)
-				continue
-			}
-			out[key] = v
+	// Each subsystem's state is under its name.
+	for _, sub := range s.subs {
+		if ip, ok := sub.(infoProvider); ok {
+			out[sub.Name()] = ip.Info(ctx)
 		}
 	}
-	walk("", tree)
 	return out
-}
-
-func toDict(v any) wire.Dict {
-	m, _ := v.(map[string]any)
-	d := wire.Dict{}
-	for k, val := range m {
-		d[k] = val
-	}
-	return d
-}
-
-// FormatInfo prints a decoded info reply as sorted key=value lines.
-func FormatInfo(w io.Writer, caps wire.Dict) error {
-	lines := map[string]string{}
-	var walk func(prefix string, v any)
-	walk = func(prefix string, v any) {
-		if d, ok := wire.AsDict(v); ok {
-			for k, val := range d {
-				key := fmt.Sprint(k)
-				if prefix != "" {
-					key = prefix + "." + key
-				}
-				walk(key, val)
-			}
-			return
-		}
-		lines[prefix] = formatValue(v)
-	}
-	walk("", map[any]any(caps))
-	keys := make([]string, 0, len(lines))
-	for k := range lines {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var b strings.Builder
-	for _, k := range keys {
-		fmt.Fprintf(&b, "%s=%s\n", k, lines[k])
-	}
-	_, err := io.WriteString(w, b.String())
-	return err
-}
-
-func formatValue(v any) string {
-	if s, ok := wire.AsString(v); ok {
-		return s
-	}
-	if l, ok := wire.AsList(v); ok {
-		parts := make([]string, len(l))
-		for i, e := range l {
-			parts[i] = formatValue(e)
-		}
-		return "(" + strings.Join(parts, ", ") + ")"
-	}
-	return fmt.Sprint(v)
 }

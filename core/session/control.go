@@ -1,9 +1,11 @@
 package session
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"maps"
+	"os"
 	"slices"
 	"sort"
 	"strings"
@@ -11,6 +13,92 @@ import (
 	"github.com/xroam/xroam/core/wire"
 	"github.com/xroam/xroam/core/xpra"
 )
+
+// controlSubsystem is what a connection asks of the server itself: the
+// packets every connection may send (ping, compression, disconnect, stop,
+// exit, info) and the commands of `xroam control` (xpra's command
+// request), which the hello carries.
+type controlSubsystem struct {
+	s *Server
+}
+
+func (*controlSubsystem) Name() string { return "control" }
+
+func (cs *controlSubsystem) Handlers() map[string]handler {
+	return map[string]handler{
+		xpra.TypePing:           anyConn(cs.ping),
+		xpra.TypePingEcho:       anyConn(func(context.Context, *clientConn, wire.Packet) error { return nil }),
+		xpra.TypeSetDeflate:     anyConn(cs.setDeflate),
+		xpra.TypeDisconnect:     anyConn(cs.disconnect),
+		xpra.TypeShutdownServer: anyConn(cs.shutdownServer),
+		xpra.TypeExitServer:     anyConn(cs.exitServer),
+		xpra.TypeInfoRequest:    anyConn(cs.infoRequest),
+	}
+}
+
+func (cs *controlSubsystem) ping(_ context.Context, c *clientConn, pkt wire.Packet) error {
+	p, err := xpra.ParsePing(pkt)
+	if err != nil {
+		c.log.Warn("bad ping", "err", err)
+		return nil
+	}
+	l1, l5, l15 := loadavg()
+	_ = c.w.WritePacket(xpra.NewPingEcho(p.Time, l1, l5, l15).Packet())
+	return nil
+}
+
+func loadavg() (float64, float64, float64) {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return 0, 0, 0
+	}
+	var a, b5, c float64
+	_, _ = fmt.Sscanf(string(b), "%f %f %f", &a, &b5, &c)
+	return a, b5, c
+}
+
+// setDeflate changes the compression of what the server sends, and
+// echoes the level as xpra does.
+func (cs *controlSubsystem) setDeflate(_ context.Context, c *clientConn, pkt wire.Packet) error {
+	if sd, err := xpra.ParseSetDeflate(pkt); err == nil {
+		c.w.SetLevel(sd.Level)
+		_ = c.w.WritePacket(sd.Packet())
+	}
+	return nil
+}
+
+func (cs *controlSubsystem) disconnect(_ context.Context, c *clientConn, pkt wire.Packet) error {
+	d, _ := xpra.ParseDisconnect(pkt)
+	c.log.Info("client disconnected", "reason", d.Reason)
+	c.disconnect(xpra.ReasonClientRequest)
+	return errHangUp
+}
+
+func (cs *controlSubsystem) shutdownServer(_ context.Context, c *clientConn, _ wire.Packet) error {
+	c.log.Info("shutdown requested by a client")
+	c.disconnect(xpra.ReasonServerShutdown)
+	cs.s.requestEnd(EndStop)
+	return errHangUp
+}
+
+func (cs *controlSubsystem) exitServer(_ context.Context, c *clientConn, pkt wire.Packet) error {
+	// ExitUpgrade comes from `xroam upgrade`.
+	if e, _ := xpra.ParseExitServer(pkt); e.Reason == xpra.ExitUpgrade {
+		c.log.Info("exit requested by an upgrade")
+		c.disconnect(xpra.ReasonServerUpgrade)
+		cs.s.requestEnd(EndUpgrade)
+		return errHangUp
+	}
+	c.log.Info("exit requested by a client")
+	c.disconnect(xpra.ReasonServerExit)
+	cs.s.requestEnd(EndExit)
+	return errHangUp
+}
+
+func (cs *controlSubsystem) infoRequest(ctx context.Context, c *clientConn, _ wire.Packet) error {
+	_ = c.w.WritePacket(xpra.InfoResponse{Info: cs.s.info(ctx)}.Packet())
+	return nil
+}
 
 // controlCommand is one command of `xroam control` (xpra's control
 // request): it gets the arguments and returns an exit code and a message,
@@ -27,10 +115,10 @@ type controlCommand struct {
 func userCommands() map[string]func(s *Server, who *authResult, args []string) (int, string) {
 	return map[string]func(s *Server, who *authResult, args []string) (int, string){
 		"start": func(s *Server, who *authResult, args []string) (int, string) {
-			return s.controlStart(who, args, false)
+			return s.control.start(who, args, false)
 		},
 		"start-child": func(s *Server, who *authResult, args []string) (int, string) {
-			return s.controlStart(who, args, true)
+			return s.control.start(who, args, true)
 		},
 	}
 }
@@ -54,10 +142,10 @@ func controlCommands() map[string]controlCommand {
 			return 0, "control commands: " + strings.Join(names, ", ")
 		}},
 		"start": {"COMMAND", "start a command in the session", func(s *Server, args []string) (int, string) {
-			return s.controlStart(nil, args, false)
+			return s.control.start(nil, args, false)
 		}},
 		"start-child": {"COMMAND", "start a command counted as a child for --exit-with-children", func(s *Server, args []string) (int, string) {
-			return s.controlStart(nil, args, true)
+			return s.control.start(nil, args, true)
 		}},
 		"name": {"NAME", "set the session's name", func(s *Server, args []string) (int, string) {
 			if len(args) != 1 {
@@ -87,7 +175,7 @@ func controlCommands() map[string]controlCommand {
 			return 0, "logging level " + s.opts.LogLevel.Level().String()
 		}},
 		"clipboard-direction": {"to-server|to-client|both|disabled", "change the direction of clipboard synchronization", func(s *Server, args []string) (int, string) {
-			return s.controlClipboardDirection(args)
+			return s.clip.setDirection(args)
 		}},
 		"disconnect": {"[UUID...]", "disconnect the given clients, or all of them", func(s *Server, args []string) (int, string) {
 			s.mu.Lock()
@@ -108,7 +196,8 @@ func controlCommands() map[string]controlCommand {
 	return cmds
 }
 
-func (s *Server) controlStart(who *authResult, args []string, child bool) (int, string) {
+func (cs *controlSubsystem) start(who *authResult, args []string, child bool) (int, string) {
+	s := cs.s
 	if !s.cfg.StartNewCommands {
 		return 8, "starting commands is disabled on this server (--start-new-commands=no)"
 	}
@@ -116,16 +205,28 @@ func (s *Server) controlStart(who *authResult, args []string, child bool) (int, 
 		return 5, "missing command"
 	}
 	cmd := strings.Join(args, " ")
-	pid, err := s.children.StartWith(cmd, child, who.startAs(currentIDs()))
+	as := who.startAs(currentIDs())
+	if as.Credential != nil {
+		xa, err := s.userAuthFile(as.Credential.Uid, as.Credential.Gid)
+		if err != nil {
+			return 9, fmt.Sprintf("cannot give the command the display's X authority: %v", err)
+		}
+		if xa != "" {
+			// First, so that what the login said about the user still wins.
+			as.Env = append([]string{"XAUTHORITY=" + xa}, as.Env...)
+		}
+	}
+	pid, err := s.children.StartWith(cmd, child, as)
 	if err != nil {
 		return 9, err.Error()
 	}
 	return 0, fmt.Sprintf("started %q with pid %d", cmd, pid)
 }
 
-// controlAs runs a command request and returns xpra's command_response;
-// who is what the client's login said about its user (nil: no auth).
-func (s *Server) controlAs(who *authResult, req []any) []any {
+// run runs a command request and returns xpra's command_response; who
+// is what the client's login said about its user (nil: no auth).
+func (cs *controlSubsystem) run(who *authResult, req []any) []any {
+	s := cs.s
 	var words []string
 	for _, v := range req {
 		if str, ok := wire.AsString(v); ok {

@@ -243,33 +243,50 @@ func (es *encoderSet) get(ctx context.Context, name string) (encoder.Encoder, er
 	return e, nil
 }
 
-// setupEncodings makes the session's encoder set, asking the plugin host
-// which plugin serves each encoding (each encoder binary describes itself).
-func (s *Server) setupEncodings(ctx context.Context) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.encs == nil {
-		s.encs = newEncoderSet(ctx, s.opts.Plugins, s.opts.Effective, s.cfg, s.log.With("part", "encoders"))
+// encodingsSubsystem is the picture encodings the session sends, through
+// the encoder set.
+type encodingsSubsystem struct {
+	s *Server
+
+	mu  sync.Mutex
+	set *encoderSet // nil until setup or first use, see current
+}
+
+func (*encodingsSubsystem) Name() string { return "encodings" }
+
+// setup makes the session's encoder set, asking the plugin host which
+// plugin serves each encoding (each encoder binary describes itself).
+func (e *encodingsSubsystem) setup(ctx context.Context) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.set == nil {
+		s := e.s
+		e.set = newEncoderSet(ctx, s.opts.Plugins, s.opts.Effective, s.cfg, s.log.With("part", "encoders"))
 	}
 }
 
-// encodings returns the session's encoder set, made by setupEncodings
-// when the server runs (on first use for a server that does not).
-func (s *Server) encodings() *encoderSet {
-	s.setupEncodings(context.Background())
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.encs
+// current returns the session's encoder set, made by setup when the
+// server runs (on first use for a server that does not).
+func (e *encodingsSubsystem) current() *encoderSet {
+	e.setup(context.Background())
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.set
 }
 
-// encodingsInfo is the info tree's "encodings": what the session can
-// send, what it cannot and why, and the draws sent so far per encoding
-// (over every attached client), with the frames sent as rgb32 because an
-// encoder failed.
-func (s *Server) encodingsInfo(ctx context.Context) map[string]any {
-	es := s.encodings()
+// Caps are the encodings the client may be sent.
+func (e *encodingsSubsystem) Caps(context.Context, *attachment) (wire.Dict, error) {
+	es := e.current()
+	return wire.Dict{"encodings": es.advertised(), "encodings.core": es.core()}, nil
+}
+
+// Info is what the session can send, what it cannot and why, and the
+// draws sent so far per encoding (over every attached client), with the
+// frames sent as rgb32 because an encoder failed.
+func (e *encodingsSubsystem) Info(ctx context.Context) map[string]any {
+	es := e.current()
 	out := map[string]any{"core": es.core(), "unavailable": es.unavailable()}
-	ws := s.windows()
+	ws := e.s.win.current()
 	if ws == nil {
 		return out
 	}

@@ -13,15 +13,36 @@ import (
 	"github.com/xroam/xroam/core/xpra"
 )
 
-// The picture settings of a client's pipeline (--quality, --speed and
-// their minimums, --auto-refresh-delay, --bandwidth-limit), the control
-// commands that change them during the session, and the client's own
-// bandwidth limit (its hello's "bandwidth-limit" and the packet of that
-// name, both in bits per second).
+// flowSubsystem is the picture settings of a client's pipeline
+// (--quality, --speed and their minimums, --auto-refresh-delay,
+// --bandwidth-limit), the control commands that change them during the
+// session, and the client's own bandwidth limit (its hello's
+// "bandwidth-limit" and the packet of that name, both in bits per
+// second).
+type flowSubsystem struct {
+	s *Server
+}
+
+func (*flowSubsystem) Name() string { return "flow" }
+
+// Caps tells the client the refresh delay and the server's bandwidth
+// limit, and that it may send its own with the bandwidth-limit packet.
+func (f *flowSubsystem) Caps(context.Context, *attachment) (wire.Dict, error) {
+	bps, _ := f.serverBandwidth()
+	return wire.Dict{
+		"auto_refresh_delay":             int64(f.s.cfg.AutoRefreshDelay * 1000),
+		"network.bandwidth-limit-change": true,
+		"network.bandwidth-limit":        bps,
+	}, nil
+}
+
+func (f *flowSubsystem) Handlers() map[string]handler {
+	return map[string]handler{xpra.TypeBandwidthLimit: ui(f.bandwidthLimit)}
+}
 
 // serverBandwidth is --bandwidth-limit in bits per second (0: none).
-func (s *Server) serverBandwidth() (int64, error) {
-	bps, err := pipeline.ParseBandwidth(s.cfg.BandwidthLimit)
+func (f *flowSubsystem) serverBandwidth() (int64, error) {
+	bps, err := pipeline.ParseBandwidth(f.s.cfg.BandwidthLimit)
 	if err != nil {
 		return 0, fmt.Errorf("--bandwidth-limit: %w", err)
 	}
@@ -41,7 +62,8 @@ func effectiveBandwidth(server, client int64) int64 {
 }
 
 // pictureConfig fills in a client's pipeline settings.
-func (s *Server) pictureConfig(cfg *pipeline.Config, caps wire.Dict) {
+func (f *flowSubsystem) pictureConfig(cfg *pipeline.Config, caps wire.Dict) {
+	s := f.s
 	cfg.Quality = pictureQuality(s.cfg.Quality, caps)
 	cfg.MinQuality = s.cfg.MinQuality
 	if s.cfg.MinQuality <= 0 {
@@ -55,40 +77,26 @@ func (s *Server) pictureConfig(cfg *pipeline.Config, caps wire.Dict) {
 	cfg.RGBFormat = pipeline.RGBFormatFor(caps.Strings("encodings.rgb_formats"))
 	cfg.RGBZlib = caps.Bool("encoding.rgb_zlib", false)
 	cfg.AutoRefreshDelay = time.Duration(s.cfg.AutoRefreshDelay * float64(time.Second))
-	server, _ := s.serverBandwidth() // checked when the server started
+	server, _ := f.serverBandwidth() // checked when the server started
 	cfg.BandwidthLimit = effectiveBandwidth(server, caps.Int("bandwidth-limit", 0))
 }
 
-// bandwidthPacket handles a client's ["bandwidth-limit", bps]: a new
+// bandwidthLimit handles a client's ["bandwidth-limit", bps]: a new
 // limit of its own (0: none), never above the server's.
-func (s *Server) bandwidthPacket(c *clientConn, pkt wire.Packet) {
+func (f *flowSubsystem) bandwidthLimit(_ context.Context, c *clientConn, pkt wire.Packet) error {
+	if _, _, err := f.s.win.client(c); err != nil {
+		return err
+	}
 	bl, err := xpra.ParseBandwidthLimit(pkt)
 	if err != nil {
-		return
-	}
-	bps := bl.BPS
-	server, _ := s.serverBandwidth()
-	for _, p := range s.clientPipelines(c) {
-		p.SetBandwidthLimit(effectiveBandwidth(server, bps))
-	}
-}
-
-// clientPipelines is the pipeline of client c, or of every attached
-// client when c is nil.
-func (s *Server) clientPipelines(c *clientConn) []*pipeline.Pipeline {
-	ws := s.windows()
-	if ws == nil {
 		return nil
 	}
-	ws.mu.Lock()
-	defer ws.mu.Unlock()
-	var out []*pipeline.Pipeline
-	for cc, wc := range ws.subs {
-		if c == nil || cc == c {
-			out = append(out, wc.p)
-		}
+	bps := bl.BPS
+	server, _ := f.serverBandwidth()
+	for _, p := range f.s.win.pipelines(c) {
+		p.SetBandwidthLimit(effectiveBandwidth(server, bps))
 	}
-	return out
+	return nil
 }
 
 // pictureControls are the control commands that change the picture of
@@ -99,7 +107,7 @@ func pictureControls() map[string]controlCommand {
 			if len(args) < 1 {
 				return 5, "encoding takes the name of an encoding"
 			}
-			return s.controlEncoding(args[0])
+			return s.flow.setEncoding(args[0])
 		}},
 		"auto-refresh": {"SECONDS", "set the delay of the lossless refresh after lossy updates (0: none)", func(s *Server, args []string) (int, string) {
 			if len(args) < 1 {
@@ -109,7 +117,7 @@ func pictureControls() map[string]controlCommand {
 			if err != nil || secs < 0 {
 				return 5, fmt.Sprintf("auto-refresh: invalid delay %q", args[0])
 			}
-			ps := s.clientPipelines(nil)
+			ps := s.win.pipelines(nil)
 			for _, p := range ps {
 				p.SetAutoRefresh(time.Duration(secs * float64(time.Second)))
 			}
@@ -125,7 +133,7 @@ func pictureControls() map[string]controlCommand {
 			if err != nil || v < 0 || v > 100 {
 				return 5, fmt.Sprintf("%s: %q is not a value from 0 to 100", name, args[0])
 			}
-			ps := s.clientPipelines(nil)
+			ps := s.win.pipelines(nil)
 			for _, p := range ps {
 				p.SetPicture(name, v)
 			}
@@ -135,14 +143,14 @@ func pictureControls() map[string]controlCommand {
 	return cmds
 }
 
-// controlEncoding switches every attached client that decodes name to
-// it; the windows are sent again in it at once.
-func (s *Server) controlEncoding(name string) (int, string) {
-	es := s.encodings()
+// setEncoding switches every attached client that decodes name to it;
+// the windows are sent again in it at once.
+func (f *flowSubsystem) setEncoding(name string) (int, string) {
+	es := f.s.encs.current()
 	if !isRGB(name) && !slices.Contains(es.core(), name) {
 		return 5, fmt.Sprintf("encoding %q is not available: %v", name, es.core())
 	}
-	ws := s.windows()
+	ws := f.s.win.current()
 	if ws == nil {
 		return 7, "this session has no windows"
 	}
@@ -178,14 +186,6 @@ func (s *Server) controlEncoding(name string) (int, string) {
 	return 0, fmt.Sprintf("encoding set to %s for %d of %d clients", name, n, len(subs))
 }
 
-// bandwidthCaps tells the client the server's limit and that it may send
-// its own with the bandwidth-limit packet.
-func (s *Server) bandwidthCaps(h wire.Dict) {
-	bps, _ := s.serverBandwidth()
-	h["network.bandwidth-limit-change"] = true
-	h["network.bandwidth-limit"] = bps
-}
-
 // autoLossy lists, best first, the encodings auto mode may use for the
 // windows that update at video rate: a video stream where the client
 // decodes one, since it costs the fewest bytes per frame, else jpeg.
@@ -195,12 +195,12 @@ func autoLossy() []string { return []string{pipeline.H264, pipeline.VP8, "jpeg"}
 // client asked for an encoding) the best lossy encoder that the client
 // decodes and the session has. The plugin starts in the background: until
 // it is up, every draw is lossless.
-func (s *Server) startAutoLossy(ctx context.Context, p *pipeline.Pipeline, encName string, caps wire.Dict, log *slog.Logger) {
+func (f *flowSubsystem) startAutoLossy(ctx context.Context, p *pipeline.Pipeline, encName string, caps wire.Dict, log *slog.Logger) {
 	auto := func(v string) bool { return v == "" || v == "auto" }
-	if encName != pipeline.RGB32 || !auto(s.cfg.Encoding) || !auto(caps.Str("encoding", "")) {
+	if encName != pipeline.RGB32 || !auto(f.s.cfg.Encoding) || !auto(caps.Str("encoding", "")) {
 		return
 	}
-	es := s.encodings()
+	es := f.s.encs.current()
 	var names []string
 	for _, n := range autoLossy() {
 		if slices.Contains(caps.Strings("encodings"), n) && slices.Contains(es.core(), n) {

@@ -6,11 +6,102 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/xroam/xroam/core/wire"
 	"github.com/xroam/xroam/core/x11"
 	"github.com/xroam/xroam/core/xpra"
 )
+
+// keyboardSubsystem types the clients' keys on the display (keys.go finds
+// the keycodes) and loads keyboard layouts: the session's own (--keyboard,
+// see nx.go), a cloned client's, a client's new one (layout-changed).
+type keyboardSubsystem struct {
+	s *Server
+	// mu serializes keyboard changes: two clients attaching at once
+	// each load a keymap.
+	mu sync.Mutex
+}
+
+func (*keyboardSubsystem) Name() string { return "keyboard" }
+
+func (kb *keyboardSubsystem) Caps(context.Context, *attachment) (wire.Dict, error) {
+	return wire.Dict{"keyboard": !kb.s.cfg.Readonly}, nil
+}
+
+func (kb *keyboardSubsystem) Handlers() map[string]handler {
+	return map[string]handler{
+		xpra.TypeKeyAction:     ui(kb.keyAction),
+		xpra.TypeKeyboardSync:  ui(parsed(xpra.ParseKeyboardSync, kb.keyboardSync)),
+		xpra.TypeLayoutChanged: ui(kb.layoutChanged),
+	}
+}
+
+// keyAction types a client's key. Input keeps the client from idling
+// out (see nx.go), whatever becomes of it.
+func (kb *keyboardSubsystem) keyAction(_ context.Context, c *clientConn, pkt wire.Packet) error {
+	s := kb.s
+	s.nx.touch(c)
+	ws, wc, err := s.win.client(c)
+	if err != nil || s.cfg.Readonly {
+		return err
+	}
+	k, err := xpra.ParseKeyAction(pkt)
+	if err != nil {
+		return fmt.Errorf("malformed packet: %w", err)
+	}
+	if kb.raw(c) {
+		kb.rawKey(ws, k)
+		return nil
+	}
+	if kb.unsyncedKey(ws, wc, k) {
+		return nil
+	}
+	kb.press(ws, k, c.log)
+	return nil
+}
+
+// keyboardSync is a client switching keyboard synchronisation on or off
+// (see unsyncedKey).
+func (kb *keyboardSubsystem) keyboardSync(_ context.Context, c *clientConn, ks xpra.KeyboardSync) error {
+	_, wc, err := kb.s.win.client(c)
+	if err != nil {
+		return err
+	}
+	wc.keySync.Store(ks.Enabled)
+	return nil
+}
+
+// layoutChanged follows a client's new layout when the session clones
+// the client's (NX's keyboard=clone); otherwise the packet is ignored.
+func (kb *keyboardSubsystem) layoutChanged(ctx context.Context, c *clientConn, pkt wire.Packet) error {
+	s := kb.s
+	if s.nx.keyboardInForce().Mode != "clone" {
+		return errIgnored
+	}
+	log := s.log.With("uuid", c.caps.Str("uuid", ""))
+	lc, err := xpra.ParseLayoutChanged(pkt)
+	if err != nil {
+		return errIgnored
+	}
+	kn := x11.KeyboardNames{Layout: lc.Layout, Variant: lc.Variant, Options: lc.Options}
+	for _, v := range []string{kn.Layout, kn.Variant, kn.Options} {
+		if !xkbName(v) {
+			log.Warn("layout-changed: not an XKB name", "value", v)
+			return nil
+		}
+	}
+	if kn.Layout == "" {
+		return nil
+	}
+	// The layout changes even when the client leaves meanwhile.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), nxApplyTimeout)
+	defer cancel()
+	if err := kb.apply(ctx, kn, log); err != nil {
+		log.Warn("cannot follow the client's layout", "err", err)
+	}
+	return nil
+}
 
 // keyboardSpec is a parsed NX keyboard= value (--keyboard).
 type keyboardSpec struct {
@@ -132,11 +223,12 @@ func clientKeyboard(caps wire.Dict) (x11.KeyboardNames, bool) {
 	return kn, true
 }
 
-// applyKeyboard loads kn on the session's display and makes the window
-// manager type with the new keymap.
-func (s *Server) applyKeyboard(ctx context.Context, kn x11.KeyboardNames, log *slog.Logger) error {
-	s.nx.kbMu.Lock()
-	defer s.nx.kbMu.Unlock()
+// apply loads kn on the session's display and makes the window manager
+// type with the new keymap.
+func (kb *keyboardSubsystem) apply(ctx context.Context, kn x11.KeyboardNames, log *slog.Logger) error {
+	kb.mu.Lock()
+	defer kb.mu.Unlock()
+	s := kb.s
 	display := fmt.Sprintf(":%d", s.display)
 	if kn.Layout == "" {
 		cur, err := x11.QueryKeyboard(ctx, display)
@@ -148,18 +240,18 @@ func (s *Server) applyKeyboard(ctx context.Context, kn x11.KeyboardNames, log *s
 	if err := x11.SetKeyboard(ctx, display, kn); err != nil {
 		return err
 	}
-	if ws := s.windows(); ws != nil {
+	if ws := s.win.current(); ws != nil {
 		if err := ws.wm.ReloadKeymap(); err != nil {
 			return fmt.Errorf("keyboard mapping: %w", err)
 		}
 	}
-	s.reportKeyboard(ctx, log)
+	kb.report(ctx, log)
 	return nil
 }
 
-// reportKeyboard logs the display's XKB configuration (keyboard=query).
-func (s *Server) reportKeyboard(ctx context.Context, log *slog.Logger) {
-	kn, err := x11.QueryKeyboard(ctx, fmt.Sprintf(":%d", s.display))
+// report logs the display's XKB configuration (keyboard=query).
+func (kb *keyboardSubsystem) report(ctx context.Context, log *slog.Logger) {
+	kn, err := x11.QueryKeyboard(ctx, fmt.Sprintf(":%d", kb.s.display))
 	if err != nil {
 		log.Warn("cannot read the keyboard", "err", err)
 		return
@@ -167,40 +259,27 @@ func (s *Server) reportKeyboard(ctx context.Context, log *slog.Logger) {
 	log.Info("keyboard", "rules", kn.Rules, "model", kn.Model, "layout", kn.Layout, "variant", kn.Variant, "options", kn.Options)
 }
 
-// rawKeyAction types a key-action's client keycode as it is, without
+// raw says whether c's keys are typed by their keycode as it is, without
 // keysym translation: --keyboard-raw on the server, or a client that
-// asks for it (xkbmap_raw, xpra's --keyboard-raw). It reports whether
-// the packet was handled here.
-func (s *Server) rawKeyAction(c *clientConn, pkt wire.Packet) bool {
-	if !s.cfg.KeyboardRaw && !c.caps.Bool("xkbmap_raw", false) {
-		return false
-	}
-	ws := s.windows()
-	if ws == nil {
-		return false
-	}
-	k, err := xpra.ParseKeyAction(pkt)
-	if err != nil {
-		return false
-	}
-	wid, pressed, code, ok := k.WID, k.Pressed, k.Keycode, k.HasKeycode
+// asks for it (xkbmap_raw, xpra's --keyboard-raw).
+func (kb *keyboardSubsystem) raw(c *clientConn) bool {
+	return kb.s.cfg.KeyboardRaw || c.caps.Bool("xkbmap_raw", false)
+}
+
+// rawKey types a key-action's client keycode as it is.
+func (kb *keyboardSubsystem) rawKey(ws *windowSet, k xpra.KeyAction) {
 	ws.mu.Lock()
-	_, sub := ws.subs[c]
-	w, known := ws.wins[wid]
+	w, known := ws.wins[k.WID]
 	focus := known && !w.OverrideRedirect && ws.focused != w.ID
 	if focus {
 		ws.focused = w.ID
 	}
 	ws.mu.Unlock()
-	if !sub {
-		return false
-	}
-	if s.cfg.Readonly || !ok {
-		return true
+	if !k.HasKeycode {
+		return
 	}
 	if focus {
 		ws.wm.Focus(w.ID)
 	}
-	ws.wm.Key(int(code), pressed)
-	return true
+	ws.wm.Key(int(k.Keycode), k.Pressed)
 }

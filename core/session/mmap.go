@@ -14,6 +14,33 @@ import (
 	"github.com/xroam/xroam/core/wire"
 )
 
+// mmapSubsystem sends a local client's draws through a file it shares
+// with the server (--mmap), instead of the socket.
+type mmapSubsystem struct {
+	s *Server
+}
+
+func (*mmapSubsystem) Name() string { return "mmap" }
+
+// Caps maps the area the client offers, if it may use one, and answers
+// with mmap_enabled and the server's token. The area waits on the
+// connection for the client's pixel pipeline (see windowsSubsystem.Attach).
+func (m *mmapSubsystem) Caps(_ context.Context, a *attachment) (wire.Dict, error) {
+	var reply wire.Dict
+	a.c.mmap, reply = m.accept(a.c.caps, mmapPeerOf(a.c), a.log)
+	return reply, nil
+}
+
+// Attach closes an area that no pipeline took (a session without
+// windows); it runs after the windows' attach.
+func (m *mmapSubsystem) Attach(_ context.Context, a *attachment) (func(), error) {
+	if a.c.mmap != nil {
+		_ = a.c.mmap.Close()
+		a.c.mmap = nil
+	}
+	return nil, nil
+}
+
 // mmapPeer is what the server knows of a client that offers an area.
 type mmapPeer struct {
 	// local: on this machine (the unix socket, loopback).
@@ -26,7 +53,7 @@ type mmapPeer struct {
 	proved bool
 }
 
-// mmapPeerOf describes c for mmapAccept.
+// mmapPeerOf describes c for accept.
 func mmapPeerOf(c *clientConn) mmapPeer {
 	p := mmapPeer{local: peerIsLocal(c.nc), proved: c.who != nil && c.who.secret}
 	if _, ok := c.nc.(*net.UnixConn); ok {
@@ -54,7 +81,7 @@ func (p mmapPeer) fileOwner(serverUID int) (int, error) {
 	return 0, errors.New("the client's uid is unknown (not on the unix socket) and it did not log in with a password")
 }
 
-// mmapAccept maps the area a client's hello offers, when --mmap allows
+// accept maps the area a client's hello offers, when --mmap allows
 // it, the file is one the client may have the server write into (see
 // fileOwner; a path that --mmap names is the administrator's choice and
 // belongs to anyone) and the client's full-size token is where it says;
@@ -62,7 +89,8 @@ func (p mmapPeer) fileOwner(serverUID int) (int, error) {
 // reply, which carry a token of the server's for the client to check,
 // at an offset the server chooses. Only a client on this machine can
 // share a file with the server, so no other is trusted with naming one.
-func (s *Server) mmapAccept(caps wire.Dict, peer mmapPeer, log *slog.Logger) (*mmap.Area, wire.Dict) {
+func (m *mmapSubsystem) accept(caps wire.Dict, peer mmapPeer, log *slog.Logger) (*mmap.Area, wire.Dict) {
+	s := m.s
 	reply := wire.Dict{"mmap_enabled": false}
 	sep := "_"
 	if caps.Bool("mmap.namespace", false) {
@@ -138,15 +166,16 @@ func (s *Server) mmapAccept(caps wire.Dict, peer mmapPeer, log *slog.Logger) (*m
 	return area, reply
 }
 
-// mmapInfo is the mmap part of info: what --mmap allows and what the
-// attached clients' pipelines did with their areas.
-func (s *Server) mmapInfo(ctx context.Context) map[string]any {
+// Info is what --mmap allows and what the attached clients' pipelines
+// did with their areas.
+func (m *mmapSubsystem) Info(ctx context.Context) map[string]any {
+	s := m.s
 	on, path, _ := mmap.ParseOption(s.cfg.Mmap)
 	out := map[string]any{"supported": on, "filename": path}
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	var enabled, bytes, full, size int64
-	for _, p := range s.clientPipelines(nil) {
+	for _, p := range s.win.pipelines(nil) {
 		if n := p.MMapSize(); n > 0 {
 			enabled++
 			size = int64(n)

@@ -45,10 +45,10 @@ func TestMMapAccept(t *testing.T) {
 		return d
 	}
 	log := slog.New(slog.DiscardHandler)
-	s := &Server{cfg: &config.Config{Mmap: "yes"}}
+	s := &mmapSubsystem{s: &Server{cfg: &config.Config{Mmap: "yes"}}}
 
 	root := mmapPeer{local: true, hasUID: true, uid: 0}
-	got, reply := s.mmapAccept(hello(nil), root, log)
+	got, reply := s.accept(hello(nil), root, log)
 	if got == nil || reply["mmap_enabled"] != true {
 		t.Fatalf("refused a good area: %v", reply)
 	}
@@ -60,7 +60,7 @@ func TestMMapAccept(t *testing.T) {
 	}
 	got.Close()
 	// A size the hello leaves out is the file's.
-	if got, _ := s.mmapAccept(hello(func(d wire.Dict) { delete(d, "size") }), root, log); got == nil {
+	if got, _ := s.accept(hello(func(d wire.Dict) { delete(d, "size") }), root, log); got == nil {
 		t.Error("refused an area of unsaid size")
 	} else {
 		got.Close()
@@ -76,12 +76,12 @@ func TestMMapAccept(t *testing.T) {
 		"missing file":  func(d wire.Dict) { d["file"] = area.Path() + ".gone" },
 		"directory":     func(d wire.Dict) { d["file"] = "/" },
 	} {
-		if got, reply := s.mmapAccept(hello(edit), root, log); got != nil || reply["mmap_enabled"] != false {
+		if got, reply := s.accept(hello(edit), root, log); got != nil || reply["mmap_enabled"] != false {
 			t.Errorf("%s: accepted (%v)", name, reply)
 			got.Close()
 		}
 	}
-	if got, _ := s.mmapAccept(hello(nil), mmapPeer{}, log); got != nil {
+	if got, _ := s.accept(hello(nil), mmapPeer{}, log); got != nil {
 		t.Error("a client from another machine: accepted")
 		got.Close()
 	}
@@ -89,7 +89,7 @@ func TestMMapAccept(t *testing.T) {
 		"--mmap=no":      {cfg: &config.Config{Mmap: "no"}},
 		"--encoding=png": {cfg: &config.Config{Mmap: "yes", Encoding: "png"}},
 	} {
-		if got, _ := srv.mmapAccept(hello(nil), root, log); got != nil {
+		if got, _ := (&mmapSubsystem{s: srv}).accept(hello(nil), root, log); got != nil {
 			t.Errorf("%s: accepted", name)
 			got.Close()
 		}
@@ -172,7 +172,7 @@ func TestMMapAcceptRefusesFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.DiscardHandler)
-	s := &Server{cfg: &config.Config{Mmap: "yes"}}
+	s := &mmapSubsystem{s: &Server{cfg: &config.Config{Mmap: "yes"}}}
 	// offer makes a client's area owned by owner, its token at the end,
 	// and the hello that offers it (edit changes the area or the hello).
 	offer := func(owner int, edit func(a *mmap.Area, d wire.Dict)) wire.Dict {
@@ -252,7 +252,7 @@ func TestMMapAcceptRefusesFiles(t *testing.T) {
 		{"TCP with a password, the server's file", tcpPassword, offer(0, nil), true},
 		{"TCP with a password, another user's file", tcpPassword, offer(uid, nil), false},
 	} {
-		got, reply := s.mmapAccept(tc.hello, tc.peer, log)
+		got, reply := s.accept(tc.hello, tc.peer, log)
 		if (got != nil) != tc.want || reply["mmap_enabled"] != tc.want {
 			t.Errorf("%s: accepted %v, want %v", tc.name, got != nil, tc.want)
 		}
@@ -262,7 +262,7 @@ func TestMMapAcceptRefusesFiles(t *testing.T) {
 	}
 }
 
-// TestMMapPeerUID: on the unix socket, the uid mmapAccept holds the file
+// TestMMapPeerUID: on the unix socket, the uid mmapSubsystem.accept holds the file
 // to is the connecting process's own (SO_PEERCRED), here a second user's.
 func TestMMapPeerUID(t *testing.T) {
 	uid, gid := testUser(t, "xroammmappeer")

@@ -15,13 +15,14 @@ import (
 	"github.com/xroam/xroam/core/xpra"
 )
 
-// nxState holds the session settings that NX lets an attach change
-// (the options file is re-read then) and the idle clock of each client.
-type nxState struct {
-	// kbMu serializes keyboard changes: two clients attaching at once
-	// each load a keymap.
-	kbMu sync.Mutex
-	mu   sync.Mutex
+// nxSubsystem is the NX-style session settings (nxagent's options):
+// --keyboard, --dpi, --idle-timeout, --options-file and its geometry and
+// fullscreen. It holds the settings an attach may change (the options
+// file is read again then) and the idle clock of each client.
+type nxSubsystem struct {
+	s *Server
+
+	mu sync.Mutex
 	// keyboard is the NX keyboard form in force (--keyboard, or the
 	// options file's keyboard=).
 	keyboard keyboardSpec
@@ -44,9 +45,12 @@ type nxState struct {
 // a wedged display must not hold the client's hello forever.
 const nxApplyTimeout = 10 * time.Second
 
-// nxPrepare checks the NX-style options and reads the options file,
-// before the display starts: its dpi goes on Xvfb's command line.
-func (s *Server) nxPrepare() error {
+func (*nxSubsystem) Name() string { return "nx" }
+
+// prepare checks the NX-style options and reads the options file, before
+// the display starts: its dpi goes on Xvfb's command line.
+func (n *nxSubsystem) prepare() error {
+	s := n.s
 	if s.cfg.OptionsFile != "" {
 		o, err := readOptionsFile(s.cfg.OptionsFile)
 		if err != nil {
@@ -75,14 +79,14 @@ func (s *Server) nxPrepare() error {
 				s.cfg.Readonly = true
 			}
 		}
-		s.nx.mu.Lock()
+		n.mu.Lock()
 		if o.Geometry != nil {
-			s.nx.geometry = *o.Geometry
+			n.geometry = *o.Geometry
 		}
 		if o.Fullscreen != nil {
-			s.nx.fullscreen = *o.Fullscreen
+			n.fullscreen = *o.Fullscreen
 		}
-		s.nx.mu.Unlock()
+		n.mu.Unlock()
 	}
 	if d := s.cfg.DPI; d != 0 && (d < x11.MinDPI || d > x11.MaxDPI) {
 		return fmt.Errorf("--dpi=%d: the resolution must be from %d to %d (0: the client's)", d, x11.MinDPI, x11.MaxDPI)
@@ -94,23 +98,23 @@ func (s *Server) nxPrepare() error {
 	if err != nil {
 		return fmt.Errorf("--keyboard: %w", err)
 	}
-	s.nx.mu.Lock()
-	s.nx.keyboard = spec
-	s.nx.dpi = s.cfg.DPI
-	s.nx.clipboardDirection = s.cfg.ClipboardDirection
-	s.nx.idleTimeout = s.cfg.IdleTimeout
-	s.nx.lastInput = map[*clientConn]time.Time{}
-	s.nx.mu.Unlock()
+	n.mu.Lock()
+	n.keyboard = spec
+	n.dpi = s.cfg.DPI
+	n.clipboardDirection = s.cfg.ClipboardDirection
+	n.idleTimeout = s.cfg.IdleTimeout
+	n.mu.Unlock()
 	return nil
 }
 
 // xvfbCommand is --xvfb with --dpi in place of the command's own -dpi.
-func (s *Server) xvfbCommand() string {
-	cmd := s.cfg.Xvfb
-	if s.cfg.DPI <= 0 {
+func (n *nxSubsystem) xvfbCommand() string {
+	cfg := n.s.cfg
+	cmd := cfg.Xvfb
+	if cfg.DPI <= 0 {
 		return cmd
 	}
-	arg := " -dpi " + strconv.Itoa(s.cfg.DPI)
+	arg := " -dpi " + strconv.Itoa(cfg.DPI)
 	xvfbDPIArg := regexp.MustCompile(`(^|\s)-dpi\s+\S+`)
 	if xvfbDPIArg.MatchString(cmd) {
 		return xvfbDPIArg.ReplaceAllString(cmd, arg)
@@ -118,11 +122,12 @@ func (s *Server) xvfbCommand() string {
 	return cmd + arg
 }
 
-// nxSetupDisplay applies the keyboard and the resolution to a new
-// display, before the window manager and the commands start, so that
-// applications start with them. A layout that cannot be loaded fails the
-// start: the user asked for it.
-func (s *Server) nxSetupDisplay(ctx context.Context) error {
+// setupDisplay applies the keyboard and the resolution to a new display,
+// before the window manager and the commands start, so that applications
+// start with them. A layout that cannot be loaded fails the start: the
+// user asked for it.
+func (n *nxSubsystem) setupDisplay(ctx context.Context) error {
+	s := n.s
 	if s.opts.Mode == "shadow" {
 		return nil
 	}
@@ -132,32 +137,39 @@ func (s *Server) nxSetupDisplay(ctx context.Context) error {
 			return fmt.Errorf("--dpi: %w", err)
 		}
 	}
-	spec, geom := s.nxKeyboard(), s.nxGeometry()
+	spec, geom := n.keyboardInForce(), n.geometrySize()
 	if geom != (screenSize{}) {
-		s.resizeToGeometry(ctx, geom, s.log)
+		n.resizeToGeometry(ctx, geom, s.log)
 	}
 	kn, set := startKeyboard(spec, s.cfg.KeyboardLayout, s.cfg.KeyboardLayouts, s.cfg.KeyboardVariant, s.cfg.KeyboardVariants, s.cfg.KeyboardOptions)
 	if set {
-		if err := s.applyKeyboard(ctx, kn, s.log); err != nil {
+		if err := s.keyboard.apply(ctx, kn, s.log); err != nil {
 			return fmt.Errorf("keyboard: %w", err)
 		}
 	} else if spec.Mode == "query" {
-		s.reportKeyboard(ctx, s.log)
+		s.keyboard.report(ctx, s.log)
 	}
 	return nil
 }
 
-// nxAttach runs as a UI client attaches: the options file is read again
-// (NX applies it on resume), then the keyboard and the resolution follow
-// the file or the client. Failures are logged; the attach goes on.
-func (s *Server) nxAttach(ctx context.Context, c *clientConn, log *slog.Logger) {
+// Prepare runs as a UI client attaches: its idle clock starts, the
+// options file is read again (NX applies it on resume), then the keyboard
+// and the resolution follow the file or the client. Failures are logged;
+// the attach goes on. The undo forgets the idle clock.
+func (n *nxSubsystem) Prepare(ctx context.Context, a *attachment) (func(), error) {
+	s, c, log := n.s, a.c, a.log
 	ctx, cancel := context.WithTimeout(ctx, nxApplyTimeout)
 	defer cancel()
-	s.nx.mu.Lock()
-	s.nx.lastInput[c] = time.Now()
-	s.nx.mu.Unlock()
+	n.mu.Lock()
+	n.lastInput[c] = time.Now()
+	n.mu.Unlock()
+	undo := func() {
+		n.mu.Lock()
+		delete(n.lastInput, c)
+		n.mu.Unlock()
+	}
 	if s.opts.Mode == "shadow" {
-		return
+		return undo, nil
 	}
 	changedKeyboard := false
 	if s.cfg.OptionsFile != "" {
@@ -165,64 +177,64 @@ func (s *Server) nxAttach(ctx context.Context, c *clientConn, log *slog.Logger) 
 		if err != nil {
 			log.Warn("options file not applied: keeping the previous settings", "err", err)
 		} else {
-			s.nx.mu.Lock()
+			n.mu.Lock()
 			if o.Keyboard != nil {
-				if spec, err := parseKeyboardSpec(*o.Keyboard); err == nil && spec != s.nx.keyboard {
-					s.nx.keyboard, changedKeyboard = spec, true
+				if spec, err := parseKeyboardSpec(*o.Keyboard); err == nil && spec != n.keyboard {
+					n.keyboard, changedKeyboard = spec, true
 				}
 			}
 			if o.DPI != nil {
-				s.nx.dpi = *o.DPI
+				n.dpi = *o.DPI
 			}
 			if o.ClipboardDirection != nil {
-				s.nx.clipboardDirection = *o.ClipboardDirection
+				n.clipboardDirection = *o.ClipboardDirection
 			}
 			var geom screenSize
-			if o.Geometry != nil && *o.Geometry != s.nx.geometry {
-				s.nx.geometry, geom = *o.Geometry, *o.Geometry
+			if o.Geometry != nil && *o.Geometry != n.geometry {
+				n.geometry, geom = *o.Geometry, *o.Geometry
 			}
-			if o.Fullscreen != nil && *o.Fullscreen != s.nx.fullscreen {
-				s.nx.fullscreen = *o.Fullscreen
-				if !s.nx.fullscreen {
+			if o.Fullscreen != nil && *o.Fullscreen != n.fullscreen {
+				n.fullscreen = *o.Fullscreen
+				if !n.fullscreen {
 					// Back from fullscreen: the geometry holds again.
-					geom = s.nx.geometry
+					geom = n.geometry
 				}
 			}
-			if s.nx.fullscreen {
+			if n.fullscreen {
 				geom = screenSize{}
 			}
-			s.nx.mu.Unlock()
+			n.mu.Unlock()
 			// A desktop's window keeps the size it was laid out for, as
-			// fitScreen does for clients' desktops.
+			// the screen subsystem does for clients' desktops.
 			if geom != (screenSize{}) && s.opts.Mode == "seamless" {
-				s.resizeToGeometry(ctx, geom, log)
+				n.resizeToGeometry(ctx, geom, log)
 			}
-			log.Info("options file read again", "file", s.cfg.OptionsFile, "clipboard-direction", s.clipboardDirection())
-			if o.ClipboardDirection != nil && s.clipHub() != nil {
-				if code, msg := s.controlClipboardDirection([]string{*o.ClipboardDirection}); code != 0 {
+			log.Info("options file read again", "file", s.cfg.OptionsFile, "clipboard-direction", n.clipboardDirectionInForce())
+			if o.ClipboardDirection != nil && s.clip.current() != nil {
+				if code, msg := s.clip.setDirection([]string{*o.ClipboardDirection}); code != 0 {
 					log.Warn("options file: clipboard direction not applied", "err", msg)
 				}
 			}
 		}
 	}
-	s.nx.mu.Lock()
-	spec, dpi := s.nx.keyboard, s.nx.dpi
-	s.nx.mu.Unlock()
+	n.mu.Lock()
+	spec, dpi := n.keyboard, n.dpi
+	n.mu.Unlock()
 	switch {
 	case spec.Mode == "clone":
 		if kn, ok := clientKeyboard(c.caps); ok {
-			if err := s.applyKeyboard(ctx, kn, log); err != nil {
+			if err := s.keyboard.apply(ctx, kn, log); err != nil {
 				log.Warn("cannot clone the client's keyboard", "err", err)
 			}
 		} else {
 			log.Info("keyboard=clone: the client sent no XKB layout")
 		}
 	case spec.Mode == "set" && changedKeyboard:
-		if err := s.applyKeyboard(ctx, spec.Names, log); err != nil {
+		if err := s.keyboard.apply(ctx, spec.Names, log); err != nil {
 			log.Warn("cannot apply the options file's keyboard", "err", err)
 		}
 	case spec.Mode == "query" && changedKeyboard:
-		s.reportKeyboard(ctx, log)
+		s.keyboard.report(ctx, log)
 	}
 	dx, dy := dpi, dpi
 	if dpi == 0 {
@@ -235,6 +247,7 @@ func (s *Server) nxAttach(ctx context.Context, c *clientConn, log *slog.Logger) 
 			log.Info("resolution", "dpi-x", dx, "dpi-y", dy, "from", map[bool]string{true: "client", false: "session"}[dpi == 0])
 		}
 	}
+	return undo, nil
 }
 
 // clientDPI is the resolution an xpra client's hello gives (dpi.x and
@@ -252,94 +265,44 @@ func clientDPI(caps wire.Dict) (int, int) {
 	return int(x), int(y)
 }
 
-// clipboardDirection is the clipboard direction in force: the options
-// file read at the last attach may have changed --clipboard-direction.
-func (s *Server) clipboardDirection() string {
-	s.nx.mu.Lock()
-	defer s.nx.mu.Unlock()
-	if s.nx.clipboardDirection == "" {
-		return s.cfg.ClipboardDirection
+// clipboardDirectionInForce is the clipboard direction in force: the
+// options file read at the last attach may have changed
+// --clipboard-direction.
+func (n *nxSubsystem) clipboardDirectionInForce() string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.clipboardDirection == "" {
+		return n.s.cfg.ClipboardDirection
 	}
-	return s.nx.clipboardDirection
+	return n.clipboardDirection
 }
 
-// nxPacket looks at a client's packet before the others: input resets
-// the client's idle clock, and raw keys are typed here. It reports
-// whether the packet was handled.
-func (s *Server) nxPacket(c *clientConn, pkt wire.Packet) bool {
-	if !c.ui {
-		return false
+// touch restarts a client's idle clock: it sent input.
+func (n *nxSubsystem) touch(c *clientConn) {
+	n.mu.Lock()
+	if n.lastInput != nil {
+		n.lastInput[c] = time.Now()
 	}
-	switch pkt.Type() {
-	case xpra.TypeKeyAction, xpra.TypeButtonAction, xpra.TypePointerPosition:
-		s.nx.mu.Lock()
-		if s.nx.lastInput != nil {
-			s.nx.lastInput[c] = time.Now()
-		}
-		s.nx.mu.Unlock()
-	}
-	if pkt.Type() == xpra.TypeLayoutChanged && s.layoutChanged(c, pkt) {
-		return true
-	}
-	return pkt.Type() == xpra.TypeKeyAction && s.rawKeyAction(c, pkt)
-}
-
-// layoutChanged follows a client's new layout when the session clones
-// the client's; it reports whether it handled the packet.
-func (s *Server) layoutChanged(c *clientConn, pkt wire.Packet) bool {
-	s.nx.mu.Lock()
-	clone := s.nx.keyboard.Mode == "clone"
-	s.nx.mu.Unlock()
-	log := s.log.With("uuid", c.caps.Str("uuid", ""))
-	if !clone {
-		return false
-	}
-	lc, err := xpra.ParseLayoutChanged(pkt)
-	if err != nil {
-		return false
-	}
-	kn := x11.KeyboardNames{Layout: lc.Layout, Variant: lc.Variant, Options: lc.Options}
-	for _, v := range []string{kn.Layout, kn.Variant, kn.Options} {
-		if !xkbName(v) {
-			log.Warn("layout-changed: not an XKB name", "value", v)
-			return true
-		}
-	}
-	if kn.Layout == "" {
-		return true
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), nxApplyTimeout)
-	defer cancel()
-	if err := s.applyKeyboard(ctx, kn, log); err != nil {
-		log.Warn("cannot follow the client's layout", "err", err)
-	}
-	return true
-}
-
-// nxDetach forgets a client's idle clock.
-func (s *Server) nxDetach(c *clientConn) {
-	s.nx.mu.Lock()
-	delete(s.nx.lastInput, c)
-	s.nx.mu.Unlock()
+	n.mu.Unlock()
 }
 
 // checkIdle disconnects the clients that sent no input for
 // --idle-timeout seconds, with xpra's reason; the session lives on.
-func (s *Server) checkIdle() {
-	s.nx.mu.Lock()
-	t := time.Duration(s.nx.idleTimeout) * time.Second
+func (n *nxSubsystem) checkIdle() {
+	n.mu.Lock()
+	t := time.Duration(n.idleTimeout) * time.Second
 	var idle []*clientConn
 	if t > 0 {
-		for c, last := range s.nx.lastInput {
+		for c, last := range n.lastInput {
 			if time.Since(last) > t {
 				idle = append(idle, c)
-				delete(s.nx.lastInput, c)
+				delete(n.lastInput, c)
 			}
 		}
 	}
-	s.nx.mu.Unlock()
+	n.mu.Unlock()
 	for _, c := range idle {
-		s.log.Info("no input for --idle-timeout: disconnecting the client", "seconds", int(t.Seconds()), "uuid", c.caps.Str("uuid", ""))
+		n.s.log.Info("no input for --idle-timeout: disconnecting the client", "seconds", int(t.Seconds()), "uuid", c.caps.Str("uuid", ""))
 		go c.disconnect(xpra.ReasonIdleTimeout)
 	}
 }
@@ -352,54 +315,55 @@ func (ws *windowSet) reportWid(w wm.Window, wid int64, what string) {
 	ws.log.Info(fmt.Sprintf("xroam: window 0x%x %s", w.ID, what), "report", "wid", "xid", fmt.Sprintf("0x%x", w.ID), "wid", wid, "event", what, "title", w.Title)
 }
 
-// nxInfo is the NX session settings in force, for info.
-func (s *Server) nxInfo() map[string]any {
-	s.nx.mu.Lock()
-	defer s.nx.mu.Unlock()
-	kb := s.nx.keyboard.Mode
+// Info is the NX session settings in force.
+func (n *nxSubsystem) Info(context.Context) map[string]any {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	kb := n.keyboard.Mode
 	if kb == "set" {
-		n := s.nx.keyboard.Names
-		kb = fmt.Sprintf("rmlvo/%s#%s#%s#%s#%s", n.Rules, n.Model, n.Layout, n.Variant, n.Options)
+		k := n.keyboard.Names
+		kb = fmt.Sprintf("rmlvo/%s#%s#%s#%s#%s", k.Rules, k.Model, k.Layout, k.Variant, k.Options)
 	}
 	return map[string]any{
 		"keyboard":            kb,
-		"dpi":                 int64(s.nx.dpi),
-		"idle-timeout":        int64(s.nx.idleTimeout),
-		"clipboard-direction": s.nx.clipboardDirection,
-		"report-wids":         s.cfg.ReportWids,
-		"options-file":        s.cfg.OptionsFile,
-		"fullscreen":          s.nx.fullscreen,
+		"dpi":                 int64(n.dpi),
+		"idle-timeout":        int64(n.idleTimeout),
+		"clipboard-direction": n.clipboardDirection,
+		"report-wids":         n.s.cfg.ReportWids,
+		"options-file":        n.s.cfg.OptionsFile,
+		"fullscreen":          n.fullscreen,
 	}
 }
 
-// nxGeometry is the options file's screen size, zero when it gives none
-// or when fullscreen=1 lets the client's desktop size the screen.
-func (s *Server) nxGeometry() screenSize {
-	s.nx.mu.Lock()
-	defer s.nx.mu.Unlock()
-	if s.nx.fullscreen {
+// geometrySize is the options file's screen size, zero when it gives
+// none or when fullscreen=1 lets the client's desktop size the screen.
+func (n *nxSubsystem) geometrySize() screenSize {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.fullscreen {
 		return screenSize{}
 	}
-	return s.nx.geometry
+	return n.geometry
 }
 
-// nxFullscreen reports the options file's fullscreen=1.
-func (s *Server) nxFullscreen() bool {
-	s.nx.mu.Lock()
-	defer s.nx.mu.Unlock()
-	return s.nx.fullscreen
+// fullscreenOn reports the options file's fullscreen=1.
+func (n *nxSubsystem) fullscreenOn() bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.fullscreen
 }
 
-func (s *Server) nxKeyboard() keyboardSpec {
-	s.nx.mu.Lock()
-	defer s.nx.mu.Unlock()
-	return s.nx.keyboard
+// keyboardInForce is the NX keyboard form in force.
+func (n *nxSubsystem) keyboardInForce() keyboardSpec {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.keyboard
 }
 
 // resizeToGeometry resizes the screen to the options file's geometry=
 // (Xvfb cannot grow past the size it started with: the size is clamped).
-func (s *Server) resizeToGeometry(ctx context.Context, g screenSize, log *slog.Logger) {
-	w, h, err := x11.ResizeScreen(ctx, fmt.Sprintf(":%d", s.display), g.W, g.H)
+func (n *nxSubsystem) resizeToGeometry(ctx context.Context, g screenSize, log *slog.Logger) {
+	w, h, err := x11.ResizeScreen(ctx, fmt.Sprintf(":%d", n.s.display), g.W, g.H)
 	if err != nil {
 		log.Warn("options file: geometry not applied", "geometry", fmt.Sprintf("%dx%d", g.W, g.H), "err", err)
 		return

@@ -143,8 +143,8 @@ func TestXvfbCommandDPI(t *testing.T) {
 		{"Xvfb -screen 0 800x600x24", 120, "Xvfb -screen 0 800x600x24 -dpi 120"},
 		{"Xvfb -dpi 96", 0, "Xvfb -dpi 96"},
 	} {
-		s := &Server{cfg: &config.Config{Xvfb: c.cmd, DPI: c.dpi}}
-		if got := s.xvfbCommand(); got != c.want {
+		n := &nxSubsystem{s: &Server{cfg: &config.Config{Xvfb: c.cmd, DPI: c.dpi}}}
+		if got := n.xvfbCommand(); got != c.want {
 			t.Errorf("%q with %d: %q, want %q", c.cmd, c.dpi, got, c.want)
 		}
 	}

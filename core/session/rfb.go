@@ -21,6 +21,16 @@ import (
 	"github.com/xroam/xroam/sdk/auth"
 )
 
+// rfbSubsystem serves the session's screen to VNC clients (desktop and
+// shadow sessions): its sockets, the connections upgraded from TCP, and
+// their part of info.
+type rfbSubsystem struct {
+	s   *Server
+	svc *rfbService // nil without RFB access
+}
+
+func (*rfbSubsystem) Name() string { return "rfb" }
+
 // rfbService serves the session's screen to VNC clients: on --bind-rfb
 // sockets, and on TCP connections that stay silent for --rfb-upgrade
 // seconds. It watches the display with its own connections, so that it
@@ -31,7 +41,7 @@ type rfbService struct {
 	mods      []authModule
 	listeners []net.Listener
 	wg        sync.WaitGroup
-	cancel    context.CancelFunc // ends the connections, set by startRFB
+	cancel    context.CancelFunc // ends the connections, set by start
 	active    atomic.Int32       // connections being served
 
 	mu     sync.Mutex
@@ -48,16 +58,19 @@ const rfbRefresh = 2 * time.Second
 // flood of idle connections cannot exhaust the server.
 const maxRFBConns = 64
 
-// rfbUsable reports whether the mode has a whole screen to serve.
-func (s *Server) rfbUsable() bool { return s.opts.Mode == "desktop" || s.opts.Mode == "shadow" }
+// usable reports whether the mode has a whole screen to serve.
+func (r *rfbSubsystem) usable() bool {
+	return r.s.opts.Mode == "desktop" || r.s.opts.Mode == "shadow"
+}
 
-// setupRFB checks the RFB options and opens the --rfb-auth modules, so
-// that a mistake stops the start with a clear message.
-func (s *Server) setupRFB(ctx context.Context) error {
+// setup checks the RFB options and opens the --rfb-auth modules, so that
+// a mistake stops the start with a clear message.
+func (r *rfbSubsystem) setup(ctx context.Context) error {
+	s := r.s
 	if len(s.cfg.BindRFB) == 0 && (s.cfg.RFBUpgrade <= 0 || len(s.cfg.BindTCP) == 0) {
 		return nil
 	}
-	if !s.rfbUsable() {
+	if !r.usable() {
 		if len(s.cfg.BindRFB) > 0 {
 			return fmt.Errorf("--bind-rfb works with start-desktop and shadow only, not in %s mode", s.opts.Mode)
 		}
@@ -79,25 +92,26 @@ func (s *Server) setupRFB(ctx context.Context) error {
 		}
 		svc.mods = append(svc.mods, authModule{spec: shown, a: a})
 	}
-	s.rfb = svc
+	r.svc = svc
 	return nil
 }
 
-// listenRFB opens the --bind-rfb sockets. Beyond loopback an RFB socket
+// listen opens the --bind-rfb sockets. Beyond loopback an RFB socket
 // needs --rfb-auth, as TCP sockets need --tcp-auth.
-func (s *Server) listenRFB() error {
-	if s.rfb == nil {
+func (r *rfbSubsystem) listen() error {
+	s, svc := r.s, r.svc
+	if svc == nil {
 		return nil
 	}
 	for _, b := range s.cfg.BindRFB {
 		addr, err := s.bindAddr("--bind-rfb", b)
 		if err != nil {
-			s.rfb.close()
+			svc.close()
 			return err
 		}
 		if !isLoopback(addr) {
 			if len(s.cfg.RFBAuth) == 0 {
-				s.rfb.close()
+				svc.close()
 				return fmt.Errorf("--bind-rfb=%s listens beyond this machine without authentication: add --rfb-auth (e.g. --rfb-auth=file:filename=PATH), or --rfb-auth=allow to let anyone in", b)
 			}
 			if slices.Contains(s.cfg.RFBAuth, "allow") {
@@ -106,18 +120,18 @@ func (s *Server) listenRFB() error {
 		}
 		l, err := net.Listen("tcp", addr)
 		if err != nil {
-			s.rfb.close()
+			svc.close()
 			return fmt.Errorf("--bind-rfb=%s: %w", b, err)
 		}
 		s.log.Info("listening", "rfb", l.Addr().String())
-		s.rfb.listeners = append(s.rfb.listeners, l)
+		svc.listeners = append(svc.listeners, l)
 	}
 	return nil
 }
 
-// startRFB watches the display and accepts RFB clients.
-func (s *Server) startRFB(ctx context.Context) {
-	svc := s.rfb
+// start watches the display and accepts RFB clients.
+func (r *rfbSubsystem) start(ctx context.Context) {
+	s, svc := r.s, r.svc
 	if svc == nil {
 		return
 	}
@@ -210,9 +224,9 @@ func (svc *rfbService) close() {
 	}
 }
 
-// stopRFB ends the RFB service at shutdown.
-func (s *Server) stopRFB() {
-	svc := s.rfb
+// stop ends the RFB service at shutdown.
+func (r *rfbSubsystem) stop() {
+	svc := r.svc
 	if svc == nil {
 		return
 	}
@@ -293,8 +307,8 @@ func (svc *rfbService) serve(ctx context.Context, nc net.Conn, socketType string
 		// A desktop session's screen follows its clients (vncviewer's
 		// RemoteResize, noVNC's remote resizing), as its window does
 		// for xpra clients.
-		if s.desktopResizable() {
-			opts.Resize = func(w, h int) (int, int, error) { return s.resizeDesktop(ctx, w, h, log) }
+		if s.screen.desktopResizable() {
+			opts.Resize = func(w, h int) (int, int, error) { return s.screen.resizeDesktop(ctx, w, h, log) }
 		}
 	}
 	log.Info("RFB client connected", "rfb-socket", rfbSocket)
@@ -366,11 +380,11 @@ func denial(resp *auth.Response, err error) string {
 	return "denied"
 }
 
-// rfbUpgrade hands a TCP connection that sends nothing for --rfb-upgrade
+// upgrade hands a TCP connection that sends nothing for --rfb-upgrade
 // seconds to the RFB server, as xpra does. Otherwise it returns the
 // connection with the byte it read put back.
-func (s *Server) rfbUpgrade(ctx context.Context, nc net.Conn) (net.Conn, bool) {
-	svc := s.rfb
+func (r *rfbSubsystem) upgrade(ctx context.Context, nc net.Conn) (net.Conn, bool) {
+	s, svc := r.s, r.svc
 	if svc == nil || s.cfg.RFBUpgrade <= 0 || nc.LocalAddr().Network() != "tcp" {
 		return nc, false
 	}
@@ -476,9 +490,9 @@ func (in *rfbInput) Pointer(buttons uint8, x, y int) {
 	in.buttons = buttons
 }
 
-// rfbInfo is the RFB service's part of info: its sockets and clients.
-func (s *Server) rfbInfo() map[string]any {
-	svc := s.rfb
+// Info is the RFB service's sockets and clients.
+func (r *rfbSubsystem) Info(context.Context) map[string]any {
+	s, svc := r.s, r.svc
 	if svc == nil {
 		return map[string]any{"enabled": false}
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/xroam/xroam/core/wire"
@@ -21,20 +22,54 @@ import (
 // that is smaller than it, but never grows to one: the desktop keeps the
 // size it was laid out for otherwise.
 
-// fitScreen resizes the screen to w x h when the session may; it
-// records whether the X server can resize at all, for the hello's
-// resize_screen.
-func (s *Server) fitScreen(ctx context.Context, w, h int64, log *slog.Logger) (int, int, bool) {
+// screenSubsystem sizes the session's screen for its clients.
+type screenSubsystem struct {
+	s *Server
+
+	mu sync.Mutex
+	// resizable: the X server can resize its screen (RandR), as far as
+	// the last attempt showed.
+	resizable bool
+}
+
+func (*screenSubsystem) Name() string { return "screen" }
+
+// Caps fits the screen to the client's desktop, then tells the client
+// the screen's size; a display that cannot be probed refuses the client.
+func (sc *screenSubsystem) Caps(ctx context.Context, a *attachment) (wire.Dict, error) {
+	sc.fitToHello(ctx, a.c, a.log)
+	info, err := x11.Probe(ctx, fmt.Sprintf(":%d", sc.s.display))
+	if err != nil {
+		return nil, err
+	}
+	size := []int64{int64(info.Width), int64(info.Height)}
+	return wire.Dict{
+		"max_desktop_size":    size,
+		"actual_desktop_size": size,
+		"desktop_size":        size,
+		"root_window_size":    size,
+		"resize_screen":       sc.canResize(),
+	}, nil
+}
+
+func (sc *screenSubsystem) Handlers() map[string]handler {
+	return map[string]handler{xpra.TypeDesktopSize: ui(sc.clientDesktopSize)}
+}
+
+// fit resizes the screen to w x h when the session may; it records
+// whether the X server can resize at all, for the hello's resize_screen.
+func (sc *screenSubsystem) fit(ctx context.Context, w, h int64, log *slog.Logger) (int, int, bool) {
+	s := sc.s
 	// An options file's geometry= fixes the size instead.
-	if s.opts.Mode != "seamless" || !s.cfg.ResizeDisplay || s.nxGeometry() != (screenSize{}) || w <= 0 || h <= 0 {
+	if s.opts.Mode != "seamless" || !s.cfg.ResizeDisplay || s.nx.geometrySize() != (screenSize{}) || w <= 0 || h <= 0 {
 		return 0, 0, false
 	}
 	rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	nw, nh, err := x11.ResizeScreen(rctx, fmt.Sprintf(":%d", s.display), int(w), int(h))
-	s.mu.Lock()
-	s.resizable = err == nil || !errors.Is(err, x11.ErrNoResize)
-	s.mu.Unlock()
+	sc.mu.Lock()
+	sc.resizable = err == nil || !errors.Is(err, x11.ErrNoResize)
+	sc.mu.Unlock()
 	if err != nil {
 		log.Info("the screen keeps its size", "wanted", fmt.Sprintf("%dx%d", w, h), "err", err)
 		return 0, 0, false
@@ -43,25 +78,27 @@ func (s *Server) fitScreen(ctx context.Context, w, h int64, log *slog.Logger) (i
 	return nw, nh, true
 }
 
-// fitScreenToHello resizes the screen to a new client's desktop_size.
-func (s *Server) fitScreenToHello(ctx context.Context, c *clientConn, log *slog.Logger) {
+// fitToHello resizes the screen to a new client's desktop_size.
+func (sc *screenSubsystem) fitToHello(ctx context.Context, c *clientConn, log *slog.Logger) {
 	if w, h, ok := c.caps.IntPair("desktop_size"); ok {
-		s.fitScreen(ctx, w, h, log)
-		s.fitDesktopInto(ctx, int(w), int(h), log)
+		sc.fit(ctx, w, h, log)
+		sc.fitDesktopInto(ctx, int(w), int(h), log)
 	}
 }
 
 // desktopResizable says whether a desktop session's screen may follow
 // its window: --resize-display and no fixed NX geometry.
-func (s *Server) desktopResizable() bool {
-	return s.opts.Mode == "desktop" && s.cfg.ResizeDisplay && s.nxGeometry() == (screenSize{})
+func (sc *screenSubsystem) desktopResizable() bool {
+	s := sc.s
+	return s.opts.Mode == "desktop" && s.cfg.ResizeDisplay && s.nx.geometrySize() == (screenSize{})
 }
 
 // resizeDesktop sets a desktop session's screen to the size its window
 // was given on a client. The new size reaches every client as the
 // window's (the display watcher sees the root window change).
-func (s *Server) resizeDesktop(ctx context.Context, w, h int, log *slog.Logger) (int, int, error) {
-	if !s.desktopResizable() {
+func (sc *screenSubsystem) resizeDesktop(ctx context.Context, w, h int, log *slog.Logger) (int, int, error) {
+	s := sc.s
+	if !sc.desktopResizable() {
 		return 0, 0, errors.New("this session's screen does not follow its clients")
 	}
 	rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
@@ -77,39 +114,47 @@ func (s *Server) resizeDesktop(ctx context.Context, w, h int, log *slog.Logger) 
 
 // fitDesktopInto shrinks a desktop session's screen that is larger than
 // a client's w x h desktop, so that the whole desktop shows there.
-func (s *Server) fitDesktopInto(ctx context.Context, w, h int, log *slog.Logger) {
-	if !s.desktopResizable() || w <= 0 || h <= 0 {
+func (sc *screenSubsystem) fitDesktopInto(ctx context.Context, w, h int, log *slog.Logger) {
+	if !sc.desktopResizable() || w <= 0 || h <= 0 {
 		return
 	}
-	info, err := x11.Probe(ctx, fmt.Sprintf(":%d", s.display))
+	info, err := x11.Probe(ctx, fmt.Sprintf(":%d", sc.s.display))
 	if err != nil || (info.Width <= w && info.Height <= h) {
 		return
 	}
-	_, _, _ = s.resizeDesktop(ctx, min(info.Width, w), min(info.Height, h), log)
+	_, _, _ = sc.resizeDesktop(ctx, min(info.Width, w), min(info.Height, h), log)
 }
 
 // canResize is the hello's resize_screen.
-func (s *Server) canResize() bool {
-	fixed := s.nxGeometry() != (screenSize{})
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.resizable && s.opts.Mode == "seamless" && s.cfg.ResizeDisplay && !fixed
+func (sc *screenSubsystem) canResize() bool {
+	s := sc.s
+	fixed := s.nx.geometrySize() != (screenSize{})
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	return sc.resizable && s.opts.Mode == "seamless" && s.cfg.ResizeDisplay && !fixed
 }
 
 // clientDesktopSize handles a client's desktop_size: its screen
-// changed. The answer is the screen's size then and its largest.
-func (s *Server) clientDesktopSize(c *clientConn, pkt wire.Packet, log *slog.Logger) {
+// changed. The answer is the screen's size then and its largest. Only a
+// client whose windows are attached is answered.
+func (sc *screenSubsystem) clientDesktopSize(ctx context.Context, c *clientConn, pkt wire.Packet) error {
+	if _, _, err := sc.s.win.client(c); err != nil {
+		return err
+	}
 	ds, err := xpra.ParseClientDesktopSize(pkt)
 	if err != nil {
-		log.Warn("malformed desktop_size packet", "len", len(pkt), "err", err)
-		return
+		c.log.Warn("malformed desktop_size packet", "len", len(pkt), "err", err)
+		return nil
 	}
+	// The screen follows the client's desktop even if it leaves meanwhile.
+	ctx = context.WithoutCancel(ctx)
 	w, h := ds.Width, ds.Height
-	s.fitScreen(context.Background(), w, h, log)
-	s.fitDesktopInto(context.Background(), int(w), int(h), log)
-	info, err := x11.Probe(context.Background(), fmt.Sprintf(":%d", s.display))
+	sc.fit(ctx, w, h, c.log)
+	sc.fitDesktopInto(ctx, int(w), int(h), c.log)
+	info, err := x11.Probe(ctx, fmt.Sprintf(":%d", sc.s.display))
 	if err != nil {
-		return
+		return nil
 	}
 	_ = c.w.WritePacket(xpra.DesktopSize{Width: int64(info.Width), Height: int64(info.Height), MaxWidth: int64(info.Width), MaxHeight: int64(info.Height)}.Packet())
+	return nil
 }

@@ -11,8 +11,8 @@ import (
 
 // screenshot is the area covered by the session's windows as a PNG, what
 // xpra's screenshot request returns; no windows gives a 0x0 answer.
-func (s *Server) screenshot() (w, h int, data []byte, err error) {
-	ws := s.windows()
+func (ww *windowsSubsystem) screenshot() (w, h int, data []byte, err error) {
+	ws := ww.current()
 	if ws == nil {
 		return 0, 0, nil, errors.New("this session does not manage windows")
 	}

@@ -79,13 +79,23 @@ type Server struct {
 	limit      *authLimiter            // throttles failed password checks
 	children   *Children
 	xauth      displayAuth   // who may open the display, see xauth.go
-	win        *windowSet    // nil until the window manager runs
-	encs       *encoderSet   // nil until first asked for, see encodings
 	bound      []boundSocket // the network sockets of the transport plugins
-	nx         nxState       // NX session settings and idle clocks, see nx.go
-	clip       *clipHub      // nil until a client wants a clipboard, see clipboardHub
-	clipOnce   sync.Once
-	rfb        *rfbService // nil without RFB access, see rfb.go
+
+	// subs are the features, in the order their hooks run, and handlers
+	// the packet types they serve (see subsystem.go). The fields below
+	// are the same subsystems, for the calls one makes into another.
+	subs     []subsystem
+	handlers map[string]route
+	control  *controlSubsystem
+	nx       *nxSubsystem
+	screen   *screenSubsystem
+	win      *windowsSubsystem
+	keyboard *keyboardSubsystem
+	encs     *encodingsSubsystem
+	clip     *clipboardSubsystem
+	flow     *flowSubsystem
+	mmap     *mmapSubsystem
+	rfb      *rfbSubsystem
 
 	mu       sync.Mutex
 	name     string // the session name; the name control command changes it
@@ -96,10 +106,6 @@ type Server struct {
 	endOnce  sync.Once
 	connWG   sync.WaitGroup
 	preauth  preAuthGate // connections not logged in yet, see preauth.go
-
-	// resizable: the X server can resize its screen (RandR), as far as
-	// the last attempt showed.
-	resizable bool
 }
 
 // NewServer prepares a server; Run starts it.
@@ -110,7 +116,9 @@ func NewServer(opts ServerOptions) *Server {
 	if opts.Mode == "" {
 		opts.Mode = "seamless"
 	}
-	return &Server{opts: opts, cfg: opts.Config, log: opts.Logger, name: opts.Config.SessionName, clients: map[*clientConn]struct{}{}, end: make(chan EndMode, 1)}
+	s := &Server{opts: opts, cfg: opts.Config, log: opts.Logger, name: opts.Config.SessionName, clients: map[*clientConn]struct{}{}, end: make(chan EndMode, 1)}
+	s.subs = newSubsystems(s)
+	return s
 }
 
 func (s *Server) sessionName() string {
@@ -134,6 +142,11 @@ func (s *Server) Run(ctx context.Context, ready func(display int, logPath string
 	s.started = time.Now()
 	s.lastSeen = s.started
 	s.logPath = s.opts.LogPath
+	handlers, err := handlerTable(s.subs)
+	if err != nil {
+		return err
+	}
+	s.handlers = handlers
 	if err := s.setupAuth(ctx); err != nil {
 		return err
 	}
@@ -143,11 +156,11 @@ func (s *Server) Run(ctx context.Context, ready func(display int, logPath string
 	if err := s.checkNetwork(); err != nil {
 		return err
 	}
-	if err := s.setupRFB(ctx); err != nil {
+	if err := s.rfb.setup(ctx); err != nil {
 		return err
 	}
-	s.setupEncodings(ctx)
-	if _, err := s.serverBandwidth(); err != nil {
+	s.encs.setup(ctx)
+	if _, err := s.flow.serverBandwidth(); err != nil {
 		return err
 	}
 	if _, _, err := mmap.ParseOption(s.cfg.Mmap); err != nil {
@@ -158,13 +171,13 @@ func (s *Server) Run(ctx context.Context, ready func(display int, logPath string
 		return err
 	}
 	s.socketDir = dir
-	if err := s.nxPrepare(); err != nil {
+	if err := s.nx.prepare(); err != nil {
 		return err
 	}
 	if err := s.setupDisplay(ctx); err != nil {
 		return err
 	}
-	if err := s.nxSetupDisplay(ctx); err != nil {
+	if err := s.nx.setupDisplay(ctx); err != nil {
 		s.abortDisplay(ctx)
 		return err
 	}
@@ -188,8 +201,8 @@ func (s *Server) Run(ctx context.Context, ready func(display int, logPath string
 		s.abortDisplay(ctx)
 		return err
 	}
-	s.startWindows(ctx)
-	s.startRFB(ctx)
+	s.win.start(ctx)
+	s.rfb.start(ctx)
 	s.startCommands(ctx)
 	s.log.Info("session ready", "socket", s.socketPath, "pid", os.Getpid())
 	if ready != nil {
@@ -278,7 +291,7 @@ func (s *Server) setupDisplay(ctx context.Context) error {
 			}
 		}
 	}
-	command := s.xvfbCommand()
+	command := s.nx.xvfbCommand()
 	cookie, err := s.prepareDisplayAuth(command)
 	if err != nil {
 		return err
@@ -383,7 +396,7 @@ func (s *Server) listen(ctx context.Context) error {
 		s.closeListeners()
 		return err
 	}
-	if err := s.listenRFB(); err != nil {
+	if err := s.rfb.listen(); err != nil {
 		s.closeListeners()
 		return err
 	}
@@ -491,7 +504,7 @@ func (s *Server) wait(ctx context.Context) EndMode {
 			s.xvfb = nil
 			return EndStop
 		case <-tick.C:
-			s.checkIdle()
+			s.nx.checkIdle()
 			if s.cfg.UseDisplay && s.xvfbPID > 0 && !sockdir.ProcessAlive(s.xvfbPID) {
 				s.log.Error("the X server has exited: stopping")
 				return EndStop
@@ -512,7 +525,7 @@ func (s *Server) wait(ctx context.Context) EndMode {
 // shutdown ends the session as mode says, removing the files it created.
 func (s *Server) shutdown(mode EndMode) {
 	s.closeListeners()
-	s.stopRFB()
+	s.rfb.stop()
 	reason := xpra.ReasonServerShutdown
 	switch mode {
 	case EndExit:
@@ -544,8 +557,9 @@ func (s *Server) shutdown(mode EndMode) {
 			}
 		}
 		cancel()
-		// After exit or upgrade the entry stays: the display lives on.
+		// After exit or upgrade the entries stay: the display lives on.
 		s.withdrawDisplayAuth()
+		s.removeUserAuthFiles()
 	} else {
 		if s.cfg.TerminateChildren {
 			ctx, cancel := context.WithTimeout(context.Background(), 4*time.Second)

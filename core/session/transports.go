@@ -78,8 +78,14 @@ func (s *Server) checkNetwork() error {
 	if s.cfg.MinPort < 0 || s.cfg.MinPort > 65535 {
 		return fmt.Errorf("--min-port=%d: want a port number from 0 to 65535", s.cfg.MinPort)
 	}
-	if _, err := s.networkBinds(); err != nil {
+	binds, err := s.networkBinds()
+	if err != nil {
 		return err
+	}
+	for _, b := range binds {
+		if err := s.checkUnverifiedPeers(b); err != nil {
+			return err
+		}
 	}
 	for _, b := range s.cfg.BindRFB {
 		if _, err := s.bindAddr("--bind-rfb", b); err != nil {
@@ -95,6 +101,31 @@ func (s *Server) checkNetwork() error {
 		}
 	}
 	return nil
+}
+
+// checkUnverifiedPeers refuses a socket that would let in, without
+// authentication, peers whose uid the kernel does not tell: a QUIC
+// datagram or a vsock stream may come from any local user (vsock
+// loopback) or any virtual machine, unlike loopback TCP (owner only, as
+// sock_diag tells) and the 0600 unix socket. Sockets beyond loopback are
+// checked when they are bound, with the same advice.
+func (s *Server) checkUnverifiedPeers(b networkBind) error {
+	st := b.bind.SocketType
+	if st != transport.QUIC && st != transport.Vsock {
+		return nil
+	}
+	if st == transport.QUIC && !isLoopback(b.bind.Address) {
+		return nil
+	}
+	if len(s.authSpecsFor(st, st)) > 0 {
+		return nil
+	}
+	who := "any local user"
+	if st == transport.Vsock {
+		who = "any virtual machine of this host (and any local user over vsock loopback)"
+	}
+	return fmt.Errorf("%s has no authentication, and %s could use the session: add --%s (e.g. --%s=file:filename=PATH), or --%s=allow to let them in",
+		b.option, who, authOption(st), authOption(st), authOption(st))
 }
 
 // checkProxyTarget checks that --tcp-proxy is HOST:PORT with a host and
@@ -207,7 +238,7 @@ func (s *Server) listenTransports(ctx context.Context) error {
 			// are read: in the tcp transport, which also forwards.
 			sp.Options[transport.TCPProxyOption] = []string{s.cfg.TCPProxy}
 		}
-		if name == "tcp" && s.rfb != nil && s.cfg.RFBUpgrade > 0 {
+		if name == "tcp" && s.rfb.svc != nil && s.cfg.RFBUpgrade > 0 {
 			// Silent connections come over after --rfb-upgrade seconds,
 			// not after the transport's handshake timeout.
 			sp.Options[transport.RFBUpgradeOption] = []string{fmt.Sprintf("%ds", s.cfg.RFBUpgrade)}

@@ -13,9 +13,11 @@ import (
 	"github.com/xroam/xroam/core/geom"
 	"github.com/xroam/xroam/core/pipeline"
 	"github.com/xroam/xroam/core/wire"
+	"github.com/xroam/xroam/core/x11"
 	"github.com/xroam/xroam/core/x11/wm"
 	"github.com/xroam/xroam/core/xpra"
 	"github.com/xroam/xroam/sdk/encoder"
+	"github.com/xroam/xroam/sdk/shm"
 )
 
 // windowSet is the session's seamless windows: the window manager of the
@@ -65,9 +67,31 @@ func (s wmSource) CaptureInto(xid uint32, r pipeline.Rect, dst []byte) error {
 	return s.wm.CaptureInto(xid, r, dst)
 }
 
-// startWindows makes the server the window manager of its display. A
-// failure leaves the session without windows but running.
-func (s *Server) startWindows(ctx context.Context) {
+// CaptureIntoSegment and ReleaseSegment make it a pipeline.SegmentSource:
+// the X server writes frames straight into the segment encoders read.
+func (s wmSource) CaptureIntoSegment(xid uint32, r pipeline.Rect, seg *shm.Segment) error {
+	return s.wm.CaptureIntoSegment(xid, r, seg)
+}
+
+func (s wmSource) ReleaseSegment(seg *shm.Segment) { s.wm.ReleaseSegment(seg) }
+
+// windowsSubsystem shows the session's windows to the attached clients:
+// a seamless session's every window, a desktop or shadow session's
+// screen as one window. It owns the client's window packets and the
+// pointer, and gives each attached client its pixel pipeline.
+type windowsSubsystem struct {
+	s *Server
+
+	mu  sync.Mutex
+	set *windowSet // nil until the window manager runs
+}
+
+func (*windowsSubsystem) Name() string { return "windows" }
+
+// start makes the server the window manager of its display. A failure
+// leaves the session without windows but running.
+func (ww *windowsSubsystem) start(ctx context.Context) {
+	s := ww.s
 	var mgr *wm.Manager
 	var err error
 	if s.opts.Mode == "seamless" {
@@ -87,22 +111,70 @@ func (s *Server) startWindows(ctx context.Context) {
 	}
 	ws := &windowSet{wm: mgr, log: s.log, nextWID: 1, byXID: map[uint32]int64{}, wins: map[int64]wm.Window{}, subs: map[*clientConn]*windowClient{}, asked: map[int64][]geom.Rect{}, reportWids: s.cfg.ReportWids, bell: s.cfg.Bell}
 	if s.opts.Mode != "seamless" {
-		ws.fullscreen = s.nxFullscreen
+		ws.fullscreen = s.nx.fullscreenOn
 	}
 	if cur, err := mgr.CurrentCursor(); err == nil {
 		ws.cursor = &cur
 	}
-	s.mu.Lock()
-	s.win = ws
-	s.mu.Unlock()
+	ww.mu.Lock()
+	ww.set = ws
+	ww.mu.Unlock()
 	s.log.Info("managing the display's windows", "shm", mgr.UsesSHM())
 	go ws.run()
 }
 
-func (s *Server) windows() *windowSet {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.win
+// current is the window set, nil without a window manager.
+func (ww *windowsSubsystem) current() *windowSet {
+	ww.mu.Lock()
+	defer ww.mu.Unlock()
+	return ww.set
+}
+
+// client is an attached client's window state; errIgnored (its packet
+// means nothing) without a window manager or before its windows are
+// attached.
+func (ww *windowsSubsystem) client(c *clientConn) (*windowSet, *windowClient, error) {
+	ws := ww.current()
+	if ws == nil {
+		return nil, nil, errIgnored
+	}
+	ws.mu.Lock()
+	wc := ws.subs[c]
+	ws.mu.Unlock()
+	if wc == nil {
+		return nil, nil, errIgnored
+	}
+	return ws, wc, nil
+}
+
+// pipelines is the pipeline of client c, or of every attached client
+// when c is nil.
+func (ww *windowsSubsystem) pipelines(c *clientConn) []*pipeline.Pipeline {
+	ws := ww.current()
+	if ws == nil {
+		return nil
+	}
+	ws.mu.Lock()
+	defer ws.mu.Unlock()
+	var out []*pipeline.Pipeline
+	for cc, wc := range ws.subs {
+		if c == nil || cc == c {
+			out = append(out, wc.p)
+		}
+	}
+	return out
+}
+
+// Caps tells the client what the windows it gets can do.
+func (ww *windowsSubsystem) Caps(context.Context, *attachment) (wire.Dict, error) {
+	cfg := ww.s.cfg
+	return wire.Dict{
+		"windows":               cfg.Windows,
+		"pointer":               !cfg.Readonly,
+		"cursors":               cfg.Cursors,
+		"bell":                  cfg.Bell,
+		"window_refresh_config": true,
+	}, nil
 }
 
 func (ws *windowSet) run() {
@@ -292,22 +364,20 @@ func metadataChanges(old, w wm.Window, byXID map[uint32]int64) wire.Dict {
 	return out
 }
 
-// attachWindows sends a new client every window and starts its pixel
-// pipeline; the returned func detaches it.
-func (s *Server) attachWindows(ctx context.Context, c *clientConn, log *slog.Logger) func() {
-	ws := s.windows()
+// Attach sends a new client every window and starts its pixel pipeline;
+// the detach ends it. The client's mmap area, if any, goes into the
+// pipeline.
+func (ww *windowsSubsystem) Attach(ctx context.Context, a *attachment) (func(), error) {
+	s, c, log := ww.s, a.c, a.log
+	ws := ww.current()
 	if ws == nil {
-		if c.mmap != nil {
-			_ = c.mmap.Close()
-			c.mmap = nil
-		}
-		return func() {}
+		return nil, nil
 	}
 	pctx, cancel := context.WithCancel(ctx)
 	var encName string
 	var enc encoder.Encoder
 	if c.mmap == nil {
-		encName, enc = s.encodings().choose(ctx, s.cfg.Encoding, c.caps)
+		encName, enc = s.encs.current().choose(ctx, s.cfg.Encoding, c.caps)
 	} else {
 		// As xpra: with an mmap area every draw goes through it, as raw
 		// pixels cost nothing to send there.
@@ -322,12 +392,12 @@ func (s *Server) attachWindows(ctx context.Context, c *clientConn, log *slog.Log
 			go c.disconnect(xpra.ReasonServerError, "the client stopped reading")
 		},
 	}
-	s.pictureConfig(&pcfg, c.caps)
+	s.flow.pictureConfig(&pcfg, c.caps)
 	pcfg.MMap, c.mmap = c.mmap, nil
 	p := pipeline.New(pcfg)
 	go p.Run(pctx)
 	if pcfg.MMap == nil {
-		s.startAutoLossy(pctx, p, encName, c.caps, log)
+		s.flow.startAutoLossy(pctx, p, encName, c.caps, log)
 	}
 	wc := &windowClient{p: p, cancel: cancel}
 	wc.keySync.Store(c.caps.Bool("keyboard_sync", true))
@@ -350,175 +420,176 @@ func (s *Server) attachWindows(ctx context.Context, c *clientConn, log *slog.Log
 		delete(ws.subs, c)
 		ws.mu.Unlock()
 		cancel()
+	}, nil
+}
+
+func (ww *windowsSubsystem) Handlers() map[string]handler {
+	return map[string]handler{
+		xpra.TypeDamageSequence:  ui(parsed(xpra.ParseDamageSequence, ww.damageSequence)),
+		xpra.TypeMapWindow:       ui(parsed(xpra.ParseMapWindow, ww.mapWindow)),
+		xpra.TypeUnmapWindow:     ui(parsed(xpra.ParseUnmapWindow, ww.unmapWindow)),
+		xpra.TypeConfigureWindow: ui(parsed(xpra.ParseConfigureWindow, ww.configureWindow)),
+		xpra.TypeCloseWindow:     ui(parsed(xpra.ParseCloseWindow, ww.closeWindow)),
+		xpra.TypeBufferRefresh:   ui(parsed(xpra.ParseBufferRefresh, ww.bufferRefresh)),
+		xpra.TypeFocus:           ui(parsed(xpra.ParseFocus, ww.focus)),
+		xpra.TypePointerPosition: ui(ww.pointerPosition),
+		xpra.TypeButtonAction:    ui(ww.buttonAction),
 	}
 }
 
-// windowPacket handles a client's window and input packets; it reports
-// whether pkt was one.
-func (s *Server) windowPacket(c *clientConn, pkt wire.Packet, log *slog.Logger) bool {
-	ws := s.windows()
-	if ws == nil {
-		return false
-	}
+// window is the managed window wid.
+func (ws *windowSet) window(wid int64) (wm.Window, bool) {
 	ws.mu.Lock()
-	wc := ws.subs[c]
+	defer ws.mu.Unlock()
+	w, ok := ws.wins[wid]
+	return w, ok
+}
+
+func (ww *windowsSubsystem) damageSequence(_ context.Context, c *clientConn, ack xpra.DamageSequence) error {
+	_, wc, err := ww.client(c)
+	if err != nil {
+		return err
+	}
+	wc.p.AckDecode(ack.WID, ack.Sequence, ack.Decode())
+	return nil
+}
+
+func (ww *windowsSubsystem) mapWindow(ctx context.Context, c *clientConn, m xpra.MapWindow) error {
+	ws, wc, err := ww.client(c)
+	if err != nil {
+		return err
+	}
+	w, ok := ws.window(m.WID)
+	if !ok {
+		return nil
+	}
+	if st := clientStates(m.State); len(st) > 0 && !w.OverrideRedirect {
+		ws.wm.SetStates(w.ID, st)
+	}
+	x, y, cw, ch := m.X, m.Y, m.Width, m.Height
+	switch {
+	case ws.wm.IsDesktop():
+		ww.configureDesktop(ctx, ws, m.WID, w, int(cw), int(ch), c.log)
+	case !w.OverrideRedirect && (int(x) != w.X || int(y) != w.Y || int(cw) != w.Width || int(ch) != w.Height):
+		ws.configure(m.WID, w.ID, int(x), int(y), int(cw), int(ch))
+	}
+	wc.p.SetScrolling(m.WID, clientScrolls(m.ClientProperties, c.caps))
+	wc.p.Map(m.WID)
+	return nil
+}
+
+func (ww *windowsSubsystem) unmapWindow(_ context.Context, c *clientConn, u xpra.UnmapWindow) error {
+	_, wc, err := ww.client(c)
+	if err != nil {
+		return err
+	}
+	wc.p.Unmap(u.WID)
+	return nil
+}
+
+func (ww *windowsSubsystem) configureWindow(ctx context.Context, c *clientConn, cf xpra.ConfigureWindow) error {
+	ws, _, err := ww.client(c)
+	if err != nil {
+		return err
+	}
+	w, ok := ws.window(cf.WID)
+	if !ok || w.OverrideRedirect {
+		return nil
+	}
+	if st := clientStates(cf.State); len(st) > 0 {
+		ws.wm.SetStates(w.ID, st)
+	}
+	if cf.SkipGeometry { // only properties changed
+		return nil
+	}
+	// An absent size reads as 0, which configure ignores.
+	if ws.wm.IsDesktop() {
+		ww.configureDesktop(ctx, ws, cf.WID, w, int(cf.Width), int(cf.Height), c.log)
+		return nil
+	}
+	ws.configure(cf.WID, w.ID, int(cf.X), int(cf.Y), int(cf.Width), int(cf.Height))
+	return nil
+}
+
+func (ww *windowsSubsystem) closeWindow(_ context.Context, c *clientConn, cw xpra.CloseWindow) error {
+	ws, _, err := ww.client(c)
+	if err != nil {
+		return err
+	}
+	if w, ok := ws.window(cw.WID); ok {
+		ws.wm.CloseWindow(w.ID)
+	}
+	return nil
+}
+
+func (ww *windowsSubsystem) bufferRefresh(_ context.Context, c *clientConn, br xpra.BufferRefresh) error {
+	_, wc, err := ww.client(c)
+	if err != nil {
+		return err
+	}
+	wc.p.Refresh(br.WID)
+	return nil
+}
+
+func (ww *windowsSubsystem) focus(_ context.Context, c *clientConn, f xpra.Focus) error {
+	ws, _, err := ww.client(c)
+	if err != nil || ww.s.cfg.Readonly {
+		return err
+	}
+	w, ok := ws.window(f.WID)
+	ws.mu.Lock()
+	if ok {
+		ws.focused = w.ID
+	} else {
+		ws.focused = 0
+	}
 	ws.mu.Unlock()
-	if wc == nil {
-		return false
+	if ok {
+		ws.wm.Raise(w.ID)
 	}
-	xidOf := func(wid int64) (wm.Window, bool) {
-		ws.mu.Lock()
-		defer ws.mu.Unlock()
-		w, ok := ws.wins[wid]
-		return w, ok
+	ws.wm.Focus(w.ID)
+	return nil
+}
+
+// pointerPosition moves the pointer. Input keeps the client from idling
+// out (see nx.go), whatever becomes of it.
+func (ww *windowsSubsystem) pointerPosition(_ context.Context, c *clientConn, pkt wire.Packet) error {
+	ww.s.nx.touch(c)
+	ws, _, err := ww.client(c)
+	if err != nil || ww.s.cfg.Readonly {
+		return err
 	}
-	bad := func(err error) bool {
-		log.Debug("malformed packet", "type", pkt.Type(), "err", err)
-		return true
+	m, err := xpra.ParsePointerPosition(pkt)
+	if err != nil {
+		return fmt.Errorf("malformed packet: %w", err)
 	}
-	readonly := s.cfg.Readonly
-	switch pkt.Type() {
-	case xpra.TypeDamageSequence:
-		if ack, err := xpra.ParseDamageSequence(pkt); err == nil {
-			wc.p.AckDecode(ack.WID, ack.Sequence, ack.Decode())
-		}
-	case xpra.TypeBandwidthLimit:
-		s.bandwidthPacket(c, pkt)
-	case xpra.TypeMapWindow:
-		m, err := xpra.ParseMapWindow(pkt)
-		if err != nil {
-			return bad(err)
-		}
-		w, ok := xidOf(m.WID)
-		if !ok {
-			return true
-		}
-		if st := clientStates(m.State); len(st) > 0 && !w.OverrideRedirect {
-			ws.wm.SetStates(w.ID, st)
-		}
-		x, y, cw, ch := m.X, m.Y, m.Width, m.Height
-		switch {
-		case ws.wm.IsDesktop():
-			s.configureDesktop(ws, m.WID, w, int(cw), int(ch), log)
-		case !w.OverrideRedirect && (int(x) != w.X || int(y) != w.Y || int(cw) != w.Width || int(ch) != w.Height):
-			ws.configure(m.WID, w.ID, int(x), int(y), int(cw), int(ch))
-		}
-		wc.p.SetScrolling(m.WID, clientScrolls(m.ClientProperties, c.caps))
-		wc.p.Map(m.WID)
-	case xpra.TypeUnmapWindow:
-		u, err := xpra.ParseUnmapWindow(pkt)
-		if err != nil {
-			return bad(err)
-		}
-		wc.p.Unmap(u.WID)
-	case xpra.TypeConfigureWindow:
-		cf, err := xpra.ParseConfigureWindow(pkt)
-		if err != nil {
-			return bad(err)
-		}
-		w, ok := xidOf(cf.WID)
-		if !ok || w.OverrideRedirect {
-			return true
-		}
-		if st := clientStates(cf.State); len(st) > 0 {
-			ws.wm.SetStates(w.ID, st)
-		}
-		if cf.SkipGeometry { // only properties changed
-			return true
-		}
-		// An absent size reads as 0, which configure ignores.
-		if ws.wm.IsDesktop() {
-			s.configureDesktop(ws, cf.WID, w, int(cf.Width), int(cf.Height), log)
-			return true
-		}
-		ws.configure(cf.WID, w.ID, int(cf.X), int(cf.Y), int(cf.Width), int(cf.Height))
-	case xpra.TypeCloseWindow:
-		cw, err := xpra.ParseCloseWindow(pkt)
-		if err != nil {
-			return bad(err)
-		}
-		if w, ok := xidOf(cw.WID); ok {
-			ws.wm.CloseWindow(w.ID)
-		}
-	case xpra.TypeBufferRefresh:
-		br, err := xpra.ParseBufferRefresh(pkt)
-		if err != nil {
-			return bad(err)
-		}
-		wc.p.Refresh(br.WID)
-	case xpra.TypeFocus:
-		if readonly {
-			return true
-		}
-		f, err := xpra.ParseFocus(pkt)
-		if err != nil {
-			return bad(err)
-		}
-		w, ok := xidOf(f.WID)
-		ws.mu.Lock()
-		if ok {
-			ws.focused = w.ID
-		} else {
-			ws.focused = 0
-		}
-		ws.mu.Unlock()
-		if ok {
-			ws.wm.Raise(w.ID)
-		}
-		ws.wm.Focus(w.ID)
-	case xpra.TypePointerPosition:
-		if readonly {
-			return true
-		}
-		m, err := xpra.ParsePointerPosition(pkt)
-		if err != nil {
-			return bad(err)
-		}
-		if x, y, ok := m.Pointer.XY(); ok {
-			ws.wm.MovePointer(int(x), int(y))
-		}
-	case xpra.TypeButtonAction:
-		if readonly {
-			return true
-		}
-		b, err := xpra.ParseButtonAction(pkt)
-		if err != nil {
-			return bad(err)
-		}
-		if b.Button < 1 || b.Button > 255 {
-			return true
-		}
-		if x, y, ok := b.Pointer.XY(); ok {
-			ws.wm.MovePointer(int(x), int(y))
-		}
-		if b.HasModifiers {
-			ws.wm.SyncModifiers(b.Modifiers, 0, false)
-		}
-		ws.wm.Button(int(b.Button), b.Pressed)
-	case xpra.TypeKeyAction:
-		if readonly {
-			return true
-		}
-		k, err := xpra.ParseKeyAction(pkt)
-		if err != nil {
-			return bad(err)
-		}
-		if s.unsyncedKey(ws, wc, k) {
-			return true
-		}
-		s.keyAction(ws, k, log)
-	case xpra.TypeKeyboardSync:
-		ks, err := xpra.ParseKeyboardSync(pkt)
-		if err != nil {
-			return bad(err)
-		}
-		wc.keySync.Store(ks.Enabled)
-	case xpra.TypeDesktopSize:
-		s.clientDesktopSize(c, pkt, log)
-	default:
-		return false
+	if x, y, ok := m.Pointer.XY(); ok {
+		ws.wm.MovePointer(int(x), int(y))
 	}
-	return true
+	return nil
+}
+
+func (ww *windowsSubsystem) buttonAction(_ context.Context, c *clientConn, pkt wire.Packet) error {
+	ww.s.nx.touch(c)
+	ws, _, err := ww.client(c)
+	if err != nil || ww.s.cfg.Readonly {
+		return err
+	}
+	b, err := xpra.ParseButtonAction(pkt)
+	if err != nil {
+		return fmt.Errorf("malformed packet: %w", err)
+	}
+	if b.Button < 1 || b.Button > 255 {
+		return nil
+	}
+	if x, y, ok := b.Pointer.XY(); ok {
+		ws.wm.MovePointer(int(x), int(y))
+	}
+	if b.HasModifiers {
+		ws.wm.SyncModifiers(b.Modifiers, 0, false)
+	}
+	ws.wm.Button(int(b.Button), b.Pressed)
+	return nil
 }
 
 // configureDesktop follows a client's resize of a desktop session's
@@ -526,12 +597,13 @@ func (s *Server) windowPacket(c *clientConn, pkt wire.Packet, log *slog.Logger) 
 // nothing to the screen: the size asked for is recorded at 0,0, where
 // the root window's own ConfigureNotify reports it, so that a size
 // granted as asked is not sent back as the application's resize.
-func (s *Server) configureDesktop(ws *windowSet, wid int64, w wm.Window, cw, ch int, log *slog.Logger) {
-	if cw <= 0 || ch <= 0 || (cw == w.Width && ch == w.Height) || !s.desktopResizable() || s.cfg.Readonly {
+func (ww *windowsSubsystem) configureDesktop(ctx context.Context, ws *windowSet, wid int64, w wm.Window, cw, ch int, log *slog.Logger) {
+	if cw <= 0 || ch <= 0 || (cw == w.Width && ch == w.Height) || !ww.s.screen.desktopResizable() || ww.s.cfg.Readonly {
 		return
 	}
 	ws.configure(wid, w.ID, 0, 0, cw, ch)
-	_, _, _ = s.resizeDesktop(context.Background(), cw, ch, log)
+	// The screen follows the window even when the client leaves.
+	_, _, _ = ww.s.screen.resizeDesktop(context.WithoutCancel(ctx), cw, ch, log)
 }
 
 // configure applies a geometry a client asked for.
@@ -550,47 +622,30 @@ func (ws *windowSet) configure(wid int64, xid uint32, x, y, w, h int) {
 	ws.wm.Configure(xid, x, y, w, h)
 }
 
-// keyAction injects a key: the server keycode is found from the keysym,
-// then the name, and only then is the client's keycode used as it is.
-func (s *Server) keyAction(ws *windowSet, k xpra.KeyAction, log *slog.Logger) {
-	wid, name, pressed, keyval, clientCode := k.WID, k.Name, k.Pressed, k.Keyval, k.Keycode
-	ws.mu.Lock()
-	w, ok := ws.wins[wid]
-	focus := ok && !w.OverrideRedirect && ws.focused != w.ID
-	if focus {
-		ws.focused = w.ID
+// Info describes the managed windows; without a window manager, the
+// display's mapped windows.
+func (ww *windowsSubsystem) Info(ctx context.Context) map[string]any {
+	if ws := ww.current(); ws != nil {
+		return ws.info()
 	}
-	ws.mu.Unlock()
-	if focus {
-		ws.wm.Focus(w.ID)
+	out := map[string]any{}
+	di, err := x11.Probe(ctx, fmt.Sprintf(":%d", ww.s.display))
+	if err != nil {
+		return out
 	}
-	code, shifted, found := s.serverKeycode(ws, uint32(keyval), name, int(clientCode))
-	mods := k.Modifiers
-	ws.wm.SyncModifiers(mods, code, true)
-	log.Debug("key", "name", name, "keyval", keyval, "pressed", pressed, "keycode", code)
-	// A keysym that sits on the shifted level of the server's keyboard
-	// but comes without shift (another layout on the client) is typed
-	// with a shift of its own.
-	shift := 0
-	if found && shifted && pressed && !slices.Contains(mods, "shift") {
-		shift = ws.wm.ShiftKeycode()
+	n := 0
+	for _, w := range di.Windows {
+		if !w.Mapped {
+			continue
+		}
+		out[fmt.Sprint(n)] = map[string]any{"id": int64(w.ID), "title": wireText(w.Title), "x": int64(w.X), "y": int64(w.Y), "width": int64(w.Width), "height": int64(w.Height)}
+		n++
 	}
-	if shift != 0 {
-		ws.wm.Key(shift, true)
-	}
-	ws.wm.Key(code, pressed)
-	if shift != 0 {
-		ws.wm.Key(code, false)
-		ws.wm.Key(shift, false)
-	}
+	out["count"] = int64(n)
+	return out
 }
 
-// windowsInfo describes the managed windows for info.
-func (s *Server) windowsInfo() (map[string]any, bool) {
-	ws := s.windows()
-	if ws == nil {
-		return nil, false
-	}
+func (ws *windowSet) info() map[string]any {
 	ws.mu.Lock()
 	defer ws.mu.Unlock()
 	out := map[string]any{}
@@ -610,5 +665,5 @@ func (s *Server) windowsInfo() (map[string]any, bool) {
 		}
 	}
 	out["count"] = int64(len(wids))
-	return out, true
+	return out
 }

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
+	"github.com/xroam/xroam/core/config"
 	"github.com/xroam/xroam/core/sockdir"
 	"github.com/xroam/xroam/core/x11"
 )
@@ -36,6 +38,12 @@ type displayAuth struct {
 	// whether entry went into it.
 	owner string
 	added bool
+
+	// users are the copies of file made for commands that run as another
+	// user (see userAuthFile), by uid; mu guards it, as control requests
+	// come from any connection.
+	mu    sync.Mutex
+	users map[uint32]string
 }
 
 // prepareDisplayAuth decides the new X server's authority before it
@@ -43,7 +51,7 @@ type displayAuth struct {
 // -auth, which is then the XAUTHORITY of everything in the session.
 func (s *Server) prepareDisplayAuth(command string) ([]byte, error) {
 	s.xauth.owner = x11.UserAuthority(s.getenv)
-	argv, err := x11.SplitCommand(command)
+	argv, err := config.SplitCommand(command)
 	if err != nil {
 		return nil, nil // StartXvfb reports it
 	}
@@ -148,6 +156,69 @@ func (s *Server) withdrawDisplayAuth() {
 		s.log.Warn("could not remove the display's cookie from the owner's X authority", "xauthority", a.owner, "err", err)
 	}
 	a.added = false
+}
+
+// userAuthFile returns the XAUTHORITY of a command that runs as another
+// user (a root server starting a command for the user a login named):
+// that user cannot read the session's own file, which is the server's
+// and lies in its 0700 directory, so it gets a copy of its own, mode
+// 0600 in /tmp (which every user can reach; the name is random, made
+// with O_EXCL). The copy is removed when the session stops; after exit
+// or upgrade it stays, as the commands that read it run on. It returns ""
+// when the display's authority is the environment's (shadow).
+func (s *Server) userAuthFile(uid, gid uint32) (string, error) {
+	a := &s.xauth
+	if a.file == "" {
+		return "", nil
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if p, ok := a.users[uid]; ok {
+		if st, err := os.Lstat(p); err == nil && st.Mode().IsRegular() {
+			return p, nil
+		}
+	}
+	entries, err := x11.ReadAuthFile(a.file)
+	if err != nil {
+		return "", err
+	}
+	b, err := x11.EncodeAuthority(entries)
+	if err != nil {
+		return "", err
+	}
+	f, err := os.CreateTemp("/tmp", fmt.Sprintf("xroam-%d-uid%d-*.xauthority", s.display, uid))
+	if err != nil {
+		return "", fmt.Errorf("x authority for uid %d: %w", uid, err)
+	}
+	_, err = f.Write(b)
+	if err == nil {
+		err = f.Chown(int(uid), int(gid))
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return "", fmt.Errorf("x authority for uid %d: %w", uid, err)
+	}
+	if a.users == nil {
+		a.users = map[uint32]string{}
+	}
+	a.users[uid] = f.Name()
+	return f.Name(), nil
+}
+
+// removeUserAuthFiles removes the copies userAuthFile made.
+func (s *Server) removeUserAuthFiles() {
+	a := &s.xauth
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for uid, p := range a.users {
+		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+			s.log.Warn("could not remove a user's copy of the X authority", "uid", uid, "path", p, "err", err)
+		}
+		delete(a.users, uid)
+	}
 }
 
 func (s *Server) getenv(k string) string {

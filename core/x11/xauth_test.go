@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -282,4 +283,15 @@ func FuzzParseAuthority(f *testing.F) {
 			t.Fatalf("round trip changed\n%x\ninto\n%x", b, out)
 		}
 	})
+}
+
+// TestToolEnv: the X tools the server runs see the path, the display's
+// authority and the locale, never a password the server's environment
+// holds for an auth module.
+func TestToolEnv(t *testing.T) {
+	got := toolEnv([]string{"PATH=/bin", "XROAM_PASSWORD=secret", "XAUTHORITY=/s/xa", "MY_SECRET=x", "LC_ALL=C", "HOME=/root", "XPRA_PASSWORD=p", "LANG=C.UTF-8"})
+	want := []string{"PATH=/bin", "XAUTHORITY=/s/xa", "LC_ALL=C", "HOME=/root", "LANG=C.UTF-8"}
+	if !slices.Equal(got, want) {
+		t.Errorf("toolEnv = %q, want %q", got, want)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
 	"strings"
 )
@@ -75,6 +76,7 @@ func SetKeyboard(ctx context.Context, display string, kn KeyboardNames) error {
 		args = append(args, "-option", kn.Options)
 	}
 	cmd := exec.CommandContext(ctx, "setxkbmap", args...)
+	cmd.Env = toolEnv(os.Environ())
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {
@@ -98,4 +100,21 @@ func SetKeyboard(ctx context.Context, display string, kn KeyboardNames) error {
 // window's _XKB_RULES_NAMES says (empty when the property is absent).
 type KeyboardNames struct {
 	Rules, Model, Layout, Variant, Options string
+}
+
+// toolEnv is the environment of the X tools the server runs for itself
+// (setxkbmap): what finding the program, the display's authority and the
+// locale take, and nothing else, so that a secret of the server's
+// environment (a password an env auth module reads) never reaches them.
+func toolEnv(env []string) []string {
+	var out []string
+	for _, kv := range env {
+		k, _, _ := strings.Cut(kv, "=")
+		switch {
+		case k == "PATH", k == "HOME", k == "XAUTHORITY", k == "LANG", k == "TMPDIR",
+			strings.HasPrefix(k, "LC_"):
+			out = append(out, kv)
+		}
+	}
+	return out
 }

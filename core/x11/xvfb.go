@@ -15,6 +15,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/xroam/xroam/core/config"
 )
 
 // DefaultXvfbCommand is the Xvfb command line used when XvfbConfig.Command
@@ -50,7 +52,7 @@ var ErrReleased = errors.New("xvfb: released, not stopping it")
 type XvfbConfig struct {
 	// Command is the full command line, e.g. "Xvfb +extension Composite
 	// -screen 0 1920x1080x24+32 -nolisten tcp -noreset", split like a shell
-	// would (see SplitCommand). It must not name a display or -displayfd:
+	// would (see config.SplitCommand). It must not name a display or -displayfd:
 	// those come from Display. Empty means DefaultXvfbCommand.
 	Command string
 	// Display is the display number to serve; -1 lets Xvfb pick a free one.
@@ -116,7 +118,7 @@ func StartXvfb(ctx context.Context, cfg XvfbConfig) (*Xvfb, error) {
 	if strings.TrimSpace(command) == "" {
 		command = DefaultXvfbCommand
 	}
-	argv, err := SplitCommand(command)
+	argv, err := config.SplitCommand(command)
 	if err != nil {
 		return nil, fmt.Errorf("xvfb command: %w", err)
 	}
@@ -227,7 +229,7 @@ func StartXvfb(ctx context.Context, cfg XvfbConfig) (*Xvfb, error) {
 }
 
 // XvfbAuthFile returns the file named by -auth in an X server's command
-// line (argv as SplitCommand returns it), if it has one.
+// line (argv as config.SplitCommand returns it), if it has one.
 func XvfbAuthFile(argv []string) (string, bool) {
 	for i, a := range argv {
 		if i > 0 && a == "-auth" && i+1 < len(argv) {

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/xroam/xroam/core/wire"
 	"github.com/xroam/xroam/sdk/clipboard"
@@ -15,15 +16,16 @@ const (
 	maxSelectionNameBytes = 64
 )
 
+// ClipboardPacketTypes lists the clipboard packet types.
+func ClipboardPacketTypes() []string {
+	return []string{TypeClipboardToken, TypeClipboardRequest, TypeClipboardContents, TypeClipboardContentsNone,
+		TypeClipboardPendingRequests, TypeClipboardEnableSelections, TypeSetClipboardEnabled, TypeClipboardLoopUUIDs}
+}
+
 // IsClipboardPacket reports whether t is one of the clipboard packet
 // types.
 func IsClipboardPacket(t string) bool {
-	switch t {
-	case TypeClipboardToken, TypeClipboardRequest, TypeClipboardContents, TypeClipboardContentsNone,
-		TypeClipboardPendingRequests, TypeClipboardEnableSelections, TypeSetClipboardEnabled, TypeClipboardLoopUUIDs:
-		return true
-	}
-	return false
+	return slices.Contains(ClipboardPacketTypes(), t)
 }
 
 // ClipboardToken is a clipboard-token: the sender owns Selection now. Targets and

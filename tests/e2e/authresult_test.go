@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -10,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -138,6 +140,7 @@ func TestAuthResultsApplied(t *testing.T) {
 		t.Errorf("another user's command got the env (%v)", err)
 	}
 
+	var userAuth string // uid 65534's copy of the X authority, when root
 	out, code = as("other", "control", disp, "start-child", "exec sleep 60")
 	if os.Geteuid() == 0 {
 		// Root can honour the ids: the command runs as that user.
@@ -149,6 +152,40 @@ func TestAuthResultsApplied(t *testing.T) {
 		WaitFor(t, "the child to run as uid 65534", func() bool {
 			return strings.HasPrefix(procField(t, opid, "Uid"), "65534\t") && strings.HasPrefix(procField(t, opid, "Gid"), "65534\t")
 		})
+		// That user cannot read the session's authority (root's, in a
+		// 0700 directory): it gets a 0600 copy of its own, and its X
+		// clients open the display.
+		// Not t.TempDir, whose parent is 0700.
+		outDir, err := os.MkdirTemp("", "xroam-uid-test-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { os.RemoveAll(outDir) })
+		if err := os.Chmod(outDir, 0o777); err != nil {
+			t.Fatal(err)
+		}
+		result := filepath.Join(outDir, "xdpyinfo")
+		out, code = as("other", "control", disp, "start", fmt.Sprintf("xdpyinfo >/dev/null 2>&1; echo $? \"$XAUTHORITY\" > %s", result))
+		if code != 0 {
+			t.Fatalf("control start as other: exit %d\n%s", code, out)
+		}
+		var fields []string
+		WaitFor(t, "xdpyinfo as uid 65534 to finish", func() bool {
+			b, err := os.ReadFile(result)
+			fields = strings.Fields(string(b))
+			return err == nil && len(fields) >= 1
+		})
+		if len(fields) != 2 || fields[0] != "0" {
+			t.Fatalf("xdpyinfo as uid 65534 on the session's display: exit status and XAUTHORITY %q", fields)
+		}
+		var st syscall.Stat_t
+		if err := syscall.Stat(fields[1], &st); err != nil || st.Uid != 65534 || st.Mode&0o777 != 0o600 {
+			t.Errorf("uid 65534's X authority %s: uid %d mode %o, %v", fields[1], st.Uid, st.Mode&0o777, err)
+		}
+		if strings.HasPrefix(fields[1], e.SockDir) {
+			t.Errorf("uid 65534 was given the session's own X authority %s", fields[1])
+		}
+		userAuth = fields[1]
 	} else if code == 0 || !strings.Contains(out, "cannot start commands as another user") {
 		t.Errorf("ids the server cannot take on were accepted: exit %d\n%s", code, out)
 	}
@@ -160,6 +197,15 @@ func TestAuthResultsApplied(t *testing.T) {
 	// The session itself is still fine.
 	if out, code := as("here", "info", disp); code != 0 || !strings.Contains(out, "server.type=xroam") {
 		t.Errorf("info as here: exit %d\n%s", code, out)
+	}
+	if userAuth != "" {
+		if out, code := as(me.Username, "stop", disp); code != 0 {
+			t.Fatalf("stop: exit %d\n%s", code, out)
+		}
+		WaitFor(t, "the stopped session to remove uid 65534's X authority", func() bool {
+			_, err := os.Lstat(userAuth)
+			return errors.Is(err, os.ErrNotExist)
+		})
 	}
 }
 

@@ -23,7 +23,7 @@ func TestQUIC(t *testing.T) {
 	certs := testCerts(t, e.Home)
 	port := suite.FreeUDPPort(t)
 	n := e.Start("--plugin-dir="+suite.PluginDir, "--start=xterm -T quic-app",
-		fmt.Sprintf("--bind-quic=127.0.0.1:%d", port), "--ssl-cert="+certs.Cert, "--ssl-key="+certs.Key, "--ssl-client-verify-mode=none")
+		fmt.Sprintf("--bind-quic=127.0.0.1:%d", port), "--ssl-cert="+certs.Cert, "--ssl-key="+certs.Key, "--ssl-client-verify-mode=none", "--quic-auth=allow")
 	WaitWindow(t, n, "quic-app")
 	uri := fmt.Sprintf("quic://127.0.0.1:%d/", port)
 	if out, code := e.Run("info", uri, "--ssl-ca-certs="+certs.CA); code != 0 || !strings.Contains(out, "server.type=xroam") {
@@ -101,7 +101,14 @@ func TestQUICAuth(t *testing.T) {
 	if code != 1 || !strings.Contains(out, "--quic-auth") || !strings.Contains(out, "beyond this machine") {
 		t.Errorf("quic on all interfaces without --quic-auth: exit %d, %q", code, out)
 	}
-	out, code = e.Run("start", "--daemon=no", "--plugin-dir="+suite.PluginDir, fmt.Sprintf("--bind-quic=127.0.0.1:%d", suite.FreeUDPPort(t)))
+	// The peer of a QUIC datagram has no uid the server could check, so
+	// even on loopback it takes an explicit --quic-auth.
+	out, code = e.Run("start", "--daemon=no", "--plugin-dir="+suite.PluginDir, fmt.Sprintf("--bind-quic=127.0.0.1:%d", suite.FreeUDPPort(t)),
+		"--ssl-cert="+certs.Cert, "--ssl-key="+certs.Key)
+	if code != 1 || !strings.Contains(out, "any local user could use the session: add --quic-auth") {
+		t.Errorf("quic on loopback without --quic-auth: exit %d, %q", code, out)
+	}
+	out, code = e.Run("start", "--daemon=no", "--plugin-dir="+suite.PluginDir, fmt.Sprintf("--bind-quic=127.0.0.1:%d", suite.FreeUDPPort(t)), "--quic-auth=allow")
 	if code != 1 || !strings.Contains(out, "ssl-cert") {
 		t.Errorf("quic without a certificate: exit %d, %q", code, out)
 	}
@@ -123,7 +130,7 @@ func TestQUICDeadPeer(t *testing.T) {
 	certs := testCerts(t, e.Home)
 	port := suite.FreeUDPPort(t)
 	n := e.Start("--plugin-dir="+suite.PluginDir, "--start=xterm -T quic-dead",
-		fmt.Sprintf("--bind-quic=127.0.0.1:%d", port), "--ssl-cert="+certs.Cert, "--ssl-key="+certs.Key, "--ssl-client-verify-mode=none")
+		fmt.Sprintf("--bind-quic=127.0.0.1:%d", port), "--ssl-cert="+certs.Cert, "--ssl-key="+certs.Key, "--ssl-client-verify-mode=none", "--quic-auth=allow")
 	WaitWindow(t, n, "quic-dead")
 	uri := fmt.Sprintf("quic://127.0.0.1:%d/", port)
 	clients := func(want string) func() bool {

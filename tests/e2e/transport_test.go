@@ -224,19 +224,23 @@ func TestTransportPluginCrash(t *testing.T) {
 
 // TestBindVsock: --bind-vsock is served by the vsock plugin (the
 // connection itself needs the vsock_loopback module, which the plugin's
-// own conformance test uses when it is there), and a bad address stops
-// the start with a clear message.
+// own conformance test uses when it is there), and a bad address or a
+// missing --vsock-auth stops the start with a clear message.
 func TestBindVsock(t *testing.T) {
 	t.Parallel()
 	e := suite.NewEnv(t)
 	if _, err := os.Stat("/dev/vsock"); err != nil {
 		t.Skip("no /dev/vsock here: modprobe vsock")
 	}
-	out, code := e.Run("start", "--daemon=no", "--plugin-dir="+suite.PluginDir, "--bind-vsock=nonsense")
+	out, code := e.Run("start", "--daemon=no", "--plugin-dir="+suite.PluginDir, "--bind-vsock=nonsense", "--vsock-auth=allow")
 	if code != 1 || !strings.Contains(out, "CID:PORT") {
 		t.Errorf("bad vsock address: exit %d, %q", code, out)
 	}
-	n := e.Start("--plugin-dir="+suite.PluginDir, "--bind-vsock=any:0")
+	out, code = e.Run("start", "--daemon=no", "--plugin-dir="+suite.PluginDir, "--bind-vsock=any:0")
+	if code != 1 || !strings.Contains(out, "add --vsock-auth") {
+		t.Errorf("vsock without --vsock-auth: exit %d, %q", code, out)
+	}
+	n := e.Start("--plugin-dir="+suite.PluginDir, "--bind-vsock=any:0", "--vsock-auth=allow")
 	logb := e.LogOf(n)
 	if !strings.Contains(logb, "vsock=any:") || !strings.Contains(logb, "transport=vsock") {
 		t.Errorf("the log does not show the vsock socket:\n%s", Tail(logb, 2000))

@@ -8,7 +8,10 @@
 // connection captures pixels (MIT-SHM GetImage into a SysV segment, which
 // xgb can name by id where it cannot pass a file descriptor; plain
 // GetImage when the segment cannot be shared) and injects XTest input, so
-// that a large capture never delays window management. Windows are
-// redirected with Composite (automatic), so a capture reads a window's
-// own pixels even where others overlap it.
+// that a large capture never delays window management. A pipeline's
+// frame segment, which encoders read, is attached to the server too
+// (CaptureIntoSegment, until ReleaseSegment), so that the server writes
+// a frame where it is encoded instead of the manager copying it there.
+// Windows are redirected with Composite (automatic), so a capture reads
+// a window's own pixels even where others overlap it.
 package wm

@@ -18,6 +18,7 @@ import (
 
 	"github.com/xroam/xroam/core/geom"
 	"github.com/xroam/xroam/core/x11"
+	framebuf "github.com/xroam/xroam/sdk/shm"
 )
 
 // This file is the server side of seamless mode: xroam is the window
@@ -121,6 +122,12 @@ type Manager struct {
 	capMu  sync.Mutex
 	shm    *x11.SHMSegment // nil when MIT-SHM is not usable: plain GetImage
 	shmSeg shm.Seg
+	// segs are the frame segments of CaptureIntoSegment, as the X server
+	// knows them, until ReleaseSegment; segsRefused: it could not attach
+	// one; capClosed: cap is closed, and the server has let go of them.
+	segs        map[*framebuf.Segment]shm.Seg
+	segsRefused bool
+	capClosed   bool
 }
 
 func wmAtomNames() []string {
@@ -335,6 +342,7 @@ func (wm *Manager) Close() {
 			wm.shm.Detach()
 			wm.shm = nil
 		}
+		wm.segs, wm.capClosed = nil, true
 		wm.capMu.Unlock()
 	})
 }

@@ -1,4 +1,4 @@
-package x11
+package config
 
 import (
 	"errors"
@@ -16,8 +16,8 @@ var errUnterminated = errors.New("unterminated")
 // the next single quote literally; inside double quotes a backslash escapes
 // only \ " $ ` and newline; outside quotes a backslash escapes the next
 // character and a backslash-newline is removed. A pair of empty quotes
-// gives an empty word. Configuration files spell the Xvfb command line as
-// one string (xpra's "xvfb" option), so this is how it becomes an argv.
+// gives an empty word. Options spell command lines as one string (xpra's
+// "xvfb" and "ssh"), so this is how they become an argv.
 func SplitCommand(s string) ([]string, error) {
 	var (
 		words  []string
