@@ -25,6 +25,16 @@ STATICCHECK_VERSION := v0.8.2
 GOBIN        := $(shell $(GO) env GOPATH)/bin
 FUZZTIME     ?= 20s
 BENCHTIME    ?= 1s
+# Time limits per test binary, explicit: a unit package takes seconds, its
+# slowest a few minutes on a busy machine. The end-to-end suite (tests/e2e)
+# runs real sessions, X servers and clients, E2E_PARALLEL tests at a time:
+# more than the CPUs, since a test mostly waits for its processes.
+UNIT_TIMEOUT ?= 10m
+E2E_TIMEOUT  ?= 25m
+E2E_PARALLEL ?= 8
+# RUN=regexp: the end-to-end tests to run (make test-e2e RUN=TestQUIC), verbosely.
+RUN          ?=
+UNIT_PKGS     = $(shell $(GO) list ./... | grep -v '/tests/e2e$$')
 
 # EXTRA_LDFLAGS: `make deb` strips the binaries (-s -w), as Debian packages are.
 LDFLAGS := -X main.version=$(VERSION)+$(COMMIT) \
@@ -39,7 +49,7 @@ LDFLAGS := -X main.version=$(VERSION)+$(COMMIT) \
 export GOFLAGS := $(strip $(GOFLAGS) -tags=extlib)
 PLUGIN_DIRS  := $(patsubst %/main.go,%,$(wildcard plugins/*/*/main.go))
 
-.PHONY: all build test test-sdk check lint fmt vet staticcheck fuzz bench install uninstall deb test-deb deps clean help man
+.PHONY: all build test test-unit test-e2e test-loaded check lint fmt vet staticcheck fuzz bench install uninstall deb test-deb deps clean help man
 
 all: build ## build bin/xroam and every plugin into bin/plugins/
 
@@ -52,10 +62,23 @@ build:
 	  $(GO) build -tags extlib -trimpath -ldflags '$(LDFLAGS)' -o bin/plugins/xroam-$$kind-$$name ./$$d; \
 	done
 
-test: ## run the unit and integration tests of the main module and of sdk/
-	$(GO) test -count=1 ./...
-	cd sdk && $(GO) test -count=1 ./...
-	cd sdk/examples/auth-token && $(GO) test -count=1 ./...
+test: test-unit test-e2e ## the unit tests, then the end-to-end suite
+
+test-unit: ## the tests of every package but tests/e2e, of sdk/ and of its auth-token example
+	$(GO) test -count=1 -timeout $(UNIT_TIMEOUT) $(UNIT_PKGS)
+	cd sdk && $(GO) test -count=1 -timeout $(UNIT_TIMEOUT) ./...
+	cd sdk/examples/auth-token && $(GO) test -count=1 -timeout $(UNIT_TIMEOUT) ./...
+
+test-e2e: ## the end-to-end suite in tests/e2e (real xroam, Xvfb, xpra…); RUN=regexp for some tests
+	$(GO) test -count=1 -timeout $(E2E_TIMEOUT) -parallel $(E2E_PARALLEL) $(if $(RUN),-v -run '$(RUN)') ./tests/e2e/
+
+# Two CPU hogs beside the tests, as on a busy CI runner or laptop: a test
+# that only passes on an idle machine is waiting for time, not an event.
+test-loaded: ## make test with two CPU hogs (yes >/dev/null) running beside it
+	@set -e; hogs=; trap 'kill $$hogs 2>/dev/null; wait' EXIT; \
+	for i in 1 2; do yes >/dev/null & hogs="$$hogs $$!"; done; \
+	echo "CPU hogs:$$hogs"; \
+	$(MAKE) test
 
 # Fuzzing is not part of check: a new find would fail CI for an unrelated
 # change. Every seed and every input a fuzzer ever found (testdata/fuzz)
@@ -128,5 +151,6 @@ clean: ## remove build outputs
 	rm -rf bin build dist
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  make %-12s %s\n", $$1, $$2}'
 	@echo "  variables: PREFIX=$(PREFIX) DESTDIR=$(DESTDIR) FUZZTIME=$(FUZZTIME) BENCHTIME=$(BENCHTIME)"
+	@echo "             UNIT_TIMEOUT=$(UNIT_TIMEOUT) E2E_TIMEOUT=$(E2E_TIMEOUT) E2E_PARALLEL=$(E2E_PARALLEL) RUN=$(RUN)"
