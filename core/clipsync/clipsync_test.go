@@ -106,7 +106,7 @@ func TestLoadFilters(t *testing.T) {
 }
 
 // fakeBackend is an in-memory backend for the protocol's unit tests; the
-// real one is tested with X displays in core/x11 and cmd/xroam.
+// real one is tested with X displays in core/x11 and tests/e2e.
 type fakeBackend struct {
 	mu      sync.Mutex
 	claims  map[string][]string

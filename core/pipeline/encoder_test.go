@@ -14,7 +14,7 @@ import (
 
 // fakeEncoder "encodes" a frame as its first row; it fails while down.
 // (The real plugins are tested through the plugin host, in pluginhost
-// and cmd/xroam.)
+// and tests/e2e.)
 type fakeEncoder struct {
 	mu    sync.Mutex
 	down  bool

@@ -337,8 +337,10 @@ func (s *Server) abortDisplay(ctx context.Context) {
 		s.withdrawDisplayAuth()
 		if s.xauth.entry.Data != nil {
 			os.Remove(filepath.Join(sockdir.SessionDir(s.socketDir, s.display), authFileName))
-			os.Remove(sockdir.SessionDir(s.socketDir, s.display)) // only when empty
 		}
+		// Also when publishing the cookie failed (a full disk) and left
+		// the directory empty; os.Remove takes only an empty one.
+		os.Remove(sockdir.SessionDir(s.socketDir, s.display))
 	}
 }
 
