@@ -31,10 +31,7 @@ func TestQUICAuthFallback(t *testing.T) {
 // its value named, port 0 always passes, and a lower --min-port lets the
 // port through; --bind-rfb is checked the same way.
 func TestMinPort(t *testing.T) {
-	for _, tc := range []struct {
-		cfg  config.Config
-		want string // "" for accepted
-	}{
+	checkNetworkCases(t, []networkCase{
 		{config.Config{MinPort: 1024, BindTCP: []string{"127.0.0.1:80"}}, "--bind-tcp=127.0.0.1:80: port 80 is below --min-port=1024"},
 		{config.Config{MinPort: 1024, BindSSL: []string{"*:443"}}, "--bind-ssl=*:443: port 443"},
 		{config.Config{MinPort: 1024, BindWS: []string{":1023"}}, "--bind-ws=:1023"},
@@ -50,16 +47,7 @@ func TestMinPort(t *testing.T) {
 		{config.Config{MinPort: 0, BindTCP: []string{"127.0.0.1:80"}, BindRFB: []string{"127.0.0.1:5"}}, ""},
 		// vsock ports are not TCP or UDP ports.
 		{config.Config{MinPort: 1024, BindVsock: []string{"2:80"}, VsockAuth: []string{"allow"}}, ""},
-	} {
-		s := &Server{cfg: &tc.cfg, log: slog.New(slog.DiscardHandler)}
-		err := s.checkNetwork()
-		switch {
-		case tc.want == "" && err != nil:
-			t.Errorf("%+v refused: %v", tc.cfg, err)
-		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
-			t.Errorf("%+v: %v, want %q", tc.cfg, err, tc.want)
-		}
-	}
+	})
 }
 
 // TestUnverifiedPeersNeedAuth: QUIC on loopback and vsock cannot tell
@@ -68,10 +56,7 @@ func TestMinPort(t *testing.T) {
 // ws, an explicit allow lets them in, and QUIC beyond loopback is left to
 // the bind-time check that names "beyond this machine".
 func TestUnverifiedPeersNeedAuth(t *testing.T) {
-	for _, tc := range []struct {
-		cfg  config.Config
-		want string // "" for accepted
-	}{
+	checkNetworkCases(t, []networkCase{
 		{config.Config{BindQUIC: []string{"127.0.0.1:0"}}, "--bind-quic=127.0.0.1:0 has no authentication, and any local user could use the session: add --quic-auth"},
 		{config.Config{BindQUIC: []string{"localhost:0"}}, "--quic-auth=allow"},
 		{config.Config{BindVsock: []string{"any:0"}}, "--bind-vsock=any:0 has no authentication, and any virtual machine"},
@@ -81,7 +66,19 @@ func TestUnverifiedPeersNeedAuth(t *testing.T) {
 		{config.Config{BindVsock: []string{"any:0"}, VsockAuth: []string{"file:filename=/x"}}, ""},
 		{config.Config{BindQUIC: []string{"0.0.0.0:0"}}, ""},
 		{config.Config{BindTCP: []string{"127.0.0.1:0"}}, ""},
-	} {
+	})
+}
+
+// networkCase is a configuration and the error checkNetwork must give
+// ("" for none).
+type networkCase struct {
+	cfg  config.Config
+	want string
+}
+
+func checkNetworkCases(t *testing.T, cases []networkCase) {
+	t.Helper()
+	for _, tc := range cases {
 		s := &Server{cfg: &tc.cfg, log: slog.New(slog.DiscardHandler)}
 		err := s.checkNetwork()
 		switch {
