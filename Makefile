@@ -102,12 +102,14 @@ staticcheck: $(GOBIN)/staticcheck
 	$(GOBIN)/staticcheck ./...
 	cd sdk && $(GOBIN)/staticcheck ./...
 
-fuzz: ## run every fuzz target for FUZZTIME (default 20s) each
-	@set -e; for pkg in $$($(GO) list ./...); do \
-	  dir=$$($(GO) list -f '{{.Dir}}' $$pkg); \
-	  for f in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $$dir/*_test.go 2>/dev/null | sed 's/func //'); do \
-	    echo "fuzz $$pkg $$f ($(FUZZTIME))"; \
-	    $(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) $$pkg; \
+fuzz: ## run every fuzz target of both modules for FUZZTIME each (default 20s; 10000000x: that many execs)
+	@set -e; for mod in . sdk; do \
+	  for pkg in $$(cd $$mod && $(GO) list ./...); do \
+	    dir=$$(cd $$mod && $(GO) list -f '{{.Dir}}' $$pkg); \
+	    for f in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $$dir/*_test.go 2>/dev/null | sed 's/func //'); do \
+	      echo "fuzz $$pkg $$f ($(FUZZTIME))"; \
+	      (cd $$mod && $(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) $$pkg); \
+	    done; \
 	  done; \
 	done
 
